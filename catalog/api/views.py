@@ -1,0 +1,128 @@
+"""HTTP <-> catalogue services: parse, call one service or query, shape the answer."""
+
+import json
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import (
+    NotAuthenticated,
+    ParseError,
+    PermissionDenied,
+    ValidationError,
+)
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog import services
+from catalog.api.filters import IngestJobFilter, SongFilter
+from catalog.api.serializers import (
+    IngestAcceptedSerializer,
+    IngestJobSerializer,
+    SongSerializer,
+)
+from catalog.models import IngestJob, Song
+from catalog.queries import song_list
+from catalog.signing import SignatureInvalid, SignatureMissing, check_ingest_auth
+from catalog.streaming import file_response
+
+
+class PayloadTooLarge(ValidationError):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+
+
+class SongViewSet(viewsets.ReadOnlyModelViewSet):
+    """The public catalogue of songs, newest first."""
+
+    serializer_class = SongSerializer
+    permission_classes = [permissions.AllowAny]
+    filterset_class = SongFilter
+    ordering_fields = ["title", "created_at", "year", "duration", "track_number"]
+
+    def get_queryset(self):
+        return song_list()
+
+    @extend_schema(
+        responses={
+            (200, "audio/*"): OpenApiResponse(description="The whole file."),
+            (206, "audio/*"): OpenApiResponse(description="The requested byte range."),
+            302: OpenApiResponse(description="A short-lived presigned URL on S3."),
+            416: OpenApiResponse(description="The range cannot be satisfied."),
+        }
+    )
+    @action(detail=True, methods=["get"])
+    def stream(self, request, pk=None):
+        """Stream the original file, with HTTP range support for seeking."""
+        song = get_object_or_404(Song.objects.only("storage_key", "mime_type"), pk=pk)
+        return file_response(request, song.storage_key, song.mime_type)
+
+
+class IngestEventsView(APIView):
+    """Receive S3 event notifications (from our Lambda, MinIO or the local watcher)."""
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        request={"application/json": {"type": "object", "description": "S3 event notification"}},
+        responses={202: IngestAcceptedSerializer},
+    )
+    def post(self, request):
+        body = self._read_body(request)
+        try:
+            check_ingest_auth(
+                request.headers, body, settings.INGEST_SECRET, settings.INGEST_SIGNATURE_MAX_AGE
+            )
+        except SignatureMissing as missing:
+            raise NotAuthenticated(str(missing)) from None
+        except SignatureInvalid as invalid:
+            raise PermissionDenied(str(invalid)) from None
+        try:
+            payload = json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ParseError(f"the body is not JSON: {error}") from None
+        try:
+            object_events, ignored = services.check_s3_notification(payload)
+        except services.InvalidEvent as invalid:
+            raise ValidationError({"detail": str(invalid)}) from None
+        jobs = services.record_ingest_events(object_events)
+        return Response(
+            {"jobs": IngestJobSerializer(jobs, many=True).data, "ignored": ignored},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+    def get_authenticate_header(self, request):
+        return 'Bearer realm="ingest"'
+
+    def _read_body(self, request) -> bytes:
+        limit = settings.INGEST_MAX_EVENT_BYTES
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > limit:
+            raise PayloadTooLarge(f"the event body is over {limit} bytes")
+        body = request._request.read(limit + 1)
+        if len(body) > limit:
+            raise PayloadTooLarge(f"the event body is over {limit} bytes")
+        return body
+
+
+class IngestJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Ingest jobs with their outcome, for staff."""
+
+    queryset = IngestJob.objects.all()
+    serializer_class = IngestJobSerializer
+    permission_classes = [permissions.IsAdminUser]
+    filterset_class = IngestJobFilter
+    ordering_fields = ["created_at", "finished_at", "status"]
+
+    @extend_schema(request=None, responses={200: IngestJobSerializer})
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        """Queue a finished job again."""
+        job = services.retry_ingest_job(self.get_object())
+        return Response(IngestJobSerializer(job).data)

@@ -1,0 +1,12 @@
+from django.core.management.base import BaseCommand
+
+from catalog.services import recover_ingest_jobs
+
+
+class Command(BaseCommand):
+    help = "Queue again the ingest jobs that a stopped server or worker left unfinished."
+
+    def handle(self, *args, **options):
+        count = recover_ingest_jobs()
+        if count:
+            self.stdout.write(f"Queued {count} unfinished ingest job(s) again.")

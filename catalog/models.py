@@ -1,0 +1,216 @@
+"""The catalogue (artists, albums, genres, songs, covers) and the ingest jobs that fill it."""
+
+import unicodedata
+
+from django.db import models
+from django.db.models.functions import Lower
+
+
+def name_key(name: str) -> str:
+    """Return the de-duplication key of a name: case-, accent- and spacing-insensitive."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.casefold().split())
+
+
+class Cover(models.Model):
+    """One distinct cover image, stored once however many albums and songs share it."""
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    image = models.FileField(upload_to="covers/", max_length=255)
+    mime_type = models.CharField(max_length=40)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.sha256[:12]
+
+    @property
+    def url(self) -> str:
+        return f"/covers/{self.pk}-{self.sha256[:16]}/"
+
+
+class Artist(models.Model):
+    name = models.CharField(max_length=255)
+    name_key = models.CharField(max_length=255, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = [Lower("name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Genre(models.Model):
+    name = models.CharField(max_length=100)
+    name_key = models.CharField(max_length=100, unique=True, editable=False)
+
+    class Meta:
+        ordering = [Lower("name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Album(models.Model):
+    title = models.CharField(max_length=255)
+    title_key = models.CharField(max_length=255, editable=False)
+    album_artist = models.ForeignKey(Artist, on_delete=models.PROTECT, related_name="albums")
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    cover = models.ForeignKey(
+        Cover, on_delete=models.SET_NULL, null=True, blank=True, related_name="albums"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = [Lower("title")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["album_artist", "title_key"], name="album_unique_per_artist"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Song(models.Model):
+    title = models.CharField(max_length=255)
+    artist = models.ForeignKey(
+        Artist, on_delete=models.PROTECT, related_name="lead_songs", help_text="First artist."
+    )
+    artists = models.ManyToManyField(Artist, through="SongArtist", related_name="songs")
+    album = models.ForeignKey(
+        Album, on_delete=models.PROTECT, null=True, blank=True, related_name="songs"
+    )
+    genres = models.ManyToManyField(Genre, blank=True, related_name="songs")
+    cover = models.ForeignKey(
+        Cover, on_delete=models.SET_NULL, null=True, blank=True, related_name="songs"
+    )
+    track_number = models.PositiveSmallIntegerField(null=True, blank=True)
+    disc_number = models.PositiveSmallIntegerField(null=True, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration = models.FloatField(help_text="Seconds.")
+    bitrate = models.PositiveIntegerField(null=True, blank=True, help_text="Bits per second.")
+    sample_rate = models.PositiveIntegerField(null=True, blank=True)
+    channels = models.PositiveSmallIntegerField(null=True, blank=True)
+    codec = models.CharField(max_length=20)
+    mime_type = models.CharField(max_length=60)
+    lyrics = models.TextField(blank=True)
+    file_size = models.PositiveBigIntegerField()
+    storage_key = models.CharField(max_length=1024, unique=True)
+    etag = models.CharField(max_length=100, blank=True)
+    version_id = models.CharField(max_length=1024, blank=True)
+    content_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text="SHA-256 of the size and the bytes around the tags: finds the same upload "
+        "under two keys without reading whole files.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def stream_url(self) -> str:
+        return f"/api/v1/songs/{self.pk}/stream/"
+
+    @property
+    def duration_display(self) -> str:
+        """Return the duration as m:ss (h:mm:ss past an hour)."""
+        seconds = round(self.duration or 0)
+        hours, rest = divmod(seconds, 3600)
+        minutes, seconds = divmod(rest, 60)
+        if hours:
+            return f"{hours}:{minutes:02d}:{seconds:02d}"
+        return f"{minutes}:{seconds:02d}"
+
+
+class SongArtist(models.Model):
+    """An artist credited on a song, in credit order."""
+
+    song = models.ForeignKey(Song, on_delete=models.CASCADE)
+    artist = models.ForeignKey(Artist, on_delete=models.PROTECT)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["song", "artist"], name="song_artist_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.artist} on {self.song}"
+
+
+class StoredObject(models.Model):
+    """What the store last told us about one key, so stale or repeated events change nothing."""
+
+    bucket = models.CharField(max_length=255)
+    key = models.CharField(max_length=1024)
+    sequencer = models.CharField(max_length=64, blank=True)
+    exists = models.BooleanField(default=True)
+    song = models.OneToOneField(
+        Song, on_delete=models.SET_NULL, null=True, blank=True, related_name="stored_object"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["bucket", "key"], name="stored_object_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"s3://{self.bucket}/{self.key}"
+
+
+class IngestJob(models.Model):
+    """One object event from the store, recorded before the webhook answers, then processed."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Object created"
+        REMOVED = "removed", "Object removed"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        SKIPPED = "skipped", "Skipped"
+        FAILED = "failed", "Failed"
+
+    bucket = models.CharField(max_length=255)
+    key = models.CharField(max_length=1024)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    event_name = models.CharField(max_length=100)
+    event_time = models.DateTimeField(null=True, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    etag = models.CharField(max_length=100, blank=True)
+    version_id = models.CharField(max_length=1024, blank=True)
+    sequencer = models.CharField(max_length=64, blank=True)
+    dedup_key = models.CharField(max_length=64, unique=True, editable=False)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    reason = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    song = models.ForeignKey(
+        Song, on_delete=models.SET_NULL, null=True, blank=True, related_name="ingest_jobs"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["bucket", "key"], name="ingest_job_object")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} s3://{self.bucket}/{self.key}"

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from catalog import consumers
+
+websocket_urlpatterns = [
+    path("ws/songs/", consumers.SongsConsumer.as_asgi()),
+    path("ws/ingest/", consumers.IngestConsumer.as_asgi()),
+]

@@ -1,0 +1,509 @@
+"""Writes to the catalogue: record store events as ingest jobs, process them, take songs off.
+
+Every write that browsers should hear about sends its live event from here, after commit.
+"""
+
+import hashlib
+import io
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import PurePosixPath
+from urllib.parse import unquote_plus
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from catalog import events
+from catalog.metadata import CoverArt, MetadataError, SongMetadata, read_metadata
+from catalog.models import (
+    Album,
+    Artist,
+    Cover,
+    Genre,
+    IngestJob,
+    Song,
+    SongArtist,
+    StoredObject,
+    name_key,
+)
+from catalog.storage import ObjectMissing, open_object
+
+logger = logging.getLogger(__name__)
+
+UNKNOWN_ARTIST = "Unknown Artist"
+CREATED_PREFIXES = ("ObjectCreated:",)
+REMOVED_PREFIXES = ("ObjectRemoved:", "LifecycleExpiration:")
+
+
+class InvalidEvent(ValueError):
+    """The webhook body is not an S3 event notification we can record; str() says why."""
+
+
+@dataclass(frozen=True)
+class ObjectEvent:
+    """One S3 object event, decoded from a notification record."""
+
+    action: str
+    bucket: str
+    key: str
+    event_name: str
+    event_time: datetime | None
+    size: int | None
+    etag: str
+    version_id: str
+    sequencer: str
+
+    @property
+    def dedup_key(self) -> str:
+        parts = (
+            self.bucket,
+            self.key,
+            self.action,
+            self.sequencer,
+            self.version_id,
+            self.etag,
+        )
+        return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+# --- parsing the webhook body -------------------------------------------------------------
+
+
+def check_s3_notification(payload: object) -> tuple[list[ObjectEvent], int]:
+    """Decode an S3 event notification into object events; return them and the ignored count.
+
+    Accepts what S3 (through our Lambda), MinIO and our local watcher send: `{"Records": [...]}`
+    with URL-encoded keys; an S3 test event has no records and is ignored.
+    """
+    if not isinstance(payload, dict):
+        raise InvalidEvent("the body must be a JSON object with a 'Records' list")
+    if payload.get("Event") == "s3:TestEvent":
+        return [], 1
+    records = payload.get("Records")
+    if not isinstance(records, list):
+        raise InvalidEvent("the body must be a JSON object with a 'Records' list")
+    decoded, ignored = [], 0
+    for index, record in enumerate(records):
+        event = _check_record(record, index)
+        if event is None:
+            ignored += 1
+        else:
+            decoded.append(event)
+    return decoded, ignored
+
+
+def _check_record(record: object, index: int) -> ObjectEvent | None:
+    where = f"Records[{index}]"
+    if not isinstance(record, dict):
+        raise InvalidEvent(f"{where} must be an object")
+    event_name = record.get("eventName")
+    if not isinstance(event_name, str) or not event_name:
+        raise InvalidEvent(f"{where}.eventName is missing")
+    event_name = event_name.removeprefix("s3:")  # MinIO spells them "s3:ObjectCreated:Put"
+    if event_name.startswith(CREATED_PREFIXES):
+        action = IngestJob.Action.CREATED
+    elif event_name.startswith(REMOVED_PREFIXES):
+        action = IngestJob.Action.REMOVED
+    else:
+        return None
+    s3 = record.get("s3")
+    if not isinstance(s3, dict):
+        raise InvalidEvent(f"{where}.s3 is missing")
+    bucket = (s3.get("bucket") or {}).get("name") if isinstance(s3.get("bucket"), dict) else None
+    obj = s3.get("object")
+    if not isinstance(bucket, str) or not bucket:
+        raise InvalidEvent(f"{where}.s3.bucket.name is missing")
+    if not isinstance(obj, dict) or not isinstance(obj.get("key"), str) or not obj["key"]:
+        raise InvalidEvent(f"{where}.s3.object.key is missing")
+    key = unquote_plus(obj["key"])
+    if len(key) > 1024:
+        raise InvalidEvent(f"{where}.s3.object.key is longer than S3 allows (1024)")
+    size = obj.get("size")
+    if size is not None:
+        try:
+            size = int(size)
+        except (TypeError, ValueError):
+            raise InvalidEvent(f"{where}.s3.object.size must be a number") from None
+        if size < 0:
+            raise InvalidEvent(f"{where}.s3.object.size must not be negative")
+    sequencer = str(obj.get("sequencer") or "")
+    if sequencer and not re.fullmatch(r"[0-9A-Fa-f]{1,64}", sequencer):
+        raise InvalidEvent(f"{where}.s3.object.sequencer must be a hexadecimal string")
+    event_time = record.get("eventTime")
+    parsed_time = parse_datetime(event_time) if isinstance(event_time, str) else None
+    return ObjectEvent(
+        action=action,
+        bucket=bucket,
+        key=key,
+        event_name=event_name,
+        event_time=parsed_time,
+        size=size,
+        etag=str(obj.get("eTag") or obj.get("etag") or "").strip('"')[:100],
+        version_id=str(obj.get("versionId") or "")[:1024],
+        sequencer=sequencer.upper(),
+    )
+
+
+# --- recording and running jobs -----------------------------------------------------------
+
+
+def record_ingest_events(object_events: Iterable[ObjectEvent]) -> list[IngestJob]:
+    """Record each event as a durable ingest job and queue the new ones after commit.
+
+    A repeated delivery of the same event finds its earlier job instead of making another.
+    """
+    jobs = []
+    with transaction.atomic():
+        for event in object_events:
+            job, created = IngestJob.objects.get_or_create(
+                dedup_key=event.dedup_key,
+                defaults={
+                    "bucket": event.bucket,
+                    "key": event.key,
+                    "action": event.action,
+                    "event_name": event.event_name,
+                    "event_time": event.event_time,
+                    "size": event.size,
+                    "etag": event.etag,
+                    "version_id": event.version_id,
+                    "sequencer": event.sequencer,
+                },
+            )
+            job.is_new = created
+            jobs.append(job)
+            if created:
+                transaction.on_commit(lambda job_id=job.pk: enqueue_ingest_job(job_id))
+    return jobs
+
+
+def enqueue_ingest_job(job_id: int) -> None:
+    """Hand a job to the configured task backend."""
+    from catalog.tasks import run_ingest_job
+
+    run_ingest_job.enqueue(job_id)
+
+
+def retry_ingest_job(job: IngestJob) -> IngestJob:
+    """Queue a finished job again, as if its event had just arrived."""
+    with transaction.atomic():
+        job = IngestJob.objects.select_for_update().get(pk=job.pk)
+        if job.status in (IngestJob.Status.PENDING, IngestJob.Status.RUNNING):
+            return job
+        job.status = IngestJob.Status.PENDING
+        job.reason = ""
+        job.started_at = job.finished_at = None
+        job.save(update_fields=["status", "reason", "started_at", "finished_at"])
+        transaction.on_commit(lambda: enqueue_ingest_job(job.pk))
+    return job
+
+
+def recover_ingest_jobs(stale_after: timedelta | None = None) -> int:
+    """Queue again the jobs a stopped process left pending or running; return how many."""
+    stale_after = stale_after or timedelta(seconds=settings.INGEST_JOB_TIMEOUT * 2)
+    cutoff = timezone.now() - stale_after
+    stuck = IngestJob.objects.filter(status=IngestJob.Status.RUNNING, started_at__lt=cutoff)
+    stuck.update(status=IngestJob.Status.PENDING)
+    pending = list(
+        IngestJob.objects.filter(status=IngestJob.Status.PENDING).values_list("pk", flat=True)
+    )
+    for job_id in pending:
+        enqueue_ingest_job(job_id)
+    return len(pending)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    reason: str = ""
+    song_id: int | None = None
+
+
+def process_ingest_job(job_id: int) -> str:
+    """Run one ingest job to its end (done, skipped or failed with a reason); return the status."""
+    with transaction.atomic():
+        job = IngestJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status != IngestJob.Status.PENDING:
+            return job.status if job else "missing"
+        job.status = IngestJob.Status.RUNNING
+        job.attempts += 1
+        job.started_at = timezone.now()
+        job.save(update_fields=["status", "attempts", "started_at"])
+    try:
+        if job.action == IngestJob.Action.REMOVED:
+            outcome = _ingest_removed(job)
+        else:
+            outcome = _ingest_created(job)
+    except Exception as error:
+        logger.exception("ingest job %s failed unexpectedly", job.pk)
+        outcome = Outcome(IngestJob.Status.FAILED, f"unexpected error: {error!r}"[:2000])
+    IngestJob.objects.filter(pk=job.pk).update(
+        status=outcome.status,
+        reason=outcome.reason,
+        song_id=outcome.song_id,
+        finished_at=timezone.now(),
+    )
+    if outcome.status == IngestJob.Status.FAILED:
+        logger.warning("ingest of %s failed: %s", job.key, outcome.reason)
+    transaction.on_commit(
+        lambda: events.send_ingest_event(job.pk, job.key, outcome.status, outcome.reason)
+    )
+    return outcome.status
+
+
+def sequencer_is_stale(sequencer: str, applied: str) -> bool:
+    """Tell whether an event's sequencer is older than (or the same as) the one applied."""
+    if not sequencer or not applied:
+        return False
+    return int(sequencer, 16) <= int(applied, 16)
+
+
+def _stale_outcome(job: IngestJob) -> Outcome | None:
+    applied = (
+        StoredObject.objects.filter(bucket=job.bucket, key=job.key)
+        .values_list("sequencer", flat=True)
+        .first()
+    )
+    if applied and sequencer_is_stale(job.sequencer, applied):
+        return Outcome(
+            IngestJob.Status.SKIPPED,
+            "a newer event for this object was already applied (out-of-order delivery)",
+        )
+    return None
+
+
+def _ingest_created(job: IngestJob) -> Outcome:
+    if job.bucket != settings.INGEST_BUCKET_NAME:
+        return Outcome(
+            IngestJob.Status.FAILED,
+            f"bucket '{job.bucket}' is not this server's bucket '{settings.INGEST_BUCKET_NAME}'",
+        )
+    if stale := _stale_outcome(job):
+        return stale
+    if job.size == 0:
+        return Outcome(IngestJob.Status.FAILED, "empty file (0 bytes)")
+    limit = settings.INGEST_MAX_FILE_BYTES
+    if job.size is not None and job.size > limit:
+        return Outcome(
+            IngestJob.Status.FAILED,
+            f"too large: {job.size / 1024**2:.0f} MB, the limit is {limit / 1024**2:.0f} MB",
+        )
+    try:
+        reader = open_object(
+            job.key,
+            size=job.size,
+            version_id=job.version_id,
+            max_bytes=settings.INGEST_MAX_TAG_BYTES,
+            timeout=settings.INGEST_JOB_TIMEOUT,
+        )
+    except ObjectMissing as missing:
+        return Outcome(IngestJob.Status.SKIPPED, f"the object is no longer in the store: {missing}")
+    try:
+        if reader.size == 0:
+            return Outcome(IngestJob.Status.FAILED, "empty file (0 bytes)")
+        if reader.size > limit:
+            return Outcome(
+                IngestJob.Status.FAILED,
+                f"too large: {reader.size / 1024**2:.0f} MB, the limit is {limit / 1024**2:.0f} MB",
+            )
+        metadata = read_metadata(reader, PurePosixPath(job.key).name)
+        content_hash = hashlib.sha256(f"{reader.size}:".encode() + reader.head).hexdigest()
+        size = reader.size
+    except ObjectMissing as missing:
+        return Outcome(IngestJob.Status.SKIPPED, f"the object is no longer in the store: {missing}")
+    except MetadataError as error:
+        return Outcome(IngestJob.Status.FAILED, str(error))
+    except Exception as error:
+        if getattr(error, "ingest_limit", False):
+            return Outcome(IngestJob.Status.FAILED, str(error))
+        raise
+    finally:
+        reader.close()
+    cover = cover_for(metadata.cover) if metadata.cover else None
+    song = song_ingest(job, metadata, size=size, content_hash=content_hash, cover=cover)
+    if song is None:
+        return _stale_outcome(job) or Outcome(IngestJob.Status.SKIPPED, "superseded")
+    return Outcome(IngestJob.Status.DONE, "", song.pk)
+
+
+def _ingest_removed(job: IngestJob) -> Outcome:
+    with transaction.atomic():
+        stored, _ = StoredObject.objects.select_for_update().get_or_create(
+            bucket=job.bucket, key=job.key, defaults={"sequencer": job.sequencer, "exists": False}
+        )
+        if stored.sequencer != job.sequencer and sequencer_is_stale(
+            job.sequencer, stored.sequencer
+        ):
+            return Outcome(
+                IngestJob.Status.SKIPPED,
+                "a newer event for this object was already applied (out-of-order delivery)",
+            )
+        song = stored.song
+        stored.exists = False
+        stored.sequencer = job.sequencer or stored.sequencer
+        stored.song = None
+        stored.save()
+        if song is None:
+            song = Song.objects.filter(storage_key=job.key).first()
+        if song is None:
+            return Outcome(IngestJob.Status.DONE, "no song was stored for this object")
+        song_remove(song)
+    return Outcome(IngestJob.Status.DONE)
+
+
+# --- catalogue rows -----------------------------------------------------------------------
+
+
+def artist_for(name: str) -> Artist:
+    """Return the artist with this name, matching case, accents and spacing loosely."""
+    artist, _ = Artist.objects.get_or_create(name_key=name_key(name), defaults={"name": name})
+    return artist
+
+
+def genre_for(name: str) -> Genre:
+    genre, _ = Genre.objects.get_or_create(name_key=name_key(name), defaults={"name": name})
+    return genre
+
+
+def album_for(title: str, album_artist: Artist, year: int | None, cover: Cover | None) -> Album:
+    album, created = Album.objects.get_or_create(
+        album_artist=album_artist,
+        title_key=name_key(title),
+        defaults={"title": title, "year": year, "cover": cover},
+    )
+    changed = []
+    if not created and album.cover_id is None and cover is not None:
+        album.cover = cover
+        changed.append("cover")
+    if not created and album.year is None and year is not None:
+        album.year = year
+        changed.append("year")
+    if changed:
+        album.save(update_fields=changed)
+    return album
+
+
+def cover_for(art: CoverArt) -> Cover | None:
+    """Store a cover image once per distinct image and return its row."""
+    digest = hashlib.sha256(art.data).hexdigest()
+    existing = Cover.objects.filter(sha256=digest).first()
+    if existing:
+        return existing
+    try:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(art.data)) as image:
+            width, height = image.size
+    except Exception:
+        logger.info("ignoring an embedded cover that is not a readable image")
+        return None
+    extension = {"image/png": "png", "image/gif": "gif", "image/webp": "webp"}.get(
+        art.mime_type, "jpg"
+    )
+    name = default_storage.save(f"covers/{digest[:2]}/{digest}.{extension}", ContentFile(art.data))
+    try:
+        with transaction.atomic():
+            return Cover.objects.create(
+                sha256=digest, image=name, mime_type=art.mime_type, width=width, height=height
+            )
+    except IntegrityError:
+        # Another job stored the same image at the same moment: keep theirs.
+        default_storage.delete(name)
+        return Cover.objects.get(sha256=digest)
+
+
+def title_from_key(key: str) -> str:
+    """Make a title from a file name: "03 - Neon_Rain.mp3" becomes "Neon Rain"."""
+    stem = PurePosixPath(key).stem.replace("_", " ")
+    stem = re.sub(r"^\s*\d{1,3}\s*[-.)]?\s+", "", stem)
+    return " ".join(stem.split()) or PurePosixPath(key).name
+
+
+def song_ingest(
+    job: IngestJob,
+    metadata: SongMetadata,
+    *,
+    size: int,
+    content_hash: str,
+    cover: Cover | None,
+) -> Song | None:
+    """Create or update the song for a stored object; None when a newer event got there first."""
+    artist_names = list(metadata.artists) or [UNKNOWN_ARTIST]
+    with transaction.atomic():
+        stored, _ = StoredObject.objects.select_for_update().get_or_create(
+            bucket=job.bucket, key=job.key
+        )
+        if stored.sequencer != job.sequencer and sequencer_is_stale(
+            job.sequencer, stored.sequencer
+        ):
+            return None
+        artists = []
+        for name in artist_names:
+            artist = artist_for(name)
+            if artist not in artists:
+                artists.append(artist)
+        album = None
+        if metadata.album:
+            album_artist = (
+                artist_for(metadata.album_artist) if metadata.album_artist else artists[0]
+            )
+            album = album_for(metadata.album, album_artist, metadata.year, cover)
+        values = {
+            "title": metadata.title or title_from_key(job.key),
+            "artist": artists[0],
+            "album": album,
+            "cover": cover or (album.cover if album else None),
+            "track_number": metadata.track_number,
+            "disc_number": metadata.disc_number,
+            "year": metadata.year,
+            "duration": metadata.duration,
+            "bitrate": metadata.bitrate,
+            "sample_rate": metadata.sample_rate,
+            "channels": metadata.channels,
+            "codec": metadata.codec,
+            "mime_type": metadata.mime_type,
+            "lyrics": metadata.lyrics or "",
+            "file_size": size,
+            "etag": job.etag,
+            "version_id": job.version_id,
+            "content_hash": content_hash,
+        }
+        song, created = Song.objects.update_or_create(storage_key=job.key, defaults=values)
+        SongArtist.objects.filter(song=song).delete()
+        SongArtist.objects.bulk_create(
+            SongArtist(song=song, artist=artist, position=position)
+            for position, artist in enumerate(artists)
+        )
+        song.genres.set([genre_for(name) for name in metadata.genres])
+        stored.song = song
+        stored.exists = True
+        if job.sequencer:
+            stored.sequencer = job.sequencer
+        stored.save()
+        kind = "song.added" if created else "song.updated"
+        transaction.on_commit(lambda: events.send_song_event(kind, song.pk))
+    return song
+
+
+def song_remove(song: Song) -> None:
+    """Take a song off the catalogue and tell every open browser."""
+    song_id, album_id = song.pk, song.album_id
+    artist_ids = set(song.artists.values_list("pk", flat=True)) | {song.artist_id}
+    with transaction.atomic():
+        song.delete()
+        _prune_orphans(album_id, artist_ids)
+        transaction.on_commit(lambda: events.send_song_removed(song_id))
+
+
+def _prune_orphans(album_id: int | None, artist_ids: set[int]) -> None:
+    if album_id is not None:
+        Album.objects.filter(pk=album_id, songs__isnull=True).delete()
+    for artist in Artist.objects.filter(pk__in=artist_ids):
+        if not (artist.songs.exists() or artist.lead_songs.exists() or artist.albums.exists()):
+            artist.delete()

@@ -1,0 +1,234 @@
+"""Read objects from the media store a range at a time, within a byte and time budget.
+
+Reading tags needs a few kilobytes at the head of a file (and sometimes at its tail), not
+the whole song: on S3 every read becomes an HTTP range GET of whole blocks, cached, so a
+30 MB FLAC costs a handful of kilobytes. On local storage the same reader wraps the file.
+"""
+
+import io
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.files.storage import Storage, default_storage
+
+logger = logging.getLogger(__name__)
+
+BLOCK_SIZE = 64 * 1024
+MAX_CACHED_BLOCKS = 64
+
+
+class IngestLimitExceeded(Exception):
+    """Reading an object went past its byte budget; str() is the reason shown on the job."""
+
+    ingest_limit = True
+
+
+class IngestTimeout(TimeoutError):
+    """Reading an object went past its deadline."""
+
+    ingest_limit = True
+
+
+class ObjectMissing(Exception):
+    """The object named by the event is not in the store (anymore)."""
+
+
+@dataclass
+class ReadStats:
+    requests: int = 0
+    bytes_fetched: int = 0
+
+
+Fetch = Callable[[int, int], tuple[bytes, int | None]]
+
+
+class RangeReader(io.RawIOBase):
+    """A seekable, read-only file over `fetch(start, end_inclusive) -> (bytes, total_size)`."""
+
+    def __init__(
+        self,
+        fetch: Fetch,
+        name: str,
+        size: int | None = None,
+        max_bytes: int | None = None,
+        deadline: float | None = None,
+    ):
+        super().__init__()
+        self._fetch = fetch
+        self.name = name
+        self._size = size
+        self._pos = 0
+        self._blocks: OrderedDict[int, bytes] = OrderedDict()
+        self._max_bytes = max_bytes
+        self._deadline = deadline
+        self.stats = ReadStats()
+        self.head = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    @property
+    def size(self) -> int:
+        if self._size is None:
+            self._load_blocks(0, 0)
+        assert self._size is not None
+        return self._size
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_SET:
+            pos = offset
+        elif whence == io.SEEK_CUR:
+            pos = self._pos + offset
+        elif whence == io.SEEK_END:
+            pos = self.size + offset
+        else:
+            raise ValueError(f"invalid whence {whence}")
+        if pos < 0:
+            raise OSError("negative seek position")
+        self._pos = pos
+        return pos
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            size = self.size - self._pos
+        if size == 0 or (self._size is not None and self._pos >= self._size):
+            return b""
+        end = self._pos + size - 1
+        if self._size is not None:
+            end = min(end, self._size - 1)
+        first, last = self._pos // BLOCK_SIZE, end // BLOCK_SIZE
+        self._load_blocks(first, last)
+        chunks = [self._blocks.get(index, b"") for index in range(first, last + 1)]
+        joined = b"".join(chunks)
+        start_in_joined = self._pos - first * BLOCK_SIZE
+        data = joined[start_in_joined : start_in_joined + (end - self._pos + 1)]
+        self._pos += len(data)
+        return data
+
+    def _load_blocks(self, first: int, last: int) -> None:
+        missing = [index for index in range(first, last + 1) if index not in self._blocks]
+        for index in range(first, last + 1):
+            if index in self._blocks:
+                self._blocks.move_to_end(index)
+        if not missing:
+            return
+        # One request for the whole missing run: mutagen reads forward in small steps.
+        start, stop = missing[0] * BLOCK_SIZE, (missing[-1] + 1) * BLOCK_SIZE - 1
+        if self._size is not None:
+            stop = min(stop, self._size - 1)
+            if start > stop:
+                return
+        self._check_budget(stop - start + 1)
+        data, total = self._fetch(start, stop)
+        self.stats.requests += 1
+        self.stats.bytes_fetched += len(data)
+        if total is not None:
+            self._size = total
+        if start == 0 and not self.head:
+            self.head = data[:BLOCK_SIZE]
+        for offset in range(0, len(data), BLOCK_SIZE):
+            self._blocks[start // BLOCK_SIZE + offset // BLOCK_SIZE] = data[
+                offset : offset + BLOCK_SIZE
+            ]
+        while len(self._blocks) > MAX_CACHED_BLOCKS:
+            self._blocks.popitem(last=False)
+
+    def _check_budget(self, upcoming: int) -> None:
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            raise IngestTimeout("reading the file took longer than the ingest time limit")
+        if self._max_bytes is not None and self.stats.bytes_fetched + upcoming > self._max_bytes:
+            raise IngestLimitExceeded(
+                f"the tags need more than {self._max_bytes // (1024 * 1024)} MB to read"
+            )
+
+
+def _is_s3(storage: Storage) -> bool:
+    return hasattr(storage, "bucket_name") and hasattr(storage, "connection")
+
+
+def _s3_fetcher(storage: Storage, key: str, version_id: str) -> Fetch:
+    client = storage.connection.meta.client
+    bucket = storage.bucket_name
+    extra = {"VersionId": version_id} if version_id else {}
+
+    def fetch(start: int, end: int) -> tuple[bytes, int | None]:
+        try:
+            response = client.get_object(
+                Bucket=bucket, Key=key, Range=f"bytes={start}-{end}", **extra
+            )
+        except client.exceptions.NoSuchKey as error:
+            raise ObjectMissing(f"s3://{bucket}/{key} is not in the bucket") from error
+        except client.exceptions.ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code in {"NoSuchVersion", "404", "NotFound"}:
+                raise ObjectMissing(f"s3://{bucket}/{key} is not in the bucket") from error
+            raise
+        body = response["Body"]
+        try:
+            data = body.read()
+        finally:
+            body.close()
+        total = None
+        content_range = response.get("ContentRange", "")
+        if "/" in content_range and not content_range.endswith("/*"):
+            total = int(content_range.rsplit("/", 1)[1])
+        return data, total
+
+    return fetch
+
+
+def _local_fetcher(storage: Storage, key: str) -> tuple[Fetch, int]:
+    try:
+        path = storage.path(key)
+        handle = open(path, "rb")  # noqa: SIM115 - closed by the reader's close()
+    except (FileNotFoundError, NotImplementedError) as error:
+        raise ObjectMissing(f"{key} is not in the media folder") from error
+    size = handle.seek(0, io.SEEK_END)
+
+    def fetch(start: int, end: int) -> tuple[bytes, int | None]:
+        handle.seek(start)
+        return handle.read(end - start + 1), size
+
+    fetch.handle = handle  # type: ignore[attr-defined]
+    return fetch, size
+
+
+class StoreReader(RangeReader):
+    def close(self) -> None:
+        handle = getattr(self._fetch, "handle", None)
+        if handle is not None:
+            handle.close()
+        super().close()
+
+
+def open_object(
+    key: str,
+    *,
+    size: int | None = None,
+    version_id: str = "",
+    max_bytes: int | None = None,
+    timeout: float | None = None,
+    storage: Storage | None = None,
+) -> StoreReader:
+    """Open an object of the media store for range reads within a byte and time budget."""
+    storage = storage or default_storage
+    deadline = time.monotonic() + timeout if timeout else None
+    if _is_s3(storage):
+        fetch = _s3_fetcher(storage, key, version_id)
+    else:
+        fetch, size = _local_fetcher(storage, key)
+    return StoreReader(fetch, key, size=size, max_bytes=max_bytes, deadline=deadline)

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from catalog import views
+
+app_name = "catalog"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("covers/<int:pk>-<str:digest>/", views.cover, name="cover"),
+]
