@@ -95,7 +95,7 @@ def make_cover(
     """Return an encoded square cover image; distinct colours or texts give distinct bytes.
 
     ``noise`` sprinkles deterministic pixel noise so the image compresses badly, for tests that
-    need a large cover (a 300 px noisy JPEG is about 60 KB).
+    need a large cover (a 320 px noisy JPEG is just over 50 KB).
     """
     image = Image.new("RGB", (size, size), color)
     if noise:

@@ -69,6 +69,7 @@ _PARSE_ERRORS = (
 _MAX_REASON_DETAIL = 160
 _FLAC_TAIL_SLACK = 64 * 1024  # room for an ID3v1 or APEv2 tag some taggers append to FLAC
 _FLAC_TAIL_UNKNOWN_FRAMES = 1024 * 1024
+_FLAC_TAIL_MAX_FRAMES = 2 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -274,6 +275,9 @@ def read_metadata(fileobj: BinaryIO, filename: str, *, check_complete: bool = Tr
     _raise_limit_errors(reader.raised)
 
     info = audio.info
+    if isinstance(audio, MP4) and not getattr(info, "codec", ""):
+        # mutagen still reports the movie's length when no track holds sound.
+        raise MetadataError("no audio stream (the MP4 file has no sound track)")
     duration = float(getattr(info, "length", 0) or 0)
     if isinstance(audio, FLAC) and check_complete:
         duration = _check_flac_complete(audio, reader, size, duration)
@@ -423,10 +427,10 @@ def _check_flac_complete(audio: FLAC, reader: _TrackedReader, size: int, duratio
     info = audio.info
     if duration > 0 and not info.bitrate:
         raise MetadataError("truncated or corrupt FLAC: no audio frames after the tags")
-    if info.max_framesize:
-        window = 2 * info.max_framesize + _FLAC_TAIL_SLACK
-    else:
-        window = _FLAC_TAIL_UNKNOWN_FRAMES
+    # Two of the largest frames hold the start of the last one; the header states the size,
+    # so it is capped to keep a lying header from costing a large read.
+    window = min(2 * info.max_framesize or _FLAC_TAIL_UNKNOWN_FRAMES, _FLAC_TAIL_MAX_FRAMES)
+    window += _FLAC_TAIL_SLACK
     start = max(size - window, 0)
     reader.seek(start)
     tail = reader.read(size - start)

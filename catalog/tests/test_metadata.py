@@ -3,6 +3,7 @@
 import io
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 from mutagen.flac import FLAC
@@ -328,6 +329,45 @@ def test_flac_completeness_check_can_be_skipped(tmp_path):
 def test_lossy_files_cut_inside_their_tags_are_rejected(tagged, fmt):
     with pytest.raises(MetadataError, match=r"^truncated or corrupt (MP3|Ogg \w+|MP4): \w"):
         read_bytes(tagged[fmt].read_bytes()[:1500], f"cut.{fmt}")
+
+
+def test_flac_of_unknown_length_is_timed_by_its_last_frame(tmp_path):
+    path = write_sample(tmp_path / "stream.flac", "flac", SampleTags(), seconds=SECONDS)
+    audio = FLAC(path)
+    audio.info.total_samples = 0
+    audio.save()
+
+    assert read(path).duration == pytest.approx(SECONDS)
+
+
+def test_flac_without_audio_frames_is_rejected(tmp_path):
+    path = write_sample(tmp_path / "stream.flac", "flac", SampleTags(), seconds=SECONDS)
+    audio = FLAC(path)
+    audio.info.total_samples = 0
+    audio.save()
+    data = path.read_bytes()
+    header_end = data.index(b"\xff\xf8", 42)
+
+    with pytest.raises(MetadataError, match=r"^no audio stream \(duration is 0\)$"):
+        read_bytes(data[:header_end], "stream.flac")
+
+
+def test_video_without_sound_is_rejected():
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="mp4") as container:
+        stream = container.add_stream("mpeg4", rate=1)
+        stream.width = stream.height = 16
+        stream.pix_fmt = "yuv420p"
+        for pts in range(3):
+            frame = av.VideoFrame.from_ndarray(np.zeros((16, 16, 3), np.uint8), format="rgb24")
+            frame.pts = pts
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+
+    with pytest.raises(MetadataError, match=r"^no audio stream \(the MP4 file has no sound"):
+        read_bytes(buffer.getvalue(), "clip.mp4")
 
 
 def test_flac_with_mp3_name_is_read_as_flac(tagged):
