@@ -243,7 +243,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # A line per task state change drowns the log; job outcomes are logged by catalog.
+        "django.tasks": {"level": "WARNING", "propagate": False, "handlers": ["console"]},
+    },
 }
 
 # Static files: hashed names and compression in production; tests and DEBUG read the sources.
