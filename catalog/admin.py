@@ -1,4 +1,10 @@
+"""The curators' tool: browse, fix, hide and merge the catalogue; follow and retry ingest jobs.
+
+Actions stay thin: each calls one catalog.services function.
+"""
+
 from django.contrib import admin, messages
+from django.db.models import Count
 from django.utils.html import format_html
 
 from catalog import services
@@ -26,10 +32,13 @@ class SongAdmin(admin.ModelAdmin):
         "album",
         "duration_display",
         "codec",
+        "published",
         "created_at",
     ]
     list_select_related = ["artist", "album", "cover"]
-    list_filter = ["codec", "genres", "created_at"]
+    list_filter = ["hidden", "codec", "genres", "created_at"]
+    date_hierarchy = "created_at"
+    actions = ["reread_metadata", "hide", "publish"]
     search_fields = ["title", "artist__name", "album__title", "storage_key"]
     autocomplete_fields = ["artist", "album", "genres"]
     readonly_fields = [
@@ -53,6 +62,34 @@ class SongAdmin(admin.ModelAdmin):
     def thumbnail(self, song: Song) -> str:
         return cover_thumbnail(song.cover)
 
+    @admin.display(description="Published", boolean=True, ordering="hidden")
+    def published(self, song: Song) -> bool:
+        return not song.hidden
+
+    @admin.action(description="Re-read metadata from the files", permissions=["change"])
+    def reread_metadata(self, request, queryset):
+        jobs = services.song_reread_metadata(queryset)
+        self.message_user(
+            request,
+            f"Queued {len(jobs)} ingest job(s) to re-read the tags; see Ingest jobs for results.",
+            messages.SUCCESS,
+        )
+
+    @admin.action(description="Hide from the public catalogue", permissions=["change"])
+    def hide(self, request, queryset):
+        changed = services.songs_set_hidden(queryset, hidden=True)
+        self.message_user(request, f"Hid {changed} song(s).", messages.SUCCESS)
+
+    @admin.action(description="Publish to the public catalogue", permissions=["change"])
+    def publish(self, request, queryset):
+        changed = services.songs_set_hidden(queryset, hidden=False)
+        self.message_user(request, f"Published {changed} song(s).", messages.SUCCESS)
+
+
+def _merge_target(queryset, related: str):
+    """Pick the row to keep: the one with the most songs, the oldest on a tie."""
+    return queryset.annotate(song_total=Count(related)).order_by("-song_total", "pk").first()
+
 
 class AlbumSongInline(admin.TabularInline):
     model = Song
@@ -66,21 +103,55 @@ class AlbumSongInline(admin.TabularInline):
 
 @admin.register(Album)
 class AlbumAdmin(admin.ModelAdmin):
-    list_display = ["thumbnail", "title", "album_artist", "year"]
+    list_display = ["thumbnail", "title", "album_artist", "year", "created_at"]
     list_select_related = ["album_artist", "cover"]
+    list_filter = ["year", "created_at"]
     search_fields = ["title", "album_artist__name"]
-    autocomplete_fields = ["album_artist"]
+    autocomplete_fields = ["album_artist", "cover"]
     inlines = [AlbumSongInline]
+    actions = ["merge"]
 
     @admin.display(description="Cover")
     def thumbnail(self, album: Album) -> str:
         return cover_thumbnail(album.cover)
 
+    @admin.action(
+        description="Merge the selected albums (keeps the one with most songs)",
+        permissions=["change"],
+    )
+    def merge(self, request, queryset):
+        if queryset.count() < 2:
+            self.message_user(request, "Select at least two albums to merge.", messages.WARNING)
+            return
+        target = _merge_target(queryset, "songs")
+        merged = services.albums_merge(target, list(queryset.exclude(pk=target.pk)))
+        self.message_user(
+            request, f"Merged {merged} album(s) into \u201c{target}\u201d.", messages.SUCCESS
+        )
+
 
 @admin.register(Artist)
 class ArtistAdmin(admin.ModelAdmin):
     list_display = ["name", "created_at"]
+    list_filter = ["created_at"]
     search_fields = ["name"]
+    actions = ["merge"]
+
+    @admin.action(
+        description="Merge the selected artists (keeps the one with most songs)",
+        permissions=["change"],
+    )
+    def merge(self, request, queryset):
+        if queryset.count() < 2:
+            self.message_user(request, "Select at least two artists to merge.", messages.WARNING)
+            return
+        target = _merge_target(queryset, "lead_songs")
+        merged = services.artists_merge(target, list(queryset.exclude(pk=target.pk)))
+        self.message_user(
+            request,
+            f"Merged {merged} artist(s) into \u201c{target}\u201d; rename it if needed.",
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Genre)
@@ -91,6 +162,7 @@ class GenreAdmin(admin.ModelAdmin):
 @admin.register(Cover)
 class CoverAdmin(admin.ModelAdmin):
     list_display = ["thumbnail", "sha256", "mime_type", "width", "height", "created_at"]
+    search_fields = ["sha256"]
 
     @admin.display(description="Image")
     def thumbnail(self, cover: Cover) -> str:
@@ -108,8 +180,9 @@ class IngestJobAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
-    @admin.action(description="Retry the selected jobs")
+    @admin.action(description="Retry the selected jobs", permissions=["change"])
     def retry(self, request, queryset):
-        for job in queryset:
+        jobs = list(queryset)
+        for job in jobs:
             services.retry_ingest_job(job)
-        self.message_user(request, f"Queued {queryset.count()} job(s) again.", messages.SUCCESS)
+        self.message_user(request, f"Queued {len(jobs)} job(s) again.", messages.SUCCESS)

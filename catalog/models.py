@@ -110,11 +110,23 @@ class Song(models.Model):
         help_text="SHA-256 of the size and the bytes around the tags: finds the same upload "
         "under two keys without reading whole files.",
     )
+    hidden = models.BooleanField(
+        default=False,
+        help_text="Hidden songs stay in the database but leave the public catalogue.",
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # The public list: newest published songs first.
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=models.Q(hidden=False),
+                name="song_published_newest",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title

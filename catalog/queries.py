@@ -1,15 +1,142 @@
 """Reads of the catalogue shared by the API, the pages and the live events."""
 
-from django.db.models import Prefetch, QuerySet
+from dataclasses import dataclass
 
-from catalog.models import Artist, Song
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
+
+from catalog.models import Album, Artist, Genre, Song
 
 
 def song_list() -> QuerySet[Song]:
-    """Return songs with everything a song row shows, in a fixed number of queries."""
-    return Song.objects.select_related(
-        "artist", "album", "album__album_artist", "cover"
-    ).prefetch_related(
-        Prefetch("artists", queryset=Artist.objects.order_by("songartist__position")),
-        "genres",
+    """Return the published songs with everything a song row shows, in a fixed number of queries.
+
+    Hidden songs are left out, so the pages, the API and the live events never show them.
+    """
+    return (
+        Song.objects.filter(hidden=False)
+        .select_related("artist", "album", "album__album_artist", "cover")
+        .prefetch_related(
+            Prefetch("artists", queryset=Artist.objects.order_by("songartist__position")),
+            "genres",
+        )
     )
+
+
+def artist_list() -> QuerySet[Artist]:
+    """Return artists with their count of published songs and albums."""
+    return Artist.objects.annotate(
+        song_count=Count("songs", filter=Q(songs__hidden=False), distinct=True),
+        album_count=Count("albums", distinct=True),
+    ).order_by(Lower("name"), "pk")
+
+
+def album_list() -> QuerySet[Album]:
+    """Return albums with their artist, cover and count of published songs."""
+    return (
+        Album.objects.select_related("album_artist", "cover")
+        .annotate(song_count=Count("songs", filter=Q(songs__hidden=False)))
+        .order_by(Lower("title"), "pk")
+    )
+
+
+def genre_list() -> QuerySet[Genre]:
+    """Return genres with their count of published songs."""
+    return Genre.objects.annotate(
+        song_count=Count("songs", filter=Q(songs__hidden=False))
+    ).order_by(Lower("name"), "pk")
+
+
+def published_song(song_id: int) -> Song | None:
+    """Return the bare published song with this id (for likes, plays, playlists), or None."""
+    return Song.objects.filter(hidden=False, pk=song_id).only("pk").first()
+
+
+# Sort keys of the browse page: each maps to its ordering, the song id breaking ties.
+SONG_SORTS = {
+    "title": (Lower("title"),),
+    "artist": (Lower("artist__name"), Lower("title")),
+    "album": (Lower("album__title"), "disc_number", "track_number"),
+    "duration": ("duration",),
+    "year": ("year",),
+    "added": ("created_at",),
+}
+
+
+def sorted_songs(songs: QuerySet[Song], sort: str, descending: bool = False) -> QuerySet[Song]:
+    """Order songs by one of SONG_SORTS (unknown keys sort newest first)."""
+    if sort not in SONG_SORTS:
+        return songs.order_by("-created_at", "-pk")
+    keys = [F(key) if isinstance(key, str) else key for key in SONG_SORTS[sort]]
+    if descending:
+        return songs.order_by(*(key.desc(nulls_last=True) for key in keys), "-pk")
+    return songs.order_by(*(key.asc(nulls_last=True) for key in keys), "pk")
+
+
+def album_tracks(album_id: int) -> QuerySet[Song]:
+    """Return an album's published songs in disc and track order."""
+    return (
+        song_list()
+        .filter(album_id=album_id)
+        .order_by(
+            F("disc_number").asc(nulls_first=True),
+            F("track_number").asc(nulls_last=True),
+            Lower("title"),
+            "pk",
+        )
+    )
+
+
+def artist_songs(artist_id: int) -> QuerySet[Song]:
+    """Return the published songs an artist is credited on, newest first."""
+    return song_list().filter(artists__id=artist_id).distinct().order_by("-created_at", "-pk")
+
+
+def artist_albums(artist_id: int) -> QuerySet[Album]:
+    """Return an artist's albums, newest year first."""
+    return (
+        album_list()
+        .filter(album_artist_id=artist_id, song_count__gt=0)
+        .order_by(F("year").desc(nulls_last=True), Lower("title"), "pk")
+    )
+
+
+def song_years() -> list[int]:
+    """Return the years that published songs carry, newest first."""
+    return list(
+        Song.objects.filter(hidden=False, year__isnull=False)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .distinct()
+    )
+
+
+@dataclass(frozen=True)
+class CatalogueMatches:
+    """What a search of the catalogue found, a few of each kind."""
+
+    query: str
+    songs: list[Song]
+    artists: list[Artist]
+    albums: list[Album]
+
+    def __bool__(self) -> bool:
+        return bool(self.songs or self.artists or self.albums)
+
+
+def search_catalogue(query: str, limit: int = 10) -> CatalogueMatches:
+    """Find songs, artists and albums whose names contain the query (case-insensitive).
+
+    A plain icontains scan, good for a demo catalogue; the search engine replaces it.
+    """
+    query = " ".join(query.split())
+    if not query:
+        return CatalogueMatches(query, [], [], [])
+    songs = list(
+        song_list()
+        .filter(Q(title__icontains=query) | Q(artist__name__icontains=query))
+        .order_by(Lower("title"), "pk")[:limit]
+    )
+    artists = list(artist_list().filter(name__icontains=query, song_count__gt=0)[:limit])
+    albums = list(album_list().filter(title__icontains=query, song_count__gt=0)[:limit])
+    return CatalogueMatches(query, songs, artists, albums)

@@ -507,3 +507,186 @@ def _prune_orphans(album_id: int | None, artist_ids: set[int]) -> None:
     for artist in Artist.objects.filter(pk__in=artist_ids):
         if not (artist.songs.exists() or artist.lead_songs.exists() or artist.albums.exists()):
             artist.delete()
+
+
+# --- uploads: into the store, then through the one ingest path ----------------------------
+
+UPLOAD_PREFIX = "music/uploads"
+AUDIO_SUFFIXES = frozenset(
+    {".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".mp4", ".aac", ".wav", ".aif", ".aiff"}
+    | {".wv", ".wma", ".ape"}
+)
+
+
+class InvalidUpload(ValueError):
+    """The upload cannot be accepted; str() says why."""
+
+
+@dataclass(frozen=True)
+class PresignedUpload:
+    """Where and how a client PUTs a file straight into the S3 bucket."""
+
+    key: str
+    url: str
+    method: str
+    headers: dict[str, str]
+    expires_in: int
+
+
+def upload_key(filename: str) -> str:
+    """Return a fresh, safe key under music/uploads/ for a file name from a client."""
+    import uuid
+
+    name = PurePosixPath(filename.replace("\\", "/")).name
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix not in AUDIO_SUFFIXES:
+        allowed = ", ".join(sorted(AUDIO_SUFFIXES))
+        raise InvalidUpload(f"'{name}' is not an audio file we ingest; use one of {allowed}")
+    stem = re.sub(r"[^\w.\- ]+", "", PurePosixPath(name).stem).strip(" .")[:120] or "upload"
+    day = timezone.now()
+    return f"{UPLOAD_PREFIX}/{day:%Y/%m}/{uuid.uuid4().hex[:12]}-{stem}{suffix}"
+
+
+def upload_presign(filename: str, content_type: str = "") -> PresignedUpload:
+    """Sign a PUT of one file into the bucket; its ObjectCreated event then ingests it."""
+    key = upload_key(filename)
+    params = {"Bucket": settings.AWS_STORAGE_BUCKET_NAME, "Key": key}
+    headers = {}
+    if content_type:
+        params["ContentType"] = content_type
+        headers["Content-Type"] = content_type
+    client = default_storage.connection.meta.client
+    url = client.generate_presigned_url(
+        "put_object", Params=params, ExpiresIn=settings.AWS_QUERYSTRING_EXPIRE
+    )
+    return PresignedUpload(key, url, "PUT", headers, settings.AWS_QUERYSTRING_EXPIRE)
+
+
+def upload_store(upload, filename: str) -> tuple[str, list[IngestJob]]:
+    """Store an uploaded file in the local media folder and record its ObjectCreated event.
+
+    The event is the same S3-shaped record the watcher sends, so the upload is ingested by the
+    same job as any other object.
+    """
+    from catalog.local_events import object_record
+
+    key = upload_key(filename)
+    limit = settings.INGEST_MAX_FILE_BYTES
+    if upload.size == 0:
+        raise InvalidUpload("the file is empty")
+    if upload.size > limit:
+        raise InvalidUpload(f"the file is over the limit of {limit / 1024**2:.0f} MB")
+    stored_key = default_storage.save(key, upload)
+    record = object_record(settings.INGEST_BUCKET_NAME, stored_key, size=upload.size)
+    object_events, _ = check_s3_notification({"Records": [record]})
+    return stored_key, record_ingest_events(object_events)
+
+
+# --- curation: re-read, hide and publish, merge ---------------------------------------------
+
+
+def song_reread_metadata(songs: Iterable[Song]) -> list[IngestJob]:
+    """Read the songs' tags from their files again, through an ingest job per song.
+
+    The job carries no sequencer, so it never counts as newer or older than the store's own
+    events; asking again re-runs the earlier re-read job instead of recording a twin.
+    """
+    object_events = [
+        ObjectEvent(
+            action=IngestJob.Action.CREATED,
+            bucket=settings.INGEST_BUCKET_NAME,
+            key=song.storage_key,
+            event_name="ObjectCreated:Reread",
+            event_time=timezone.now(),
+            size=song.file_size,
+            etag=song.etag,
+            version_id=song.version_id,
+            sequencer="",
+        )
+        for song in songs
+    ]
+    with transaction.atomic():
+        jobs = record_ingest_events(object_events)
+        return [job if job.is_new else retry_ingest_job(job) for job in jobs]
+
+
+def songs_set_hidden(songs: Iterable[Song], hidden: bool) -> int:
+    """Hide songs from (or publish them to) the public catalogue; tell open browsers."""
+    song_ids = [song.pk for song in songs]
+    with transaction.atomic():
+        changed = list(
+            Song.objects.filter(pk__in=song_ids).exclude(hidden=hidden).values_list("pk", flat=True)
+        )
+        Song.objects.filter(pk__in=changed).update(hidden=hidden, updated_at=timezone.now())
+        for song_id in changed:
+            if hidden:
+                transaction.on_commit(lambda pk=song_id: events.send_song_removed(pk))
+            else:
+                transaction.on_commit(lambda pk=song_id: events.send_song_event("song.added", pk))
+    return len(changed)
+
+
+def artists_merge(target: Artist, duplicates: Iterable[Artist]) -> int:
+    """Fold duplicate spellings of an artist into one; return how many artists were merged.
+
+    Songs, credits and albums move to the target; two albums of the same title end up as one.
+    """
+    merged = 0
+    touched: set[int] = set()
+    with transaction.atomic():
+        for duplicate in duplicates:
+            if duplicate.pk == target.pk:
+                continue
+            touched |= set(Song.objects.filter(artist=duplicate).values_list("pk", flat=True))
+            Song.objects.filter(artist=duplicate).update(artist=target)
+            credits = SongArtist.objects.filter(artist=duplicate)
+            touched |= set(credits.values_list("song_id", flat=True))
+            already = SongArtist.objects.filter(artist=target).values_list("song_id", flat=True)
+            credits.filter(song_id__in=already).delete()
+            credits.update(artist=target)
+            for album in Album.objects.filter(album_artist=duplicate):
+                twin = Album.objects.filter(album_artist=target, title_key=album.title_key).first()
+                if twin is None:
+                    album.album_artist = target
+                    album.save(update_fields=["album_artist"])
+                else:
+                    touched |= set(album.songs.values_list("pk", flat=True))
+                    _fold_album(twin, album)
+            duplicate.delete()
+            merged += 1
+        _announce_updates(touched)
+    return merged
+
+
+def albums_merge(target: Album, duplicates: Iterable[Album]) -> int:
+    """Fold duplicate albums into one; return how many albums were merged."""
+    merged = 0
+    touched: set[int] = set()
+    with transaction.atomic():
+        for duplicate in duplicates:
+            if duplicate.pk == target.pk:
+                continue
+            touched |= set(duplicate.songs.values_list("pk", flat=True))
+            _fold_album(target, duplicate)
+            merged += 1
+        _announce_updates(touched)
+    return merged
+
+
+def _fold_album(target: Album, duplicate: Album) -> None:
+    Song.objects.filter(album=duplicate).update(album=target)
+    changed = []
+    if target.cover_id is None and duplicate.cover_id is not None:
+        target.cover_id = duplicate.cover_id
+        changed.append("cover")
+    if target.year is None and duplicate.year is not None:
+        target.year = duplicate.year
+        changed.append("year")
+    if changed:
+        target.save(update_fields=changed)
+    duplicate.delete()
+
+
+def _announce_updates(song_ids: set[int]) -> None:
+    for song_id in sorted(song_ids):
+        transaction.on_commit(lambda pk=song_id: events.send_song_event("song.updated", pk))

@@ -60,11 +60,13 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "channels",
     "django_tasks_db",
     "catalog",
     "playlists",
     "accounts",
+    "library",
 ]
 
 MIDDLEWARE = [
@@ -128,7 +130,34 @@ TIME_ZONE = env("DJANGO_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:profile"
+LOGOUT_REDIRECT_URL = "catalog:home"
+
+# Email (password resets): printed to the console unless EMAIL_HOST names an SMTP server.
+# Django 6.1's MAILERS replaces the EMAIL_* settings.
+email_host = env("EMAIL_HOST")  # lower case: MAILERS replaces Django's EMAIL_HOST setting
+if email_host:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": email_host,
+                "port": env_int("EMAIL_PORT", 587),
+                "username": env("EMAIL_HOST_USER") or None,
+                "password": env("EMAIL_HOST_PASSWORD") or None,
+                "use_tls": env_bool("EMAIL_USE_TLS", True),
+                "timeout": env_int("EMAIL_TIMEOUT", 10),
+            },
+        }
+    }
+    SILENCED_SYSTEM_CHECKS = []
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    # Without an SMTP server, password-reset mails go to the server log on purpose (the embedded
+    # shape must run with nothing else installed); check --deploy would call that an error.
+    SILENCED_SYSTEM_CHECKS = ["mail.E001"]
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Tidal Pool <noreply@localhost>")
 
 # Storage: a local media folder by default, S3 or MinIO when a bucket is named.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
@@ -216,6 +245,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"auth": env("AUTH_THROTTLE_RATE", "20/minute")},
+    "EXCEPTION_HANDLER": "spotify.api_errors.exception_handler",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -224,6 +254,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Swagger UI served from the drf-spectacular-sidecar package: the docs work offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # Security: production-safe when DEBUG is off; the TLS switches take "0" behind a plain-HTTP hop.

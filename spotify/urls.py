@@ -6,6 +6,9 @@ from accounts.api import TokenView
 
 api_patterns = [
     path("", include("catalog.api.urls")),
+    path("", include("library.api.urls")),
+    path("", include("playlists.api.urls")),
+    path("", include("accounts.urls_api")),
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
@@ -14,5 +17,6 @@ api_patterns = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_patterns)),
+    path("accounts/", include("accounts.urls")),
     path("", include("catalog.urls")),
 ]

@@ -13,9 +13,20 @@ class ArtistRefSerializer(serializers.ModelSerializer):
 
 
 class GenreSerializer(serializers.ModelSerializer):
+    song_count = serializers.IntegerField(read_only=True, help_text="Published songs.")
+
     class Meta:
         model = Genre
-        fields = ["id", "name"]
+        fields = ["id", "name", "song_count"]
+
+
+class ArtistSerializer(serializers.ModelSerializer):
+    song_count = serializers.IntegerField(read_only=True, help_text="Published songs.")
+    album_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Artist
+        fields = ["id", "name", "song_count", "album_count", "created_at"]
 
 
 class AlbumRefSerializer(serializers.ModelSerializer):
@@ -31,6 +42,15 @@ class AlbumRefSerializer(serializers.ModelSerializer):
         return album.cover.url if album.cover_id else None
 
 
+class AlbumSerializer(AlbumRefSerializer):
+    artist_id = serializers.IntegerField(source="album_artist_id")
+    song_count = serializers.IntegerField(read_only=True, help_text="Published songs.")
+
+    class Meta:
+        model = Album
+        fields = ["id", "title", "artist", "artist_id", "year", "cover_url", "song_count"]
+
+
 class SongSerializer(serializers.ModelSerializer):
     artist = serializers.CharField(source="artist.name", help_text="The first credited artist.")
     artists = ArtistRefSerializer(many=True)
@@ -41,6 +61,12 @@ class SongSerializer(serializers.ModelSerializer):
     duration = serializers.FloatField(help_text="Seconds.")
     cover_url = serializers.SerializerMethodField()
     stream_url = serializers.CharField()
+    liked = serializers.SerializerMethodField(
+        help_text="Whether the calling user liked the song; null without a signed-in user."
+    )
+    rating = serializers.SerializerMethodField(
+        help_text="The calling user's stars (1-5); null when unrated or without a user."
+    )
 
     class Meta:
         model = Song
@@ -64,6 +90,8 @@ class SongSerializer(serializers.ModelSerializer):
             "file_size",
             "cover_url",
             "stream_url",
+            "liked",
+            "rating",
             "created_at",
             "updated_at",
         ]
@@ -84,6 +112,16 @@ class SongSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_cover_url(self, song: Song) -> str | None:
         return song.cover.url if song.cover_id else None
+
+    # Both come from annotations (library.queries.with_listener_state), never a query per song;
+    # songs built without a user (the live events, anonymous requests) report null.
+    @extend_schema_field(serializers.BooleanField(allow_null=True))
+    def get_liked(self, song: Song) -> bool | None:
+        return getattr(song, "liked", None)
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True, min_value=1, max_value=5))
+    def get_rating(self, song: Song) -> int | None:
+        return getattr(song, "rating", None)
 
 
 class IngestJobSerializer(serializers.ModelSerializer):
@@ -114,3 +152,26 @@ class IngestJobSerializer(serializers.ModelSerializer):
 class IngestAcceptedSerializer(serializers.Serializer):
     jobs = IngestJobSerializer(many=True)
     ignored = serializers.IntegerField(help_text="Records that are not object events we use.")
+
+
+class UploadRequestSerializer(serializers.Serializer):
+    filename = serializers.CharField(
+        required=False, max_length=255, help_text="S3: the file's name, to pick its key."
+    )
+    content_type = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, help_text="S3: the Content-Type to PUT."
+    )
+    file = serializers.FileField(
+        required=False, help_text="Local storage: the audio file itself (multipart/form-data)."
+    )
+
+
+class UploadAnswerSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="Where the file is (or will be) in the store.")
+    upload_url = serializers.CharField(
+        required=False, help_text="S3: PUT the file's bytes here before it expires."
+    )
+    method = serializers.CharField(required=False)
+    headers = serializers.DictField(child=serializers.CharField(), required=False)
+    expires_in = serializers.IntegerField(required=False, help_text="Seconds.")
+    jobs = IngestJobSerializer(many=True, required=False, help_text="Local: the ingest job.")

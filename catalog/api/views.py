@@ -13,20 +13,27 @@ from rest_framework.exceptions import (
     PermissionDenied,
     ValidationError,
 )
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog import services
-from catalog.api.filters import IngestJobFilter, SongFilter
+from catalog import queries, services
+from catalog.api.filters import AlbumFilter, ArtistFilter, IngestJobFilter, SongFilter
 from catalog.api.serializers import (
+    AlbumSerializer,
+    ArtistSerializer,
+    GenreSerializer,
     IngestAcceptedSerializer,
     IngestJobSerializer,
     SongSerializer,
+    UploadAnswerSerializer,
+    UploadRequestSerializer,
 )
 from catalog.models import IngestJob, Song
-from catalog.queries import song_list
 from catalog.signing import SignatureInvalid, SignatureMissing, check_ingest_auth
 from catalog.streaming import file_response
+from library.queries import listener_songs
 
 
 class PayloadTooLarge(ValidationError):
@@ -43,7 +50,8 @@ class SongViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["title", "created_at", "year", "duration", "track_number"]
 
     def get_queryset(self):
-        return song_list()
+        # `liked` and `rating` of the calling user ride along in the same query.
+        return listener_songs(self.request.user)
 
     @extend_schema(
         responses={
@@ -58,6 +66,42 @@ class SongViewSet(viewsets.ReadOnlyModelViewSet):
         """Stream the original file, with HTTP range support for seeking."""
         song = get_object_or_404(Song.objects.only("storage_key", "mime_type"), pk=pk)
         return file_response(request, song.storage_key, song.mime_type)
+
+
+class ArtistViewSet(viewsets.ReadOnlyModelViewSet):
+    """Artists of the public catalogue, by name."""
+
+    serializer_class = ArtistSerializer
+    permission_classes = [permissions.AllowAny]
+    filterset_class = ArtistFilter
+    ordering_fields = ["name", "created_at", "song_count"]
+
+    def get_queryset(self):
+        return queries.artist_list()
+
+
+class AlbumViewSet(viewsets.ReadOnlyModelViewSet):
+    """Albums of the public catalogue, by title; list an album's songs with /songs/?album_id=."""
+
+    serializer_class = AlbumSerializer
+    permission_classes = [permissions.AllowAny]
+    filterset_class = AlbumFilter
+    ordering_fields = ["title", "year", "created_at", "song_count"]
+
+    def get_queryset(self):
+        return queries.album_list()
+
+
+class GenreViewSet(viewsets.ReadOnlyModelViewSet):
+    """Genres of the public catalogue, by name."""
+
+    serializer_class = GenreSerializer
+    permission_classes = [permissions.AllowAny]
+    filterset_fields = []
+    ordering_fields = ["name", "song_count"]
+
+    def get_queryset(self):
+        return queries.genre_list()
 
 
 class IngestEventsView(APIView):
@@ -111,6 +155,68 @@ class IngestEventsView(APIView):
         return body
 
 
+class CanUpload(permissions.BasePermission):
+    """Curators (and admins): whoever may add songs to the catalogue."""
+
+    message = "Only curators may upload songs."
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user.is_authenticated and request.user.has_perm("catalog.add_song"))
+
+
+class UploadView(APIView):
+    """Add a song file for curators; it is ingested like any object in the store.
+
+    With S3 storage, send `{"filename", "content_type"}` and PUT the bytes to the answered
+    presigned URL: the bucket's event brings the file in. With local storage, POST the file as
+    multipart/form-data field `file`: it is stored under music/uploads/ and its event recorded.
+    """
+
+    permission_classes = [CanUpload]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(
+        request={
+            "application/json": UploadRequestSerializer,
+            "multipart/form-data": UploadRequestSerializer,
+        },
+        responses={201: UploadAnswerSerializer},
+    )
+    def post(self, request):
+        data = UploadRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data.get("file")
+        try:
+            if settings.AWS_STORAGE_BUCKET_NAME:
+                filename = data.validated_data.get("filename") or getattr(upload, "name", "")
+                if not filename:
+                    raise ValidationError({"filename": ["Name the file to upload."]})
+                presigned = services.upload_presign(
+                    filename, data.validated_data.get("content_type", "")
+                )
+                answer = {
+                    "key": presigned.key,
+                    "upload_url": presigned.url,
+                    "method": presigned.method,
+                    "headers": presigned.headers,
+                    "expires_in": presigned.expires_in,
+                }
+            else:
+                if upload is None:
+                    raise ValidationError(
+                        {"file": ["Send the audio file as multipart/form-data field 'file'."]}
+                    )
+                key, jobs = services.upload_store(upload, upload.name)
+                answer = {"key": key, "jobs": IngestJobSerializer(jobs, many=True).data}
+        except services.InvalidUpload as invalid:
+            raise ValidationError({"file": [str(invalid)]}) from None
+        return Response(answer, status=status.HTTP_201_CREATED)
+
+
+class IngestJobPagination(CursorPagination):
+    ordering = ("-created_at", "-id")
+
+
 class IngestJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Ingest jobs with their outcome, for staff."""
 
@@ -118,6 +224,7 @@ class IngestJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     serializer_class = IngestJobSerializer
     permission_classes = [permissions.IsAdminUser]
     filterset_class = IngestJobFilter
+    pagination_class = IngestJobPagination
     ordering_fields = ["created_at", "finished_at", "status"]
 
     @extend_schema(request=None, responses={200: IngestJobSerializer})

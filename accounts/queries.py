@@ -1,0 +1,21 @@
+"""Reads about accounts."""
+
+from django.db.models import QuerySet
+from rest_framework.authtoken.models import Token
+
+from accounts.models import SubsonicCredential
+
+CURATORS_GROUP = "Curators"
+
+
+def user_tokens(user) -> QuerySet[Token]:
+    return Token.objects.filter(user=user).order_by("-created")
+
+
+def has_subsonic_password(user) -> bool:
+    return SubsonicCredential.objects.filter(user=user).exists()
+
+
+def is_curator(user) -> bool:
+    """Curators (and admins) manage the catalogue: they may add songs."""
+    return bool(user and user.is_authenticated and user.has_perm("catalog.add_song"))

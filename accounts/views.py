@@ -1,0 +1,60 @@
+"""Account pages: sign-up and the profile (API tokens, the Subsonic password)."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+from rest_framework.authtoken.models import Token
+
+from accounts import queries, services
+from accounts.forms import SignUpForm
+
+
+@require_http_methods(["GET", "POST"])
+def sign_up(request):
+    """Create a listener account and sign it in."""
+    if request.user.is_authenticated:
+        return redirect("accounts:profile")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = services.user_sign_up(
+            form.cleaned_data["username"],
+            form.cleaned_data.get("email", ""),
+            form.cleaned_data["password1"],
+        )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Welcome! Your account is ready.")
+        return redirect("accounts:profile")
+    return render(request, "accounts/sign_up.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    """Show the account; create or revoke the API token; reset the Subsonic password.
+
+    Secrets are rendered in the POST's answer only (never stored in the session or a redirect),
+    so they show once.
+    """
+    shown: dict[str, str] = {}
+    action = request.POST.get("action")
+    if action == "create-token":
+        token, _ = Token.objects.get_or_create(user=request.user)
+        shown["token"] = token.key
+    elif action == "revoke-token":
+        services.token_revoke(request.user, request.POST.get("token_id", ""))
+        messages.success(request, "Token revoked.")
+        return redirect("accounts:profile")
+    elif action == "subsonic-password":
+        shown["subsonic_password"] = services.subsonic_password_reset(request.user)
+    context = {
+        "tokens": queries.user_tokens(request.user),
+        "has_subsonic_password": queries.has_subsonic_password(request.user),
+        "is_curator": queries.is_curator(request.user),
+        **shown,
+    }
+    response = render(request, "accounts/profile.html", context)
+    if shown:
+        response["Cache-Control"] = "no-store"
+    return response

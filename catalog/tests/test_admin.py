@@ -1,0 +1,237 @@
+"""The curators' admin: who sees what, and each bulk action."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from accounts.tests.factories import CuratorFactory, UserFactory
+from catalog.audio_samples import SampleTags
+from catalog.models import Album, Artist, IngestJob, Song, SongArtist
+from catalog.tests.factories import AlbumFactory, ArtistFactory, SongFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def curator_client(client):
+    client.force_login(CuratorFactory())
+    return client
+
+
+def _act(client, model: str, action: str, objects, capture=None):
+    data = {"action": action, "_selected_action": [obj.pk for obj in objects]}
+    url = f"/admin/catalog/{model}/"
+    if capture is None:
+        return client.post(url, data, follow=True)
+    with capture(execute=True):
+        return client.post(url, data, follow=True)
+
+
+# --- who sees what --------------------------------------------------------------------------
+
+
+def test_curators_group_covers_the_catalogue_and_ingest_jobs_only():
+    codenames = set(
+        Group.objects.get(name="Curators").permissions.values_list(
+            "content_type__app_label", flat=True
+        )
+    )
+
+    assert codenames == {"catalog"}
+
+
+def test_curator_can_change_songs_in_the_admin(curator_client):
+    song = SongFactory()
+
+    assert curator_client.get(f"/admin/catalog/song/{song.pk}/change/").status_code == 200
+
+
+def test_curator_cannot_see_users(curator_client):
+    assert curator_client.get("/admin/auth/user/").status_code == 403
+    assert b"/admin/auth/user/" not in curator_client.get("/admin/").content
+
+
+def test_listener_cannot_enter_the_admin(client):
+    client.force_login(UserFactory())
+
+    response = client.get("/admin/catalog/song/")
+
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("model", ["song", "album", "artist", "genre", "cover", "ingestjob"])
+def test_curator_sees_each_catalogue_list(curator_client, model):
+    SongFactory()
+
+    assert curator_client.get(f"/admin/catalog/{model}/").status_code == 200
+
+
+def test_song_list_searches_and_filters(curator_client):
+    SongFactory(title="Neon Rain", hidden=True)
+
+    response = curator_client.get("/admin/catalog/song/?q=neon&hidden__exact=1&codec=mp3")
+
+    assert b"Neon Rain" in response.content
+
+
+def test_album_page_shows_its_tracks_inline(curator_client):
+    song = SongFactory(title="Track In Album")
+
+    response = curator_client.get(f"/admin/catalog/album/{song.album_id}/change/")
+
+    assert b"Track In Album" in response.content
+
+
+def test_artist_autocomplete_answers(curator_client):
+    ArtistFactory(name="The Tidelines")
+
+    response = curator_client.get(
+        "/admin/autocomplete/",
+        {"term": "tide", "app_label": "catalog", "model_name": "song", "field_name": "artist"},
+    )
+
+    assert [row["text"] for row in response.json()["results"]] == ["The Tidelines"]
+
+
+# --- actions --------------------------------------------------------------------------------
+
+
+def test_hide_action_takes_songs_out_of_the_public_list(
+    curator_client, client, django_capture_on_commit_callbacks
+):
+    song = SongFactory()
+
+    _act(curator_client, "song", "hide", [song], django_capture_on_commit_callbacks)
+
+    song.refresh_from_db()
+    assert song.hidden
+    assert client.get(f"/api/v1/songs/{song.pk}/").status_code == 404
+
+
+def test_publish_action_brings_songs_back(curator_client, django_capture_on_commit_callbacks):
+    song = SongFactory(hidden=True)
+
+    _act(curator_client, "song", "publish", [song], django_capture_on_commit_callbacks)
+
+    song.refresh_from_db()
+    assert not song.hidden
+
+
+def test_reread_metadata_restores_the_files_tags(
+    curator_client, put_song, post_events, created, django_capture_on_commit_callbacks
+):
+    key, size = put_song("music/reread.mp3", SampleTags(title="From The File"))
+    post_events(created(key, size))
+    Song.objects.update(title="Typo")
+
+    _act(
+        curator_client,
+        "song",
+        "reread_metadata",
+        Song.objects.all(),
+        django_capture_on_commit_callbacks,
+    )
+
+    assert Song.objects.get().title == "From The File"
+
+
+def test_reread_metadata_twice_runs_again(
+    curator_client, put_song, post_events, created, django_capture_on_commit_callbacks
+):
+    key, size = put_song("music/reread.mp3", SampleTags(title="From The File"))
+    post_events(created(key, size))
+    songs = Song.objects.all()
+    _act(curator_client, "song", "reread_metadata", songs, django_capture_on_commit_callbacks)
+    Song.objects.update(title="Typo again")
+
+    _act(curator_client, "song", "reread_metadata", songs, django_capture_on_commit_callbacks)
+
+    assert Song.objects.get().title == "From The File"
+
+
+def test_merge_artists_moves_songs_credits_and_albums(
+    curator_client, django_capture_on_commit_callbacks
+):
+    keep = ArtistFactory(name="The Tidelines")
+    twin = ArtistFactory(name="Tidelines")
+    SongFactory.create_batch(2, artist=keep)
+    stray = SongFactory(artist=twin)
+
+    _act(curator_client, "artist", "merge", [keep, twin], django_capture_on_commit_callbacks)
+
+    assert list(Artist.objects.values_list("name", flat=True)) == ["The Tidelines"]
+    stray.refresh_from_db()
+    assert stray.artist == keep
+    assert SongArtist.objects.get(song=stray).artist == keep
+    assert Album.objects.get(pk=stray.album_id).album_artist == keep
+
+
+def test_merge_artists_folds_their_same_titled_albums(
+    curator_client, django_capture_on_commit_callbacks
+):
+    keep = ArtistFactory(name="The Tidelines")
+    twin = ArtistFactory(name="Tidelines")
+    SongFactory.create_batch(2, artist=keep, album=AlbumFactory(title="Harbour", album_artist=keep))
+    SongFactory(artist=twin, album=AlbumFactory(title="harbour", album_artist=twin))
+
+    _act(curator_client, "artist", "merge", [keep, twin], django_capture_on_commit_callbacks)
+
+    assert Album.objects.get().songs.count() == 3
+
+
+def test_merge_artists_keeps_one_credit_when_both_were_credited(
+    curator_client, django_capture_on_commit_callbacks
+):
+    keep = ArtistFactory()
+    twin = ArtistFactory()
+    song = SongFactory(artist=keep)
+    SongFactory(artist=keep)
+    SongArtist.objects.create(song=song, artist=twin, position=1)
+
+    _act(curator_client, "artist", "merge", [keep, twin], django_capture_on_commit_callbacks)
+
+    assert list(SongArtist.objects.filter(song=song).values_list("artist", flat=True)) == [keep.pk]
+
+
+def test_merge_albums_moves_the_songs(curator_client, django_capture_on_commit_callbacks):
+    artist = ArtistFactory()
+    keep = AlbumFactory(album_artist=artist)
+    twin = AlbumFactory(album_artist=artist)
+    SongFactory.create_batch(2, artist=artist, album=keep)
+    SongFactory(artist=artist, album=twin)
+
+    _act(curator_client, "album", "merge", [keep, twin], django_capture_on_commit_callbacks)
+
+    assert list(Album.objects.all()) == [keep]
+    assert keep.songs.count() == 3
+
+
+def test_merge_needs_two_rows(curator_client):
+    artist = SongFactory().artist
+
+    response = _act(curator_client, "artist", "merge", [artist])
+
+    assert b"at least two" in response.content
+    assert Artist.objects.filter(pk=artist.pk).exists()
+
+
+def test_retry_action_runs_a_failed_job_again(
+    curator_client, put_bytes, put_song, post_events, created, django_capture_on_commit_callbacks
+):
+    key, size = put_bytes("music/later.mp3", b"not audio yet")
+    post_events(created(key, size))
+    job = IngestJob.objects.get()
+    assert job.status == IngestJob.Status.FAILED
+    key, size = put_song("music/later.mp3", SampleTags(title="Fixed"))
+    IngestJob.objects.filter(pk=job.pk).update(size=size)
+
+    _act(curator_client, "ingestjob", "retry", [job], django_capture_on_commit_callbacks)
+
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (IngestJob.Status.DONE, 2)
+    assert Song.objects.get().title == "Fixed"

@@ -1,0 +1,94 @@
+"""Writes to playlists. Each locks its playlist row, so concurrent edits keep positions dense."""
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from catalog.models import Song
+from playlists.models import Playlist, PlaylistItem
+
+
+class InvalidPosition(ValueError):
+    """The position is outside the playlist; str() says why."""
+
+
+def playlist_create(owner, *, name: str, description: str = "", is_public: bool = False):
+    return Playlist.objects.create(
+        owner=owner, name=name, description=description, is_public=is_public
+    )
+
+
+def playlist_update(playlist: Playlist, **changes) -> Playlist:
+    """Rename, describe or publish a playlist; only the given fields change."""
+    allowed = {"name", "description", "is_public"}
+    fields = [field for field in changes if field in allowed]
+    for field in fields:
+        setattr(playlist, field, changes[field])
+    if fields:
+        playlist.save(update_fields=[*fields, "updated_at"])
+    return playlist
+
+
+def playlist_delete(playlist: Playlist) -> None:
+    playlist.delete()
+
+
+def _lock(playlist: Playlist) -> int:
+    """Lock the playlist row; return its number of items."""
+    Playlist.objects.select_for_update().filter(pk=playlist.pk).values_list("pk").get()
+    return PlaylistItem.objects.filter(playlist=playlist).count()
+
+
+def _touch(playlist: Playlist) -> None:
+    Playlist.objects.filter(pk=playlist.pk).update(updated_at=timezone.now())
+
+
+def playlist_add_song(playlist: Playlist, song: Song, position: int | None = None) -> PlaylistItem:
+    """Insert a song at a position (0 is the top), or at the end when none is given."""
+    with transaction.atomic():
+        length = _lock(playlist)
+        if position is None:
+            position = length
+        elif not 0 <= position <= length:
+            raise InvalidPosition(f"position must be from 0 to {length} for this playlist")
+        PlaylistItem.objects.filter(playlist=playlist, position__gte=position).update(
+            position=F("position") + 1
+        )
+        item = PlaylistItem.objects.create(playlist=playlist, song=song, position=position)
+        _touch(playlist)
+    return item
+
+
+def playlist_remove_item(playlist: Playlist, item: PlaylistItem) -> None:
+    """Take one entry off a playlist and close the gap it leaves."""
+    with transaction.atomic():
+        _lock(playlist)
+        deleted, _ = PlaylistItem.objects.filter(pk=item.pk, playlist=playlist).delete()
+        if deleted:
+            PlaylistItem.objects.filter(playlist=playlist, position__gt=item.position).update(
+                position=F("position") - 1
+            )
+        _touch(playlist)
+
+
+def playlist_move_item(playlist: Playlist, item: PlaylistItem, position: int) -> PlaylistItem:
+    """Move one entry to a new position (0 is the top), shifting the ones in between."""
+    with transaction.atomic():
+        length = _lock(playlist)
+        if not 0 <= position < length:
+            raise InvalidPosition(f"position must be from 0 to {length - 1} for this playlist")
+        item = PlaylistItem.objects.get(pk=item.pk, playlist=playlist)
+        old = item.position
+        entries = PlaylistItem.objects.filter(playlist=playlist).exclude(pk=item.pk)
+        if position < old:
+            entries.filter(position__gte=position, position__lt=old).update(
+                position=F("position") + 1
+            )
+        elif position > old:
+            entries.filter(position__gt=old, position__lte=position).update(
+                position=F("position") - 1
+            )
+        item.position = position
+        item.save(update_fields=["position"])
+        _touch(playlist)
+    return item
