@@ -64,7 +64,9 @@ class SongViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"])
     def stream(self, request, pk=None):
         """Stream the original file, with HTTP range support for seeking."""
-        song = get_object_or_404(Song.objects.only("storage_key", "mime_type"), pk=pk)
+        song = get_object_or_404(
+            Song.objects.filter(hidden=False).only("storage_key", "mime_type"), pk=pk
+        )
         return file_response(request, song.storage_key, song.mime_type)
 
 

@@ -109,3 +109,13 @@ def test_openapi_schema_validates(client):
 
     assert response.status_code == 200
     validate(response.json())
+
+
+def test_hidden_song_is_neither_listed_nor_streamed(client, three_songs):
+    hidden = three_songs[0]
+    Song.objects.filter(pk=hidden.pk).update(hidden=True)
+
+    listed = [song["id"] for song in client.get("/api/v1/songs/").json()["results"]]
+
+    assert hidden.pk not in listed
+    assert client.get(hidden.stream_url).status_code == 404
