@@ -30,7 +30,7 @@ class SongAdmin(admin.ModelAdmin):
         "title",
         "artist",
         "album",
-        "duration_display",
+        "time",
         "codec",
         "published",
         "created_at",
@@ -61,6 +61,10 @@ class SongAdmin(admin.ModelAdmin):
     @admin.display(description="Cover")
     def thumbnail(self, song: Song) -> str:
         return cover_thumbnail(song.cover)
+
+    @admin.display(description="Time", ordering="duration")
+    def time(self, song: Song) -> str:
+        return song.duration_display
 
     @admin.display(description="Published", boolean=True, ordering="hidden")
     def published(self, song: Song) -> bool:
