@@ -68,7 +68,11 @@ worker: install
 lambda: install
 	$(VPY) ingest_lambda/build.py
 
-bench: install
+$(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.installed
+	$(VPY) -m pip install --quiet -r requirements-bench.txt
+	@touch $@
+
+bench: install $(VENV)/.bench-installed
 	$(VPY) -m bench $(BENCH_ARGS)
 
 lint: install

@@ -1,0 +1,134 @@
+"""Run the benchmark: `python -m bench [--quick] [--files N]` (what `make bench` runs)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable
+
+from bench.report import Row, context, out, progress, save, text_table
+from bench.workspace import Workspace, django_env, raise_on_interrupt
+
+FULL_FILES, QUICK_FILES = 300, 60
+
+
+def _setup_django(workspace: Workspace) -> None:
+    """Configure Django in this process like the servers, on the bench's own folders."""
+    env = django_env(workspace.folder("db") / "bench.sqlite3", workspace.folder("media-bench"))
+    for key in [key for key in os.environ if key.startswith("AWS_") or key == "REDIS_URL"]:
+        del os.environ[key]
+    os.environ.update(env)
+    import django
+
+    django.setup()
+
+
+def _failed_row(target: str, error: BaseException) -> Row:
+    detail = "".join(traceback.format_exception_only(error)).strip()
+    return Row(target, "-", "-", "-", "-", "ERROR", notes=[detail.splitlines()[-1]])
+
+
+def _section(rows: list[Row], target: str, measure: Callable[[], list[Row] | Row]) -> None:
+    """Run one measurement; a failure becomes an ERROR row and the others still run."""
+    progress(f"measuring: {target}")
+    started = time.perf_counter()
+    try:
+        result = measure()
+    except KeyboardInterrupt:
+        raise
+    except Exception as error:
+        traceback.print_exc(file=sys.stderr)
+        result = _failed_row(target, error)
+    rows.extend(result if isinstance(result, list) else [result])
+    progress(f"  ... {time.perf_counter() - started:.1f} s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer files, skip the 500 MB file (< 2 minutes)"
+    )
+    parser.add_argument("--files", type=int, help="songs in the ingest corpus")
+    args = parser.parse_args(argv)
+    files = args.files or (QUICK_FILES if args.quick else FULL_FILES)
+    stream_requests = 50 if args.quick else 200
+    latency_samples = 10 if args.quick else 30
+    timeout = 60 + files * 2.0
+
+    raise_on_interrupt()
+    began, load_before = time.perf_counter(), os.getloadavg()[0]
+    rows: list[Row] = []
+    with Workspace() as workspace:
+        progress(f"working in {workspace.root} (removed at the end)")
+        _setup_django(workspace)
+        from bench import bytes_read, ingest, memory, streaming
+        from bench.corpus import write_corpus
+        from bench.s3 import start_moto
+
+        local: list[ingest.LocalIngest] = []
+
+        def run_local() -> list[Row]:
+            local.append(ingest.local_ingest(workspace, files, timeout))
+            return local[0].rows
+
+        _section(rows, "Ingest, full path, local storage", run_local)
+        if local:
+            server = local[0].server
+            _section(
+                rows,
+                "Event -> song live on /ws/songs/",
+                lambda: ingest.live_push_latency(workspace, server, latency_samples),
+            )
+        s3 = []
+
+        def run_s3() -> Row:
+            s3.append(start_moto(workspace))
+            corpus = local[0].files if local else write_corpus(workspace.folder("corpus"), files)
+            return ingest.s3_ingest(workspace, s3[0], corpus, timeout)
+
+        _section(rows, "Ingest, full path, S3 (moto server)", run_s3)
+        if s3:
+            _section(
+                rows,
+                "Bytes read from S3 per song",
+                lambda: bytes_read.s3_bytes_per_song(workspace, s3[0]),
+            )
+        skip = "skipped with --quick (writes and ingests a 500 MB file)" if args.quick else ""
+        _section(rows, memory.TARGET, lambda: memory.peak_rss(workspace, skip))
+        if local:
+            _section(
+                rows,
+                streaming.TARGET,
+                lambda: streaming.range_streaming(workspace, server, stream_requests),
+            )
+        progress("stopping servers and removing the temporary folder")
+
+    ctx = context(
+        "quick" if args.quick else "full", files, time.perf_counter() - began, load_before
+    )
+    out()
+    out(
+        f"{ctx['mode']} run, {files} files, {ctx['machine']}, load average "
+        f"{ctx['load_average'][0]} -> {ctx['load_average'][1]}"
+    )
+    out(text_table(rows))
+    json_path, md_path = save(rows, ctx)
+    out()
+    out(
+        f"{sum(r.verdict == 'PASS' for r in rows)} PASS, "
+        f"{sum(r.verdict == 'MISS' for r in rows)} MISS, "
+        f"{sum(r.verdict not in ('PASS', 'MISS') for r in rows)} not measured or info; "
+        f"{ctx['run_seconds']:.0f} s. Saved {json_path} and {md_path}."
+    )
+    return 1 if any(r.verdict == "ERROR" for r in rows) else 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        progress("interrupted; temporary files and child processes were removed")
+        sys.exit(130)

@@ -1,0 +1,243 @@
+"""Ingest throughput through the full path, on local storage and on S3, beside its peers.
+
+Full path: a signed S3 event per file POSTed to the webhook of a real daphne -> ingest job on
+the thread pool -> tags read through catalog.storage -> rows -> song.added on /ws/songs/,
+received by a websocket client of the bench. The clock stops when every job has finished
+and every song.added has arrived.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from bench import peers
+from bench.corpus import CorpusFile, write_corpus
+from bench.report import Row, verdict
+from bench.s3 import BUCKET, MotoS3
+from bench.server import (
+    POSTING_CLIENTS,
+    IngestRun,
+    Server,
+    WebhookPoster,
+    ingest_batch,
+    live_latencies,
+    start_server,
+)
+from bench.workspace import Workspace
+
+LOCAL_BUCKET = "local"  # INGEST_BUCKET_NAME when no S3 bucket is configured
+MUTAGEN_GOAL = 4.0  # our time per song within 4x bare mutagen's
+BEETS_GOAL = 3.0  # at least 3x beets' songs/s
+S3_GOAL = 2.0  # within 2x of the store's floor
+LATENCY_GOAL = 1.0  # seconds, p95
+
+
+@dataclass
+class LocalIngest:
+    server: Server
+    files: list[CorpusFile]
+    rows: list[Row]
+
+
+def _run_notes(run: IngestRun) -> list[str]:
+    notes = [
+        f"{run.songs} songs ({', '.join(f'{n} {s}' for s, n in sorted(run.statuses.items()))}) "
+        f"in {run.seconds:.2f} s; the {run.songs} POSTs took {run.posting_seconds:.2f} s"
+        + (
+            f"; {run.live_messages} song.added messages received on /ws/songs/"
+            if run.live_messages is not None
+            else ""
+        )
+    ]
+    notes.append(
+        f"daphne during the run: {run.server['cpu_seconds']:.1f} s CPU "
+        f"({100 * run.server['cpu_seconds'] / run.seconds:.0f}% of one core), peak RSS "
+        f"{run.server['peak_rss_mb']:.0f} MB, up to {run.server['peak_threads']} threads "
+        f"(INGEST_THREADS={settings.INGEST_THREADS}); job run time "
+        f"p50 {run.job_seconds_p50 * 1000:.0f} ms, p95 {run.job_seconds_p95 * 1000:.0f} ms"
+    )
+    if run.live_note:
+        notes.append(f"live push: {run.live_note}")
+    if run.failures:
+        notes.append(f"{len(run.failures)} jobs did not end done, e.g. {run.failures[0]}")
+    return notes
+
+
+def _judge(run: IngestRun, meets_goal: bool) -> str:
+    """PASS or MISS; not measured when no websocket client could watch the live push."""
+    if run.live_messages is None:
+        return verdict(None)
+    all_done = run.statuses.get("done", 0) == run.songs and not run.live_note
+    return verdict(all_done and meets_goal)
+
+
+def local_ingest(workspace: Workspace, count: int, timeout: float) -> LocalIngest:
+    """Ingest `count` songs from the local media folder; time bare mutagen and beets on them."""
+    media = workspace.folder("media-local")
+    files = write_corpus(media, count)
+    server = start_server(workspace, "daphne-local", media)
+    run = ingest_batch(server, LOCAL_BUCKET, [(f.key, f.size, "") for f in files], timeout)
+    ours = run.songs_per_second
+    poster = WebhookPoster(server)
+    try:
+        ceiling = poster.bare_request_rate(count)
+    finally:
+        poster.close()
+
+    mutagen_seconds = peers.bare_mutagen_seconds([f.path for f in files])
+    mutagen_rate = count / mutagen_seconds
+    slower = mutagen_rate / ours
+    mutagen_row = Row(
+        target="Ingest, full path, local storage, vs bare mutagen",
+        ours=f"{ours:.1f} songs/s",
+        peer=f"bare mutagen loop: {mutagen_rate:.0f} files/s",
+        ratio=f"{slower:.1f}x mutagen's time",
+        goal=f"within {MUTAGEN_GOAL:.0f}x",
+        verdict=_judge(run, slower <= MUTAGEN_GOAL),
+        notes=[
+            *_run_notes(run),
+            "bare mutagen: mutagen.File(path) + every tag value + length, one thread, "
+            f"best of 3: {mutagen_seconds:.3f} s",
+            f"ceiling of one HTTP request per song: this daphne answers a bare 404 at "
+            f"{ceiling:.0f} requests/s to the same {POSTING_CLIENTS} clients",
+        ],
+        data={
+            "songs": count,
+            "seconds": run.seconds,
+            "songs_per_second": ours,
+            "posting_seconds": run.posting_seconds,
+            "statuses": run.statuses,
+            "live_messages": run.live_messages,
+            "server": run.server,
+            "job_seconds_p50": run.job_seconds_p50,
+            "job_seconds_p95": run.job_seconds_p95,
+            "bare_404_requests_per_second": ceiling,
+            "mutagen_seconds": mutagen_seconds,
+            "mutagen_files_per_second": mutagen_rate,
+            "ratio_time_vs_mutagen": slower,
+        },
+    )
+
+    beets = peers.beets_import(workspace, media / "music", count)
+    if beets.seconds is None:
+        beets_row = Row(
+            target="Ingest, full path, local storage, vs beets",
+            ours=f"{ours:.1f} songs/s",
+            peer="beets could not run",
+            ratio="-",
+            goal=f">= {BEETS_GOAL:.0f}x beets",
+            verdict=verdict(None),
+            notes=[beets.reason],
+        )
+    else:
+        beets_rate = count / beets.seconds
+        faster = ours / beets_rate
+        beets_row = Row(
+            target="Ingest, full path, local storage, vs beets",
+            ours=f"{ours:.1f} songs/s",
+            peer=f"beet import -A -q -C: {beets_rate:.1f} songs/s",
+            ratio=f"{faster:.2f}x beets' rate",
+            goal=f">= {BEETS_GOAL:.0f}x beets",
+            verdict=_judge(run, not beets.reason and faster >= BEETS_GOAL),
+            notes=[
+                f"beets {beets.version}, no plugins, no autotag/copy/write: import "
+                f"{beets.wall_seconds:.2f} s wall less {beets.startup_seconds:.2f} s start-up "
+                f"(`beet stats` on the same library) = {beets.seconds:.2f} s for "
+                f"{beets.imported} songs",
+                *([beets.reason] if beets.reason else []),
+            ],
+            data={
+                "beets_version": beets.version,
+                "beets_wall_seconds": beets.wall_seconds,
+                "beets_startup_seconds": beets.startup_seconds,
+                "beets_seconds": beets.seconds,
+                "beets_imported": beets.imported,
+                "beets_songs_per_second": beets_rate,
+                "ratio_rate_vs_beets": faster,
+            },
+        )
+    return LocalIngest(server=server, files=files, rows=[mutagen_row, beets_row])
+
+
+def live_push_latency(workspace: Workspace, server: Server, samples: int) -> Row:
+    """Time event POST -> song.added on the websocket, one song at a time, on an idle server."""
+    target = "Event -> song live on /ws/songs/ (idle server)"
+    try:
+        import websockets  # noqa: F401
+    except ImportError:
+        return Row(
+            target,
+            "-",
+            "-",
+            "-",
+            "p95 < 1 s",
+            verdict(None),
+            notes=["websockets is not installed (pip install -r requirements-bench.txt)"],
+        )
+    files = write_corpus(server.media_root, samples, prefix="latency")
+    latencies = live_latencies(server, LOCAL_BUCKET, [(f.key, f.size, "") for f in files])
+    latencies.sort()
+    p50 = statistics.median(latencies)
+    p95 = latencies[max(0, round(0.95 * len(latencies)) - 1)]
+    return Row(
+        target=target,
+        ours=f"p95 {p95 * 1000:.0f} ms",
+        peer=f"limit {LATENCY_GOAL * 1000:.0f} ms",
+        ratio=f"{p95 / LATENCY_GOAL:.2f}x the limit",
+        goal="p95 < 1 s",
+        verdict=verdict(p95 < LATENCY_GOAL),
+        notes=[
+            f"{samples} single uploads, p50 {p50 * 1000:.0f} ms, "
+            f"max {latencies[-1] * 1000:.0f} ms; covers the webhook, job, rows and push, "
+            "not the S3 PUT nor the browser's render"
+        ],
+        data={"samples": samples, "p50": p50, "p95": p95, "max": latencies[-1]},
+    )
+
+
+def s3_ingest(workspace: Workspace, s3: MotoS3, files: list[CorpusFile], timeout: float) -> Row:
+    """Ingest the same files from moto's S3; time the floor (ranged GET + parse) beside it."""
+    objects = [s3.upload(f.key, f.path) for f in files]
+    server = start_server(
+        workspace, "daphne-s3", workspace.folder("media-s3"), **s3.server_settings()
+    )
+    keys = [key for key, _, _ in objects]
+    floor_before, unreadable = peers.s3_floor_seconds(s3.client, BUCKET, keys)
+    run = ingest_batch(server, BUCKET, objects, timeout)
+    floor_after, _ = peers.s3_floor_seconds(s3.client, BUCKET, keys)
+    floor = min(floor_before, floor_after)
+    floor_rate = len(files) / floor
+    slower = floor_rate / run.songs_per_second
+    notes = [
+        *_run_notes(run),
+        f"floor: one GET of bytes 0-131071 per object + mutagen parse of them, one thread, "
+        f"best of 2: {floor:.3f} s",
+    ]
+    if unreadable:
+        notes.append(f"mutagen could not read {unreadable} objects from their first 128 KiB")
+    return Row(
+        target="Ingest, full path, S3 (moto server)",
+        ours=f"{run.songs_per_second:.1f} songs/s",
+        peer=f"floor: {floor_rate:.0f} objects/s",
+        ratio=f"{slower:.1f}x the floor's time",
+        goal=f"within {S3_GOAL:.0f}x",
+        verdict=_judge(run, slower <= S3_GOAL),
+        notes=notes,
+        data={
+            "songs": run.songs,
+            "seconds": run.seconds,
+            "songs_per_second": run.songs_per_second,
+            "statuses": run.statuses,
+            "live_messages": run.live_messages,
+            "server": run.server,
+            "job_seconds_p50": run.job_seconds_p50,
+            "job_seconds_p95": run.job_seconds_p95,
+            "floor_seconds": floor,
+            "floor_seconds_runs": [floor_before, floor_after],
+            "floor_objects_per_second": floor_rate,
+            "ratio_time_vs_floor": slower,
+        },
+    )

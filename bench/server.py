@@ -1,0 +1,357 @@
+"""A real daphne server of the project for the bench, and the clients that drive and watch it.
+
+The server runs as a child process on its own SQLite file, exactly as `make run` serves
+(ingest jobs on the in-process thread pool, the in-memory channel layer). The bench posts
+signed S3 events to its webhook, listens on /ws/songs/ like an open browser, and reads the
+job table straight from the SQLite file to know when every job has finished.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+import requests
+
+from bench.workspace import INGEST_SECRET, Workspace, django_env, free_port, python, venv_script
+from catalog.local_events import object_record
+from catalog.signing import sign_headers
+
+WEBHOOK_PATH = "/api/v1/ingest/events/"
+POSTING_CLIENTS = 4  # concurrent webhook callers, like a few Lambda invocations at once
+FINISHED = ("done", "failed", "skipped")
+
+
+def migrated_database(workspace: Workspace) -> Path:
+    """Migrate an empty SQLite file once; servers start from copies of it."""
+    template = workspace.folder("db") / "template.sqlite3"
+    if not template.exists():
+        env = django_env(template, workspace.folder("media-unused"))
+        workspace.run("migrate", [python(), "manage.py", "migrate", "--noinput"], env, 180)
+    return template
+
+
+@dataclass
+class Server:
+    """One running daphne of the project."""
+
+    name: str
+    url: str
+    database: Path
+    media_root: Path
+    pid: int
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://", 1) + "/ws/songs/"
+
+    def job_counts(self) -> dict[str, int]:
+        with sqlite3.connect(self.database, timeout=30) as connection:
+            rows = connection.execute(
+                "SELECT status, COUNT(*) FROM catalog_ingestjob GROUP BY status"
+            ).fetchall()
+        return dict(rows)
+
+    def job_rows(self) -> list[tuple[str, str, str, str, str, str]]:
+        """Return (key, status, reason, created_at, started_at, finished_at) of every job."""
+        with sqlite3.connect(self.database, timeout=30) as connection:
+            return connection.execute(
+                "SELECT key, status, reason, created_at, started_at, finished_at"
+                " FROM catalog_ingestjob"
+            ).fetchall()
+
+    def song_id(self, key: str) -> int | None:
+        with sqlite3.connect(self.database, timeout=30) as connection:
+            row = connection.execute(
+                "SELECT id FROM catalog_song WHERE storage_key = ?", (key,)
+            ).fetchone()
+        return row[0] if row else None
+
+
+def start_server(workspace: Workspace, name: str, media_root: Path, **settings: str) -> Server:
+    """Start daphne on a free port with a fresh copy of the migrated database."""
+    database = workspace.folder("db") / f"{name}.sqlite3"
+    shutil.copyfile(migrated_database(workspace), database)
+    port = free_port()
+    daphne = venv_script("daphne")
+    argv = [daphne] if daphne else [python(), "-m", "daphne"]
+    argv += ["-b", "127.0.0.1", "-p", str(port), "spotify.asgi:application"]
+    child = workspace.start(name, argv, django_env(database, media_root, **settings))
+    url = f"http://127.0.0.1:{port}"
+    workspace.wait_for_http(name, child, url + "/api/v1/songs/")
+    return Server(name=name, url=url, database=database, media_root=media_root, pid=child.pid)
+
+
+class ProcessWatch:
+    """Watch a server process while it works: CPU time, peak RSS and peak thread count."""
+
+    def __init__(self, pid: int) -> None:
+        self._process = psutil.Process(pid)
+        self._status = Path(f"/proc/{pid}/status")
+        try:
+            # "5" resets the kernel's peak-RSS mark (VmHWM), so the peak is this phase's own.
+            Path(f"/proc/{pid}/clear_refs").write_text("5")
+            self._kernel_peak = self._status.exists()
+        except OSError:
+            self._kernel_peak = False
+        times = self._process.cpu_times()
+        self._cpu = times.user + times.system
+        self._start_rss = self._peak_rss = self._process.memory_info().rss
+        self._peak_threads = self._process.num_threads()
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._sample, name="process-watch", daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stopped.wait(0.05):
+            try:
+                self._peak_rss = max(self._peak_rss, self._process.memory_info().rss)
+                self._peak_threads = max(self._peak_threads, self._process.num_threads())
+            except psutil.Error:
+                return
+
+    def stop(self) -> dict:
+        self._stopped.set()
+        self._thread.join()
+        times = self._process.cpu_times()
+        peak = self._peak_rss
+        if self._kernel_peak:
+            for line in self._status.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]) * 1024)
+        return {
+            "cpu_seconds": times.user + times.system - self._cpu,
+            "start_rss_mb": self._start_rss / 1e6,
+            "peak_rss_mb": peak / 1e6,
+            "peak_threads": self._peak_threads,
+        }
+
+
+@dataclass
+class LiveListener:
+    """Listen on /ws/songs/ as an open page does; remember when each song.added arrived."""
+
+    url: str
+    origin: str
+    arrivals: list[tuple[float, dict]] = field(default_factory=list)
+    error: BaseException | None = None
+
+    def __post_init__(self) -> None:
+        from websockets.sync.client import connect
+
+        self._connection = connect(self.url, origin=self.origin, proxy=None, max_size=None)
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._listen, name="live-listener", daemon=True)
+        self._thread.start()
+
+    def _listen(self) -> None:
+        from websockets.exceptions import ConnectionClosed
+
+        try:
+            for raw in self._connection:
+                message = json.loads(raw)
+                if message.get("type") == "song.added":
+                    with self._changed:
+                        self.arrivals.append((time.time(), message["song"]))
+                        self._changed.notify_all()
+        except ConnectionClosed:
+            pass
+        except BaseException as error:
+            self.error = error
+        with self._changed:
+            self._changed.notify_all()
+
+    def wait_for(self, count: int, timeout: float) -> bool:
+        """Wait until `count` song.added messages have arrived; False on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len(self.arrivals) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self.error is not None:
+                    return False
+                self._changed.wait(remaining)
+        return True
+
+    def close(self) -> None:
+        self._connection.close()
+        self._thread.join(timeout=5)
+
+
+def open_listener(server: Server) -> tuple[LiveListener | None, str]:
+    """Open the live listener, or return None and why (websockets not installed)."""
+    try:
+        import websockets  # noqa: F401
+    except ImportError:
+        return None, "websockets is not installed (pip install -r requirements-bench.txt)"
+    return LiveListener(server.ws_url, origin=server.url), ""
+
+
+class WebhookPoster:
+    """POST one signed S3 event per object to the webhook, from a few keep-alive clients."""
+
+    def __init__(self, server: Server, clients: int = POSTING_CLIENTS) -> None:
+        self._url = server.url + WEBHOOK_PATH
+        self._local = threading.local()
+        self._pool = ThreadPoolExecutor(max_workers=clients, thread_name_prefix="poster")
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+            session.trust_env = False
+        return session
+
+    def post(self, record: dict) -> float:
+        """POST one record; return the wall-clock time it was sent."""
+        body = json.dumps({"Records": [record]}).encode()
+        headers = {"Content-Type": "application/json", **sign_headers(INGEST_SECRET, body)}
+        sent = time.time()
+        response = self._session().post(self._url, data=body, headers=headers, timeout=60)
+        if response.status_code != 202:
+            raise RuntimeError(f"the webhook answered {response.status_code}: {response.text}")
+        return sent
+
+    def post_all(self, records: Iterable[dict]) -> list[float]:
+        return list(self._pool.map(self.post, records))
+
+    def bare_request_rate(self, count: int) -> float:
+        """Return the requests/s the server answers a 404 (Django's least work) to these clients.
+
+        This is the ceiling of any full path that costs one HTTP request per song.
+        """
+        url = self._url.rsplit("/api/", 1)[0] + "/bench-no-such-page/"
+
+        def get(_: int) -> int:
+            return self._session().get(url, timeout=60).status_code
+
+        started = time.perf_counter()
+        statuses = set(self._pool.map(get, range(count)))
+        seconds = time.perf_counter() - started
+        if statuses != {404}:
+            raise RuntimeError(f"{url} answered {statuses}, expected 404")
+        return count / seconds
+
+    def close(self) -> None:
+        self._pool.shutdown()
+
+
+@dataclass
+class IngestRun:
+    """What one batch of events became: timings, statuses and reasons of failures."""
+
+    songs: int
+    seconds: float
+    posting_seconds: float
+    statuses: dict[str, int]
+    live_messages: int | None
+    failures: list[str]
+    live_note: str = ""
+    server: dict = field(default_factory=dict)  # ProcessWatch figures
+    job_seconds_p50: float = 0.0
+    job_seconds_p95: float = 0.0
+
+    @property
+    def songs_per_second(self) -> float:
+        return self.songs / self.seconds
+
+
+def _parse_time(text: str) -> float:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def ingest_batch(
+    server: Server, bucket: str, objects: list[tuple[str, int, str]], timeout: float
+) -> IngestRun:
+    """Post an event per (key, size, etag) and wait until every job ended and was pushed live.
+
+    The clock runs from the first POST to the latest of the last webhook answer, the last job's
+    finished_at and the last song.added message on the websocket (wall-clock times, one machine).
+    """
+    listener, live_note = open_listener(server)
+    poster = WebhookPoster(server)
+    counts = server.job_counts()
+    before, done_before = sum(counts.values()), counts.get("done", 0)
+    records = [object_record(bucket, key, size=size, etag=etag) for key, size, etag in objects]
+    watch = ProcessWatch(server.pid)
+    try:
+        started = time.time()
+        poster.post_all(records)
+        posted = time.time()
+        deadline = time.monotonic() + timeout
+        while True:
+            counts = server.job_counts()
+            if sum(counts.get(status, 0) for status in FINISHED) >= before + len(objects):
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{server.name}: jobs still unfinished after {timeout:.0f} s")
+            time.sleep(0.05)
+        done = counts.get("done", 0) - done_before
+        if listener is not None and not listener.wait_for(done, timeout=30):
+            live_note = (
+                f"only {len(listener.arrivals)} of {done} song.added messages arrived "
+                f"({listener.error or 'timed out'})"
+            )
+    finally:
+        figures = watch.stop()
+        poster.close()
+        if listener is not None:
+            listener.close()
+    keys = {key for key, _, _ in objects}
+    mine = [row for row in server.job_rows() if row[0] in keys]
+    ended = max([posted] + [_parse_time(row[5]) for row in mine if row[5]])
+    if listener is not None and listener.arrivals:
+        ended = max(ended, listener.arrivals[-1][0])
+    statuses: dict[str, int] = {}
+    for _, status, *_ in mine:
+        statuses[status] = statuses.get(status, 0) + 1
+    failures = [f"{key}: {reason}" for key, status, reason, *_ in mine if status != "done"]
+    job_seconds = sorted(
+        _parse_time(finished) - _parse_time(began)
+        for *_, began, finished in mine
+        if began and finished
+    )
+    return IngestRun(
+        songs=len(objects),
+        seconds=ended - started,
+        posting_seconds=posted - started,
+        statuses=statuses,
+        live_messages=len(listener.arrivals) if listener is not None else None,
+        failures=failures,
+        live_note=live_note,
+        server=figures,
+        job_seconds_p50=job_seconds[len(job_seconds) // 2],
+        job_seconds_p95=job_seconds[max(0, round(0.95 * len(job_seconds)) - 1)],
+    )
+
+
+def live_latencies(
+    server: Server, bucket: str, objects: list[tuple[str, int, str]], timeout: float = 10
+) -> list[float]:
+    """Post events one at a time to an idle server; return seconds from POST to song.added."""
+    listener, note = open_listener(server)
+    if listener is None:
+        raise RuntimeError(note)
+    poster = WebhookPoster(server, clients=1)
+    latencies = []
+    try:
+        for index, (key, size, etag) in enumerate(objects, start=1):
+            sent = poster.post(object_record(bucket, key, size=size, etag=etag))
+            if not listener.wait_for(index, timeout):
+                raise TimeoutError(f"no song.added for {key} within {timeout:.0f} s")
+            latencies.append(listener.arrivals[index - 1][0] - sent)
+    finally:
+        poster.close()
+        listener.close()
+    return latencies
