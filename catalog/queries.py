@@ -125,7 +125,7 @@ class CatalogueMatches:
 
 
 def search_catalogue(query: str, limit: int = 10) -> CatalogueMatches:
-    """Find songs, artists and albums whose names contain the query (case-insensitive).
+    """Find songs, artists and albums whose names (or artist's name) contain the query.
 
     A plain icontains scan, good for a demo catalogue; the search engine replaces it.
     """
@@ -138,5 +138,9 @@ def search_catalogue(query: str, limit: int = 10) -> CatalogueMatches:
         .order_by(Lower("title"), "pk")[:limit]
     )
     artists = list(artist_list().filter(name__icontains=query, song_count__gt=0)[:limit])
-    albums = list(album_list().filter(title__icontains=query, song_count__gt=0)[:limit])
+    albums = list(
+        album_list()
+        .filter(Q(title__icontains=query) | Q(album_artist__name__icontains=query))
+        .filter(song_count__gt=0)[:limit]
+    )
     return CatalogueMatches(query, songs, artists, albums)

@@ -1,20 +1,57 @@
 """Server-rendered pages of the catalogue and the cover images they show."""
 
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
 
+from catalog.api.filters import SongFilter
 from catalog.models import Cover
-from catalog.queries import song_list
+from catalog.queries import (
+    SONG_SORTS,
+    album_list,
+    album_tracks,
+    artist_albums,
+    artist_list,
+    artist_songs,
+    genre_list,
+    search_catalogue,
+    song_list,
+    song_years,
+    sorted_songs,
+)
 from catalog.streaming import file_response
 
 HOME_SONGS = 50
+RECENTLY_PLAYED = 8
+ARTIST_SONGS = 100
 
 
 @require_GET
 def home(request):
     """Show the newest songs; live.js adds new ones as they are ingested."""
-    songs = song_list()[:HOME_SONGS]
-    return render(request, "catalog/home.html", {"songs": songs})
+    songs = _listener_songs(song_list(), request.user)[:HOME_SONGS]
+    return render(
+        request,
+        "catalog/home.html",
+        {"songs": songs, "recently_played": _recently_played(request.user)},
+    )
+
+
+def _recently_played(user) -> list:
+    """Return the listener's last few distinct songs, when signed in and the library app is on."""
+    if not (user.is_authenticated and apps.is_installed("library")):
+        return []
+    from library.queries import recent_plays
+
+    songs = {}
+    for play in recent_plays(user)[: RECENTLY_PLAYED * 4]:
+        songs.setdefault(play.song.pk, play.song)
+    return list(songs.values())[:RECENTLY_PLAYED]
 
 
 @require_GET
@@ -27,3 +64,152 @@ def cover(request, pk: int, digest: str):
         image.mime_type,
         cache_control="public, max-age=31536000, immutable",
     )
+
+
+BROWSE_PAGE_SIZE = 50
+BROWSE_COLUMNS = [
+    ("title", "Title"),
+    ("artist", "Artist"),
+    ("album", "Album"),
+    ("year", "Year"),
+    ("added", "Added"),
+    ("duration", "Time"),
+]
+SEARCH_RESULTS = 10
+
+
+def _with_query(request, **changes) -> str:
+    """Return the current query string with some parameters changed (None drops one)."""
+    params = request.GET.copy()
+    for name, value in changes.items():
+        params.pop(name, None)
+        if value is not None:
+            params[name] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+def _listener_songs(songs, user):
+    """Mark each song the listener liked, when the library app is there to say."""
+    if not apps.is_installed("library"):
+        return songs
+    from library.queries import with_listener_state
+
+    return with_listener_state(songs, user)
+
+
+@require_GET
+def browse(request):
+    """List every song as a sortable, filterable, paginated table."""
+    sort = request.GET.get("sort", "added")
+    if sort not in SONG_SORTS:
+        sort = "added"
+    descending = request.GET.get("dir", "desc" if sort == "added" else "asc") == "desc"
+    filters = SongFilter(request.GET, queryset=song_list(), request=request)
+    songs = sorted_songs(_listener_songs(filters.qs, request.user), sort, descending)
+    page = Paginator(songs, BROWSE_PAGE_SIZE).get_page(request.GET.get("page"))
+    columns = []
+    for key, label in BROWSE_COLUMNS:
+        active = key == sort
+        next_dir = "asc" if active and descending else "desc" if active else "asc"
+        columns.append(
+            {
+                "key": key,
+                "label": label,
+                "url": _with_query(request, sort=key, dir=next_dir, page=None),
+                "aria_sort": ("descending" if descending else "ascending") if active else None,
+            }
+        )
+    filtered = any(request.GET.get(name) for name in ("genre_id", "artist", "album", "year"))
+    return render(
+        request,
+        "catalog/browse.html",
+        {
+            "page": page,
+            "songs": page.object_list,
+            "columns": columns,
+            "filters": filters,
+            "filtered": filtered,
+            "genres": genre_list().filter(song_count__gt=0),
+            "years": song_years(),
+            "selected_genre": request.GET.get("genre_id", ""),
+            "selected_year": request.GET.get("year", ""),
+            "previous_url": _with_query(request, page=page.previous_page_number())
+            if page.has_previous()
+            else None,
+            "next_url": _with_query(request, page=page.next_page_number())
+            if page.has_next()
+            else None,
+        },
+    )
+
+
+@require_GET
+def artist(request, pk: int):
+    """Show an artist: their albums and the songs they are credited on."""
+    artist = get_object_or_404(artist_list(), pk=pk)
+    albums = list(artist_albums(pk))
+    songs = list(_listener_songs(artist_songs(pk), request.user)[:ARTIST_SONGS])
+    cover = next((album.cover for album in albums if album.cover_id), None)
+    if cover is None:
+        cover = next((song.cover for song in songs if song.cover_id), None)
+    return render(
+        request,
+        "catalog/artist.html",
+        {"artist": artist, "albums": albums, "songs": songs, "cover": cover},
+    )
+
+
+@require_GET
+def album(request, pk: int):
+    """Show an album: its cover, its tracks in disc and track order, its total length."""
+    album = get_object_or_404(album_list(), pk=pk)
+    songs = list(_listener_songs(album_tracks(pk), request.user))
+    discs = {song.disc_number for song in songs if song.disc_number}
+    return render(
+        request,
+        "catalog/album.html",
+        {
+            "album": album,
+            "songs": songs,
+            "total_seconds": sum(song.duration or 0 for song in songs),
+            "show_discs": len(discs) > 1,
+        },
+    )
+
+
+@require_GET
+def search(request):
+    """Find songs, artists and albums by name; the header box asks as the listener types."""
+    matches = search_catalogue(request.GET.get("q", ""), limit=SEARCH_RESULTS)
+    return render(request, "catalog/search.html", {"matches": matches, "query": matches.query})
+
+
+@require_GET
+def upload(request):
+    """Let curators drop audio files; each one's ingest outcome shows up live."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), login_url=login_url())
+    if not request.user.has_perm("catalog.add_song"):
+        raise PermissionDenied("Only curators may upload songs.")
+    return render(
+        request,
+        "catalog/upload.html",
+        {
+            "uploads_url": _reverse_or_blank("uploads"),
+            "direct_to_store": bool(settings.AWS_STORAGE_BUCKET_NAME),
+            "live_outcomes": request.user.is_staff,
+        },
+    )
+
+
+def _reverse_or_blank(name: str) -> str:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return ""
+
+
+def login_url() -> str:
+    """Return the sign-in page: the accounts app's when it has one, the admin's otherwise."""
+    return _reverse_or_blank("accounts:login") or reverse("admin:login")

@@ -1,0 +1,91 @@
+// The "⋯" menu of a song: one menu element, filled for the song it was opened from. Items are
+// built with textContent only: song titles and playlist names are user data.
+
+const menu = document.getElementById("song-menu");
+let opener = null;
+
+function item(label, action) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.setAttribute("role", "menuitem");
+  button.textContent = label;
+  button.addEventListener("click", async () => {
+    const keepOpen = await action(button);
+    if (!keepOpen) closeSongMenu();
+  });
+  return button;
+}
+
+function separator(text) {
+  const label = document.createElement("div");
+  label.className = "menu-label";
+  label.setAttribute("role", "presentation");
+  label.textContent = text;
+  return label;
+}
+
+function place(anchor) {
+  const box = anchor.getBoundingClientRect();
+  const width = menu.offsetWidth;
+  const height = menu.offsetHeight;
+  const left = Math.max(8, Math.min(box.right - width, window.innerWidth - width - 8));
+  let top = box.bottom + 4;
+  if (top + height > window.innerHeight - 8) top = Math.max(8, box.top - height - 4);
+  menu.style.left = `${left}px`;
+  menu.style.top = `${top}px`;
+}
+
+function items() {
+  return [...menu.querySelectorAll("[role=menuitem]")];
+}
+
+export function closeSongMenu({ restoreFocus = true } = {}) {
+  if (menu.hidden) return;
+  menu.hidden = true;
+  opener?.setAttribute("aria-expanded", "false");
+  if (restoreFocus) opener?.focus();
+  opener = null;
+}
+
+/**
+ * Open the menu under `anchor` with `entries`: [{label, action}] or {heading} rows.
+ * An action returning true keeps the menu open (it replaced the entries itself).
+ */
+export function openSongMenu(anchor, entries) {
+  closeSongMenu({ restoreFocus: false });
+  fillSongMenu(entries);
+  opener = anchor;
+  anchor.setAttribute("aria-expanded", "true");
+  menu.hidden = false;
+  place(anchor);
+  items()[0]?.focus();
+}
+
+export function fillSongMenu(entries) {
+  menu.replaceChildren(
+    ...entries.map((entry) =>
+      entry.heading ? separator(entry.heading) : item(entry.label, entry.action),
+    ),
+  );
+  if (!menu.hidden) items()[0]?.focus();
+}
+
+menu.addEventListener("keydown", (event) => {
+  const list = items();
+  const at = list.indexOf(document.activeElement);
+  if (event.key === "ArrowDown") list[(at + 1) % list.length]?.focus();
+  else if (event.key === "ArrowUp") list[(at - 1 + list.length) % list.length]?.focus();
+  else if (event.key === "Home") list[0]?.focus();
+  else if (event.key === "End") list[list.length - 1]?.focus();
+  else if (event.key === "Escape" || event.key === "Tab") closeSongMenu();
+  else return;
+  event.preventDefault();
+});
+
+document.addEventListener("pointerdown", (event) => {
+  if (!menu.hidden && !menu.contains(event.target) && !opener?.contains(event.target)) {
+    closeSongMenu({ restoreFocus: false });
+  }
+});
+document.addEventListener("page:swapped", () => closeSongMenu({ restoreFocus: false }));
+window.addEventListener("resize", () => closeSongMenu({ restoreFocus: false }));

@@ -1,0 +1,49 @@
+"""Helpers for the end-to-end tests: free ports and bounded waits that fail with a reason."""
+
+import socket
+import time
+from collections.abc import Callable
+
+import pytest
+
+# Debian's Chromium as DEVELOPERS.md asks: no sandbox (root in CI), nothing phoning home.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 740}
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for[T](
+    probe: Callable[[], T],
+    *,
+    timeout: float,
+    failure: Callable[[], str],
+    interval: float = 0.1,
+) -> T:
+    """Call ``probe`` until it returns something truthy and return that; fail after ``timeout``.
+
+    ``failure`` builds the message only when the wait gives up, so it may query the database or
+    read a server's log to say why.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        result = probe()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            pytest.fail(f"gave up after {timeout:g} s: {failure()}", pytrace=False)
+        time.sleep(interval)
