@@ -1,22 +1,11 @@
 """Ingest jobs under each task backend, and the bounds that keep one bad file from stalling."""
 
-import time
-
 import pytest
 from django.core.management import call_command
 
 from catalog import services
 from catalog.audio_samples import SampleTags
 from catalog.models import IngestJob, Song
-
-
-def _wait_for_jobs(timeout: float = 20) -> list[IngestJob]:
-    deadline = time.monotonic() + timeout
-    unfinished = [IngestJob.Status.PENDING, IngestJob.Status.RUNNING]
-    while IngestJob.objects.filter(status__in=unfinished).exists():
-        assert time.monotonic() < deadline, "ingest jobs did not finish"
-        time.sleep(0.05)
-    return list(IngestJob.objects.all())
 
 
 @pytest.mark.django_db
@@ -42,24 +31,6 @@ def test_job_past_its_byte_budget_fails_with_reason(put_song, post_events, creat
     job = IngestJob.objects.get()
     assert job.status == IngestJob.Status.FAILED
     assert "MB to read" in job.reason
-
-
-@pytest.mark.django_db(transaction=True)
-def test_thread_backend_runs_jobs_side_by_side_in_the_web_process(
-    put_song, created, settings, client
-):
-    settings.TASKS = {"default": {"BACKEND": "catalog.tasks_backend.ThreadPoolBackend"}}
-    records = []
-    for number in range(4):
-        key, size = put_song(f"music/{number}.ogg", SampleTags(title=f"Parallel {number}"))
-        records.append(created(key, size))
-    events, _ = services.check_s3_notification({"Records": records})
-
-    services.record_ingest_events(events)
-
-    jobs = _wait_for_jobs()
-    assert {job.status for job in jobs} == {IngestJob.Status.DONE}
-    assert Song.objects.count() == 4
 
 
 @pytest.mark.django_db(transaction=True)
