@@ -201,7 +201,10 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # Channels' in-memory layer, woken properly by sends from ingest threads.
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "spotify.channel_layers.ThreadSafeInMemoryChannelLayer"}
+    }
 
 # Background work through Django's task framework. "thread" runs jobs side by side in the web
 # process (embedded default); "database" queues them durably for `manage.py db_worker`
