@@ -28,6 +28,7 @@ ARTIST_SONGS = 30
 # What content similarity and popularity add, beside collaborative scores of about 0.1 to 2.
 SAME_ALBUM, SAME_ARTIST, SHARED_GENRE, CLOSE_YEAR = 0.12, 0.08, 0.04, 0.02
 POPULARITY_PRIOR = 0.05
+NEW_SONGS = "New on Tidal Pool"
 
 
 @dataclass(frozen=True)
@@ -207,20 +208,36 @@ def recommend_for_user(user, limit: int = 20) -> list[Recommendation]:
             elif fact["artist_id"] == seed_fact["artist_id"]:
                 entry.content += SAME_ARTIST
                 entry.credit(f"More from {seed_fact['artist__name']}", SAME_ARTIST)
-        for genre_id, name in fact["genres"]:
+        for genre_id, _name in fact["genres"]:
             if genre_id in genre_weight:
                 entry.content += SHARED_GENRE
-                entry.credit(f"Popular in {name}", 0.0)
         if fact["year"] and any(abs(fact["year"] - year) <= 2 for year in loved_years[:10]):
             entry.content += CLOSE_YEAR
     _add_popularity(candidates, popular)
+    if len(candidates) < limit:
+        _add_newest(candidates, taste.known, limit)
     chosen = scoring.diversify(scoring.rank(candidates.values()), limit)
     return _recommendations(user, chosen)
 
 
+def _add_newest(candidates: dict[int, scoring.Candidate], known, limit: int) -> None:
+    """Fill a short list (a new site, or before the first refresh) with the newest songs."""
+    newest = (
+        Song.objects.filter(hidden=False)
+        .exclude(pk__in=[*known, *candidates])
+        .order_by("-created_at", "-id")
+        .values_list("id", "artist_id")[: limit * 2]
+    )
+    for index, (song_id, artist_id) in enumerate(newest):
+        entry = candidates.setdefault(song_id, scoring.Candidate(song_id, artist_id=artist_id))
+        entry.popularity += 1e-6 / (1 + index)  # newest first, below anything with a reason
+        entry.credit(NEW_SONGS, entry.popularity)
+
+
 def _add_popularity(candidates: dict[int, scoring.Candidate], popular) -> None:
     """Give popular songs a small prior and, when nothing else speaks for them, their reason."""
-    for genre_id, genre_name, song_id, rank in popular:
+    # A genre's list speaks more of the listener than everyone's: it goes first.
+    for genre_id, genre_name, song_id, rank in sorted(popular, key=lambda row: row[0] is None):
         entry = candidates.get(song_id)
         if entry is None or entry.popularity:
             continue

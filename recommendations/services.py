@@ -1,0 +1,441 @@
+"""Writes of the recommender: the job that keeps song neighbours and popular lists fresh.
+
+Item-to-item collaborative filtering. Each listener (and each playlist) is a basket of songs
+weighted by likes, ratings, recency-decayed plays and playlist membership (scoring.py); two
+songs are similar by the cosine of their basket vectors, shrunk when few baskets share them.
+Each song keeps its top NEIGHBORS in SongNeighbor.
+
+A run only recomputes dirty songs: those with likes, plays or playlist entries past the
+stored id watermarks, or ratings changed since the last run. Their rows are exact; songs that
+are not dirty keep their rows until they are (or until a --full run), a bounded staleness
+that saves re-reading every history on each run.
+"""
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Count, F, Max, Q, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from library.models import Like, Play, Rating
+from playlists.models import PlaylistItem
+from recommendations import scoring
+from recommendations.models import PopularSong, RefreshState, SongNeighbor, SongStats
+
+logger = logging.getLogger(__name__)
+
+NEIGHBORS = 30
+BASKET_LIMIT = 100  # strongest songs kept per listener or playlist: bounds pairs per basket
+SHRINK = 2.0  # cosine * shared / (shared + SHRINK): one shared listener is weak evidence
+POPULAR_LIMIT = 100
+POPULAR_PER_GENRE = 50
+CHUNK = 5000
+PAIRS_PER_BATCH = 4_000_000
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    """What one run of the job did."""
+
+    full: bool
+    songs: int
+    neighbors: int
+    seconds: float
+
+
+@dataclass
+class Baskets:
+    """Positive taste weights per basket (listener or playlist), as parallel numpy arrays."""
+
+    rows: np.ndarray  # basket index, sorted
+    songs: np.ndarray  # song id
+    weights: np.ndarray
+    user_rows: int  # rows below this are listeners, the rest playlists
+
+
+def _chunks(values: Iterable[int], size: int = CHUNK) -> Iterator[list[int]]:
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _play_buckets(now: datetime) -> dict[str, Q]:
+    """Return one Count filter per play age bucket, named by its index."""
+    buckets, newer = {}, None
+    for index, (days, _weight) in enumerate(scoring.PLAY_AGE_BUCKETS):
+        since = now - timedelta(days=days) if days is not None else None
+        condition = Q()
+        if since is not None:
+            condition &= Q(played_at__gte=since)
+        if newer is not None:
+            condition &= Q(played_at__lt=newer)
+        buckets[f"age{index}"] = condition
+        newer = since
+    return buckets
+
+
+def _user_weights(user_ids: list[int] | None, now: datetime) -> dict[tuple[int, int], float]:
+    """Return each (user, song) taste weight from likes, ratings, plays and own playlists."""
+    weights: dict[tuple[int, int], float] = defaultdict(float)
+
+    def scoped(queryset, field="user_id"):
+        if user_ids is None:
+            yield queryset
+        else:
+            for chunk in _chunks(user_ids):
+                yield queryset.filter(**{f"{field}__in": chunk})
+
+    for likes in scoped(Like.objects.order_by()):
+        for user_id, song_id in likes.values_list("user_id", "song_id").iterator(chunk_size=CHUNK):
+            weights[user_id, song_id] += scoring.LIKE_WEIGHT
+    for ratings in scoped(Rating.objects.order_by()):
+        for user_id, song_id, stars in ratings.values_list("user_id", "song_id", "stars").iterator(
+            chunk_size=CHUNK
+        ):
+            weights[user_id, song_id] += scoring.rating_weight(stars)
+    buckets = _play_buckets(now)
+    counts = {name: Count("id", filter=condition) for name, condition in buckets.items()}
+    for plays in scoped(Play.objects.order_by()):
+        rows = plays.values("user_id", "song_id").annotate(**counts).order_by()
+        for row in rows.iterator(chunk_size=CHUNK):
+            decayed = sum(
+                row[f"age{index}"] * weight
+                for index, (_days, weight) in enumerate(scoring.PLAY_AGE_BUCKETS)
+            )
+            weights[row["user_id"], row["song_id"]] += scoring.play_weight(decayed)
+    for items in scoped(PlaylistItem.objects.order_by(), "playlist__owner_id"):
+        for user_id, song_id in (
+            items.values_list("playlist__owner_id", "song_id").distinct().iterator(CHUNK)
+        ):
+            weights[user_id, song_id] += scoring.PLAYLIST_WEIGHT
+    return weights
+
+
+def _playlist_songs(playlist_ids: list[int] | None) -> dict[int, set[int]]:
+    """Return the songs of each playlist: a playlist is a basket of songs that go together."""
+    songs: dict[int, set[int]] = defaultdict(set)
+    queries = (
+        [PlaylistItem.objects.order_by()]
+        if playlist_ids is None
+        else [
+            PlaylistItem.objects.order_by().filter(playlist_id__in=c) for c in _chunks(playlist_ids)
+        ]
+    )
+    for query in queries:
+        for playlist_id, song_id in query.values_list("playlist_id", "song_id").iterator(CHUNK):
+            songs[playlist_id].add(song_id)
+    return songs
+
+
+def load_baskets(
+    user_ids: list[int] | None, playlist_ids: list[int] | None, now: datetime
+) -> Baskets:
+    """Read the positive weights of these listeners and playlists (None: all of them).
+
+    Each basket keeps its BASKET_LIMIT strongest songs, so one heavy listener costs at most
+    BASKET_LIMIT² pairs.
+    """
+    per_basket: dict[tuple[int, int], list[tuple[float, int]]] = defaultdict(list)
+    for (user_id, song_id), weight in _user_weights(user_ids, now).items():
+        if weight > 0:
+            per_basket[0, user_id].append((weight, song_id))
+    for playlist_id, songs in _playlist_songs(playlist_ids).items():
+        per_basket[1, playlist_id] = [(1.0, song_id) for song_id in songs]
+    rows, songs, weights = [], [], []
+    user_rows = 0
+    for index, key in enumerate(sorted(per_basket)):
+        kept = sorted(per_basket[key], reverse=True)[:BASKET_LIMIT]
+        rows.extend([index] * len(kept))
+        songs.extend(song_id for _weight, song_id in kept)
+        weights.extend(weight for weight, _song_id in kept)
+        if key[0] == 0:
+            user_rows = index + 1
+    return Baskets(
+        rows=np.asarray(rows, dtype=np.int64),
+        songs=np.asarray(songs, dtype=np.int64),
+        weights=np.asarray(weights, dtype=np.float64),
+        user_rows=user_rows,
+    )
+
+
+def _norms_and_popularity(baskets: Baskets) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the distinct songs of the baskets, their vector norms and their popularity."""
+    song_ids, inverse = np.unique(baskets.songs, return_inverse=True)
+    norms = np.sqrt(np.bincount(inverse, weights=baskets.weights**2, minlength=len(song_ids)))
+    listener = baskets.rows < baskets.user_rows
+    popularity = np.bincount(
+        inverse[listener], weights=baskets.weights[listener], minlength=len(song_ids)
+    )
+    return song_ids, norms, popularity
+
+
+def song_neighbors(
+    baskets: Baskets, dirty: np.ndarray, norm_of: dict[int, float], k: int | None = None
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Yield (song, neighbour, score) arrays: the top k neighbours of each dirty song.
+
+    Pairs come from baskets holding a dirty song, generated in numpy in batches of whole songs
+    so memory stays bounded; the cosine uses norm_of for every song.
+    """
+    if not len(baskets.rows) or not len(dirty):
+        return
+    k = k or NEIGHBORS
+    rows, songs, weights = baskets.rows, baskets.songs, baskets.weights  # sorted by basket
+    starts = np.searchsorted(rows, rows, side="left")
+    sizes = np.searchsorted(rows, rows, side="right") - starts
+    norm_ids = np.asarray(sorted(norm_of), dtype=np.int64)
+    norm_values = np.asarray([norm_of[song_id] for song_id in norm_ids.tolist()])
+    # Entries of dirty songs, grouped by song so each batch holds every pair of its songs.
+    picked = np.flatnonzero(np.isin(songs, dirty) & (sizes > 1))
+    picked = picked[np.argsort(songs[picked], kind="stable")]
+    if not len(picked):
+        return
+    bounds = np.concatenate([[0], np.flatnonzero(np.diff(songs[picked])) + 1, [len(picked)]])
+    pairs_before = np.concatenate([[0], np.cumsum(sizes[picked])])[bounds]
+    groups = len(bounds) - 1
+    first = 0
+    while first < groups:
+        # Take whole songs until the batch holds about PAIRS_PER_BATCH pairs.
+        target = pairs_before[first] + PAIRS_PER_BATCH
+        last = min(
+            max(int(np.searchsorted(pairs_before, target, side="right")) - 1, first + 1), groups
+        )
+        yield _batch_neighbors(
+            picked[bounds[first] : bounds[last]],
+            songs,
+            weights,
+            starts,
+            sizes,
+            norm_ids,
+            norm_values,
+            k,
+        )
+        first = last
+
+
+def _norms(song_ids: np.ndarray, norm_ids: np.ndarray, norm_values: np.ndarray) -> np.ndarray:
+    """Return each song's stored norm (0 for a song without one)."""
+    if not len(norm_ids):
+        return np.zeros(len(song_ids))
+    at = np.clip(np.searchsorted(norm_ids, song_ids), 0, len(norm_ids) - 1)
+    return np.where(norm_ids[at] == song_ids, norm_values[at], 0.0)
+
+
+def _batch_neighbors(entries, songs, weights, starts, sizes, norm_ids, norm_values, k):
+    lengths = sizes[entries]
+    total = int(lengths.sum())
+    # For each dirty entry, every entry of its basket: a ragged arange.
+    offsets = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    partners = np.repeat(starts[entries], lengths) + (np.arange(total) - offsets)
+    sources = np.repeat(entries, lengths)
+    keep = songs[partners] != songs[sources]
+    sources, partners = sources[keep], partners[keep]
+    keys = (songs[sources] << 32) | songs[partners]
+    unique, inverse = np.unique(keys, return_inverse=True)
+    dots = np.bincount(inverse, weights=weights[sources] * weights[partners])
+    shared = np.bincount(inverse).astype(np.float64)
+    left, right = unique >> 32, unique & 0xFFFFFFFF
+    denominators = _norms(left, norm_ids, norm_values) * _norms(right, norm_ids, norm_values)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cosine = np.where(denominators > 0, dots / denominators, 0.0)
+    scores = np.minimum(cosine, 1.0) * shared / (shared + SHRINK)
+    order = np.lexsort((right, -scores, left))
+    left, right, scores = left[order], right[order], scores[order]
+    first = np.searchsorted(left, left, side="left")
+    top = (np.arange(len(left)) - first < k) & (scores > 0)
+    return left[top], right[top], scores[top]
+
+
+def _dirty_songs(state: RefreshState, marks: dict) -> set[int]:
+    """Return songs whose likes, plays, playlist entries or ratings changed since the last run."""
+    dirty: set[int] = set()
+    for model, field, mark in (
+        (Like, "like_id", marks["like_id"]),
+        (Play, "play_id", marks["play_id"]),
+        (PlaylistItem, "playlist_item_id", marks["playlist_item_id"]),
+    ):
+        dirty.update(
+            model.objects.filter(id__gt=getattr(state, field), id__lte=mark)
+            .order_by()
+            .values_list("song_id", flat=True)
+            .distinct()
+        )
+    ratings = Rating.objects.filter(updated_at__lte=marks["rating_time"])
+    if state.rating_time is not None:
+        ratings = ratings.filter(updated_at__gt=state.rating_time)
+    dirty.update(ratings.order_by().values_list("song_id", flat=True).distinct())
+    return dirty
+
+
+def _baskets_of(song_ids: set[int]) -> tuple[list[int], list[int]]:
+    """Return the listeners and playlists that hold any of these songs."""
+    users: set[int] = set()
+    playlists: set[int] = set()
+    for chunk in _chunks(song_ids):
+        for model in (Like, Rating, Play):
+            users.update(
+                model.objects.filter(song_id__in=chunk)
+                .order_by()
+                .values_list("user_id", flat=True)
+                .distinct()
+            )
+        for playlist_id, owner_id in (
+            PlaylistItem.objects.filter(song_id__in=chunk)
+            .order_by()
+            .values_list("playlist_id", "playlist__owner_id")
+            .distinct()
+        ):
+            playlists.add(playlist_id)
+            users.add(owner_id)
+    return sorted(users), sorted(playlists)
+
+
+def _stored_norms(song_ids: Iterable[int]) -> dict[int, float]:
+    norms: dict[int, float] = {}
+    for chunk in _chunks(song_ids):
+        norms.update(SongStats.objects.filter(song_id__in=chunk).values_list("song_id", "norm"))
+    return norms
+
+
+def refresh_recommendations(full: bool = False, now: datetime | None = None) -> RefreshResult:
+    """Recompute the neighbours and statistics of dirty songs (all songs with --full).
+
+    Then rebuild the short popular lists. Watermarks move only when the run has written its
+    rows, so a failed run is simply repeated by the next one.
+    """
+    started = time.perf_counter()
+    now = now or timezone.now()
+    state, _ = RefreshState.objects.get_or_create(pk=1)
+    marks = {
+        "like_id": Like.objects.aggregate(top=Max("id"))["top"] or 0,
+        "play_id": Play.objects.aggregate(top=Max("id"))["top"] or 0,
+        "playlist_item_id": PlaylistItem.objects.aggregate(top=Max("id"))["top"] or 0,
+        "rating_time": now,
+    }
+    if full:
+        baskets = load_baskets(None, None, now)
+        song_ids, norms, popularity = _norms_and_popularity(baskets)
+        dirty = song_ids
+        norm_of = dict(zip(song_ids.tolist(), norms.tolist(), strict=True))
+    else:
+        dirty_set = _dirty_songs(state, marks)
+        users, playlists = _baskets_of(dirty_set)
+        baskets = load_baskets(users, playlists, now)
+        song_ids, norms, popularity = _norms_and_popularity(baskets)
+        dirty = np.asarray(sorted(dirty_set), dtype=np.int64)
+        # Dirty songs' columns are complete (every basket holding them was read); the others'
+        # norms come from their last refresh.
+        norm_of = _stored_norms(song_ids.tolist())
+        exact = np.isin(song_ids, dirty)
+        norm_of.update(zip(song_ids[exact].tolist(), norms[exact].tolist(), strict=True))
+        for song_id, norm in zip(song_ids.tolist(), norms.tolist(), strict=True):
+            norm_of.setdefault(song_id, norm)
+    stats = dict(
+        zip(song_ids.tolist(), zip(norms.tolist(), popularity.tolist(), strict=True), strict=True)
+    )
+    neighbors = _write(full, dirty, song_neighbors(baskets, dirty, norm_of), stats)
+    _rebuild_popular()
+    state.like_id = marks["like_id"]
+    state.play_id = marks["play_id"]
+    state.playlist_item_id = marks["playlist_item_id"]
+    state.rating_time = marks["rating_time"]
+    state.refreshed_at = now
+    if full:
+        state.full_refresh_at = now
+    state.songs_refreshed = len(dirty)
+    state.save()
+    result = RefreshResult(full, len(dirty), neighbors, round(time.perf_counter() - started, 3))
+    logger.info("recommendations refreshed: %s", result)
+    return result
+
+
+def _write(full: bool, dirty: np.ndarray, batches, stats: dict[int, tuple[float, float]]) -> int:
+    """Replace the dirty songs' neighbours and statistics; return the neighbour rows written."""
+    dirty_ids = set(dirty.tolist())
+    written = 0
+    with transaction.atomic():
+        if full:
+            SongNeighbor.objects.all().delete()
+            SongStats.objects.all().delete()
+        else:
+            for chunk in _chunks(dirty_ids):
+                SongNeighbor.objects.filter(song_id__in=chunk).delete()
+        for sources, targets, scores in batches:
+            rows = [
+                SongNeighbor(song_id=source, neighbor_id=target, score=score)
+                for source, target, score in zip(
+                    sources.tolist(), targets.tolist(), scores.tolist(), strict=True
+                )
+            ]
+            SongNeighbor.objects.bulk_create(rows, batch_size=CHUNK)
+            written += len(rows)
+        now = timezone.now()
+        stat_rows = [
+            SongStats(
+                song_id=song_id,
+                norm=stats.get(song_id, (0.0, 0.0))[0],
+                popularity=stats.get(song_id, (0.0, 0.0))[1],
+                updated_at=now,
+            )
+            for song_id in dirty_ids
+        ]
+        SongStats.objects.bulk_create(
+            stat_rows,
+            batch_size=CHUNK,
+            update_conflicts=True,
+            unique_fields=["song"],
+            update_fields=["norm", "popularity", "updated_at"],
+        )
+    return written
+
+
+def _rebuild_popular() -> None:
+    """Rebuild the popular lists (overall and per genre) from the songs' popularity."""
+    published = SongStats.objects.filter(popularity__gt=0, song__hidden=False)
+    overall = [
+        PopularSong(genre_id=None, song_id=song_id, rank=rank, score=score)
+        for rank, (song_id, score) in enumerate(
+            published.order_by("-popularity", "song_id").values_list("song_id", "popularity")[
+                :POPULAR_LIMIT
+            ]
+        )
+    ]
+    per_genre = (
+        published.filter(song__genres__isnull=False)
+        .annotate(
+            genre_id=F("song__genres"),
+            position=Window(
+                RowNumber(),
+                partition_by=F("song__genres"),
+                order_by=[F("popularity").desc(), F("song_id").asc()],
+            ),
+        )
+        .filter(position__lte=POPULAR_PER_GENRE)
+        .values_list("genre_id", "song_id", "position", "popularity")
+    )
+    by_genre = [
+        PopularSong(genre_id=genre_id, song_id=song_id, rank=position - 1, score=score)
+        for genre_id, song_id, position, score in per_genre
+    ]
+    with transaction.atomic():
+        PopularSong.objects.all().delete()
+        PopularSong.objects.bulk_create([*overall, *by_genre], batch_size=CHUNK)
+
+
+def songs_dirty_since_refresh() -> int:
+    """Return how many songs the next incremental run would recompute."""
+    state, _ = RefreshState.objects.get_or_create(pk=1)
+    marks = {
+        "like_id": Like.objects.aggregate(top=Max("id"))["top"] or 0,
+        "play_id": Play.objects.aggregate(top=Max("id"))["top"] or 0,
+        "playlist_item_id": PlaylistItem.objects.aggregate(top=Max("id"))["top"] or 0,
+        "rating_time": timezone.now(),
+    }
+    return len(_dirty_songs(state, marks))
