@@ -9,6 +9,7 @@ api_patterns = [
     path("", include("library.api.urls")),
     path("", include("playlists.api.urls")),
     path("", include("accounts.urls_api")),
+    path("", include("recommendations.api.urls")),
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
