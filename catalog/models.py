@@ -114,6 +114,10 @@ class Song(models.Model):
         default=False,
         help_text="Hidden songs stay in the database but leave the public catalogue.",
     )
+    # Normalised by catalog.search.refresh_search_text; PostgreSQL indexes them (full text and
+    # trigrams, see the search migrations), SQLite scans them.
+    search_title = models.CharField(max_length=255, blank=True, default="", editable=False)
+    search_text = models.TextField(blank=True, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -144,6 +148,15 @@ class Song(models.Model):
         if hours:
             return f"{hours}:{minutes:02d}:{seconds:02d}"
         return f"{minutes}:{seconds:02d}"
+
+
+class SearchWord(models.Model):
+    """One distinct word of the songs' search documents, where typo-tolerant search looks."""
+
+    word = models.CharField(max_length=100, primary_key=True)
+
+    def __str__(self) -> str:
+        return self.word
 
 
 class SongArtist(models.Model):

@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from catalog import events
+from catalog import events, search
 from catalog.metadata import CoverArt, MetadataError, SongMetadata, read_metadata
 from catalog.models import (
     Album,
@@ -481,6 +481,7 @@ def song_ingest(
             for position, artist in enumerate(artists)
         )
         song.genres.set([genre_for(name) for name in metadata.genres])
+        search.refresh_search_text([song.pk])
         stored.song = song
         stored.exists = True
         if job.sequencer:
@@ -688,5 +689,6 @@ def _fold_album(target: Album, duplicate: Album) -> None:
 
 
 def _announce_updates(song_ids: set[int]) -> None:
+    search.refresh_search_text(song_ids)
     for song_id in sorted(song_ids):
         transaction.on_commit(lambda pk=song_id: events.send_song_event("song.updated", pk))

@@ -1,21 +1,42 @@
 import django_filters
 from django.db.models import Exists, OuterRef
 
-from catalog.models import Album, Artist, IngestJob, Song
+from catalog.models import Album, Artist, IngestJob, Song, SongArtist, name_key
+from catalog.search import search_albums, search_artists, search_songs
+
+SEARCH_HELP = (
+    "Words to find in titles, artists, albums and genres: prefixes, typos, accents and case "
+    "tolerated; best matches first unless `ordering` says otherwise."
+)
+
+SongGenre = Song.genres.through
 
 
 class SongFilter(django_filters.FilterSet):
-    genre = django_filters.CharFilter(
-        field_name="genres__name", lookup_expr="iexact", distinct=True
-    )
-    genre_id = django_filters.NumberFilter(field_name="genres__id", distinct=True)
+    """Song filters shared by the API and the browse page; each one combines with the others.
+
+    Many-to-many filters use EXISTS rather than joins, so no filter needs DISTINCT and the
+    newest-first index still serves a filtered page.
+    """
+
+    search = django_filters.CharFilter(method="filter_search", label=SEARCH_HELP)
+    genre = django_filters.CharFilter(method="filter_genre", label="Genre name (any case).")
+    genre_id = django_filters.NumberFilter(method="filter_genre_id")
     artist = django_filters.CharFilter(
-        field_name="artists__name", lookup_expr="iexact", distinct=True
+        method="filter_artist", label="A credited artist's name (any case or accents)."
     )
-    artist_id = django_filters.NumberFilter(field_name="artists__id", distinct=True)
-    album = django_filters.CharFilter(field_name="album__title", lookup_expr="iexact")
+    artist_id = django_filters.NumberFilter(method="filter_artist_id")
+    album = django_filters.CharFilter(method="filter_album", label="Album title (any case).")
     album_id = django_filters.NumberFilter(field_name="album_id")
     year = django_filters.NumberFilter()
+    year_min = django_filters.NumberFilter(field_name="year", lookup_expr="gte")
+    year_max = django_filters.NumberFilter(field_name="year", lookup_expr="lte")
+    duration_min = django_filters.NumberFilter(
+        field_name="duration", lookup_expr="gte", label="Shortest duration, in seconds."
+    )
+    duration_max = django_filters.NumberFilter(
+        field_name="duration", lookup_expr="lte", label="Longest duration, in seconds."
+    )
     liked = django_filters.BooleanFilter(
         method="filter_liked",
         label="Only songs the calling user liked (true) or did not like (false).",
@@ -23,7 +44,41 @@ class SongFilter(django_filters.FilterSet):
 
     class Meta:
         model = Song
-        fields = ["genre", "genre_id", "artist", "artist_id", "album", "album_id", "year", "liked"]
+        fields = [
+            "search",
+            "genre",
+            "genre_id",
+            "artist",
+            "artist_id",
+            "album",
+            "album_id",
+            "year",
+            "year_min",
+            "year_max",
+            "duration_min",
+            "duration_max",
+            "liked",
+        ]
+
+    def filter_search(self, queryset, name, value):
+        return search_songs(value, queryset)
+
+    def filter_genre(self, queryset, name, value):
+        genres = SongGenre.objects.filter(song=OuterRef("pk"), genre__name_key=name_key(value))
+        return queryset.filter(Exists(genres))
+
+    def filter_genre_id(self, queryset, name, value):
+        return queryset.filter(Exists(SongGenre.objects.filter(song=OuterRef("pk"), genre=value)))
+
+    def filter_artist(self, queryset, name, value):
+        credits = SongArtist.objects.filter(song=OuterRef("pk"), artist__name_key=name_key(value))
+        return queryset.filter(Exists(credits))
+
+    def filter_artist_id(self, queryset, name, value):
+        return queryset.filter(Exists(SongArtist.objects.filter(song=OuterRef("pk"), artist=value)))
+
+    def filter_album(self, queryset, name, value):
+        return queryset.filter(album__title_key=name_key(value))
 
     def filter_liked(self, queryset, name, value):
         from library.models import Like
@@ -37,22 +92,32 @@ class SongFilter(django_filters.FilterSet):
 
 
 class ArtistFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(method="filter_search", label=SEARCH_HELP)
     name = django_filters.CharFilter(lookup_expr="icontains")
 
     class Meta:
         model = Artist
-        fields = ["name"]
+        fields = ["search", "name"]
+
+    def filter_search(self, queryset, name, value):
+        return search_artists(value, queryset)
 
 
 class AlbumFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(method="filter_search", label=SEARCH_HELP)
     title = django_filters.CharFilter(lookup_expr="icontains")
     artist = django_filters.CharFilter(field_name="album_artist__name", lookup_expr="iexact")
     artist_id = django_filters.NumberFilter(field_name="album_artist_id")
     year = django_filters.NumberFilter()
+    year_min = django_filters.NumberFilter(field_name="year", lookup_expr="gte")
+    year_max = django_filters.NumberFilter(field_name="year", lookup_expr="lte")
 
     class Meta:
         model = Album
-        fields = ["title", "artist", "artist_id", "year"]
+        fields = ["search", "title", "artist", "artist_id", "year", "year_min", "year_max"]
+
+    def filter_search(self, queryset, name, value):
+        return search_albums(value, queryset)
 
 
 class IngestJobFilter(django_filters.FilterSet):

@@ -1,0 +1,142 @@
+"""Search over titles, artists, albums and genres: typos, prefixes, accents, ranking, filters."""
+
+import pytest
+
+from catalog.models import SearchWord, Song
+from catalog.search import (
+    edit_distance,
+    normalise,
+    refresh_search_text,
+    search_albums,
+    search_artists,
+    search_songs,
+)
+from catalog.tests.factories import AlbumFactory, ArtistFactory, GenreFactory, SongFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def catalogue():
+    """A few songs whose names exercise typos, accents and ranking."""
+    tidelines = ArtistFactory(name="The Tidelines")
+    beyonce = ArtistFactory(name="Beyoncé")
+    neon_band = ArtistFactory(name="Neon Rain Collective")
+    harbour = AlbumFactory(title="Harbour Lights", album_artist=tidelines, year=2019)
+    shoegaze = GenreFactory(name="Shoegaze")
+    jazz = GenreFactory(name="Jazz")
+    songs = {
+        "neon rain": SongFactory(
+            title="Neon Rain",
+            artist=tidelines,
+            album=harbour,
+            year=2019,
+            duration=200,
+            genres=[shoegaze],
+        ),
+        "neon nights": SongFactory(
+            title="Neon Nights",
+            artist=tidelines,
+            album=harbour,
+            year=2019,
+            duration=320,
+            genres=[shoegaze],
+        ),
+        "halo": SongFactory(title="Halo", artist=beyonce, year=2008, duration=261, genres=[jazz]),
+        "by the band": SongFactory(title="Blue Hour", artist=neon_band, year=2022, duration=150),
+        "café": SongFactory(title="Café del Mar", artist=beyonce, year=1999, duration=400),
+    }
+    refresh_search_text()
+    return songs
+
+
+def titles(songs) -> list[str]:
+    return [song.title for song in songs]
+
+
+def test_normalise_drops_case_accents_and_punctuation():
+    assert normalise("  Beyoncé — Don't STOP! ") == "beyonce dont stop"
+
+
+def test_edit_distance_counts_a_swap_as_one_edit():
+    assert edit_distance("rian", "rain", 2) == 1
+    assert edit_distance("neon", "noon", 2) == 1
+    assert edit_distance("halo", "jazz", 2) == 3
+
+
+def test_refresh_fills_the_document_and_the_lexicon(catalogue):
+    song = Song.objects.get(pk=catalogue["neon rain"].pk)
+    assert song.search_title == "neon rain"
+    assert song.search_text == "neon rain the tidelines harbour lights shoegaze"
+    assert SearchWord.objects.filter(word="tidelines").exists()
+
+
+def test_typo_finds_the_song(catalogue):
+    assert titles(search_songs("neon rian"))[0] == "Neon Rain"
+
+
+def test_prefix_finds_the_song_as_you_type(catalogue):
+    assert set(titles(search_songs("neo"))) >= {"Neon Rain", "Neon Nights"}
+    assert titles(search_songs("neon n"))[0] == "Neon Nights"
+
+
+def test_accents_and_case_do_not_matter(catalogue):
+    assert titles(search_songs("CAFE")) == ["Café del Mar"]
+    assert set(titles(search_songs("beyonce"))) == {"Halo", "Café del Mar"}
+    assert set(titles(search_songs("Beyoncé"))) == {"Halo", "Café del Mar"}
+
+
+def test_title_matches_come_before_artist_matches(catalogue):
+    found = titles(search_songs("neon rain"))
+    assert found[0] == "Neon Rain"
+    assert "Blue Hour" in found  # by "Neon Rain Collective"
+    assert found.index("Neon Rain") < found.index("Blue Hour")
+
+
+def test_album_and_genre_words_match(catalogue):
+    assert set(titles(search_songs("harbour"))) == {"Neon Rain", "Neon Nights"}
+    assert titles(search_songs("jazz")) == ["Halo"]
+
+
+def test_unrelated_words_find_nothing(catalogue):
+    assert titles(search_songs("zzzz qqqq")) == []
+
+
+def test_hidden_songs_are_never_found(catalogue):
+    Song.objects.filter(pk=catalogue["halo"].pk).update(hidden=True)
+    assert titles(search_songs("halo")) == []
+
+
+def test_blank_query_returns_the_songs_unchanged(catalogue):
+    songs = Song.objects.filter(year=2019)
+    assert search_songs("   ", songs) is songs
+
+
+def test_search_narrows_a_given_queryset(catalogue):
+    found = search_songs("neon", Song.objects.filter(year=2019, duration__lt=300))
+    assert titles(found) == ["Neon Rain"]
+
+
+def test_search_works_inside_a_subquery(catalogue):
+    matches = search_songs("neon nihgts").values("pk")
+    assert titles(Song.objects.filter(pk__in=matches)) == ["Neon Nights"]
+
+
+def test_artist_search_tolerates_typos_and_accents(catalogue):
+    assert [artist.name for artist in search_artists("beyonse")] == ["Beyoncé"]
+    assert [artist.name for artist in search_artists("tide")] == ["The Tidelines"]
+
+
+def test_album_search_matches_title_or_artist(catalogue):
+    assert [album.title for album in search_albums("harbor")] == ["Harbour Lights"]
+    assert [album.title for album in search_albums("tidelines")] == ["Harbour Lights"]
+
+
+def test_renaming_an_artist_updates_the_search(catalogue):
+    from catalog.search import refresh_search_text_for
+
+    artist = catalogue["halo"].artist
+    artist.name = "Queen B"
+    artist.save()
+    refresh_search_text_for(artist_ids=[artist.pk])
+    assert set(titles(search_songs("queen"))) == {"Halo", "Café del Mar"}
