@@ -104,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
                 streaming.TARGET,
                 lambda: streaming.range_streaming(workspace, server, stream_requests),
             )
+        from bench import recommend
+
+        _section(rows, recommend.RECALL_TARGET, lambda: recommend.evaluate(args.quick))
         progress("stopping servers and removing the temporary folder")
 
     ctx = context(

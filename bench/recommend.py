@@ -1,0 +1,316 @@
+"""Offline evaluation of the recommender on a synthetic community with planted tastes.
+
+Listeners each favour one or two "scenes" (a genre, its artists and songs, some more popular
+than others) and wander outside them now and then. Their likes, ratings, plays (spread over
+months) and playlists go into the database through the ORM; a fifth of each listener's songs
+is held out. The job computes neighbours, then recall@10 asks how many held-out songs the top
+ten recommendations find, beside two baselines over the same training data: the most popular
+songs the listener does not know, and random songs they do not know.
+
+Also timed here: a full against an incremental refresh, and per-request latency on this
+database (`recommendation_latency` serves the scale bench on PostgreSQL too).
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from bench.report import Row, progress, verdict
+
+RECALL_TARGET = "Recommendations recall@10 (held-out songs)"
+REFRESH_TARGET = "Recommendations: incremental refresh"
+LATENCY_TARGET = "Recommendations latency (recommend_for_user)"
+HOLD_OUT = 0.2
+TOP = 10
+BEAT_POPULARITY = 1.5  # "clearly beat": at least this many times the popularity baseline
+
+
+@dataclass(frozen=True)
+class Size:
+    scenes: int
+    artists_per_scene: int
+    songs_per_artist: int
+    listeners: int
+    history: tuple[int, int]  # songs per listener, min and max
+
+
+FULL = Size(scenes=16, artists_per_scene=6, songs_per_artist=12, listeners=1000, history=(20, 60))
+QUICK = Size(scenes=10, artists_per_scene=5, songs_per_artist=10, listeners=300, history=(20, 50))
+
+
+@dataclass
+class Community:
+    listeners: list[int]
+    songs: list[int]
+    known: dict[int, set[int]] = field(default_factory=dict)  # in the training data
+    held_out: dict[int, set[int]] = field(default_factory=dict)
+
+
+def _zipf_pick(rng: random.Random, items: list[int], exponent: float = 1.0) -> int:
+    weights = [1 / (rank + 1) ** exponent for rank in range(len(items))]
+    return rng.choices(items, weights=weights)[0]
+
+
+def plant_community(size: Size, seed: int = 5) -> Community:
+    """Write a catalogue and a community with planted tastes; hold out part of each history."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from catalog.models import Album, Artist, Genre, Song, SongArtist, name_key
+    from library.models import Like, Play, Rating
+    from playlists.models import Playlist, PlaylistItem
+
+    rng = random.Random(seed)
+    scene_songs: list[list[int]] = []
+    song_rows, credits, genre_links = [], [], []
+    for scene in range(size.scenes):
+        genre = Genre.objects.create(name=f"Scene {scene}", name_key=f"scene {scene}")
+        songs_here = []
+        for number in range(size.artists_per_scene):
+            name = f"Artist {scene}-{number}"
+            artist = Artist.objects.create(name=name, name_key=name_key(name))
+            album = Album.objects.create(
+                title=f"Album of {name}",
+                title_key=name_key(f"Album of {name}"),
+                album_artist=artist,
+                year=1990 + scene,
+            )
+            for track in range(size.songs_per_artist):
+                song_rows.append(
+                    Song(
+                        title=f"Song {scene}-{number}-{track}",
+                        artist=artist,
+                        album=album,
+                        track_number=track + 1,
+                        year=1990 + scene,
+                        duration=200.0,
+                        codec="mp3",
+                        mime_type="audio/mpeg",
+                        file_size=4_000_000,
+                        storage_key=f"bench/recommend/{scene}/{number}/{track}.mp3",
+                    )
+                )
+                songs_here.append((len(song_rows) - 1, artist, genre))
+        scene_songs.append(songs_here)
+    created = Song.objects.bulk_create(song_rows, batch_size=1000)
+    by_scene: list[list[int]] = []
+    for songs_here in scene_songs:
+        ids = []
+        for index, artist, genre in songs_here:
+            song = created[index]
+            credits.append(SongArtist(song=song, artist=artist, position=0))
+            genre_links.append(Song.genres.through(song_id=song.pk, genre_id=genre.pk))
+            ids.append(song.pk)
+        rng.shuffle(ids)  # the order of a scene's list is its popularity: rank 0 is its hit
+        by_scene.append(ids)
+    SongArtist.objects.bulk_create(credits, batch_size=1000)
+    Song.genres.through.objects.bulk_create(genre_links, batch_size=1000)
+    everything = [song for scene in by_scene for song in scene]
+    overall = list(everything)
+    rng.shuffle(overall)
+
+    user_model = get_user_model()
+    users = user_model.objects.bulk_create(
+        [user_model(username=f"bench-listener-{n}", password="!") for n in range(size.listeners)],
+        batch_size=1000,
+    )
+    community = Community(listeners=[user.pk for user in users], songs=everything)
+    now = timezone.now()
+    likes, ratings, plays, playlists, playlist_songs = [], [], [], [], []
+    for user in users:
+        scenes = rng.sample(range(size.scenes), 2 if rng.random() < 0.4 else 1)
+        wanted = rng.randint(*size.history)
+        history: list[tuple[int, bool]] = []  # (song, in taste)
+        seen: set[int] = set()
+        while len(history) < wanted:
+            in_taste = rng.random() < 0.85
+            pool = by_scene[rng.choice(scenes)] if in_taste else overall
+            song = _zipf_pick(rng, pool, 0.8 if in_taste else 1.0)
+            if song not in seen:
+                seen.add(song)
+                history.append((song, in_taste))
+        rng.shuffle(history)
+        cut = max(1, round(len(history) * HOLD_OUT))
+        held, kept = history[:cut], history[cut:]
+        community.held_out[user.pk] = {song for song, _ in held}
+        community.known[user.pk] = {song for song, _ in kept}
+        for song, in_taste in kept:
+            if rng.random() < 0.5:
+                likes.append(Like(user=user, song_id=song))
+            if rng.random() < 0.2:
+                stars = rng.choice((4, 5)) if in_taste else rng.choice((1, 2, 3))
+                ratings.append(Rating(user=user, song_id=song, stars=stars))
+            if rng.random() < 0.7:
+                for _ in range(rng.randint(1, 5)):
+                    played_at = now - timedelta(days=rng.uniform(0, 180))
+                    plays.append(Play(user=user, song_id=song, played_at=played_at))
+        if rng.random() < 0.3:
+            playlist = Playlist(owner=user, name=f"Mix of {user.username}")
+            playlists.append(playlist)
+            playlist_songs.append([song for song, in_taste in kept if in_taste][:15])
+    Like.objects.bulk_create(likes, batch_size=2000)
+    Rating.objects.bulk_create(ratings, batch_size=2000)
+    Play.objects.bulk_create(plays, batch_size=5000)
+    Playlist.objects.bulk_create(playlists, batch_size=1000)
+    PlaylistItem.objects.bulk_create(
+        [
+            PlaylistItem(playlist=playlist, song_id=song, position=position)
+            for playlist, songs in zip(playlists, playlist_songs, strict=True)
+            for position, song in enumerate(songs)
+        ],
+        batch_size=2000,
+    )
+    progress(
+        f"  community: {len(everything)} songs in {size.scenes} scenes, {len(users)} listeners, "
+        f"{len(likes)} likes, {len(ratings)} ratings, {len(plays)} plays, "
+        f"{len(playlists)} playlists"
+    )
+    return community
+
+
+def _recall(picks: dict[int, list[int]], community: Community) -> float:
+    """Return mean recall@TOP: held-out songs found, over min(TOP, held out), per listener."""
+    scores = []
+    for user, held in community.held_out.items():
+        found = len(set(picks.get(user, [])[:TOP]) & held)
+        scores.append(found / min(TOP, len(held)))
+    return statistics.fmean(scores)
+
+
+def _popularity_picks(community: Community) -> dict[int, list[int]]:
+    counts = Counter(song for songs in community.known.values() for song in songs)
+    ranked = [song for song, _ in counts.most_common()]
+    ranked += [song for song in community.songs if song not in counts]
+    picks = {}
+    for user, known in community.known.items():
+        picks[user] = [song for song in ranked[: len(known) + TOP] if song not in known][:TOP]
+    return picks
+
+
+def _random_picks(community: Community, seed: int = 11) -> dict[int, list[int]]:
+    rng = random.Random(seed)
+    picks = {}
+    for user, known in community.known.items():
+        unknown = [song for song in community.songs if song not in known]
+        picks[user] = rng.sample(unknown, TOP)
+    return picks
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def recommendation_latency(user_ids: list[int], samples: int, limit: int = 20) -> dict:
+    """Time recommend_for_user for listeners taken in turn; return p50/p95 in ms."""
+    from django.contrib.auth import get_user_model
+
+    from recommendations.queries import recommend_for_user
+
+    users = list(get_user_model().objects.filter(pk__in=user_ids[:samples]))
+    if not users:
+        return {"samples": 0}
+    recommend_for_user(users[0], limit)  # warm the connection and the caches
+    timings = []
+    for index in range(samples):
+        user = users[index % len(users)]
+        started = time.perf_counter()
+        recommend_for_user(user, limit)
+        timings.append((time.perf_counter() - started) * 1000)
+    return {
+        "samples": samples,
+        "p50_ms": round(_percentile(timings, 0.5), 2),
+        "p95_ms": round(_percentile(timings, 0.95), 2),
+    }
+
+
+def evaluate(quick: bool) -> list[Row]:
+    """Plant a community in the configured (empty, migrated) database and measure."""
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from library.models import Like
+    from recommendations.queries import recommend_for_user
+    from recommendations.services import refresh_recommendations
+
+    call_command("migrate", verbosity=0, interactive=False)
+    size = QUICK if quick else FULL
+    community = plant_community(size)
+    full = refresh_recommendations(full=True)
+    progress(f"  full refresh: {full.songs} songs, {full.neighbors} neighbours, {full.seconds} s")
+
+    users = get_user_model().objects.in_bulk(community.listeners)
+    ours = {
+        user_id: [pick.song.pk for pick in recommend_for_user(users[user_id], TOP)]
+        for user_id in community.listeners
+    }
+    recall = {
+        "ours": _recall(ours, community),
+        "popularity": _recall(_popularity_picks(community), community),
+        "random": _recall(_random_picks(community), community),
+    }
+    reasons = Counter(
+        pick.reason.split(" ", 2)[0] + " " + pick.reason.split(" ", 2)[1]
+        for user_id in community.listeners[:50]
+        for pick in recommend_for_user(users[user_id], TOP)
+    )
+    ratio = recall["ours"] / recall["popularity"] if recall["popularity"] else float("inf")
+    rows = [
+        Row(
+            RECALL_TARGET,
+            f"{recall['ours']:.3f}",
+            f"popularity {recall['popularity']:.3f}, random {recall['random']:.3f}",
+            f"{ratio:.1f}x popularity",
+            f">= {BEAT_POPULARITY}x popularity",
+            verdict(ratio >= BEAT_POPULARITY),
+            notes=[
+                f"{len(community.songs)} songs, {len(community.listeners)} listeners with "
+                f"planted tastes; {HOLD_OUT:.0%} of each history held out; reasons given "
+                f"(first 50 listeners): "
+                + ", ".join(f"{reason}… {count}" for reason, count in reasons.most_common())
+            ],
+            data={"recall_at_10": recall, "size": size.__dict__},
+        )
+    ]
+
+    # Incremental: a few listeners like a few new songs; only those songs are recomputed.
+    rng = random.Random(3)
+    new_likes = []
+    for user_id in rng.sample(community.listeners, 20):
+        unknown = [s for s in community.songs if s not in community.known[user_id]]
+        for song in rng.sample(unknown, 2):
+            new_likes.append(Like(user_id=user_id, song_id=song))
+            community.known[user_id].add(song)
+    Like.objects.bulk_create(new_likes, ignore_conflicts=True)
+    dirty = len({like.song_id for like in new_likes})
+    incremental = refresh_recommendations()
+    rows.append(
+        Row(
+            REFRESH_TARGET,
+            f"{incremental.seconds:.2f} s for {incremental.songs} songs",
+            f"full refresh {full.seconds:.2f} s for {full.songs} songs",
+            f"{incremental.seconds / full.seconds:.2f}x the full run" if full.seconds else "-",
+            "recompute only changed songs",
+            verdict(incremental.songs == dirty),
+            notes=[f"{len(new_likes)} new likes touching {dirty} songs since the full run"],
+            data={"full": full.__dict__, "incremental": incremental.__dict__},
+        )
+    )
+    latency = recommendation_latency(community.listeners, 100 if quick else 300)
+    rows.append(
+        Row(
+            LATENCY_TARGET,
+            f"p50 {latency['p50_ms']} ms, p95 {latency['p95_ms']} ms",
+            "-",
+            "-",
+            "info (SQLite, this community); the scale bench times PostgreSQL",
+            verdict(None),
+            data=latency,
+        )
+    )
+    return rows
