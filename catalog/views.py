@@ -28,6 +28,7 @@ from catalog.streaming import file_response
 
 HOME_SONGS = 50
 RECENTLY_PLAYED = 8
+MADE_FOR_YOU = 8
 ARTIST_SONGS = 100
 
 
@@ -38,8 +39,21 @@ def home(request):
     return render(
         request,
         "catalog/home.html",
-        {"songs": songs, "recently_played": _recently_played(request.user)},
+        {
+            "songs": songs,
+            "recently_played": _recently_played(request.user),
+            "made_for_you": _made_for_you(request.user),
+        },
     )
+
+
+def _made_for_you(user) -> list:
+    """Return recommendations for a signed-in listener, when the recommendations app is on."""
+    if not (user.is_authenticated and apps.is_installed("recommendations")):
+        return []
+    from recommendations.queries import recommend_for_user
+
+    return recommend_for_user(user, limit=MADE_FOR_YOU)
 
 
 def _recently_played(user) -> list:
