@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "playlists",
     "accounts",
     "library",
+    "subsonic",
     "recommendations",
 ]
 

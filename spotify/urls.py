@@ -19,5 +19,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_patterns)),
     path("accounts/", include("accounts.urls")),
+    path("rest/", include("subsonic.urls")),
     path("", include("catalog.urls")),
 ]

@@ -1,0 +1,120 @@
+"""Who is calling: u+p (clear or enc:hex), u+t+s (md5 token) or an OpenSubsonic apiKey.
+
+Passwords are each user's separate Subsonic password (accounts.services), never the account
+password. An apiKey is one of the user's REST API tokens, listed and revoked under /me/tokens/.
+Failed attempts are counted per client address and per username; past the limit, every
+attempt fails for a while without checking, so passwords cannot be guessed at speed.
+"""
+
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from rest_framework.authtoken.models import Token
+
+from accounts.services import check_subsonic_password, check_subsonic_token
+from subsonic.params import Params
+from subsonic.responses import ErrorCode, SubsonicError
+
+MAX_FAILURES = 10
+FAILURE_WINDOW = 300  # seconds
+MAX_VALUE_LENGTH = 512
+
+
+def _failure_keys(request, username: str) -> list[str]:
+    address = request.META.get("REMOTE_ADDR", "")
+    keys = [f"subsonic:auth-failures:addr:{address}"]
+    if username:
+        keys.append(f"subsonic:auth-failures:user:{username[:150]}")
+    return keys
+
+
+def _throttled(keys: list[str]) -> bool:
+    return any((cache.get(key) or 0) >= MAX_FAILURES for key in keys)
+
+
+def _record_failure(keys: list[str]) -> None:
+    for key in keys:
+        if not cache.add(key, 1, FAILURE_WINDOW):
+            try:
+                cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.add(key, 1, FAILURE_WINDOW)
+
+
+def _wrong(message: str = "Wrong username or password.") -> SubsonicError:
+    return SubsonicError(ErrorCode.WRONG_CREDENTIALS, message)
+
+
+def authenticate(request, params: Params):
+    """Return the active user the parameters identify, or raise the Subsonic error that fits."""
+    api_key = params.get("apiKey")
+    username = params.get("u")
+    if api_key:
+        if username or "p" in params or "t" in params:
+            raise SubsonicError(
+                ErrorCode.CONFLICTING_AUTH, "Multiple conflicting authentication mechanisms."
+            )
+        return _by_api_key(request, api_key)
+    if not username:
+        raise SubsonicError(ErrorCode.MISSING_PARAMETER, "Required parameter is missing: u")
+    if "p" in params and "t" in params:
+        raise SubsonicError(
+            ErrorCode.CONFLICTING_AUTH, "Multiple conflicting authentication mechanisms."
+        )
+    if "t" in params and "s" not in params:
+        raise SubsonicError(ErrorCode.MISSING_PARAMETER, "Required parameter is missing: s")
+    if "p" not in params and "t" not in params:
+        raise SubsonicError(ErrorCode.MISSING_PARAMETER, "Required parameter is missing: p or t")
+    keys = _failure_keys(request, username)
+    if _throttled(keys):
+        raise _wrong("Too many failed sign-in attempts; try again in a few minutes.")
+    user = _check_password(username, params)
+    if user is None:
+        _record_failure(keys)
+        raise _wrong()
+    return user
+
+
+def _check_password(username: str, params: Params):
+    if len(username) > MAX_VALUE_LENGTH:
+        return None
+    user = get_user_model().objects.filter(**{get_user_model().USERNAME_FIELD: username}).first()
+    if user is None or not user.is_active:
+        return None
+    if "t" in params:
+        token, salt = params.get("t"), params.get("s")
+        if len(token) > MAX_VALUE_LENGTH or len(salt) > MAX_VALUE_LENGTH or not token.isascii():
+            return None
+        return user if check_subsonic_token(user, token, salt) else None
+    password = _clear_password(params.get("p"))
+    if password is None:
+        return None
+    return user if check_subsonic_password(user, password) else None
+
+
+def _clear_password(password: str) -> str | None:
+    """Decode `enc:<hex>`; None for what no Subsonic password can be (hmac needs ASCII)."""
+    if len(password) > MAX_VALUE_LENGTH * 2:
+        return None
+    if password.startswith("enc:"):
+        try:
+            password = bytes.fromhex(password[4:]).decode()
+        except (ValueError, UnicodeDecodeError):
+            return None
+    if not password.isascii() or password.startswith("enc:"):
+        return None
+    return password
+
+
+def _by_api_key(request, api_key: str):
+    keys = _failure_keys(request, "")
+    if _throttled(keys):
+        raise SubsonicError(
+            ErrorCode.INVALID_API_KEY, "Too many failed attempts; try again in a few minutes."
+        )
+    token = None
+    if len(api_key) <= MAX_VALUE_LENGTH:
+        token = Token.objects.select_related("user").filter(key=api_key).first()
+    if token is None or not token.user.is_active:
+        _record_failure(keys)
+        raise SubsonicError(ErrorCode.INVALID_API_KEY, "Invalid API key.")
+    return token.user

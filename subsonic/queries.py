@@ -1,0 +1,531 @@
+"""Reads for Subsonic apps: the catalogue with each listener's stars, ratings and play counts.
+
+Every song, album and artist list is built in a fixed number of queries, whatever its length:
+the per-user state rides along as correlated subqueries, evaluated only for the rows returned.
+"""
+
+import logging
+import random
+from datetime import timedelta
+
+from django.db.models import (
+    Avg,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, Lower
+from django.utils import timezone
+
+from catalog.models import Album, Artist, Cover, Genre, IngestJob, Song, SongArtist
+from catalog.queries import song_list
+from library.models import Like, Play, Rating
+from playlists.models import Playlist, PlaylistItem
+from playlists.queries import playlists_visible_to
+from subsonic.models import NowPlaying, PlayQueue, StarredAlbum, StarredArtist
+
+logger = logging.getLogger(__name__)
+
+NOW_PLAYING_SLACK = timedelta(minutes=5)
+NOW_PLAYING_HORIZON = timedelta(hours=2)
+
+
+def _count(queryset: QuerySet, group: str) -> Subquery:
+    """Count a correlated queryset's rows as a subquery (0 when there are none)."""
+    counted = queryset.order_by().values(group).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def songs_for(user, songs: QuerySet[Song] | None = None) -> QuerySet[Song]:
+    """Return published songs, each with `starred_at`, `user_rating` and `play_count` for user."""
+    songs = song_list() if songs is None else songs
+    return songs.annotate(
+        starred_at=Subquery(
+            Like.objects.filter(user=user, song=OuterRef("pk")).values("created_at")[:1]
+        ),
+        user_rating=Subquery(
+            Rating.objects.filter(user=user, song=OuterRef("pk")).values("stars")[:1]
+        ),
+        play_count=_count(Play.objects.filter(user=user, song=OuterRef("pk")), "song"),
+    )
+
+
+def song(user, song_id: int) -> Song | None:
+    return songs_for(user).filter(pk=song_id).first()
+
+
+def songs_by_id(user, ids: list[int]) -> dict[int, Song]:
+    return {found.pk: found for found in songs_for(user).filter(pk__in=ids)}
+
+
+def published_songs(ids: list[int]) -> dict[int, Song]:
+    """Return the bare published songs with these ids (for writes), by id."""
+    return {found.pk: found for found in Song.objects.filter(hidden=False, pk__in=ids).only("pk")}
+
+
+def song_with_lyrics(artist_name: str, title: str) -> Song | None:
+    """Find a published song with lyrics by its artist's name and its title (getLyrics)."""
+    songs = Song.objects.filter(hidden=False).exclude(lyrics="").select_related("artist")
+    if artist_name.strip():
+        songs = songs.filter(artists__name_key=_key(artist_name))
+    if not title.strip():
+        return None
+    return songs.filter(title__iexact=title.strip()).order_by("pk").first()
+
+
+def seed_song(kind: str, pk: int) -> int | None:
+    """Return the song to start "similar songs" from: the song, an album's first, an artist's
+    newest."""
+    songs = Song.objects.filter(hidden=False)
+    if kind == "tr":
+        songs = songs.filter(pk=pk)
+    elif kind == "al":
+        songs = songs.filter(album_id=pk).order_by("disc_number", "track_number", "pk")
+    else:
+        songs = songs.filter(artists__pk=pk).order_by("-created_at", "-pk")
+    return songs.values_list("pk", flat=True).first()
+
+
+def catalogue_changed_at():
+    """Return when the published catalogue last changed (for getIndexes' lastModified)."""
+    return (
+        Song.objects.filter(hidden=False)
+        .order_by("-updated_at")
+        .values_list("updated_at", flat=True)
+        .first()
+    )
+
+
+def _published_in_album() -> QuerySet[Song]:
+    return Song.objects.filter(album=OuterRef("pk"), hidden=False)
+
+
+def albums_for(user) -> QuerySet[Album]:
+    """Return albums that have published songs, with counts, length, genre and user state."""
+    in_album = _published_in_album()
+    return (
+        Album.objects.select_related("album_artist", "cover")
+        .filter(Exists(in_album))
+        .annotate(
+            song_count=_count(in_album, "album"),
+            total_duration=Subquery(
+                in_album.order_by().values("album").annotate(d=Sum("duration")).values("d")
+            ),
+            genre_name=Subquery(
+                Genre.objects.filter(songs__album=OuterRef("pk"), songs__hidden=False)
+                .order_by(Lower("name"))
+                .values("name")[:1]
+            ),
+            starred_at=Subquery(
+                StarredAlbum.objects.filter(user=user, album=OuterRef("pk")).values("created_at")[
+                    :1
+                ]
+            ),
+            play_count=_count(
+                Play.objects.filter(user=user, song__album=OuterRef("pk"), song__hidden=False),
+                "song__album",
+            ),
+        )
+    )
+
+
+ALBUM_LIST_TYPES = (
+    "random",
+    "newest",
+    "highest",
+    "frequent",
+    "recent",
+    "starred",
+    "alphabeticalByName",
+    "alphabeticalByArtist",
+    "byYear",
+    "byGenre",
+)
+
+
+def album_list(
+    user,
+    list_type: str,
+    *,
+    from_year: int | None = None,
+    to_year: int | None = None,
+    genre: str = "",
+) -> QuerySet[Album]:
+    """Return the albums of one getAlbumList2 type, in that type's order."""
+    albums = albums_for(user)
+    if list_type == "random":
+        return albums.order_by("?")
+    if list_type == "newest":
+        return albums.order_by("-created_at", "-pk")
+    if list_type == "highest":
+        rated = Rating.objects.filter(user=user, song__album=OuterRef("pk"), song__hidden=False)
+        return (
+            albums.annotate(
+                average_rating=Subquery(
+                    rated.order_by().values("song__album").annotate(a=Avg("stars")).values("a")
+                )
+            )
+            .filter(average_rating__isnull=False)
+            .order_by("-average_rating", Lower("title"), "pk")
+        )
+    if list_type == "frequent":
+        return albums.filter(play_count__gt=0).order_by("-play_count", Lower("title"), "pk")
+    if list_type == "recent":
+        played = Play.objects.filter(user=user, song__album=OuterRef("pk"), song__hidden=False)
+        return (
+            albums.annotate(
+                last_played=Subquery(played.order_by("-played_at").values("played_at")[:1])
+            )
+            .filter(last_played__isnull=False)
+            .order_by("-last_played", "-pk")
+        )
+    if list_type == "starred":
+        return albums.filter(starred_at__isnull=False).order_by("-starred_at", "-pk")
+    if list_type == "alphabeticalByName":
+        return albums.order_by(Lower("title"), "pk")
+    if list_type == "alphabeticalByArtist":
+        return albums.order_by(Lower("album_artist__name"), Lower("title"), "pk")
+    if list_type == "byYear":
+        low, high = from_year or 0, to_year if to_year is not None else 9999
+        if low <= high:
+            return albums.filter(year__gte=low, year__lte=high).order_by("year", Lower("title"))
+        return albums.filter(year__gte=high, year__lte=low).order_by("-year", Lower("title"))
+    if list_type == "byGenre":
+        tagged = Song.objects.filter(
+            album=OuterRef("pk"), hidden=False, genres__name_key=_key(genre)
+        )
+        return albums.filter(Exists(tagged)).order_by(Lower("title"), "pk")
+    raise ValueError(list_type)
+
+
+def _key(name: str) -> str:
+    from catalog.models import name_key
+
+    return name_key(name)
+
+
+def album(user, album_id: int) -> Album | None:
+    return albums_for(user).filter(pk=album_id).first()
+
+
+def album_songs(user, album_id: int) -> list[Song]:
+    """Return an album's published songs in disc and track order."""
+    return list(
+        songs_for(user)
+        .filter(album_id=album_id)
+        .order_by(
+            F("disc_number").asc(nulls_first=True),
+            F("track_number").asc(nulls_last=True),
+            Lower("title"),
+            "pk",
+        )
+    )
+
+
+def artists_for(user) -> QuerySet[Artist]:
+    """Return artists credited on published songs, with album count, a cover and user state."""
+    credited = SongArtist.objects.filter(artist=OuterRef("pk"), song__hidden=False)
+    albums = Album.objects.filter(album_artist=OuterRef("pk")).filter(Exists(_published_in_album()))
+    return (
+        Artist.objects.filter(Exists(credited))
+        .annotate(
+            album_count=_count(albums, "album_artist"),
+            cover_id=Subquery(
+                albums.filter(cover__isnull=False).order_by("-year", "pk").values("cover_id")[:1]
+            ),
+            starred_at=Subquery(
+                StarredArtist.objects.filter(user=user, artist=OuterRef("pk")).values("created_at")[
+                    :1
+                ]
+            ),
+        )
+        .order_by(Lower("name"), "pk")
+    )
+
+
+def artist(user, artist_id: int) -> Artist | None:
+    return artists_for(user).filter(pk=artist_id).first()
+
+
+def artist_albums(user, artist_id: int) -> list[Album]:
+    """Return the albums an artist is the album artist of, newest year first."""
+    return list(
+        albums_for(user)
+        .filter(album_artist_id=artist_id)
+        .order_by(F("year").desc(nulls_last=True), Lower("title"), "pk")
+    )
+
+
+def similar_artists(user, artist_id: int, count: int) -> list[Artist]:
+    """Return artists who share the most genres with this one (our own data, no last.fm)."""
+    if count <= 0:
+        return []
+    genre_ids = Genre.objects.filter(songs__artists__pk=artist_id, songs__hidden=False)
+    ranked = (
+        SongArtist.objects.filter(song__hidden=False, song__genres__in=genre_ids)
+        .exclude(artist_id=artist_id)
+        .values("artist_id")
+        .annotate(shared=Count("song__genres", distinct=True))
+        .order_by("-shared", "artist_id")
+        .values_list("artist_id", flat=True)[:count]
+    )
+    ids = list(ranked)
+    found = {row.pk: row for row in artists_for(user).filter(pk__in=ids)}
+    return [found[pk] for pk in ids if pk in found]
+
+
+def genres() -> QuerySet[Genre]:
+    """Return genres with their published song and album counts."""
+    tagged = Song.objects.filter(genres=OuterRef("pk"), hidden=False).order_by().values("genres")
+    return (
+        Genre.objects.filter(Exists(Song.objects.filter(genres=OuterRef("pk"), hidden=False)))
+        .annotate(
+            song_count=Coalesce(
+                Subquery(tagged.annotate(n=Count("pk", distinct=True)).values("n")), Value(0)
+            ),
+            album_count=Coalesce(
+                Subquery(tagged.annotate(n=Count("album", distinct=True)).values("n")), Value(0)
+            ),
+        )
+        .order_by(Lower("name"), "pk")
+    )
+
+
+def songs_by_genre(user, genre: str) -> QuerySet[Song]:
+    return (
+        songs_for(user)
+        .filter(genres__name_key=_key(genre))
+        .order_by(Lower("album__title"), "disc_number", "track_number", "pk")
+    )
+
+
+def random_songs(
+    user,
+    size: int,
+    *,
+    genre: str = "",
+    from_year: int | None = None,
+    to_year: int | None = None,
+) -> list[Song]:
+    """Return up to `size` random published songs, without sorting the whole table.
+
+    Sample ids between the smallest and largest id and take the songs found there; fall back
+    to ORDER BY random() for small or sparse catalogues.
+    """
+    songs = Song.objects.filter(hidden=False)
+    if genre:
+        songs = songs.filter(genres__name_key=_key(genre))
+    if from_year is not None:
+        songs = songs.filter(year__gte=from_year)
+    if to_year is not None:
+        songs = songs.filter(year__lte=to_year)
+    ids = list(songs.order_by("?").values_list("pk", flat=True)[:size])
+    chosen = {song.pk: song for song in songs_for(user).filter(pk__in=ids)}
+    picked = [chosen[pk] for pk in ids if pk in chosen]
+    random.shuffle(picked)
+    return picked
+
+
+def top_songs(user, artist_name: str, count: int) -> list[Song]:
+    """Return an artist's most played songs (by everyone), then their newest."""
+    plays = _count(Play.objects.filter(song=OuterRef("pk")), "song")
+    return list(
+        songs_for(user)
+        .filter(artist__name_key=_key(artist_name))
+        .annotate(total_plays=plays)
+        .order_by("-total_plays", "-created_at", "-pk")[:count]
+    )
+
+
+def similar_songs(user, song_id: int, count: int) -> list[Song]:
+    """Return songs like this one: the recommender's when installed, else same artist/genre."""
+    try:
+        from recommendations.queries import similar_songs as recommended
+    except ImportError:
+        recommended = None
+    if recommended is not None:
+        try:
+            found = recommended(song_id, limit=count, user=user)
+        except Exception:
+            logger.exception("the recommender failed for song %s; using same artist/genre", song_id)
+        else:
+            ids = [item.pk for item in found]
+            chosen = {item.pk: item for item in songs_for(user).filter(pk__in=ids)}
+            return [chosen[pk] for pk in ids if pk in chosen]
+    seed = Song.objects.filter(pk=song_id).values("artist_id").first()
+    if seed is None:
+        return []
+    genre_ids = list(Genre.objects.filter(songs__pk=song_id).values_list("pk", flat=True))
+    return list(
+        songs_for(user)
+        .filter(Q(artist_id=seed["artist_id"]) | Q(genres__in=genre_ids))
+        .exclude(pk=song_id)
+        .distinct()
+        .order_by("?")[:count]
+    )
+
+
+def search_songs(query: str) -> QuerySet[Song]:
+    """Find songs with the catalogue's search engine; an empty query is the whole catalogue."""
+    from catalog.search import search_songs as engine
+
+    return engine(query)
+
+
+def search_albums(query: str) -> QuerySet[Album]:
+    from catalog.search import search_albums as engine
+
+    return engine(query)
+
+
+def search_artists(query: str) -> QuerySet[Artist]:
+    from catalog.search import search_artists as engine
+
+    return engine(query)
+
+
+def search(user, query: str, *, songs: tuple[int, int], albums: tuple[int, int], artists) -> dict:
+    """Return a page of each kind for search3: (count, offset) per kind.
+
+    An empty query pages through the whole catalogue in a stable order, for offline sync.
+    """
+    query = " ".join(query.replace('"', " ").split())
+    if query in ("", "*"):
+        return {
+            "songs": _page(songs_for(user).order_by("pk"), songs),
+            "albums": _page(albums_for(user).order_by("pk"), albums),
+            "artists": _page(artists_for(user).order_by("pk"), artists),
+        }
+    return {
+        "songs": _in_engine_order(songs_for(user), search_songs(query), songs),
+        "albums": _in_engine_order(albums_for(user), search_albums(query), albums),
+        "artists": _in_engine_order(artists_for(user), search_artists(query), artists),
+    }
+
+
+def _page(queryset: QuerySet, window: tuple[int, int]) -> list:
+    count, offset = window
+    if count <= 0:
+        return []
+    return list(queryset[offset : offset + count])
+
+
+def _in_engine_order(rows: QuerySet, matches: QuerySet, window: tuple[int, int]) -> list:
+    """Take a page of the engine's ids in its order, then load those rows with our state."""
+    count, offset = window
+    if count <= 0:
+        return []
+    ids = list(matches.values_list("pk", flat=True)[offset : offset + count])
+    found = {row.pk: row for row in rows.filter(pk__in=ids)}
+    return [found[pk] for pk in ids if pk in found]
+
+
+def starred_songs(user) -> list[Song]:
+    return list(songs_for(user).filter(starred_at__isnull=False).order_by("-starred_at", "-pk"))
+
+
+def starred_albums(user) -> list[Album]:
+    return list(albums_for(user).filter(starred_at__isnull=False).order_by("-starred_at", "-pk"))
+
+
+def starred_artists(user) -> list[Artist]:
+    return list(artists_for(user).filter(starred_at__isnull=False).order_by("-starred_at", "-pk"))
+
+
+def playlists(user) -> QuerySet[Playlist]:
+    """Return the playlists this user may see, with their song count and length."""
+    visible = Q(items__song__hidden=False)
+    return (
+        playlists_visible_to(user)
+        .select_related("owner")
+        .annotate(
+            song_count=Count("items", filter=visible),
+            total_duration=Sum("items__song__duration", filter=visible),
+        )
+        .order_by("-updated_at", "-id")
+    )
+
+
+def playlist(user, playlist_id: int) -> Playlist | None:
+    return playlists(user).filter(pk=playlist_id).first()
+
+
+def playlist_songs(user, playlist: Playlist) -> list[Song]:
+    """Return a playlist's published songs in order (a song may appear twice)."""
+    items = (
+        PlaylistItem.objects.filter(playlist=playlist, song__hidden=False)
+        .order_by("position", "id")
+        .prefetch_related(Prefetch("song", queryset=songs_for(user)))
+    )
+    return [item.song for item in items]
+
+
+def now_playing() -> list[NowPlaying]:
+    """Return what every listener's players are playing now, newest first."""
+    now = timezone.now()
+    entries = NowPlaying.objects.filter(
+        started_at__gte=now - NOW_PLAYING_HORIZON, song__hidden=False
+    ).select_related("user", "song")
+    return [
+        entry
+        for entry in entries
+        if entry.started_at + timedelta(seconds=entry.song.duration) + NOW_PLAYING_SLACK >= now
+    ]
+
+
+def play_queue(user) -> tuple[PlayQueue | None, list[Song]]:
+    queue = PlayQueue.objects.filter(user=user).first()
+    if queue is None:
+        return None, []
+    entries = (
+        queue.entries.filter(song__hidden=False)
+        .order_by("position", "id")
+        .prefetch_related(Prefetch("song", queryset=songs_for(user)))
+    )
+    return queue, [entry.song for entry in entries]
+
+
+def cover_for(kind: str, pk: int) -> Cover | None:
+    """Return the cover of an album, song, artist (their newest album's) or playlist."""
+    if kind == "al":
+        return Cover.objects.filter(albums__pk=pk).first()
+    if kind == "tr":
+        found = (
+            Song.objects.filter(pk=pk, hidden=False).select_related("cover", "album__cover").first()
+        )
+        if found is None:
+            return None
+        return found.cover or (found.album.cover if found.album else None)
+    if kind == "ar":
+        return (
+            Cover.objects.filter(albums__album_artist_id=pk)
+            .order_by("-albums__year", "albums__pk")
+            .first()
+        )
+    if kind == "pl":
+        first = (
+            PlaylistItem.objects.filter(
+                playlist_id=pk, song__hidden=False, song__album__cover__isnull=False
+            )
+            .order_by("position", "id")
+            .select_related("song__album__cover")
+            .first()
+        )
+        return first.song.album.cover if first else None
+    return None
+
+
+def scan_status() -> tuple[bool, int]:
+    """Tell whether ingest jobs are waiting or running, and how many songs are published."""
+    busy = IngestJob.objects.filter(
+        status__in=[IngestJob.Status.PENDING, IngestJob.Status.RUNNING]
+    ).exists()
+    return busy, Song.objects.filter(hidden=False).count()

@@ -1,0 +1,133 @@
+"""Render one answer as Subsonic XML, JSON or JSONP from a nested dict.
+
+A payload is a dict whose scalar values are attributes, dict values are child elements, lists
+are repeated child elements (or repeated text elements for scalars), and whose "value" key is
+the element's text. JSON keeps the same shape, as the Subsonic and OpenSubsonic specs define it.
+"""
+
+import json
+import re
+from datetime import UTC, datetime
+from xml.etree import ElementTree
+
+from django.http import HttpResponse
+
+API_VERSION = "1.16.1"
+SERVER_TYPE = "tidalpool"
+SERVER_VERSION = "0.1.0"
+NAMESPACE = "http://subsonic.org/restapi"
+FORMATS = ("xml", "json", "jsonp")
+CALLBACK_RE = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$")
+
+
+class ErrorCode:
+    GENERIC = 0
+    MISSING_PARAMETER = 10
+    CLIENT_TOO_OLD = 20
+    SERVER_TOO_OLD = 30
+    WRONG_CREDENTIALS = 40
+    AUTH_MECHANISM_UNSUPPORTED = 42
+    CONFLICTING_AUTH = 43
+    INVALID_API_KEY = 44
+    NOT_AUTHORIZED = 50
+    NOT_FOUND = 70
+
+
+class Text(str):
+    """A string XML renders as a child element's text (`<notes>...</notes>`), JSON as a string."""
+
+
+class SubsonicError(Exception):
+    """An error the client hears as <error code=... message=...>, with HTTP 200."""
+
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def timestamp(moment: datetime | None) -> str | None:
+    """Return a datetime as ISO 8601 UTC with milliseconds, as Subsonic apps parse it."""
+    if moment is None:
+        return None
+    moment = moment.astimezone(UTC)
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
+
+
+def _envelope(status: str) -> dict:
+    return {
+        "status": status,
+        "version": API_VERSION,
+        "type": SERVER_TYPE,
+        "serverVersion": SERVER_VERSION,
+        "openSubsonic": True,
+    }
+
+
+def _scalar(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return timestamp(value) or ""
+    return str(value)
+
+
+def _fill(element: ElementTree.Element, payload: dict) -> None:
+    for key, value in payload.items():
+        if value is None:
+            continue
+        if key == "value":
+            element.text = _scalar(value)
+        elif isinstance(value, Text):
+            ElementTree.SubElement(element, key).text = value
+        elif isinstance(value, dict):
+            _fill(ElementTree.SubElement(element, key), value)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                child = ElementTree.SubElement(element, key)
+                if isinstance(item, dict):
+                    _fill(child, item)
+                else:
+                    child.text = _scalar(item)
+        else:
+            element.set(key, _scalar(value))
+
+
+def to_xml(status: str, payload: dict) -> bytes:
+    root = ElementTree.Element("subsonic-response", {"xmlns": NAMESPACE})
+    _fill(root, {**_envelope(status), **payload})
+    return ElementTree.tostring(root, encoding="UTF-8", xml_declaration=True)
+
+
+def _json_default(value):
+    if isinstance(value, datetime):
+        return timestamp(value)
+    raise TypeError(f"cannot render {type(value).__name__}")
+
+
+def _strip_none(value):
+    if isinstance(value, dict):
+        return {key: _strip_none(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list | tuple):
+        return [_strip_none(item) for item in value]
+    return value
+
+
+def to_json(status: str, payload: dict) -> str:
+    body = {"subsonic-response": _strip_none({**_envelope(status), **payload})}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+
+
+def render(fmt: str, payload: dict, *, callback: str = "", status: str = "ok") -> HttpResponse:
+    """Answer in the format the client asked for (`f`), XML unless it said json or jsonp."""
+    if fmt == "jsonp" and CALLBACK_RE.match(callback or ""):
+        body = f"{callback}({to_json(status, payload)});"
+        return HttpResponse(body, content_type="application/javascript; charset=utf-8")
+    if fmt in ("json", "jsonp"):
+        return HttpResponse(to_json(status, payload), content_type="application/json")
+    return HttpResponse(to_xml(status, payload), content_type="application/xml; charset=utf-8")
+
+
+def render_error(fmt: str, error: SubsonicError, *, callback: str = "") -> HttpResponse:
+    payload = {"error": {"code": error.code, "message": error.message}}
+    return render(fmt, payload, callback=callback, status="failed")

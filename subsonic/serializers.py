@@ -1,0 +1,240 @@
+"""Translate catalogue rows into Subsonic elements (dicts for subsonic.responses); no queries.
+
+Rows come from subsonic.queries, which annotates `starred_at`, `user_rating`, `play_count`,
+`song_count`, `total_duration`, `genre_name`, `album_count` and `cover_id` where they apply.
+"""
+
+import posixpath
+
+from catalog.models import Album, Artist, Song
+from playlists.models import Playlist
+from subsonic.params import ALBUM, ARTIST, PLAYLIST, SONG, make_id
+from subsonic.responses import timestamp
+
+MUSIC_FOLDER_ID = 1
+SUFFIX_BY_MIME = {
+    "audio/mpeg": "mp3",
+    "audio/flac": "flac",
+    "audio/x-flac": "flac",
+    "audio/ogg": "ogg",
+    "audio/opus": "opus",
+    "audio/mp4": "m4a",
+    "audio/aac": "aac",
+    "audio/wav": "wav",
+    "audio/x-wav": "wav",
+    "audio/aiff": "aiff",
+    "audio/x-aiff": "aiff",
+    "audio/x-ms-wma": "wma",
+    "audio/wavpack": "wv",
+    "audio/x-wavpack": "wv",
+}
+
+
+def _clean(element: dict) -> dict:
+    return {key: value for key, value in element.items() if value is not None}
+
+
+def suffix(song: Song) -> str:
+    """Return the file's extension, from its key or else its MIME type."""
+    extension = posixpath.splitext(song.storage_key)[1].lstrip(".").lower()
+    return extension or SUFFIX_BY_MIME.get(song.mime_type, "")
+
+
+def song_cover_id(song: Song) -> str | None:
+    """Share the album's cover id unless the song carries its own picture."""
+    album = song.album
+    if album is not None and album.cover_id and song.cover_id in (None, album.cover_id):
+        return make_id(ALBUM, album.pk)
+    if song.cover_id:
+        return make_id(SONG, song.pk)
+    return None
+
+
+def _genres(song: Song) -> list:
+    return list(song.genres.all())
+
+
+def child(song: Song) -> dict:
+    """Return a song as a Subsonic <child>/<song>/<entry> element."""
+    genres = _genres(song)
+    credited = list(song.artists.all())
+    album = song.album
+    return _clean(
+        {
+            "id": make_id(SONG, song.pk),
+            "parent": make_id(ALBUM, album.pk) if album else make_id(ARTIST, song.artist_id),
+            "isDir": False,
+            "title": song.title,
+            "album": album.title if album else None,
+            "artist": song.artist.name,
+            "track": song.track_number,
+            "discNumber": song.disc_number,
+            "year": song.year,
+            "genre": genres[0].name if genres else None,
+            "coverArt": song_cover_id(song),
+            "size": song.file_size,
+            "contentType": song.mime_type or None,
+            "suffix": suffix(song) or None,
+            "duration": round(song.duration or 0),
+            "bitRate": round(song.bitrate / 1000) if song.bitrate else None,
+            "samplingRate": song.sample_rate,
+            "channelCount": song.channels,
+            "path": _path(song),
+            "isVideo": False,
+            "albumId": make_id(ALBUM, album.pk) if album else None,
+            "artistId": make_id(ARTIST, song.artist_id),
+            "type": "music",
+            "mediaType": "song",
+            "created": timestamp(song.created_at),
+            "starred": timestamp(getattr(song, "starred_at", None)),
+            "userRating": getattr(song, "user_rating", None),
+            "playCount": getattr(song, "play_count", 0),
+            "genres": [{"name": genre.name} for genre in genres],
+            "artists": [{"id": make_id(ARTIST, a.pk), "name": a.name} for a in credited],
+            "displayArtist": ", ".join(a.name for a in credited) or song.artist.name,
+        }
+    )
+
+
+def _path(song: Song) -> str:
+    """Return a tidy path for folder-minded clients: Artist/Album/NN - Title.ext."""
+    album = song.album
+    folder = album.album_artist.name if album else song.artist.name
+    parts = [folder.replace("/", "_")]
+    if album:
+        parts.append(album.title.replace("/", "_"))
+    number = f"{song.track_number:02d} - " if song.track_number else ""
+    name = f"{number}{song.title}".replace("/", "_")
+    extension = suffix(song)
+    return "/".join([*parts, f"{name}.{extension}" if extension else name])
+
+
+def album_id3(album: Album) -> dict:
+    """Return an album as <album> (AlbumID3)."""
+    return _clean(
+        {
+            "id": make_id(ALBUM, album.pk),
+            "name": album.title,
+            "artist": album.album_artist.name,
+            "artistId": make_id(ARTIST, album.album_artist_id),
+            "coverArt": make_id(ALBUM, album.pk) if album.cover_id else None,
+            "songCount": getattr(album, "song_count", 0) or 0,
+            "duration": round(getattr(album, "total_duration", 0) or 0),
+            "playCount": getattr(album, "play_count", 0) or 0,
+            "created": timestamp(album.created_at),
+            "starred": timestamp(getattr(album, "starred_at", None)),
+            "year": album.year,
+            "genre": getattr(album, "genre_name", None),
+            "genres": [{"name": album.genre_name}] if getattr(album, "genre_name", None) else [],
+            "artists": [
+                {"id": make_id(ARTIST, album.album_artist_id), "name": album.album_artist.name}
+            ],
+            "displayArtist": album.album_artist.name,
+            "isCompilation": False,
+        }
+    )
+
+
+def album_dir(album: Album) -> dict:
+    """Return an album as a directory <child> (getMusicDirectory, getAlbumList, search2)."""
+    return _clean(
+        {
+            "id": make_id(ALBUM, album.pk),
+            "parent": make_id(ARTIST, album.album_artist_id),
+            "isDir": True,
+            "title": album.title,
+            "name": album.title,
+            "album": album.title,
+            "artist": album.album_artist.name,
+            "year": album.year,
+            "genre": getattr(album, "genre_name", None),
+            "coverArt": make_id(ALBUM, album.pk) if album.cover_id else None,
+            "duration": round(getattr(album, "total_duration", 0) or 0),
+            "playCount": getattr(album, "play_count", 0) or 0,
+            "created": timestamp(album.created_at),
+            "starred": timestamp(getattr(album, "starred_at", None)),
+            "albumId": make_id(ALBUM, album.pk),
+            "artistId": make_id(ARTIST, album.album_artist_id),
+            "songCount": getattr(album, "song_count", 0) or 0,
+            "isVideo": False,
+        }
+    )
+
+
+def artist_id3(artist: Artist) -> dict:
+    """Return an artist as <artist> (ArtistID3)."""
+    return _clean(
+        {
+            "id": make_id(ARTIST, artist.pk),
+            "name": artist.name,
+            "coverArt": make_id(ARTIST, artist.pk) if getattr(artist, "cover_id", None) else None,
+            "albumCount": getattr(artist, "album_count", 0) or 0,
+            "starred": timestamp(getattr(artist, "starred_at", None)),
+        }
+    )
+
+
+def artist_index_entry(artist: Artist) -> dict:
+    """Return an artist as <artist> in getIndexes (folder browsing: the artist's directory)."""
+    return _clean(
+        {
+            "id": make_id(ARTIST, artist.pk),
+            "name": artist.name,
+            "starred": timestamp(getattr(artist, "starred_at", None)),
+            "albumCount": getattr(artist, "album_count", 0) or 0,
+            "coverArt": make_id(ARTIST, artist.pk) if getattr(artist, "cover_id", None) else None,
+        }
+    )
+
+
+def index_letter(name: str) -> str:
+    first = name.strip()[:1].upper()
+    return first if first.isalpha() else "#"
+
+
+def indexed(artists: list[Artist], entry) -> list[dict]:
+    """Group artists under their initial letter (non-letters under "#"), in name order."""
+    groups: dict[str, list[dict]] = {}
+    for artist in artists:
+        groups.setdefault(index_letter(artist.name), []).append(entry(artist))
+    return [{"name": letter, "artist": groups[letter]} for letter in sorted(groups)]
+
+
+def playlist(playlist: Playlist, owner_name: str | None = None) -> dict:
+    """Return a playlist as <playlist> (without its entries)."""
+    return _clean(
+        {
+            "id": make_id(PLAYLIST, playlist.pk),
+            "name": playlist.name,
+            "comment": playlist.description or None,
+            "owner": owner_name or playlist.owner.get_username(),
+            "public": playlist.is_public,
+            "songCount": getattr(playlist, "song_count", 0) or 0,
+            "duration": round(getattr(playlist, "total_duration", 0) or 0),
+            "created": timestamp(playlist.created_at),
+            "changed": timestamp(playlist.updated_at),
+            "coverArt": make_id(PLAYLIST, playlist.pk),
+        }
+    )
+
+
+def user(account, *, is_curator: bool) -> dict:
+    """Return an account as <user>: what this server lets it do."""
+    return {
+        "username": account.get_username(),
+        "email": account.email or None,
+        "scrobblingEnabled": True,
+        "adminRole": account.is_superuser,
+        "settingsRole": True,
+        "downloadRole": True,
+        "uploadRole": is_curator,
+        "playlistRole": True,
+        "coverArtRole": False,
+        "commentRole": False,
+        "podcastRole": False,
+        "streamRole": True,
+        "jukeboxRole": False,
+        "shareRole": False,
+        "videoConversionRole": False,
+        "folder": [MUSIC_FOLDER_ID],
+    }
