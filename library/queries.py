@@ -1,6 +1,6 @@
 """Reads of a listener's library, and the per-user state every song in the API carries."""
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Exists, Max, OuterRef, Prefetch, QuerySet, Subquery
 
 from catalog.models import Song
 from catalog.queries import song_list
@@ -41,3 +41,22 @@ def recent_plays(user) -> QuerySet[Play]:
     return Play.objects.filter(user=user, song__hidden=False).prefetch_related(
         Prefetch("song", queryset=listener_songs(user))
     )
+
+
+def recently_played_songs(user, *, limit: int) -> list[Song]:
+    """Return the user's last `limit` distinct songs played, the latest first.
+
+    Each song carries `last_played`; grouping the user's plays uses the (user, played_at) index.
+    """
+    latest = (
+        Play.objects.filter(user=user, song__hidden=False)
+        .values("song")
+        .annotate(last_played=Max("played_at"))
+        .order_by("-last_played", "-song")[:limit]
+    )
+    when = {row["song"]: row["last_played"] for row in latest}
+    songs = listener_songs(user).in_bulk(list(when))
+    ordered = [songs[pk] for pk in when if pk in songs]
+    for song in ordered:
+        song.last_played = when[song.pk]
+    return ordered

@@ -73,6 +73,14 @@ def access_playlist_item(playlist: Playlist, item_id: int) -> PlaylistItem:
     return item
 
 
+def visible_neighbour(playlist: Playlist, item: PlaylistItem, direction: str):
+    """Return the listed track just above ("up") or below ("down") an item, or None."""
+    listed = PlaylistItem.objects.filter(playlist=playlist, song__hidden=False)
+    if direction == "up":
+        return listed.filter(position__lt=item.position).order_by("-position", "-id").first()
+    return listed.filter(position__gt=item.position).order_by("position", "id").first()
+
+
 def cover_urls(playlist: Playlist) -> list[str]:
     """Return up to four distinct album cover URLs from the top of the playlist."""
     urls: list[str] = []

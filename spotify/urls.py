@@ -19,6 +19,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_patterns)),
     path("accounts/", include("accounts.urls")),
+    path("playlists/", include("playlists.urls")),
+    path("", include("library.urls")),
     path("rest/", include("subsonic.urls")),
     path("", include("catalog.urls")),
 ]

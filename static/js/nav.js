@@ -43,8 +43,12 @@ function runPageScripts(doc) {
   }
 }
 
-/** Fetch `href` and show it in place of the current page. */
-export async function navigate(href, { mode = "push", focus = true } = {}) {
+/**
+ * Fetch `href` and show it in place of the current page. With `body` (FormData) it POSTs, as a
+ * form with `data-swap` does: a redirect's page is shown under its own URL, any other answer
+ * (a form with its errors) in place, the URL left as it was.
+ */
+export async function navigate(href, { mode = "push", focus = true, body = null } = {}) {
   inflight?.abort();
   const controller = new AbortController();
   inflight = controller;
@@ -53,6 +57,8 @@ export async function navigate(href, { mode = "push", focus = true } = {}) {
   let html;
   try {
     response = await fetch(href, {
+      method: body ? "POST" : "GET",
+      body,
       signal: controller.signal,
       credentials: "same-origin",
       headers: { Accept: "text/html" },
@@ -74,6 +80,11 @@ export async function navigate(href, { mode = "push", focus = true } = {}) {
   }
   const target = new URL(response.url || href);
   target.hash = new URL(href, location.href).hash;
+  if (body) {
+    const here = target.pathname + target.search === location.pathname + location.search;
+    mode = !response.redirected ? "none" : here ? "replace" : "push";
+    if (!response.redirected) target.href = location.href;
+  }
   if (mode === "push") {
     history.replaceState({ ...history.state, scroll: window.scrollY }, "");
     history.pushState({ scroll: 0 }, "", target.href);
@@ -104,9 +115,15 @@ function onClick(event) {
 
 function onSubmit(event) {
   const form = event.target;
-  if (event.defaultPrevented || (form.method || "get").toLowerCase() !== "get") return;
-  const url = sameOriginUrl(form.action);
+  if (event.defaultPrevented) return;
+  const url = sameOriginUrl(event.submitter?.formAction || form.action);
   if (!url || SKIP.test(url.pathname) || "reload" in form.dataset) return;
+  if ((form.method || "get").toLowerCase() !== "get") {
+    if (!("swap" in form.dataset)) return;
+    event.preventDefault();
+    navigate(url.href, { body: new FormData(form, event.submitter) });
+    return;
+  }
   event.preventDefault();
   const params = new URLSearchParams();
   for (const [name, value] of new FormData(form)) {

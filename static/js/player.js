@@ -4,6 +4,7 @@
 
 import { fillSongMenu, openSongMenu } from "./menu.js";
 import { navigate, startNavigation } from "./nav.js";
+import { askPlaylistName } from "./playlist-dialog.js";
 
 const $ = (id) => document.getElementById(id);
 const audio = $("audio");
@@ -405,25 +406,38 @@ async function showPlaylists(track) {
     fillSongMenu([{ heading: "Could not load your playlists." }]);
     return true;
   }
-  if (!playlists.length) {
-    fillSongMenu([{ heading: "No playlists yet: create one on the playlists page." }]);
-    return true;
-  }
   fillSongMenu([
     { heading: `Add “${track.title}” to` },
+    // Once the menu has closed and given focus back to its button, which the dialog returns to.
+    { label: "New playlist…", action: () => setTimeout(() => newPlaylistWith(track, playlists.length + 1)) },
     ...playlists.map((playlist) => ({
       label: playlist.name,
-      action: async () => {
-        try {
-          await api("POST", `${body.playlistsUrl}${playlist.id}/tracks/`, { song: track.id });
-          toast(`Added to ${playlist.name}.`);
-        } catch {
-          toast(`Could not add it to ${playlist.name}.`);
-        }
-      },
+      action: () => addToPlaylist(track, playlist),
     })),
   ]);
   return true;
+}
+
+async function addToPlaylist(track, playlist) {
+  try {
+    await api("POST", `${body.playlistsUrl}${playlist.id}/tracks/`, { song: track.id });
+    toast(`Added “${track.title}” to ${playlist.name}.`);
+  } catch {
+    toast(`Could not add it to ${playlist.name}.`);
+  }
+}
+
+async function newPlaylistWith(track, number) {
+  const name = await askPlaylistName(`My playlist #${number}`);
+  if (!name) return;
+  let playlist;
+  try {
+    playlist = await api("POST", body.playlistsUrl, { name });
+  } catch {
+    toast("Could not create the playlist. Are you still signed in?");
+    return;
+  }
+  await addToPlaylist(track, playlist);
 }
 
 function menuFor(element, anchor) {
@@ -444,6 +458,8 @@ function menuFor(element, anchor) {
   if (track.albumUrl && track.albumUrl !== location.pathname) {
     entries.push({ label: "Go to album", action: () => navigate(track.albumUrl) });
   }
+  // A page's own module may add entries for this row (playlist.js: move and remove).
+  document.dispatchEvent(new CustomEvent("song-menu:open", { detail: { element, entries } }));
   openSongMenu(anchor, entries);
 }
 
