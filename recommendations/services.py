@@ -13,13 +13,13 @@ that saves re-reading every history on each run.
 
 import logging
 import time
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import islice
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Max, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -37,6 +37,7 @@ SHRINK = 2.0  # cosine * shared / (shared + SHRINK): one shared listener is weak
 POPULAR_LIMIT = 100
 POPULAR_PER_GENRE = 50
 CHUNK = 5000
+FETCH_ROWS = 100_000
 PAIRS_PER_BATCH = 4_000_000
 
 
@@ -81,57 +82,63 @@ def _play_buckets(now: datetime) -> dict[str, Q]:
     return buckets
 
 
-def _user_weights(user_ids: list[int] | None, now: datetime) -> dict[tuple[int, int], float]:
-    """Return each (user, song) taste weight from likes, ratings, plays and own playlists."""
-    weights: dict[tuple[int, int], float] = defaultdict(float)
+def _columns(queryset, fields: tuple[str, ...]) -> list[np.ndarray]:
+    """Fetch a values_list query as one int64 numpy column per field, a block at a time."""
+    parts: list[list[np.ndarray]] = [[] for _ in fields]
+    rows = queryset.values_list(*fields).iterator(chunk_size=FETCH_ROWS)
+    while block := list(islice(rows, FETCH_ROWS)):
+        array = np.asarray(block, dtype=np.int64).reshape(len(block), len(fields))
+        for index, part in enumerate(parts):
+            part.append(array[:, index])
+    return [np.concatenate(part) if part else np.zeros(0, dtype=np.int64) for part in parts]
 
-    def scoped(queryset, field="user_id"):
-        if user_ids is None:
-            yield queryset
-        else:
-            for chunk in _chunks(user_ids):
-                yield queryset.filter(**{f"{field}__in": chunk})
 
-    for likes in scoped(Like.objects.order_by()):
-        for user_id, song_id in likes.values_list("user_id", "song_id").iterator(chunk_size=CHUNK):
-            weights[user_id, song_id] += scoring.LIKE_WEIGHT
-    for ratings in scoped(Rating.objects.order_by()):
-        for user_id, song_id, stars in ratings.values_list("user_id", "song_id", "stars").iterator(
-            chunk_size=CHUNK
-        ):
-            weights[user_id, song_id] += scoring.rating_weight(stars)
+def _scoped(queryset, field: str, ids: list[int] | None):
+    """Yield the query as is (ids None) or restricted to the ids, a chunk at a time."""
+    if ids is None:
+        yield queryset
+        return
+    for chunk in _chunks(ids):
+        yield queryset.filter(**{f"{field}__in": chunk})
+
+
+def _user_weights(
+    user_ids: list[int] | None, now: datetime
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (user, song, weight) arrays summing likes, ratings, plays and own playlists."""
+    users, songs, weights = [], [], []
+
+    def add(user, song, weight) -> None:
+        users.append(user)
+        songs.append(song)
+        weights.append(np.broadcast_to(np.asarray(weight, dtype=np.float64), user.shape))
+
+    for query in _scoped(Like.objects.order_by(), "user_id", user_ids):
+        user, song = _columns(query, ("user_id", "song_id"))
+        add(user, song, scoring.LIKE_WEIGHT)
+    stars_weight = np.array([scoring.rating_weight(stars) for stars in range(6)])
+    for query in _scoped(Rating.objects.order_by(), "user_id", user_ids):
+        user, song, stars = _columns(query, ("user_id", "song_id", "stars"))
+        add(user, song, stars_weight[np.clip(stars, 0, 5)])
     buckets = _play_buckets(now)
     counts = {name: Count("id", filter=condition) for name, condition in buckets.items()}
-    for plays in scoped(Play.objects.order_by()):
-        rows = plays.values("user_id", "song_id").annotate(**counts).order_by()
-        for row in rows.iterator(chunk_size=CHUNK):
-            decayed = sum(
-                row[f"age{index}"] * weight
-                for index, (_days, weight) in enumerate(scoring.PLAY_AGE_BUCKETS)
-            )
-            weights[row["user_id"], row["song_id"]] += scoring.play_weight(decayed)
-    for items in scoped(PlaylistItem.objects.order_by(), "playlist__owner_id"):
-        for user_id, song_id in (
-            items.values_list("playlist__owner_id", "song_id").distinct().iterator(CHUNK)
-        ):
-            weights[user_id, song_id] += scoring.PLAYLIST_WEIGHT
-    return weights
-
-
-def _playlist_songs(playlist_ids: list[int] | None) -> dict[int, set[int]]:
-    """Return the songs of each playlist: a playlist is a basket of songs that go together."""
-    songs: dict[int, set[int]] = defaultdict(set)
-    queries = (
-        [PlaylistItem.objects.order_by()]
-        if playlist_ids is None
-        else [
-            PlaylistItem.objects.order_by().filter(playlist_id__in=c) for c in _chunks(playlist_ids)
-        ]
+    bucket_weights = np.array([weight for _days, weight in scoring.PLAY_AGE_BUCKETS])
+    for query in _scoped(Play.objects.order_by(), "user_id", user_ids):
+        grouped = query.values("user_id", "song_id").annotate(**counts).order_by()
+        user, song, *ages = _columns(grouped, ("user_id", "song_id", *buckets))
+        decayed = np.stack(ages, axis=1) @ bucket_weights if ages else np.zeros(len(user))
+        add(user, song, 1.0 - np.exp(-decayed / 2.0))  # scoring.play_weight, vectorised
+    for query in _scoped(PlaylistItem.objects.order_by(), "playlist__owner_id", user_ids):
+        user, song = _columns(query.distinct(), ("playlist__owner_id", "song_id"))
+        add(user, song, scoring.PLAYLIST_WEIGHT)
+    if not users:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0)
+    keys, inverse = np.unique(
+        (np.concatenate(users) << 32) | np.concatenate(songs), return_inverse=True
     )
-    for query in queries:
-        for playlist_id, song_id in query.values_list("playlist_id", "song_id").iterator(CHUNK):
-            songs[playlist_id].add(song_id)
-    return songs
+    summed = np.bincount(inverse.ravel(), weights=np.concatenate(weights), minlength=len(keys))
+    return keys >> 32, keys & 0xFFFFFFFF, summed
 
 
 def load_baskets(
@@ -139,29 +146,34 @@ def load_baskets(
 ) -> Baskets:
     """Read the positive weights of these listeners and playlists (None: all of them).
 
-    Each basket keeps its BASKET_LIMIT strongest songs, so one heavy listener costs at most
-    BASKET_LIMIT² pairs.
+    A playlist is a basket of its own, of songs that go together. Each basket keeps its
+    BASKET_LIMIT strongest songs, so one heavy listener costs at most BASKET_LIMIT² pairs.
     """
-    per_basket: dict[tuple[int, int], list[tuple[float, int]]] = defaultdict(list)
-    for (user_id, song_id), weight in _user_weights(user_ids, now).items():
-        if weight > 0:
-            per_basket[0, user_id].append((weight, song_id))
-    for playlist_id, songs in _playlist_songs(playlist_ids).items():
-        per_basket[1, playlist_id] = [(1.0, song_id) for song_id in songs]
-    rows, songs, weights = [], [], []
-    user_rows = 0
-    for index, key in enumerate(sorted(per_basket)):
-        kept = sorted(per_basket[key], reverse=True)[:BASKET_LIMIT]
-        rows.extend([index] * len(kept))
-        songs.extend(song_id for _weight, song_id in kept)
-        weights.extend(weight for weight, _song_id in kept)
-        if key[0] == 0:
-            user_rows = index + 1
+    user, song, weight = _user_weights(user_ids, now)
+    positive = weight > 0
+    user, song, weight = user[positive], song[positive], weight[positive]
+    playlist_parts = [
+        _columns(query.distinct(), ("playlist_id", "song_id"))
+        for query in _scoped(PlaylistItem.objects.order_by(), "playlist_id", playlist_ids)
+    ]
+    playlist = np.concatenate([part[0] for part in playlist_parts] or [np.zeros(0, np.int64)])
+    listed = np.concatenate([part[1] for part in playlist_parts] or [np.zeros(0, np.int64)])
+    # Listeners first, then playlists: basket keys above every user id.
+    offset = int(user.max()) + 1 if len(user) else 0
+    basket = np.concatenate([user, playlist + offset])
+    song = np.concatenate([song, listed])
+    weight = np.concatenate([weight, np.ones(len(listed))])
+    order = np.lexsort((-weight, basket))
+    basket, song, weight = basket[order], song[order], weight[order]
+    first = np.searchsorted(basket, basket, side="left")
+    kept = np.arange(len(basket)) - first < BASKET_LIMIT
+    basket, song, weight = basket[kept], song[kept], weight[kept]
+    keys, rows = np.unique(basket, return_inverse=True)
     return Baskets(
-        rows=np.asarray(rows, dtype=np.int64),
-        songs=np.asarray(songs, dtype=np.int64),
-        weights=np.asarray(weights, dtype=np.float64),
-        user_rows=user_rows,
+        rows=rows.ravel().astype(np.int64),
+        songs=song,
+        weights=weight,
+        user_rows=int(np.searchsorted(keys, offset)) if len(user) else 0,
     )
 
 
@@ -357,43 +369,64 @@ def refresh_recommendations(full: bool = False, now: datetime | None = None) -> 
 
 
 def _write(full: bool, dirty: np.ndarray, batches, stats: dict[int, tuple[float, float]]) -> int:
-    """Replace the dirty songs' neighbours and statistics; return the neighbour rows written."""
-    dirty_ids = set(dirty.tolist())
+    """Replace the dirty songs' neighbours and statistics; return the neighbour rows written.
+
+    One transaction: readers keep the previous rows until it commits.
+    """
     written = 0
     with transaction.atomic():
         if full:
             SongNeighbor.objects.all().delete()
             SongStats.objects.all().delete()
         else:
-            for chunk in _chunks(dirty_ids):
+            for chunk in _chunks(dirty.tolist()):
                 SongNeighbor.objects.filter(song_id__in=chunk).delete()
         for sources, targets, scores in batches:
-            rows = [
-                SongNeighbor(song_id=source, neighbor_id=target, score=score)
-                for source, target, score in zip(
-                    sources.tolist(), targets.tolist(), scores.tolist(), strict=True
-                )
-            ]
-            SongNeighbor.objects.bulk_create(rows, batch_size=CHUNK)
-            written += len(rows)
-        now = timezone.now()
-        stat_rows = [
-            SongStats(
-                song_id=song_id,
-                norm=stats.get(song_id, (0.0, 0.0))[0],
-                popularity=stats.get(song_id, (0.0, 0.0))[1],
-                updated_at=now,
+            _insert(SongNeighbor, {"song_id": sources, "neighbor_id": targets, "score": scores})
+            written += len(sources)
+        missing = (0.0, 0.0)
+        columns = {
+            "song_id": dirty,
+            "norm": np.array([stats.get(song, missing)[0] for song in dirty.tolist()]),
+            "popularity": np.array([stats.get(song, missing)[1] for song in dirty.tolist()]),
+        }
+        if full:
+            _insert(SongStats, columns, updated_at=timezone.now())
+        else:
+            now = timezone.now()
+            SongStats.objects.bulk_create(
+                [
+                    SongStats(song_id=song, norm=norm, popularity=popularity, updated_at=now)
+                    for song, norm, popularity in zip(
+                        *(column.tolist() for column in columns.values()), strict=True
+                    )
+                ],
+                batch_size=CHUNK,
+                update_conflicts=True,
+                unique_fields=["song"],
+                update_fields=["norm", "popularity", "updated_at"],
             )
-            for song_id in dirty_ids
-        ]
-        SongStats.objects.bulk_create(
-            stat_rows,
-            batch_size=CHUNK,
-            update_conflicts=True,
-            unique_fields=["song"],
-            update_fields=["norm", "popularity", "updated_at"],
-        )
     return written
+
+
+def _insert(model, columns: dict[str, np.ndarray], **constants) -> None:
+    """Insert rows given as numpy columns: COPY on PostgreSQL, bulk_create elsewhere."""
+    names = list(columns)
+    values = [column.tolist() for column in columns.values()]
+    if connection.vendor == "postgresql":
+        table = model._meta.db_table
+        sql = f"COPY {table} ({', '.join([*names, *constants])}) FROM STDIN"
+        extra = tuple(constants.values())
+        with connection.cursor() as cursor, cursor.connection.cursor().copy(sql) as copy:
+            for row in zip(*values, strict=True):
+                copy.write_row((*row, *extra))
+        return
+    rows = (
+        model(**dict(zip(names, row, strict=True)), **constants)
+        for row in zip(*values, strict=True)
+    )
+    while block := list(islice(rows, CHUNK)):
+        model.objects.bulk_create(block)
 
 
 def _rebuild_popular() -> None:
