@@ -116,7 +116,13 @@ function onClick(event) {
 function onSubmit(event) {
   const form = event.target;
   if (event.defaultPrevented) return;
-  const url = sameOriginUrl(event.submitter?.formAction || form.action);
+  // The attributes, not the properties: an input named "action" shadows form.action, and a
+  // button's formAction is the page's URL when it has no formaction of its own.
+  const submitter = event.submitter;
+  const action = submitter?.hasAttribute("formaction")
+    ? submitter.getAttribute("formaction")
+    : form.getAttribute("action") || location.href;
+  const url = sameOriginUrl(action);
   if (!url || SKIP.test(url.pathname) || "reload" in form.dataset) return;
   if ((form.method || "get").toLowerCase() !== "get") {
     if (!("swap" in form.dataset)) return;
