@@ -2,30 +2,47 @@
 
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import generics, permissions, serializers, status
-from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework import permissions, serializers, status
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts import queries, services
 
+LOGIN_TOKEN_NAME = "Script login"
 
-class TokenView(ObtainAuthToken):
-    """Exchange a username and password for an API token (`Authorization: Token ...`)."""
 
+class TokenLoginSerializer(AuthTokenSerializer):
+    name = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=services.TOKEN_NAME_MAX,
+        help_text=f"What the token is for, shown on the profile page; “{LOGIN_TOKEN_NAME}” "
+        "if left out.",
+    )
+
+
+class TokenView(APIView):
+    """Exchange a username and password for a new API token (`Authorization: Token ...`).
+
+    Each call makes a new named token; the user sees and revokes them under /me/tokens/.
+    """
+
+    permission_classes = [permissions.AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
 
     @extend_schema(
-        request=inline_serializer(
-            "TokenRequest",
-            {"username": serializers.CharField(), "password": serializers.CharField()},
-        ),
+        request=TokenLoginSerializer,
         responses={200: inline_serializer("TokenAnswer", {"token": serializers.CharField()})},
     )
-    def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+    def post(self, request):
+        login = TokenLoginSerializer(data=request.data, context={"request": request})
+        login.is_valid(raise_exception=True)
+        name = login.validated_data.get("name") or LOGIN_TOKEN_NAME
+        created = services.token_create(login.validated_data["user"], name)
+        return Response({"token": created.key})
 
 
 class MeSerializer(serializers.Serializer):
@@ -55,23 +72,42 @@ class MeView(APIView):
 
 
 class TokenSerializer(serializers.Serializer):
-    id = serializers.SerializerMethodField(help_text="The key's first 8 characters; revoke by it.")
-    created = serializers.DateTimeField()
+    id = serializers.CharField(
+        source="prefix", help_text="The key's first 8 characters; revoke the token by it."
+    )
+    name = serializers.CharField()
+    created = serializers.DateTimeField(source="created_at")
+    last_used = serializers.DateTimeField(
+        source="last_used_at", allow_null=True, help_text="To the minute; null if never used."
+    )
 
-    def get_id(self, token) -> str:
-        return token.key[:8]
+
+class TokenCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=services.TOKEN_NAME_MAX, help_text="What it is for.")
 
 
-class TokenListView(generics.ListAPIView):
-    """The calling user's API tokens (keys are never shown again; see the first characters)."""
+class NewTokenSerializer(TokenSerializer):
+    token = serializers.CharField(help_text="The key, shown in this answer only.")
+
+
+class TokenListView(APIView):
+    """The calling user's API tokens (keys are never shown again), or a new named one."""
 
     permission_classes = [permissions.IsAuthenticated]
-    serializer_class = TokenSerializer
-    pagination_class = None
-    filter_backends = []
 
-    def get_queryset(self):
-        return queries.user_tokens(self.request.user)
+    @extend_schema(responses={200: TokenSerializer(many=True)})
+    def get(self, request):
+        return Response(TokenSerializer(queries.user_tokens(request.user), many=True).data)
+
+    @extend_schema(request=TokenCreateSerializer, responses={201: NewTokenSerializer})
+    def post(self, request):
+        data = TokenCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        created = services.token_create(request.user, data.validated_data["name"])
+        body = {**TokenSerializer(created.token).data, "token": created.key}
+        response = Response(body, status=status.HTTP_201_CREATED)
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class TokenRevokeView(APIView):

@@ -15,3 +15,27 @@ class SubsonicCredential(models.Model):
 
     def __str__(self) -> str:
         return f"Subsonic password of {self.user_id}"
+
+
+class ApiToken(models.Model):
+    """A named key a script sends as `Authorization: Token <key>`.
+
+    Only the key's SHA-256 is stored, so a copy of the database opens no account: the key is
+    shown once, when it is made. The first characters stay in clear to tell keys apart.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=8, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "prefix"], name="api_token_user_prefix")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

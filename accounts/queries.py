@@ -1,15 +1,15 @@
 """Reads about accounts."""
 
 from django.db.models import QuerySet
-from rest_framework.authtoken.models import Token
 
-from accounts.models import SubsonicCredential
+from accounts.models import ApiToken, SubsonicCredential
 
 CURATORS_GROUP = "Curators"
 
 
-def user_tokens(user) -> QuerySet[Token]:
-    return Token.objects.filter(user=user).order_by("-created")
+def user_tokens(user) -> QuerySet[ApiToken]:
+    """Return the user's API tokens, newest first."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
 
 
 def has_subsonic_password(user) -> bool:

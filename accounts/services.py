@@ -1,20 +1,29 @@
-"""Writes to accounts: sign-up, API tokens, the per-user Subsonic password."""
+"""Writes to accounts: sign-up, named API tokens, the per-user Subsonic password."""
 
 import base64
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
+from datetime import timedelta
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from rest_framework.authtoken.models import Token
+from django.db.models import F
+from django.utils import timezone
 
-from accounts.models import SubsonicCredential
+from accounts.models import ApiToken, SubsonicCredential
 
 SUBSONIC_PASSWORD_BYTES = 18  # 24 URL-safe characters
+TOKEN_KEY_BYTES = 20  # 40 hex characters, 160 random bits
+TOKEN_PREFIX_LENGTH = 8
+TOKEN_NAME_MAX = 100
+MAX_TOKENS_PER_USER = 100
+# last_used_at is written at most this often per token, not on every request.
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 
 
 def user_sign_up(username: str, email: str, password: str) -> AbstractBaseUser:
@@ -22,12 +31,71 @@ def user_sign_up(username: str, email: str, password: str) -> AbstractBaseUser:
     return get_user_model().objects.create_user(username=username, email=email, password=password)
 
 
-def token_revoke(user, key_prefix: str) -> bool:
-    """Delete the user's API token whose key starts with this prefix; tell whether one was."""
-    if len(key_prefix) < 8:
+# --- API tokens ---------------------------------------------------------------------------
+#
+# A key is 160 random bits, so one SHA-256 is enough to store it (no slow, salted hash is needed
+# against guessing) and lets a request find its token by an indexed equality lookup.
+
+
+@dataclass(frozen=True)
+class NewToken:
+    """A token just made, with its key in clear: show it once, it is not stored."""
+
+    token: ApiToken
+    key: str
+
+
+def token_key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def token_create(user, name: str = "") -> NewToken:
+    """Make a named API token for the user; return it with its key.
+
+    A user keeps at most MAX_TOKENS_PER_USER tokens: beyond that the least recently used go,
+    so scripts that log in on every run cannot grow the table without bound.
+    """
+    key = secrets.token_hex(TOKEN_KEY_BYTES)
+    name = " ".join(name.split())[:TOKEN_NAME_MAX] or "API token"
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            name=name,
+            prefix=key[:TOKEN_PREFIX_LENGTH],
+            key_hash=token_key_hash(key),
+        )
+        stale = (
+            ApiToken.objects.filter(user=user)
+            .order_by(F("last_used_at").desc(nulls_last=True), "-created_at", "-id")
+            .values_list("pk", flat=True)[MAX_TOKENS_PER_USER:]
+        )
+        ApiToken.objects.filter(pk__in=list(stale)).delete()
+    return NewToken(token=token, key=key)
+
+
+def token_revoke(user, token_id: str) -> bool:
+    """Delete the user's API token with this id (its key's start); tell whether one was."""
+    if len(token_id) != TOKEN_PREFIX_LENGTH:
         return False
-    deleted, _ = Token.objects.filter(user=user, key__startswith=key_prefix).delete()
+    deleted, _ = ApiToken.objects.filter(user=user, prefix=token_id).delete()
     return bool(deleted)
+
+
+def check_api_token(key: str) -> ApiToken | None:
+    """Return the token this key opens, with its active user, and note that it was used."""
+    if not key or len(key) > 2 * TOKEN_KEY_BYTES or not key.isascii():
+        return None
+    digest = token_key_hash(key)
+    token = ApiToken.objects.select_related("user").filter(key_hash=digest).first()
+    if token is None or not hmac.compare_digest(token.key_hash, digest):
+        return None
+    if not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token
 
 
 # --- the Subsonic password ----------------------------------------------------------------

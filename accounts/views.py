@@ -5,7 +5,6 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
-from rest_framework.authtoken.models import Token
 
 from accounts import queries, services
 from accounts.forms import SignUpForm
@@ -32,7 +31,7 @@ def sign_up(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request):
-    """Show the account; create or revoke the API token; reset the Subsonic password.
+    """Show the account; create or revoke named API tokens; reset the Subsonic password.
 
     Secrets are rendered in the POST's answer only (never stored in the session or a redirect),
     so they show once.
@@ -40,8 +39,9 @@ def profile(request):
     shown: dict[str, str] = {}
     action = request.POST.get("action")
     if action == "create-token":
-        token, _ = Token.objects.get_or_create(user=request.user)
-        shown["token"] = token.key
+        created = services.token_create(request.user, request.POST.get("name", ""))
+        shown["token"] = created.key
+        shown["token_name"] = created.token.name
     elif action == "revoke-token":
         services.token_revoke(request.user, request.POST.get("token_id", ""))
         messages.success(request, "Token revoked.")

@@ -3,11 +3,13 @@
 import hashlib
 
 import pytest
-from rest_framework.authtoken.models import Token
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts import services
-from accounts.models import SubsonicCredential
+from accounts.models import ApiToken, SubsonicCredential
 
 pytestmark = pytest.mark.django_db
 
@@ -56,30 +58,139 @@ def test_me_needs_a_user(api):
     assert response.json()["code"] == "not_authenticated"
 
 
-def test_tokens_list_shows_only_a_prefix_of_the_key(listener_api, listener):
-    token = Token.objects.create(user=listener)
+def test_tokens_list_shows_names_and_a_prefix_never_the_key(listener_api, listener):
+    created = services.token_create(listener, "backup script")
 
     body = listener_api.get("/api/v1/me/tokens/").json()
 
-    assert body == [{"id": token.key[:8], "created": body[0]["created"]}]
+    assert body == [
+        {
+            "id": created.key[:8],
+            "name": "backup script",
+            "created": body[0]["created"],
+            "last_used": None,
+        }
+    ]
+    assert created.key not in str(body)
+
+
+def test_create_a_named_token_shows_its_key_once(listener_api, listener):
+    response = listener_api.post("/api/v1/me/tokens/", {"name": "laptop"}, format="json")
+
+    assert response.status_code == 201
+    body = response.json()
+    assert body["name"] == "laptop" and len(body["token"]) == 40
+    assert body["id"] == body["token"][:8]
+    assert response["Cache-Control"] == "no-store"
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
+    assert client.get("/api/v1/me/").json()["username"] == "ada"
+
+
+def test_create_a_token_without_a_name_is_400(listener_api):
+    response = listener_api.post("/api/v1/me/tokens/", {}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("name: ")
+
+
+def test_several_tokens_each_authenticate_and_revoke_alone(listener):
+    first = services.token_create(listener, "one").key
+    second = services.token_create(listener, "two").key
+    client = APIClient()
+
+    client.credentials(HTTP_AUTHORIZATION=f"Token {first}")
+    assert client.delete(f"/api/v1/me/tokens/{second[:8]}/").status_code == 204
+
+    assert client.get("/api/v1/me/").status_code == 200
+    client.credentials(HTTP_AUTHORIZATION=f"Token {second}")
+    assert client.get("/api/v1/me/").status_code == 401
 
 
 def test_revoked_token_no_longer_authenticates(listener):
-    token = Token.objects.create(user=listener)
+    key = services.token_create(listener, "script").key
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
 
-    assert client.delete(f"/api/v1/me/tokens/{token.key[:8]}/").status_code == 204
+    assert client.delete(f"/api/v1/me/tokens/{key[:8]}/").status_code == 204
     assert client.get("/api/v1/me/").status_code == 401
 
 
 def test_revoking_another_users_token_is_404(other_api, listener):
-    token = Token.objects.create(user=listener)
+    key = services.token_create(listener, "script").key
 
-    response = other_api.delete(f"/api/v1/me/tokens/{token.key[:8]}/")
+    response = other_api.delete(f"/api/v1/me/tokens/{key[:8]}/")
 
     assert response.status_code == 404
-    assert Token.objects.filter(pk=token.pk).exists()
+    assert ApiToken.objects.filter(user=listener).exists()
+
+
+def test_token_keys_are_stored_hashed(listener):
+    key = services.token_create(listener, "script").key
+
+    token = ApiToken.objects.get()
+
+    assert key not in (token.key_hash, token.prefix, token.name)
+    assert token.key_hash == hashlib.sha256(key.encode()).hexdigest()
+
+
+def test_wrong_or_odd_tokens_are_401_with_a_message(api, listener):
+    key = services.token_create(listener, "script").key
+    for wrong in [key[:-1] + ("0" if key[-1] != "0" else "1"), "x" * 500, key.upper()]:
+        api.credentials(HTTP_AUTHORIZATION=f"Token {wrong}")
+        response = api.get("/api/v1/me/")
+        assert response.status_code == 401, wrong
+        assert response.json()["detail"] == "Invalid token."
+    api.credentials(HTTP_AUTHORIZATION="Token clé")
+    assert api.get("/api/v1/me/").status_code == 401
+
+
+def test_token_of_an_inactive_user_is_401(api, listener):
+    key = services.token_create(listener, "script").key
+    listener.is_active = False
+    listener.save()
+
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+
+    assert api.get("/api/v1/me/").status_code == 401
+
+
+def test_using_a_token_records_when_to_the_minute(api, listener):
+    key = services.token_create(listener, "script").key
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+
+    api.get("/api/v1/me/")
+    first = ApiToken.objects.get().last_used_at
+    api.get("/api/v1/me/")
+
+    assert first is not None
+    assert ApiToken.objects.get().last_used_at == first
+
+
+def test_token_login_makes_a_named_token_each_time(api, listener):
+    answers = [
+        api.post(
+            "/api/v1/auth/token/",
+            {"username": "ada", "password": "a-long-pass-phrase", "name": "nightly sync"},
+        ).json()
+        for _ in range(2)
+    ]
+
+    assert [set(answer) for answer in answers] == [{"token"}, {"token"}]
+    assert answers[0]["token"] != answers[1]["token"]
+    assert list(ApiToken.objects.values_list("name", flat=True)) == ["nightly sync"] * 2
+
+
+def test_a_user_keeps_at_most_the_newest_tokens(listener, monkeypatch):
+    monkeypatch.setattr(services, "MAX_TOKENS_PER_USER", 3)
+    used = services.token_create(listener, "in use")
+    services.check_api_token(used.key)
+    for number in range(4):
+        services.token_create(listener, f"new {number}")
+
+    names = set(ApiToken.objects.values_list("name", flat=True))
+
+    assert names == {"in use", "new 2", "new 3"}
 
 
 def test_subsonic_password_is_returned_once_and_verifies_md5_tokens(listener_api, listener):
@@ -133,3 +244,27 @@ def test_me_tells_whether_a_subsonic_password_is_set(listener_api):
     assert listener_api.get("/api/v1/me/").json()["has_subsonic_password"] is False
     listener_api.post("/api/v1/me/subsonic-password/")
     assert listener_api.get("/api/v1/me/").json()["has_subsonic_password"] is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_upgrade_moves_each_drf_token_hashed_and_its_key_keeps_working(listener):
+    key = "0123456789abcdef0123456789abcdef01234567"
+    executor = MigrationExecutor(connection)
+    executor.migrate([("accounts", "0003_api_token")])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO authtoken_token (key, user_id, created) VALUES (%s, %s, %s)",
+            [key, listener.pk, timezone.now()],
+        )
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes("accounts"))
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM authtoken_token")
+        assert cursor.fetchone() == (0,)
+    token = ApiToken.objects.get()
+    assert (token.user, token.name, token.prefix) == (listener, "API token", key[:8])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/v1/me/").json()["username"] == "ada"

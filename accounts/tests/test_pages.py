@@ -5,9 +5,9 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
-from rest_framework.authtoken.models import Token
 
 from accounts import services
+from accounts.models import ApiToken
 
 pytestmark = pytest.mark.django_db
 
@@ -72,26 +72,53 @@ def test_home_page_links_to_the_sign_in_page(client):
     assert b'href="/accounts/login/?next=/"' in client.get("/").content
 
 
-def test_profile_shows_a_new_token_once(client, listener):
+def test_profile_creates_a_named_token_and_shows_its_key_once(client, listener):
     client.force_login(listener)
 
-    created = client.post("/accounts/profile/", {"action": "create-token"})
+    created = client.post("/accounts/profile/", {"action": "create-token", "name": "backup"})
     later = client.get("/accounts/profile/")
 
-    key = Token.objects.get(user=listener).key
+    key = created.context["token"]
     assert key.encode() in created.content
     assert created["Cache-Control"] == "no-store"
     assert key.encode() not in later.content
-    assert key[:8].encode() in later.content
+    assert key[:8].encode() in later.content and b"backup" in later.content
+    assert ApiToken.objects.get(user=listener).key_hash == services.token_key_hash(key)
 
 
-def test_profile_revokes_the_token(client, listener):
-    token = Token.objects.create(user=listener)
+def test_profile_lists_several_tokens_with_when_they_were_used(client, listener):
+    services.token_create(listener, "laptop")
+    used = services.token_create(listener, "<b>server</b>")
+    services.check_api_token(used.key)
     client.force_login(listener)
 
-    client.post("/accounts/profile/", {"action": "revoke-token", "token_id": token.key[:8]})
+    body = client.get("/accounts/profile/").content.decode()
 
-    assert not Token.objects.exists()
+    assert "laptop" in body and "never used" in body
+    assert "&lt;b&gt;server&lt;/b&gt;" in body and "last used " in body
+
+
+def test_profile_revokes_one_token(client, listener):
+    keep = services.token_create(listener, "keep")
+    drop = services.token_create(listener, "drop")
+    client.force_login(listener)
+
+    response = client.post(
+        "/accounts/profile/", {"action": "revoke-token", "token_id": drop.key[:8]}, follow=True
+    )
+
+    assert list(ApiToken.objects.values_list("name", flat=True)) == ["keep"]
+    assert "Token revoked." in response.content.decode()
+    assert services.check_api_token(keep.key) is not None
+
+
+def test_profile_cannot_revoke_another_users_token(client, listener, other):
+    theirs = services.token_create(other, "theirs")
+    client.force_login(listener)
+
+    client.post("/accounts/profile/", {"action": "revoke-token", "token_id": theirs.key[:8]})
+
+    assert ApiToken.objects.filter(user=other).exists()
 
 
 def test_profile_shows_the_subsonic_password_once(client, listener):
