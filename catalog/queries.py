@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 
 from catalog.models import Album, Artist, Genre, Song
@@ -45,6 +45,12 @@ def genre_list() -> QuerySet[Genre]:
     return Genre.objects.annotate(
         song_count=Count("songs", filter=Q(songs__hidden=False))
     ).order_by(Lower("name"), "pk")
+
+
+def genre_choices() -> QuerySet[Genre]:
+    """Return the genres that have published songs, by name: one index probe per genre."""
+    tagged = Song.genres.through.objects.filter(genre=OuterRef("pk"), song__hidden=False)
+    return Genre.objects.filter(Exists(tagged)).order_by(Lower("name"), "pk")
 
 
 def published_song(song_id: int) -> Song | None:
@@ -124,23 +130,18 @@ class CatalogueMatches:
         return bool(self.songs or self.artists or self.albums)
 
 
-def search_catalogue(query: str, limit: int = 10) -> CatalogueMatches:
-    """Find songs, artists and albums whose names (or artist's name) contain the query.
+def search_catalogue(
+    query: str, limit: int = 10, songs: QuerySet[Song] | None = None
+) -> CatalogueMatches:
+    """Find the best few songs, artists and albums for a query (see catalog.search)."""
+    from catalog.search import query_words, search_albums, search_artists, search_songs
 
-    A plain icontains scan, good for a demo catalogue; the search engine replaces it.
-    """
     query = " ".join(query.split())
-    if not query:
+    if not query_words(query):
         return CatalogueMatches(query, [], [], [])
-    songs = list(
-        song_list()
-        .filter(Q(title__icontains=query) | Q(artist__name__icontains=query))
-        .order_by(Lower("title"), "pk")[:limit]
+    return CatalogueMatches(
+        query,
+        list(search_songs(query, songs)[:limit]),
+        list(search_artists(query)[:limit]),
+        list(search_albums(query)[:limit]),
     )
-    artists = list(artist_list().filter(name__icontains=query, song_count__gt=0)[:limit])
-    albums = list(
-        album_list()
-        .filter(Q(title__icontains=query) | Q(album_artist__name__icontains=query))
-        .filter(song_count__gt=0)[:limit]
-    )
-    return CatalogueMatches(query, songs, artists, albums)

@@ -33,7 +33,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Length
+from django.db.models.functions import Collate, Length
 
 from catalog.models import Album, Artist, Genre, SearchWord, Song, name_key
 
@@ -42,6 +42,7 @@ MIN_WORD = 3  # shorter words are too common to keep in the lexicon
 MIN_TYPO_WORD = 4  # shorter query words match as prefixes only
 NEAR_SPELLINGS = 4  # near spellings tried per query word
 BATCH = 2000
+MAX_RESULTS = 500  # a search answers at most this many songs, the best ones
 
 _NOT_WORD = re.compile(r"[\W_]+")
 _APOSTROPHES = re.compile(r"['’`]")
@@ -49,7 +50,8 @@ _APOSTROPHES = re.compile(r"['’`]")
 
 def normalise(text: str) -> str:
     """Return text as search compares it: lower case, accent- and punctuation-free words."""
-    return " ".join(_NOT_WORD.sub(" ", _APOSTROPHES.sub("", name_key(text))).split())
+    folded = text.lower() if text.isascii() else name_key(text)  # ASCII needs no unaccenting
+    return " ".join(_NOT_WORD.sub(" ", _APOSTROPHES.sub("", folded)).split())
 
 
 def query_words(query: str) -> list[str]:
@@ -172,17 +174,15 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return previous[-1]
 
 
+# Near spellings of one query word: trigram neighbours (the GIN index on the lexicon) and words
+# of a similar length with the same initial within two edits (the btree on initial and length).
 _NEAR_SQL = """
-SELECT q.w, s.word FROM unnest(%s::text[]) AS q(w) CROSS JOIN LATERAL (
-    SELECT word FROM catalog_searchword
-    WHERE word <> q.w AND (
-        word %% q.w
-        OR (left(word, 1) = left(q.w, 1)
-            AND length(word) BETWEEN length(q.w) - 2 AND length(q.w) + 2
-            AND levenshtein_less_equal(word, q.w, 2) <= 2)
-    )
-    LIMIT 50
-) AS s
+(SELECT %(word)s, word FROM catalog_searchword WHERE word %% %(word)s)
+UNION ALL
+(SELECT %(word)s, word FROM catalog_searchword
+ WHERE left(word, 1) = left(%(word)s, 1)
+   AND length(word) BETWEEN length(%(word)s) - 2 AND length(%(word)s) + 2
+   AND levenshtein_less_equal(word, %(word)s, 2) <= 2)
 """
 
 
@@ -192,8 +192,11 @@ def near_spellings(words: list[str]) -> dict[str, list[str]]:
     if not wanted:
         return {}
     if _is_postgres():
+        sql = " UNION ALL ".join(
+            _NEAR_SQL.replace("%(word)s", f"%(w{index})s") for index in range(len(wanted))
+        )
         with connection.cursor() as cursor:
-            cursor.execute(_NEAR_SQL, [wanted])
+            cursor.execute(sql, {f"w{index}": word for index, word in enumerate(wanted)})
             candidates = cursor.fetchall()
     else:
         lengths = [len(word) for word in wanted]
@@ -277,68 +280,61 @@ def search_songs(query: str, songs: QuerySet[Song] | None = None) -> QuerySet[So
         return songs
     near = near_spellings(words)
     alternatives = [[word, *near.get(word, [])] for word in words]
-    if _is_postgres():
-        return _search_songs_postgres(songs, words, alternatives)
-    return _search_songs_sqlite(songs, words, alternatives)
+    if len(" ".join(words)) < MIN_WORD:
+        # One or two letters, the first keystrokes: titles starting with them, in title order,
+        # straight from an index instead of ranking a large part of the catalogue.
+        title = Collate("search_title", "C") if _is_postgres() else F("search_title")
+        tiers = {"title_c": title}
+        match = Q(title_c__startswith=" ".join(words))
+        order = [F("title_c").asc(), "pk"]
+    else:
+        ranking = _postgres_ranking if _is_postgres() else _sqlite_ranking
+        match, tiers = ranking(words, alternatives)
+        order = [*(F(name).desc() for name in tiers), Length("search_title"), "pk"]
+    # Rank on the songs table alone and keep the best few: the joins a song row needs then run
+    # for those few only, and counting or paging the results stays cheap at any catalogue size.
+    best = songs.alias(**tiers).filter(match).order_by(*order).values("pk")[:MAX_RESULTS]
+    return songs.filter(pk__in=best).alias(**tiers).order_by(*order)
 
 
-def _search_songs_postgres(songs, words, alternatives) -> QuerySet[Song]:
+def _postgres_ranking(words, alternatives) -> tuple[Q, dict]:
+    """Return the full-text match and the ranking tiers, best first, on PostgreSQL."""
     matching = " & ".join(
         "(" + " | ".join([f"{word}:*", *others]) + ")" for word, *others in alternatives
+    )
+    near_title = " & ".join(
+        "(" + " | ".join([f"{word}:*A", *(f"{other}:A" for other in others)]) + ")"
+        for word, *others in alternatives
     )
     in_title = " & ".join(f"{word}:*A" for word in words)
     everywhere = " & ".join(f"{word}:*" for word in words)
     phrase = " ".join(words)
     match = Q(_VectorMatches(matching))
-    if len(phrase) >= 3:
+    if len(phrase) >= MIN_WORD:
         match |= Q(search_title__contains=phrase)
-    return (
-        songs.filter(match)
-        .alias(
-            title_start=_flag(Q(search_title__startswith=phrase)),
-            title_words=_flag(Q(_VectorMatches(in_title))),
-            all_words=_flag(Q(_VectorMatches(everywhere))),
-            relevance=_VectorRank(matching),
-        )
-        .order_by(
-            F("title_start").desc(),
-            F("title_words").desc(),
-            F("all_words").desc(),
-            F("relevance").desc(),
-            Length("search_title"),
-            "pk",
-        )
-    )
+    return match, {
+        "title_start": _flag(Q(search_title__startswith=phrase)),
+        "title_words": _flag(Q(_VectorMatches(in_title))),
+        "near_title": _flag(Q(_VectorMatches(near_title))),
+        "all_words": _flag(Q(_VectorMatches(everywhere))),
+        "relevance": _VectorRank(matching),
+    }
 
 
-def _search_songs_sqlite(songs, words, alternatives) -> QuerySet[Song]:
-    match = Q()
-    title_words = Q()
-    all_words = Q()
+def _sqlite_ranking(words, alternatives) -> tuple[Q, dict]:
+    """Return the LIKE match and the ranking tiers, best first, on SQLite."""
+    match, title_words, near_title, all_words = Q(), Q(), Q(), Q()
     for word, *others in alternatives:
         match &= _like_any("search_text", [word, *others])
         title_words &= _contains_word("search_title", word)
-        all_words &= _contains_word("search_text", word)
-    near_title = Q()
-    for word, *others in alternatives:
         near_title &= _like_any("search_title", [word, *others])
-    return (
-        songs.filter(match)
-        .alias(
-            title_start=_flag(Q(search_title__startswith=" ".join(words))),
-            title_words=_flag(title_words),
-            near_title=_flag(near_title),
-            all_words=_flag(all_words),
-        )
-        .order_by(
-            F("title_start").desc(),
-            F("title_words").desc(),
-            F("near_title").desc(),
-            F("all_words").desc(),
-            Length("search_title"),
-            "pk",
-        )
-    )
+        all_words &= _contains_word("search_text", word)
+    return match, {
+        "title_start": _flag(Q(search_title__startswith=" ".join(words))),
+        "title_words": _flag(title_words),
+        "near_title": _flag(near_title),
+        "all_words": _flag(all_words),
+    }
 
 
 def _name_search(items: QuerySet, query: str, fields: list[str]) -> QuerySet:

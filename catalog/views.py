@@ -18,10 +18,9 @@ from catalog.queries import (
     artist_albums,
     artist_list,
     artist_songs,
-    genre_list,
+    genre_choices,
     search_catalogue,
     song_list,
-    song_years,
     sorted_songs,
 )
 from catalog.streaming import file_response
@@ -90,6 +89,36 @@ BROWSE_COLUMNS = [
     ("duration", "Time"),
 ]
 SEARCH_RESULTS = 10
+BROWSE_FILTERS = (
+    "search",
+    "genre_id",
+    "artist",
+    "album",
+    "year",
+    "year_min",
+    "year_max",
+    "duration_min",
+    "duration_max",
+    "length",
+)
+# The browse page's length choices: key -> (label, duration_min, duration_max) in seconds.
+BROWSE_LENGTHS = {
+    "short": ("Under 3 minutes", "", "180"),
+    "medium": ("3 to 5 minutes", "180", "300"),
+    "long": ("5 to 10 minutes", "300", "600"),
+    "epic": ("Over 10 minutes", "600", ""),
+}
+
+
+def _browse_params(request):
+    """Return the browse query with its `length` choice spelled as duration bounds."""
+    params = request.GET.copy()
+    choice = BROWSE_LENGTHS.get(params.get("length", ""))
+    if choice:
+        _, shortest, longest = choice
+        params.setdefault("duration_min", shortest)
+        params.setdefault("duration_max", longest)
+    return params
 
 
 def _with_query(request, **changes) -> str:
@@ -114,13 +143,17 @@ def _listener_songs(songs, user):
 
 @require_GET
 def browse(request):
-    """List every song as a sortable, filterable, paginated table."""
-    sort = request.GET.get("sort", "added")
+    """List every song as a sortable, filterable, paginated table; a search ranks it instead."""
+    searching = bool(request.GET.get("search", "").strip())
+    default_sort = "" if searching else "added"
+    sort = request.GET.get("sort", default_sort)
     if sort not in SONG_SORTS:
-        sort = "added"
+        sort = default_sort
     descending = request.GET.get("dir", "desc" if sort == "added" else "asc") == "desc"
-    filters = SongFilter(request.GET, queryset=song_list(), request=request)
-    songs = sorted_songs(_listener_songs(filters.qs, request.user), sort, descending)
+    filters = SongFilter(_browse_params(request), queryset=song_list(), request=request)
+    songs = _listener_songs(filters.qs, request.user)
+    if sort:
+        songs = sorted_songs(songs, sort, descending)
     page = Paginator(songs, BROWSE_PAGE_SIZE).get_page(request.GET.get("page"))
     columns = []
     for key, label in BROWSE_COLUMNS:
@@ -134,7 +167,7 @@ def browse(request):
                 "aria_sort": ("descending" if descending else "ascending") if active else None,
             }
         )
-    filtered = any(request.GET.get(name) for name in ("genre_id", "artist", "album", "year"))
+    filtered = any(request.GET.get(name) for name in BROWSE_FILTERS)
     return render(
         request,
         "catalog/browse.html",
@@ -144,10 +177,10 @@ def browse(request):
             "columns": columns,
             "filters": filters,
             "filtered": filtered,
-            "genres": genre_list().filter(song_count__gt=0),
-            "years": song_years(),
+            "genres": genre_choices(),
             "selected_genre": request.GET.get("genre_id", ""),
-            "selected_year": request.GET.get("year", ""),
+            "lengths": [(key, label) for key, (label, *_) in BROWSE_LENGTHS.items()],
+            "sort": sort,
             "previous_url": _with_query(request, page=page.previous_page_number())
             if page.has_previous()
             else None,
@@ -195,7 +228,8 @@ def album(request, pk: int):
 @require_GET
 def search(request):
     """Find songs, artists and albums by name; the header box asks as the listener types."""
-    matches = search_catalogue(request.GET.get("q", ""), limit=SEARCH_RESULTS)
+    songs = _listener_songs(song_list(), request.user)
+    matches = search_catalogue(request.GET.get("q", ""), limit=SEARCH_RESULTS, songs=songs)
     return render(request, "catalog/search.html", {"matches": matches, "query": matches.query})
 
 
