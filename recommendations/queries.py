@@ -25,6 +25,7 @@ HISTORY_LIMIT = 200
 SEED_LIMIT = 50
 CONTENT_SEEDS = 5
 ARTIST_SONGS = 30
+SCORED_CANDIDATES = 300
 # What content similarity and popularity add, beside collaborative scores of about 0.1 to 2.
 SAME_ALBUM, SAME_ARTIST, SHARED_GENRE, CLOSE_YEAR = 0.12, 0.08, 0.04, 0.02
 POPULARITY_PRIOR = 0.05
@@ -46,8 +47,16 @@ class Seed:
 
     song_id: int
     weight: float = 0.0
-    reason: str = ""
     loved: bool = False
+    played: bool = False
+
+    def because(self, title: str) -> str:
+        """Return the reason this seed gives its neighbours, naming what the listener did."""
+        if self.loved:
+            return f"Because you liked {title}"
+        if self.played:
+            return f"Because you played {title}"
+        return f"Because {title} is in your playlists"
 
 
 @dataclass(frozen=True)
@@ -93,7 +102,9 @@ def listener_taste(user, now: datetime | None = None) -> Taste:
     ]:
         decayed[song_id] += scoring.play_decay(played_at, now)
     for song_id, plays in decayed.items():
-        seed(song_id).weight += scoring.play_weight(plays)
+        entry = seed(song_id)
+        entry.weight += scoring.play_weight(plays)
+        entry.played = True
     for song_id in (
         PlaylistItem.objects.filter(playlist__owner=user)
         .order_by("-added_at")
@@ -165,8 +176,11 @@ def recommend_for_user(user, limit: int = 20) -> list[Recommendation]:
         entry.collaborative += contribution
         title = seed_facts.get(seed_id, {}).get("title")
         if title and seed.weight > 0:
-            verb = "liked" if seed.loved else "played"
-            entry.credit(f"Because you {verb} {title}", contribution)
+            entry.credit(seed.because(title), contribution)
+    if len(candidates) > SCORED_CANDIDATES:
+        # Content and popularity add at most a few tenths: the tail cannot reach the top.
+        best = sorted(candidates.values(), key=lambda c: (-c.collaborative, c.song_id))
+        candidates = {c.song_id: c for c in best[:SCORED_CANDIDATES]}
 
     loved = [seed for seed in strongest if seed.weight > 0]
     top_artists = {}

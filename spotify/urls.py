@@ -22,5 +22,6 @@ urlpatterns = [
     path("playlists/", include("playlists.urls")),
     path("", include("library.urls")),
     path("rest/", include("subsonic.urls")),
+    path("", include("recommendations.urls")),
     path("", include("catalog.urls")),
 ]
