@@ -106,6 +106,17 @@ def other_listener(db) -> Listener:
     return Listener(user, subsonic_password_reset(user))
 
 
+def make_api_key(user) -> str:
+    """Make a REST API token for the user (the apiKey Subsonic apps send); return its key."""
+    try:
+        from accounts.services import token_create
+    except ImportError:
+        from rest_framework.authtoken.models import Token
+
+        return Token.objects.create(user=user).key
+    return token_create(user, "Subsonic app").key
+
+
 def token_params(username: str, password: str) -> dict:
     salt = secrets.token_hex(6)
     token = hashlib.md5((password + salt).encode(), usedforsecurity=False).hexdigest()

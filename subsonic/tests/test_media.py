@@ -4,7 +4,9 @@ import io
 
 import boto3
 import pytest
+from asgiref.sync import async_to_sync
 from django.core.files.storage import default_storage
+from django.test import AsyncRequestFactory, RequestFactory
 from moto import mock_aws
 from PIL import Image
 
@@ -12,6 +14,7 @@ from catalog.audio_samples import SampleTags, write_sample
 from catalog.models import Song
 from catalog.tests.factories import SongFactory
 from subsonic.covers import resized_key
+from subsonic.streaming import file_response
 
 
 def _body(response) -> bytes:
@@ -53,6 +56,23 @@ def test_stream_answers_byte_ranges_for_seeking(sub, catalogue, header, expected
     assert response["Content-Range"] == f"bytes {start}-{end}/{size}"
     assert int(response["Content-Length"]) == end - start + 1
     assert _body(response) == original[start : end + 1]
+
+
+def test_under_asgi_the_file_is_read_by_an_async_iterator(catalogue):
+    """Django would collect a sync iterator into one list under ASGI: a whole song in memory."""
+    song = catalogue.songs["harbour"]
+
+    asgi = file_response(AsyncRequestFactory().get("/"), song.storage_key, song.mime_type)
+    wsgi = file_response(RequestFactory().get("/"), song.storage_key, song.mime_type)
+
+    assert asgi.is_async is True
+    assert wsgi.is_async is False
+    assert async_to_sync(_async_body)(asgi) == _original(song)
+    assert _body(wsgi) == _original(song)
+
+
+async def _async_body(response) -> bytes:
+    return b"".join([chunk async for chunk in response.streaming_content])
 
 
 def test_stream_refuses_a_range_past_the_end(sub, catalogue):

@@ -4,11 +4,10 @@ import logging
 from xml.etree import ElementTree
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from accounts.tests.factories import UserFactory
 from subsonic.auth import MAX_FAILURES
-from subsonic.tests.conftest import token_params
+from subsonic.tests.conftest import make_api_key, token_params
 from subsonic.views import METHODS
 
 NS = "{http://subsonic.org/restapi}"
@@ -150,7 +149,7 @@ def test_missing_or_conflicting_credentials_have_their_codes(client, listener, p
 
 
 def test_api_key_is_a_rest_api_token(client, listener):
-    key = Token.objects.create(user=listener.user).key
+    key = make_api_key(listener.user)
 
     ok = client.get("/rest/tokenInfo", {"apiKey": key, "f": "json"}).json()["subsonic-response"]
     with_user = client.get("/rest/ping", {"apiKey": key, "u": "ada", "f": "json"}).json()
