@@ -4,10 +4,9 @@ Actions stay thin: each calls one catalog.services function.
 """
 
 from django.contrib import admin, messages
-from django.db.models import Count
 from django.utils.html import format_html
 
-from catalog import services
+from catalog import admin_merge, services
 from catalog.models import Album, Artist, Cover, Genre, IngestJob, Song, SongArtist
 
 
@@ -90,11 +89,6 @@ class SongAdmin(admin.ModelAdmin):
         self.message_user(request, f"Published {changed} song(s).", messages.SUCCESS)
 
 
-def _merge_target(queryset, related: str):
-    """Pick the row to keep: the one with the most songs, the oldest on a tie."""
-    return queryset.annotate(song_total=Count(related)).order_by("-song_total", "pk").first()
-
-
 class AlbumSongInline(admin.TabularInline):
     model = Song
     fields = ["track_number", "disc_number", "title", "artist", "duration"]
@@ -120,18 +114,10 @@ class AlbumAdmin(admin.ModelAdmin):
         return cover_thumbnail(album.cover)
 
     @admin.action(
-        description="Merge the selected albums (keeps the one with most songs)",
-        permissions=["change"],
+        description="Merge the selected albums (you choose which to keep)…", permissions=["change"]
     )
     def merge(self, request, queryset):
-        if queryset.count() < 2:
-            self.message_user(request, "Select at least two albums to merge.", messages.WARNING)
-            return
-        target = _merge_target(queryset, "songs")
-        merged = services.albums_merge(target, list(queryset.exclude(pk=target.pk)))
-        self.message_user(
-            request, f"Merged {merged} album(s) into \u201c{target}\u201d.", messages.SUCCESS
-        )
+        return admin_merge.merge_with_picker(self, request, queryset, admin_merge.ALBUMS)
 
 
 @admin.register(Artist)
@@ -142,20 +128,10 @@ class ArtistAdmin(admin.ModelAdmin):
     actions = ["merge"]
 
     @admin.action(
-        description="Merge the selected artists (keeps the one with most songs)",
-        permissions=["change"],
+        description="Merge the selected artists (you choose which to keep)…", permissions=["change"]
     )
     def merge(self, request, queryset):
-        if queryset.count() < 2:
-            self.message_user(request, "Select at least two artists to merge.", messages.WARNING)
-            return
-        target = _merge_target(queryset, "lead_songs")
-        merged = services.artists_merge(target, list(queryset.exclude(pk=target.pk)))
-        self.message_user(
-            request,
-            f"Merged {merged} artist(s) into \u201c{target}\u201d; rename it if needed.",
-            messages.SUCCESS,
-        )
+        return admin_merge.merge_with_picker(self, request, queryset, admin_merge.ARTISTS)
 
 
 @admin.register(Genre)

@@ -5,8 +5,8 @@ from django.contrib.auth.models import Group
 
 from accounts.tests.factories import CuratorFactory, UserFactory
 from catalog.audio_samples import SampleTags
-from catalog.models import Album, Artist, IngestJob, Song, SongArtist
-from catalog.tests.factories import AlbumFactory, ArtistFactory, SongFactory
+from catalog.models import IngestJob, Song
+from catalog.tests.factories import ArtistFactory, SongFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -152,72 +152,6 @@ def test_reread_metadata_twice_runs_again(
     _act(curator_client, "song", "reread_metadata", songs, django_capture_on_commit_callbacks)
 
     assert Song.objects.get().title == "From The File"
-
-
-def test_merge_artists_moves_songs_credits_and_albums(
-    curator_client, django_capture_on_commit_callbacks
-):
-    keep = ArtistFactory(name="The Tidelines")
-    twin = ArtistFactory(name="Tidelines")
-    SongFactory.create_batch(2, artist=keep)
-    stray = SongFactory(artist=twin)
-
-    _act(curator_client, "artist", "merge", [keep, twin], django_capture_on_commit_callbacks)
-
-    assert list(Artist.objects.values_list("name", flat=True)) == ["The Tidelines"]
-    stray.refresh_from_db()
-    assert stray.artist == keep
-    assert SongArtist.objects.get(song=stray).artist == keep
-    assert Album.objects.get(pk=stray.album_id).album_artist == keep
-
-
-def test_merge_artists_folds_their_same_titled_albums(
-    curator_client, django_capture_on_commit_callbacks
-):
-    keep = ArtistFactory(name="The Tidelines")
-    twin = ArtistFactory(name="Tidelines")
-    SongFactory.create_batch(2, artist=keep, album=AlbumFactory(title="Harbour", album_artist=keep))
-    SongFactory(artist=twin, album=AlbumFactory(title="harbour", album_artist=twin))
-
-    _act(curator_client, "artist", "merge", [keep, twin], django_capture_on_commit_callbacks)
-
-    assert Album.objects.get().songs.count() == 3
-
-
-def test_merge_artists_keeps_one_credit_when_both_were_credited(
-    curator_client, django_capture_on_commit_callbacks
-):
-    keep = ArtistFactory()
-    twin = ArtistFactory()
-    song = SongFactory(artist=keep)
-    SongFactory(artist=keep)
-    SongArtist.objects.create(song=song, artist=twin, position=1)
-
-    _act(curator_client, "artist", "merge", [keep, twin], django_capture_on_commit_callbacks)
-
-    assert list(SongArtist.objects.filter(song=song).values_list("artist", flat=True)) == [keep.pk]
-
-
-def test_merge_albums_moves_the_songs(curator_client, django_capture_on_commit_callbacks):
-    artist = ArtistFactory()
-    keep = AlbumFactory(album_artist=artist)
-    twin = AlbumFactory(album_artist=artist)
-    SongFactory.create_batch(2, artist=artist, album=keep)
-    SongFactory(artist=artist, album=twin)
-
-    _act(curator_client, "album", "merge", [keep, twin], django_capture_on_commit_callbacks)
-
-    assert list(Album.objects.all()) == [keep]
-    assert keep.songs.count() == 3
-
-
-def test_merge_needs_two_rows(curator_client):
-    artist = SongFactory().artist
-
-    response = _act(curator_client, "artist", "merge", [artist])
-
-    assert b"at least two" in response.content
-    assert Artist.objects.filter(pk=artist.pk).exists()
 
 
 def test_retry_action_runs_a_failed_job_again(
