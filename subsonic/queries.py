@@ -307,6 +307,36 @@ def songs_by_genre(user, genre: str) -> QuerySet[Song]:
     )
 
 
+SAMPLE_ROUNDS = 3
+
+
+def random_ids(queryset: QuerySet, size: int) -> list[int]:
+    """Return up to `size` random primary keys of a queryset without sorting the whole table.
+
+    Draw random ids between the smallest and largest id (two index lookups) and keep those the
+    queryset holds; a few rounds fill most requests. Only what is still missing after that
+    (a sparse filter, a small catalogue) falls back to ORDER BY random().
+    """
+    if size <= 0:
+        return []
+    bounds = queryset.model.objects.order_by("pk").values_list("pk", flat=True)
+    low, high = bounds.first(), bounds.last()
+    if low is None:
+        return []
+    chosen: list[int] = []
+    draw = min(max(size * 4, 50), 5000)
+    for _ in range(SAMPLE_ROUNDS):
+        candidates = {random.randint(low, high) for _ in range(draw)} - set(chosen)
+        found = list(queryset.filter(pk__in=candidates).values_list("pk", flat=True))
+        random.shuffle(found)
+        chosen.extend(found[: size - len(chosen)])
+        if len(chosen) >= size:
+            return chosen
+    rest = queryset.exclude(pk__in=chosen).order_by("?").values_list("pk", flat=True)
+    chosen.extend(rest[: size - len(chosen)])
+    return chosen
+
+
 def random_songs(
     user,
     size: int,
@@ -315,11 +345,7 @@ def random_songs(
     from_year: int | None = None,
     to_year: int | None = None,
 ) -> list[Song]:
-    """Return up to `size` random published songs, without sorting the whole table.
-
-    Sample ids between the smallest and largest id and take the songs found there; fall back
-    to ORDER BY random() for small or sparse catalogues.
-    """
+    """Return up to `size` random published songs, optionally of a genre and years."""
     songs = Song.objects.filter(hidden=False)
     if genre:
         songs = songs.filter(genres__name_key=_key(genre))
@@ -327,11 +353,15 @@ def random_songs(
         songs = songs.filter(year__gte=from_year)
     if to_year is not None:
         songs = songs.filter(year__lte=to_year)
-    ids = list(songs.order_by("?").values_list("pk", flat=True)[:size])
+    ids = random_ids(songs, size)
     chosen = {song.pk: song for song in songs_for(user).filter(pk__in=ids)}
-    picked = [chosen[pk] for pk in ids if pk in chosen]
-    random.shuffle(picked)
-    return picked
+    return [chosen[pk] for pk in ids if pk in chosen]
+
+
+def random_albums(user, size: int) -> list[Album]:
+    ids = random_ids(Album.objects.filter(Exists(_published_in_album())), size)
+    chosen = {album.pk: album for album in albums_for(user).filter(pk__in=ids)}
+    return [chosen[pk] for pk in ids if pk in chosen]
 
 
 def top_songs(user, artist_name: str, count: int) -> list[Song]:

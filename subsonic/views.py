@@ -400,6 +400,8 @@ def _albums_of_type(call: Call):
         options["to_year"] = call.params.int("toYear", required=True, minimum=0, maximum=9999)
     if list_type == "byGenre":
         options["genre"] = call.params.require("genre")
+    if list_type == "random":
+        return queries.random_albums(call.user, size)
     albums = queries.album_list(call.user, list_type, **options)
     return list(albums[offset : offset + size]) if size else []
 

@@ -239,7 +239,14 @@ def test_random_songs_and_songs_by_genre_filter(sub, catalogue):
     old = sub.call("getRandomSongs", toYear=2020)["randomSongs"]["song"]
     by_genre = sub.call("getSongsByGenre", genre="Synthpop", count=2, offset=1)
 
+    everything = sub.call("getRandomSongs", size=500)["randomSongs"]["song"]
+    three = sub.call("getRandomSongs", size=3)["randomSongs"]["song"]
+
     assert sorted(s["title"] for s in folk) == ["Dune Song", "Oasis"]
+    assert sorted(s["id"] for s in everything) == sorted(
+        f"tr-{song.pk}" for song in catalogue.songs.values()
+    )
+    assert len({s["id"] for s in three}) == 3
     assert sorted(s["title"] for s in old) == ["Dune Song", "Oasis"]
     assert [s["title"] for s in by_genre["songsByGenre"]["song"]] == ["Harbour Lights", "Low Tide"]
 
