@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -154,27 +155,61 @@ def _check_record(record: object, index: int) -> ObjectEvent | None:
 # --- recording and running jobs -----------------------------------------------------------
 
 
+def _job_fields(event: ObjectEvent) -> dict:
+    return {
+        "bucket": event.bucket,
+        "key": event.key,
+        "action": event.action,
+        "event_name": event.event_name,
+        "event_time": event.event_time,
+        "size": event.size,
+        "etag": event.etag,
+        "version_id": event.version_id,
+        "sequencer": event.sequencer,
+    }
+
+
 def record_ingest_events(object_events: Iterable[ObjectEvent]) -> list[IngestJob]:
     """Record each event as a durable ingest job and queue the new ones after commit.
 
     A repeated delivery of the same event finds its earlier job instead of making another.
+    A body of many records costs one lookup and one insert, in one transaction; each record
+    still gets its own job, done or failed on its own.
     """
+    object_events = list(object_events)
+    keys = [event.dedup_key for event in object_events]
+    earlier = {job.dedup_key: job for job in IngestJob.objects.filter(dedup_key__in=keys)}
+    new: dict[str, IngestJob] = {}
+    for key, event in zip(keys, object_events, strict=True):
+        if key not in earlier and key not in new:
+            new[key] = IngestJob(dedup_key=key, **_job_fields(event))
+    if new:
+        try:
+            with transaction.atomic():
+                IngestJob.objects.bulk_create(new.values())
+                for job in new.values():
+                    transaction.on_commit(lambda job_id=job.pk: enqueue_ingest_job(job_id))
+        except IntegrityError:
+            # Another delivery of the same event was recorded in between: go one by one.
+            return _record_one_by_one(object_events)
+    jobs = []
+    for key in keys:
+        job = new.pop(key, None)
+        if job is not None:
+            job.is_new = True
+        else:
+            job = earlier.get(key) or IngestJob.objects.get(dedup_key=key)
+            job.is_new = False
+        jobs.append(job)
+    return jobs
+
+
+def _record_one_by_one(object_events: list[ObjectEvent]) -> list[IngestJob]:
     jobs = []
     with transaction.atomic():
         for event in object_events:
             job, created = IngestJob.objects.get_or_create(
-                dedup_key=event.dedup_key,
-                defaults={
-                    "bucket": event.bucket,
-                    "key": event.key,
-                    "action": event.action,
-                    "event_name": event.event_name,
-                    "event_time": event.event_time,
-                    "size": event.size,
-                    "etag": event.etag,
-                    "version_id": event.version_id,
-                    "sequencer": event.sequencer,
-                },
+                dedup_key=event.dedup_key, defaults=_job_fields(event)
             )
             job.is_new = created
             jobs.append(job)
@@ -227,14 +262,13 @@ class Outcome:
 
 def process_ingest_job(job_id: int) -> str:
     """Run one ingest job to its end (done, skipped or failed with a reason); return the status."""
-    with transaction.atomic():
-        job = IngestJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.status != IngestJob.Status.PENDING:
-            return job.status if job else "missing"
-        job.status = IngestJob.Status.RUNNING
-        job.attempts += 1
-        job.started_at = timezone.now()
-        job.save(update_fields=["status", "attempts", "started_at"])
+    # Claim the job in one statement: of two workers handed the same job, one wins.
+    claimed = IngestJob.objects.filter(pk=job_id, status=IngestJob.Status.PENDING).update(
+        status=IngestJob.Status.RUNNING, attempts=F("attempts") + 1, started_at=timezone.now()
+    )
+    job = IngestJob.objects.filter(pk=job_id).first()
+    if job is None or not claimed:
+        return job.status if job else "missing"
     try:
         if job.action == IngestJob.Action.REMOVED:
             outcome = _ingest_removed(job)
@@ -360,32 +394,55 @@ def _ingest_removed(job: IngestJob) -> Outcome:
 # --- catalogue rows -----------------------------------------------------------------------
 
 
-def artist_for(name: str) -> Artist:
-    """Return the artist with this name, matching case, accents and spacing loosely."""
-    artist, _ = Artist.objects.get_or_create(name_key=name_key(name), defaults={"name": name})
-    return artist
+def rows_by_name(model: type[Artist] | type[Genre], names: Iterable[str]) -> dict:
+    """Return {name_key: row} of artists or genres with these names, creating missing ones.
 
-
-def genre_for(name: str) -> Genre:
-    genre, _ = Genre.objects.get_or_create(name_key=name_key(name), defaults={"name": name})
-    return genre
+    Names match loosely (case, accents, spacing); one lookup, and one insert for new names.
+    """
+    spelled: dict[str, str] = {}
+    for name in names:
+        spelled.setdefault(name_key(name), name)
+    if not spelled:
+        return {}
+    found = {row.name_key: row for row in model.objects.filter(name_key__in=spelled)}
+    missing = [key for key in spelled if key not in found]
+    if missing:
+        model.objects.bulk_create(
+            [model(name=spelled[key], name_key=key) for key in missing], ignore_conflicts=True
+        )
+        found.update((row.name_key, row) for row in model.objects.filter(name_key__in=missing))
+    return {key: found[key] for key in spelled}
 
 
 def album_for(title: str, album_artist: Artist, year: int | None, cover: Cover | None) -> Album:
-    album, created = Album.objects.get_or_create(
-        album_artist=album_artist,
-        title_key=name_key(title),
-        defaults={"title": title, "year": year, "cover": cover},
-    )
+    """Return the artist's album of this title, creating it; fill in a missing cover or year."""
+    title_key = name_key(title)
+    same = Album.objects.filter(album_artist=album_artist, title_key=title_key)
+    album = same.first()
+    if album is None:
+        Album.objects.bulk_create(
+            [
+                Album(
+                    title=title,
+                    title_key=title_key,
+                    album_artist=album_artist,
+                    year=year,
+                    cover=cover,
+                )
+            ],
+            ignore_conflicts=True,
+        )
+        album = same.get()
     changed = []
-    if not created and album.cover_id is None and cover is not None:
+    if album.cover_id is None and cover is not None:
         album.cover = cover
         changed.append("cover")
-    if not created and album.year is None and year is not None:
+    if album.year is None and year is not None:
         album.year = year
         changed.append("year")
     if changed:
         album.save(update_fields=changed)
+    album.album_artist = album_artist
     return album
 
 
@@ -407,15 +464,15 @@ def cover_for(art: CoverArt) -> Cover | None:
         art.mime_type, "jpg"
     )
     name = default_storage.save(f"covers/{digest[:2]}/{digest}.{extension}", ContentFile(art.data))
-    try:
-        with transaction.atomic():
-            return Cover.objects.create(
-                sha256=digest, image=name, mime_type=art.mime_type, width=width, height=height
-            )
-    except IntegrityError:
+    Cover.objects.bulk_create(
+        [Cover(sha256=digest, image=name, mime_type=art.mime_type, width=width, height=height)],
+        ignore_conflicts=True,
+    )
+    cover = Cover.objects.get(sha256=digest)
+    if cover.image.name != name:
         # Another job stored the same image at the same moment: keep theirs.
         default_storage.delete(name)
-        return Cover.objects.get(sha256=digest)
+    return cover
 
 
 def title_from_key(key: str) -> str:
@@ -423,6 +480,18 @@ def title_from_key(key: str) -> str:
     stem = PurePosixPath(key).stem.replace("_", " ")
     stem = re.sub(r"^\s*\d{1,3}\s*[-.)]?\s+", "", stem)
     return " ".join(stem.split()) or PurePosixPath(key).name
+
+
+def _lock_stored_object(bucket: str, key: str, **defaults) -> StoredObject:
+    """Return the object's row locked for this transaction, creating it on its first event."""
+    rows = StoredObject.objects.select_for_update().filter(bucket=bucket, key=key)
+    stored = rows.first()
+    if stored is None:
+        StoredObject.objects.bulk_create(
+            [StoredObject(bucket=bucket, key=key, **defaults)], ignore_conflicts=True
+        )
+        stored = rows.get()
+    return stored
 
 
 def song_ingest(
@@ -433,29 +502,36 @@ def song_ingest(
     content_hash: str,
     cover: Cover | None,
 ) -> Song | None:
-    """Create or update the song for a stored object; None when a newer event got there first."""
+    """Create or update the song for a stored object; None when a newer event got there first.
+
+    Each row is looked up once and created in one insert when new, so a new song costs a
+    fixed, small number of queries (see test_ingest_queries.py).
+    """
     artist_names = list(metadata.artists) or [UNKNOWN_ARTIST]
     with transaction.atomic():
-        stored, _ = StoredObject.objects.select_for_update().get_or_create(
-            bucket=job.bucket, key=job.key
-        )
+        stored = _lock_stored_object(job.bucket, job.key, exists=False)
         if stored.sequencer != job.sequencer and sequencer_is_stale(
             job.sequencer, stored.sequencer
         ):
             return None
-        artists = []
-        for name in artist_names:
-            artist = artist_for(name)
-            if artist not in artists:
-                artists.append(artist)
+        album_artist_name = metadata.album_artist or artist_names[0]
+        named = rows_by_name(Artist, [*artist_names, album_artist_name])
+        artists = list(dict.fromkeys(named[name_key(name)] for name in artist_names))
         album = None
         if metadata.album:
-            album_artist = (
-                artist_for(metadata.album_artist) if metadata.album_artist else artists[0]
-            )
+            album_artist = named[name_key(album_artist_name)]
             album = album_for(metadata.album, album_artist, metadata.year, cover)
+        genres = list(rows_by_name(Genre, metadata.genres).values())
+        title = metadata.title or title_from_key(job.key)
+        search_title, search_text = search.song_document(
+            title,
+            [artist.name for artist in artists],
+            album.title if album else "",
+            album.album_artist.name if album else "",
+            [genre.name for genre in genres],
+        )
         values = {
-            "title": metadata.title or title_from_key(job.key),
+            "title": title,
             "artist": artists[0],
             "album": album,
             "cover": cover or (album.cover if album else None),
@@ -473,20 +549,37 @@ def song_ingest(
             "etag": job.etag,
             "version_id": job.version_id,
             "content_hash": content_hash,
+            "search_title": search_title,
+            "search_text": search_text,
         }
-        song, created = Song.objects.update_or_create(storage_key=job.key, defaults=values)
-        SongArtist.objects.filter(song=song).delete()
+        song = Song.objects.filter(storage_key=job.key).first()
+        created = song is None
+        if created:
+            song = Song.objects.create(storage_key=job.key, **values)
+        else:
+            for field, value in values.items():
+                setattr(song, field, value)
+            song.save(update_fields=[*values, "updated_at"])
+            SongArtist.objects.filter(song=song).delete()
         SongArtist.objects.bulk_create(
             SongArtist(song=song, artist=artist, position=position)
             for position, artist in enumerate(artists)
         )
-        song.genres.set([genre_for(name) for name in metadata.genres])
-        search.refresh_search_text([song.pk])
-        stored.song = song
-        stored.exists = True
-        if job.sequencer:
-            stored.sequencer = job.sequencer
-        stored.save()
+        if created:
+            Song.genres.through.objects.bulk_create(
+                Song.genres.through(song=song, genre=genre) for genre in genres
+            )
+        else:
+            song.genres.set(genres)
+        search.add_search_words(
+            word for word in search_text.split() if search.MIN_WORD <= len(word) <= 100
+        )
+        StoredObject.objects.filter(pk=stored.pk).update(
+            song=song,
+            exists=True,
+            sequencer=job.sequencer or stored.sequencer,
+            updated_at=timezone.now(),
+        )
         kind = "song.added" if created else "song.updated"
         transaction.on_commit(lambda: events.send_song_event(kind, song.pk))
     return song
