@@ -6,7 +6,7 @@ Actions stay thin: each calls one catalog.services function.
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from catalog import admin_merge, services
+from catalog import admin_merge, search, services
 from catalog.models import Album, Artist, Cover, Genre, IngestJob, Song, SongArtist
 
 
@@ -16,6 +16,14 @@ def cover_thumbnail(cover: Cover | None) -> str:
     return format_html('<img src="{}" width="40" height="40" alt="">', cover.url)
 
 
+class RefreshesSearch:
+    """After an edit, rebuild the search documents of the songs whose names it changed."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        search.refresh_search_for(form.instance)
+
+
 class SongArtistInline(admin.TabularInline):
     model = SongArtist
     extra = 0
@@ -23,7 +31,7 @@ class SongArtistInline(admin.TabularInline):
 
 
 @admin.register(Song)
-class SongAdmin(admin.ModelAdmin):
+class SongAdmin(RefreshesSearch, admin.ModelAdmin):
     list_display = [
         "thumbnail",
         "title",
@@ -100,7 +108,7 @@ class AlbumSongInline(admin.TabularInline):
 
 
 @admin.register(Album)
-class AlbumAdmin(admin.ModelAdmin):
+class AlbumAdmin(RefreshesSearch, admin.ModelAdmin):
     list_display = ["thumbnail", "title", "album_artist", "year", "created_at"]
     list_select_related = ["album_artist", "cover"]
     list_filter = ["year", "created_at"]
@@ -121,7 +129,7 @@ class AlbumAdmin(admin.ModelAdmin):
 
 
 @admin.register(Artist)
-class ArtistAdmin(admin.ModelAdmin):
+class ArtistAdmin(RefreshesSearch, admin.ModelAdmin):
     list_display = ["name", "created_at"]
     list_filter = ["created_at"]
     search_fields = ["name"]
@@ -135,7 +143,7 @@ class ArtistAdmin(admin.ModelAdmin):
 
 
 @admin.register(Genre)
-class GenreAdmin(admin.ModelAdmin):
+class GenreAdmin(RefreshesSearch, admin.ModelAdmin):
     search_fields = ["name"]
 
 

@@ -104,6 +104,14 @@ def refresh_search_text_for(
     return refresh_search_text(list(ids))
 
 
+def refresh_search_for(instance: Song | Artist | Album | Genre) -> int:
+    """Recompute the documents a saved song, artist, album or genre feeds (after an edit)."""
+    if isinstance(instance, Song):
+        return refresh_search_text([instance.pk])
+    kind = {Artist: "artist_ids", Album: "album_ids", Genre: "genre_ids"}[type(instance)]
+    return refresh_search_text_for(**{kind: [instance.pk]})
+
+
 def _refresh_batch(ids: list[int]) -> None:
     songs = (
         Song.objects.filter(pk__in=ids)

@@ -140,3 +140,11 @@ def test_renaming_an_artist_updates_the_search(catalogue):
     artist.save()
     refresh_search_text_for(artist_ids=[artist.pk])
     assert set(titles(search_songs("queen"))) == {"Halo", "Café del Mar"}
+
+
+def test_renaming_an_artist_in_the_admin_updates_the_search(admin_client, catalogue):
+    artist = catalogue["halo"].artist
+    response = admin_client.post(f"/admin/catalog/artist/{artist.pk}/change/", {"name": "Queen B"})
+    assert response.status_code == 302
+    assert set(titles(search_songs("queen b"))) == {"Halo", "Café del Mar"}
+    assert titles(search_songs("beyonce")) == []

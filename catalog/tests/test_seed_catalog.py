@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from catalog.management.commands.seed_catalog import SYNTHETIC_PREFIX, seed
-from catalog.models import Album, Artist, SearchWord, Song
+from catalog.models import Album, Artist, Genre, SearchWord, Song
 from catalog.search import search_songs
 from conftest import require
 from library.models import Like, Play, Rating
@@ -86,13 +86,15 @@ def test_favourite_artists_get_the_most_plays(community):
     assert favourite / Play.objects.count() > 0.4
 
 
-def seeded(random_seed: int) -> tuple[list[str], list[list[int]]]:
+def seeded(random_seed: int) -> tuple[list[str], list[list[str]]]:
     """Seed a small community, note its titles and tastes, and roll it back."""
     with transaction.atomic():
         community = seed(songs=200, users=5, plays=100, random_seed=random_seed)
         titles = list(Song.objects.order_by("pk").values_list("title", flat=True))
+        names = dict(Genre.objects.values_list("pk", "name"))
+        tastes = [[names[pk] for pk in genres] for genres in community.favourite_genres.values()]
         transaction.set_rollback(True)
-    return titles, list(community.favourite_genres.values())
+    return titles, tastes
 
 
 def test_same_seed_gives_the_same_catalogue_and_tastes():
