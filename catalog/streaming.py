@@ -1,9 +1,16 @@
-"""Serve stored files to players: HTTP ranges from local storage, presigned redirects on S3."""
+"""Serve stored files to players: HTTP ranges from local storage, presigned redirects on S3.
 
+Files are sent a chunk at a time, never read whole. Under ASGI the chunks come from an
+async iterator (Django's ASGI handler would otherwise collect a sync iterator into a list
+first, the whole file in memory); under WSGI from a plain iterator.
+"""
+
+import asyncio
 import os
 import re
 
 from django.core.files.storage import Storage, default_storage
+from django.core.handlers.asgi import ASGIRequest
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 
 CHUNK_SIZE = 256 * 1024
@@ -14,18 +21,45 @@ def _is_s3(storage: Storage) -> bool:
     return hasattr(storage, "bucket_name") and hasattr(storage, "connection")
 
 
-def _iter_file(handle, start: int, length: int):
-    try:
-        handle.seek(start)
-        remaining = length
+class FileRange:
+    """The bytes [start, start + length) of an open file; the response closes it when done."""
+
+    def __init__(self, handle, start: int, length: int):
+        self.handle = handle
+        self.start = start
+        self.length = length
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+class SyncFileRange(FileRange):
+    def __iter__(self):
+        self.handle.seek(self.start)
+        remaining = self.length
         while remaining > 0:
-            chunk = handle.read(min(CHUNK_SIZE, remaining))
+            chunk = self.handle.read(min(CHUNK_SIZE, remaining))
             if not chunk:
                 break
             remaining -= len(chunk)
             yield chunk
-    finally:
-        handle.close()
+
+
+class AsyncFileRange(FileRange):
+    async def __aiter__(self):
+        # Each read runs in a worker thread: a slow disk never stalls the event loop.
+        await asyncio.to_thread(self.handle.seek, self.start)
+        remaining = self.length
+        while remaining > 0:
+            chunk = await asyncio.to_thread(self.handle.read, min(CHUNK_SIZE, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            yield chunk
+
+
+def _under_asgi(request) -> bool:
+    return isinstance(getattr(request, "_request", request), ASGIRequest)
 
 
 def parse_range(header: str, size: int) -> tuple[int, int] | None:
@@ -66,7 +100,13 @@ def file_response(
     size = os.fstat(handle.fileno()).st_size
     range_header = request.headers.get("Range", "")
     if not range_header:
-        response = FileResponse(handle, content_type=content_type)
+        if _under_asgi(request):
+            response = StreamingHttpResponse(
+                AsyncFileRange(handle, 0, size), content_type=content_type
+            )
+            response["Content-Length"] = str(size)
+        else:
+            response = FileResponse(handle, content_type=content_type)
         response["Accept-Ranges"] = "bytes"
         response["Cache-Control"] = cache_control
         return response
@@ -78,8 +118,9 @@ def file_response(
         response["Accept-Ranges"] = "bytes"
         return response
     start, end = wanted
+    chunks = AsyncFileRange if _under_asgi(request) else SyncFileRange
     response = StreamingHttpResponse(
-        _iter_file(handle, start, end - start + 1), status=206, content_type=content_type
+        chunks(handle, start, end - start + 1), status=206, content_type=content_type
     )
     response["Content-Range"] = f"bytes {start}-{end}/{size}"
     response["Content-Length"] = str(end - start + 1)
