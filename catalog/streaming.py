@@ -62,6 +62,13 @@ def _under_asgi(request) -> bool:
     return isinstance(getattr(request, "_request", request), ASGIRequest)
 
 
+def _presigned_redirect(storage: Storage, key: str, content_type: str) -> HttpResponse:
+    # S3 answers with the type the object was stored with (often binary/octet-stream for a
+    # presigned upload); ask it for the song's own, so players and <audio> accept it.
+    parameters = {} if storage.custom_domain else {"ResponseContentType": content_type}
+    return HttpResponseRedirect(storage.url(key, parameters=parameters))
+
+
 def parse_range(header: str, size: int) -> tuple[int, int] | None:
     """Return the (start, end) a single-range header asks for, or None when unsatisfiable."""
     match = RANGE_RE.match(header.strip())
@@ -91,7 +98,7 @@ def file_response(
     """Answer a GET for a stored file, honouring a single byte range; never read it whole."""
     storage = storage or default_storage
     if _is_s3(storage):
-        return HttpResponseRedirect(storage.url(key))
+        return _presigned_redirect(storage, key, content_type)
     path = storage.path(key)
     try:
         handle = open(path, "rb")  # noqa: SIM115 - the response closes it

@@ -2,6 +2,7 @@
 
 import boto3
 import pytest
+import requests
 from moto import mock_aws
 
 from catalog import audio_samples
@@ -102,5 +103,29 @@ def test_song_put_in_s3_is_ingested_and_streams_by_presigned_redirect(
     stream = client.get(f"/api/v1/songs/{song.pk}/stream/")
     assert stream.status_code == 302
     assert BUCKET in stream["Location"] and "Signature" in stream["Location"]
+    assert "response-content-type=audio%2Fmpeg" in stream["Location"]
     stored_cover = s3.get_object(Bucket=BUCKET, Key=song.cover.image.name)["Body"].read()
     assert stored_cover == cover
+
+
+@pytest.mark.django_db
+def test_s3_stream_redirect_serves_the_songs_content_type(
+    s3, client, post_events, created, tmp_path
+):
+    path = tmp_path / "typed.flac"
+    audio_samples.write_sample(path, "flac", audio_samples.SampleTags(title="Typed"))
+    # A presigned upload often stores objects as binary/octet-stream.
+    s3.put_object(
+        Bucket=BUCKET,
+        Key="inbox/typed.flac",
+        Body=path.read_bytes(),
+        ContentType="binary/octet-stream",
+    )
+    post_events(created("inbox/typed.flac", path.stat().st_size))
+    song = Song.objects.get()
+
+    stream = client.get(f"/api/v1/songs/{song.pk}/stream/")
+    fetched = requests.get(stream["Location"], timeout=10)
+
+    assert fetched.status_code == 200
+    assert fetched.headers["Content-Type"] == "audio/flac"
