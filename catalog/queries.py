@@ -71,7 +71,9 @@ SONG_SORTS = {
 
 def sorted_songs(songs: QuerySet[Song], sort: str, descending: bool = False) -> QuerySet[Song]:
     """Order songs by one of SONG_SORTS (unknown keys sort newest first)."""
-    if sort not in SONG_SORTS:
+    if sort not in SONG_SORTS or (sort == "added" and descending):
+        # Plain DESC (no NULLS LAST: created_at is never null) so the newest-first index
+        # serves the page instead of a sort of the whole catalogue.
         return songs.order_by("-created_at", "-pk")
     keys = [F(key) if isinstance(key, str) else key for key in SONG_SORTS[sort]]
     if descending:

@@ -16,6 +16,7 @@ Either way songs whose title holds every query word come first.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable
 
 from django.db import connection
@@ -26,6 +27,7 @@ from django.db.models import (
     Expression,
     F,
     FloatField,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -146,6 +148,7 @@ def _refresh_batch(ids: list[int]) -> None:
 
 def add_search_words(words: Iterable[str]) -> None:
     """Add words to the lexicon that typo tolerance searches (already known ones are kept)."""
+    _recent_near.clear()
     SearchWord.objects.bulk_create(
         [SearchWord(word=word) for word in sorted(set(words))],
         ignore_conflicts=True,
@@ -194,11 +197,27 @@ UNION ALL
 """
 
 
+_recent_near: dict[tuple[str, ...], tuple[float, dict[str, list[str]]]] = {}
+NEAR_MEMORY_SECONDS = 5.0  # one page searches songs, artists and albums for the same words
+
+
 def near_spellings(words: list[str]) -> dict[str, list[str]]:
     """Return, for each query word, the lexicon words a typo away from it, closest first."""
-    wanted = [word for word in words if allowed_typos(word)]
+    wanted = tuple(word for word in words if allowed_typos(word))
     if not wanted:
         return {}
+    now = time.monotonic()
+    remembered = _recent_near.get(wanted)
+    if remembered and now - remembered[0] < NEAR_MEMORY_SECONDS:
+        return remembered[1]
+    if len(_recent_near) > 256:
+        _recent_near.clear()
+    near = _near_spellings(list(wanted))
+    _recent_near[wanted] = (now, near)
+    return near
+
+
+def _near_spellings(wanted: list[str]) -> dict[str, list[str]]:
     if _is_postgres():
         sql = " UNION ALL ".join(
             _NEAR_SQL.replace("%(word)s", f"%(w{index})s") for index in range(len(wanted))
@@ -276,6 +295,9 @@ def _like_any(field: str, alternatives: list[str]) -> Q:
 def search_songs(query: str, songs: QuerySet[Song] | None = None) -> QuerySet[Song]:
     """Return published songs matching the query, best first (title matches first).
 
+    The ranking runs now, over the songs given (filter them before, not after) and keeps
+    the best MAX_RESULTS; the queryset returned holds those, in rank order.
+
     Typo, prefix, accent and case tolerant. An empty query returns the songs unchanged, for
     the caller to order; songs defaults to catalog.queries.song_list().
     """
@@ -299,10 +321,35 @@ def search_songs(query: str, songs: QuerySet[Song] | None = None) -> QuerySet[So
         ranking = _postgres_ranking if _is_postgres() else _sqlite_ranking
         match, tiers = ranking(words, alternatives)
         order = [*(F(name).desc() for name in tiers), Length("search_title"), "pk"]
-    # Rank on the songs table alone and keep the best few: the joins a song row needs then run
-    # for those few only, and counting or paging the results stays cheap at any catalogue size.
-    best = songs.alias(**tiers).filter(match).order_by(*order).values("pk")[:MAX_RESULTS]
-    return songs.filter(pk__in=best).alias(**tiers).order_by(*order)
+    # Rank on the songs table alone and keep the ids of the best few: the joins a song row
+    # needs then run for those few only, and counting or paging the results stays cheap at any
+    # catalogue size.
+    best = list(
+        songs.alias(**tiers)
+        .filter(match)
+        .order_by(*order)
+        .values_list("pk", flat=True)[:MAX_RESULTS]
+    )
+    return songs.filter(pk__in=best).order_by(_in_order(best), "pk")
+
+
+def _in_order(ids: list[int]):
+    """Return an ordering expression that sorts rows as the ids are listed."""
+    if not ids:
+        return F("pk")
+    if _is_postgres():
+        from django.contrib.postgres.fields import ArrayField
+
+        return Func(
+            Value(ids, output_field=ArrayField(IntegerField())),
+            F("pk"),
+            function="array_position",
+            output_field=IntegerField(),
+        )
+    return Case(
+        *(When(pk=pk, then=Value(position)) for position, pk in enumerate(ids)),
+        output_field=IntegerField(),
+    )
 
 
 def _postgres_ranking(words, alternatives) -> tuple[Q, dict]:

@@ -61,7 +61,12 @@ class SongFilter(django_filters.FilterSet):
         ]
 
     def filter_search(self, queryset, name, value):
-        return search_songs(value, queryset)
+        return queryset  # applied last, by filter_queryset
+
+    def filter_queryset(self, queryset):
+        # Search ranks the songs the other filters kept and keeps the best few, so it comes last.
+        queryset = super().filter_queryset(queryset)
+        return search_songs(self.form.cleaned_data.get("search") or "", queryset)
 
     def filter_genre(self, queryset, name, value):
         genres = SongGenre.objects.filter(song=OuterRef("pk"), genre__name_key=name_key(value))
