@@ -15,6 +15,7 @@ from django.http import FileResponse, HttpResponse, HttpResponseRedirect, Stream
 
 CHUNK_SIZE = 256 * 1024
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+MAX_AGE_RE = re.compile(r"max-age=(\d+)")
 
 
 def _is_s3(storage: Storage) -> bool:
@@ -62,11 +63,29 @@ def _under_asgi(request) -> bool:
     return isinstance(getattr(request, "_request", request), ASGIRequest)
 
 
-def _presigned_redirect(storage: Storage, key: str, content_type: str) -> HttpResponse:
+def _presigned_redirect(
+    storage: Storage, key: str, content_type: str, cache_control: str
+) -> HttpResponse:
     # S3 answers with the type the object was stored with (often binary/octet-stream for a
     # presigned upload); ask it for the song's own, so players and <audio> accept it.
     parameters = {} if storage.custom_domain else {"ResponseContentType": content_type}
-    return HttpResponseRedirect(storage.url(key, parameters=parameters))
+    response = HttpResponseRedirect(storage.url(key, parameters=parameters))
+    response["Cache-Control"] = f"private, max-age={redirect_max_age(storage, cache_control)}"
+    return response
+
+
+def redirect_max_age(storage: Storage, cache_control: str) -> int:
+    """Return how long a browser may reuse a redirect to a presigned URL.
+
+    As long as the file itself may be cached, but never until the signature runs out: a
+    reused redirect must still lead to a URL that works (a minute or a tenth to spare).
+    """
+    wanted = MAX_AGE_RE.search(cache_control)
+    max_age = int(wanted.group(1)) if wanted else 0
+    if storage.querystring_auth:
+        expire = storage.querystring_expire
+        max_age = min(max_age, expire - max(60, expire // 10))
+    return max(max_age, 0)
 
 
 def parse_range(header: str, size: int) -> tuple[int, int] | None:
@@ -98,7 +117,7 @@ def file_response(
     """Answer a GET for a stored file, honouring a single byte range; never read it whole."""
     storage = storage or default_storage
     if _is_s3(storage):
-        return _presigned_redirect(storage, key, content_type)
+        return _presigned_redirect(storage, key, content_type, cache_control)
     path = storage.path(key)
     try:
         handle = open(path, "rb")  # noqa: SIM115 - the response closes it

@@ -129,3 +129,24 @@ def test_s3_stream_redirect_serves_the_songs_content_type(
 
     assert fetched.status_code == 200
     assert fetched.headers["Content-Type"] == "audio/flac"
+
+
+@pytest.mark.django_db
+def test_s3_cover_redirect_is_cached_privately_until_before_its_signature_expires(
+    s3, client, post_events, created, tmp_path, settings
+):
+    path = tmp_path / "covered.mp3"
+    cover = audio_samples.make_cover((40, 90, 20))
+    audio_samples.write_sample(path, "mp3", audio_samples.SampleTags(cover=cover))
+    s3.upload_file(str(path), BUCKET, "inbox/covered.mp3")
+    post_events(created("inbox/covered.mp3", path.stat().st_size))
+    song = Song.objects.get()
+
+    redirect = client.get(song.cover.url)
+    stream = client.get(f"/api/v1/songs/{song.pk}/stream/")
+
+    assert redirect.status_code == 302
+    visibility, max_age = redirect["Cache-Control"].split(", ")
+    assert visibility == "private"
+    assert 0 < int(max_age.removeprefix("max-age=")) < settings.AWS_QUERYSTRING_EXPIRE
+    assert stream["Cache-Control"] == "private, max-age=0"
