@@ -107,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
         from bench import recommend
 
         _section(rows, recommend.RECALL_TARGET, lambda: recommend.evaluate(args.quick))
+        from bench import scale
+
+        _section(rows, scale.TARGET, lambda: scale.measure(args.quick))
         progress("stopping servers and removing the temporary folder")
 
     ctx = context(

@@ -44,7 +44,7 @@ MIN_WORD = 3  # shorter words are too common to keep in the lexicon
 MIN_TYPO_WORD = 4  # shorter query words match as prefixes only
 NEAR_SPELLINGS = 4  # near spellings tried per query word
 BATCH = 2000
-MAX_RESULTS = 500  # a search answers at most this many songs, the best ones
+MAX_RESULTS = 200  # a search answers at most this many songs, the best ones
 
 _NOT_WORD = re.compile(r"[\W_]+")
 _APOSTROPHES = re.compile(r"['’`]")
