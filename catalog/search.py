@@ -146,9 +146,14 @@ def _refresh_batch(ids: list[int]) -> None:
     add_search_words(words)
 
 
+def forget_near_spellings() -> None:
+    """Drop the near spellings remembered for recent queries (the lexicon changed)."""
+    _recent_near.clear()
+
+
 def add_search_words(words: Iterable[str]) -> None:
     """Add words to the lexicon that typo tolerance searches (already known ones are kept)."""
-    _recent_near.clear()
+    forget_near_spellings()
     SearchWord.objects.bulk_create(
         [SearchWord(word=word) for word in sorted(set(words))],
         ignore_conflicts=True,
@@ -295,19 +300,30 @@ def _like_any(field: str, alternatives: list[str]) -> Q:
 def search_songs(query: str, songs: QuerySet[Song] | None = None) -> QuerySet[Song]:
     """Return published songs matching the query, best first (title matches first).
 
-    The ranking runs now, over the songs given (filter them before, not after) and keeps
-    the best MAX_RESULTS; the queryset returned holds those, in rank order.
-
     Typo, prefix, accent and case tolerant. An empty query returns the songs unchanged, for
-    the caller to order; songs defaults to catalog.queries.song_list().
+    the caller to order; songs defaults to catalog.queries.song_list(). The ranking runs now,
+    over the songs given (filter them before, not after), and keeps the best MAX_RESULTS; the
+    queryset returned holds those, in rank order.
     """
     if songs is None:
         from catalog.queries import song_list
 
         songs = song_list()
+    ranking = song_ranking(query, songs)
+    if ranking is None:
+        return songs
+    # Rank on the songs table alone and keep the ids of the best few: the joins a song row
+    # needs then run for those few only, and counting or paging the results stays cheap at any
+    # catalogue size.
+    best = list(ranking)
+    return songs.filter(pk__in=best).order_by(_in_order(best), "pk")
+
+
+def song_ranking(query: str, songs: QuerySet[Song]) -> QuerySet | None:
+    """Return the lazy query of the best matching song ids, best first (None for no words)."""
     words = query_words(query)
     if not words:
-        return songs
+        return None
     near = near_spellings(words)
     alternatives = [[word, *near.get(word, [])] for word in words]
     if len(" ".join(words)) < MIN_WORD:
@@ -321,16 +337,12 @@ def search_songs(query: str, songs: QuerySet[Song] | None = None) -> QuerySet[So
         ranking = _postgres_ranking if _is_postgres() else _sqlite_ranking
         match, tiers = ranking(words, alternatives)
         order = [*(F(name).desc() for name in tiers), Length("search_title"), "pk"]
-    # Rank on the songs table alone and keep the ids of the best few: the joins a song row
-    # needs then run for those few only, and counting or paging the results stays cheap at any
-    # catalogue size.
-    best = list(
+    return (
         songs.alias(**tiers)
         .filter(match)
         .order_by(*order)
         .values_list("pk", flat=True)[:MAX_RESULTS]
     )
-    return songs.filter(pk__in=best).order_by(_in_order(best), "pk")
 
 
 def _in_order(ids: list[int]):
