@@ -45,6 +45,7 @@ MIN_TYPO_WORD = 4  # shorter query words match as prefixes only
 NEAR_SPELLINGS = 4  # near spellings tried per query word
 BATCH = 2000
 MAX_RESULTS = 200  # a search answers at most this many songs, the best ones
+MAX_NAME_RESULTS = 50  # and at most this many artists or albums
 
 _NOT_WORD = re.compile(r"[\W_]+")
 _APOSTROPHES = re.compile(r"['’`]")
@@ -426,6 +427,8 @@ def search_artists(query: str, artists: QuerySet[Artist] | None = None) -> Query
     """Return artists with published songs whose name matches the query, best first.
 
     artists defaults to catalog.queries.artist_list(); an empty query returns it unchanged.
+    The best MAX_NAME_RESULTS are ranked on the bare artists table, so the song counts the
+    list shows are counted for those only.
     """
     if artists is None:
         from catalog.queries import artist_list
@@ -433,17 +436,20 @@ def search_artists(query: str, artists: QuerySet[Artist] | None = None) -> Query
         artists = artist_list()
     if not query_words(query):
         return artists
-    return (
-        _name_search(artists, query, ["name_key"])
+    best = list(
+        _name_search(Artist.objects.all(), query, ["name_key"])
         .filter(Exists(Song.objects.filter(artists=OuterRef("pk"), hidden=False)))
         .order_by(F("starts").desc(), F("exact").desc(), Length("name_key"), "pk")
+        .values_list("pk", flat=True)[:MAX_NAME_RESULTS]
     )
+    return artists.filter(pk__in=best).order_by(_in_order(best), "pk")
 
 
 def search_albums(query: str, albums: QuerySet[Album] | None = None) -> QuerySet[Album]:
     """Return albums with published songs whose title or artist matches the query, best first.
 
     albums defaults to catalog.queries.album_list(); an empty query returns it unchanged.
+    Ranked like search_artists.
     """
     if albums is None:
         from catalog.queries import album_list
@@ -451,11 +457,13 @@ def search_albums(query: str, albums: QuerySet[Album] | None = None) -> QuerySet
         albums = album_list()
     if not query_words(query):
         return albums
-    return (
-        _name_search(albums, query, ["title_key", "album_artist__name_key"])
+    best = list(
+        _name_search(Album.objects.all(), query, ["title_key", "album_artist__name_key"])
         .filter(Exists(Song.objects.filter(album=OuterRef("pk"), hidden=False)))
         .order_by(F("starts").desc(), F("exact").desc(), Length("title_key"), "pk")
+        .values_list("pk", flat=True)[:MAX_NAME_RESULTS]
     )
+    return albums.filter(pk__in=best).order_by(_in_order(best), "pk")
 
 
 def search_genres(query: str) -> QuerySet[Genre]:
