@@ -177,3 +177,15 @@ def test_browse_shows_the_filters_it_applied(client, catalogue):
     assert 'name="year_min" value="2019"' in body
     assert '<option value="medium" selected>' in body
     assert "Clear filters" in body
+
+
+def test_browse_stops_counting_past_the_cap(client, catalogue, monkeypatch):
+    monkeypatch.setattr("catalog.views.BROWSE_COUNT_CAP", 3)
+    monkeypatch.setattr("catalog.views.BROWSE_PAGE_SIZE", 2)
+    response = client.get("/browse/")
+    body = response.content.decode()
+    assert response.context["page"].paginator.capped
+    assert "Over 3 songs" in body
+    assert "Page 1 of many" in body
+    assert len(response.context["songs"]) == 2
+    assert response.context["next_url"] == "?page=2"
