@@ -314,3 +314,127 @@ def evaluate(quick: bool) -> list[Row]:
         )
     )
     return rows
+
+
+SCALE_GOAL_MS = 100
+
+
+def _neighbour_plan(seed_ids: list[int]) -> str:
+    """Return the first line of EXPLAIN ANALYZE for the neighbour read of a listener's seeds."""
+    from django.db import connection
+
+    from recommendations.models import SongNeighbor
+
+    query = SongNeighbor.objects.filter(song_id__in=seed_ids).values_list(
+        "song_id", "neighbor_id", "score"
+    )
+    sql, params = query.query.sql_with_params()
+    prefix = "EXPLAIN ANALYZE " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
+    with connection.cursor() as cursor:
+        cursor.execute(prefix + sql, params)
+        lines = [" ".join(str(cell) for cell in row) for row in cursor.fetchall()]
+    scans = [line.strip() for line in lines if "Scan" in line or "SEARCH" in line]
+    return scans[0] if scans else lines[0]
+
+
+def measure_at_scale(samples: int = 300, label: str = "") -> list[Row]:
+    """Time recommendations on the configured, seeded database (the scale bench's hook).
+
+    Refreshes everything first when no full run has happened, then times recommend_for_user
+    for active listeners, and an incremental refresh after a burst of new likes and plays.
+    """
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from library.models import Like, Play
+    from recommendations.models import RefreshState
+    from recommendations.queries import listener_taste
+    from recommendations.services import refresh_recommendations
+
+    state = RefreshState.objects.filter(pk=1).first()
+    full = None
+    if state is None or state.full_refresh_at is None:
+        progress("  full refresh of the recommender (first run on this database)")
+        full = refresh_recommendations(full=True)
+    active = list(
+        Play.objects.values("user_id")
+        .annotate(plays=Count("id"))
+        .order_by("-plays", "user_id")
+        .values_list("user_id", flat=True)[: samples * 3]
+    )
+    rng = random.Random(7)
+    chosen = rng.sample(active, min(samples, len(active)))
+    latency = recommendation_latency(chosen, samples)
+    from django.contrib.auth import get_user_model
+
+    seeds = [
+        seed.song_id
+        for seed in listener_taste(get_user_model().objects.get(pk=chosen[0])).strongest
+    ]
+    plan = _neighbour_plan(seeds)
+
+    # A burst of activity: 200 listeners each like one song and play another.
+    songs = list(Play.objects.order_by("-id").values_list("song_id", flat=True)[:2000])
+    now = timezone.now()
+    Like.objects.bulk_create(
+        [Like(user_id=user, song_id=rng.choice(songs)) for user in chosen[:200]],
+        ignore_conflicts=True,
+    )
+    Play.objects.bulk_create(
+        [Play(user_id=user, song_id=rng.choice(songs), played_at=now) for user in chosen[:200]]
+    )
+    incremental = refresh_recommendations()
+    where = f" at {label}" if label else ""
+    rows = [
+        Row(
+            f"Recommendations p95{where}",
+            f"p50 {latency['p50_ms']} ms, p95 {latency['p95_ms']} ms",
+            f"goal {SCALE_GOAL_MS} ms",
+            f"{latency['p95_ms'] / SCALE_GOAL_MS:.2f}x the goal",
+            f"p95 < {SCALE_GOAL_MS} ms",
+            verdict(latency["p95_ms"] < SCALE_GOAL_MS),
+            notes=[
+                f"{latency['samples']} calls of recommend_for_user(limit=20) for the most active "
+                f"listeners, whole call (history, neighbours, scoring, songs with liked/rating); "
+                f"neighbour read: {plan}"
+            ],
+            data={"latency": latency, "plan": plan},
+        ),
+        Row(
+            f"Recommendations incremental refresh{where}",
+            f"{incremental.seconds:.1f} s for {incremental.songs} songs",
+            f"full refresh {full.seconds:.0f} s for {full.songs} songs" if full else "-",
+            f"{incremental.seconds / full.seconds:.3f}x the full run" if full else "-",
+            "recompute only changed songs",
+            verdict(None),
+            notes=["200 new likes and 200 new plays since the last run"],
+            data={
+                "incremental": incremental.__dict__,
+                "full": full.__dict__ if full else None,
+            },
+        ),
+    ]
+    return rows
+
+
+if __name__ == "__main__":
+    import argparse
+    import os
+    import sys
+
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.recommend",
+        description="Time the recommender on the database DATABASE_URL names (seeded with "
+        "manage.py seed_catalog); refreshes it fully first when it never was.",
+    )
+    parser.add_argument("--samples", type=int, default=300)
+    parser.add_argument("--label", default="")
+    cli = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spotify.settings")
+    import django
+
+    django.setup()
+    from bench.report import out, text_table
+
+    out(text_table(measure_at_scale(cli.samples, cli.label)))
+    sys.exit(0)

@@ -25,7 +25,7 @@ HISTORY_LIMIT = 200
 SEED_LIMIT = 50
 CONTENT_SEEDS = 5
 ARTIST_SONGS = 30
-SCORED_CANDIDATES = 300
+SCORED_CANDIDATES = 200
 # What content similarity and popularity add, beside collaborative scores of about 0.1 to 2.
 SAME_ALBUM, SAME_ARTIST, SHARED_GENRE, CLOSE_YEAR = 0.12, 0.08, 0.04, 0.02
 POPULARITY_PRIOR = 0.05
@@ -114,8 +114,19 @@ def listener_taste(user, now: datetime | None = None) -> Taste:
     return Taste(seeds=seeds, known=frozenset(seeds))
 
 
-def _song_facts(song_ids) -> dict[int, dict]:
-    """Return artist, album, year, title and genre ids of published songs, by song id."""
+def _song_facts(song_ids, *, detailed: bool = True) -> dict[int, dict]:
+    """Return artist, album and year of published songs by id; detailed: names and genres too.
+
+    Candidates need only the plain columns (one primary-key read each); the listener's seeds,
+    whose names appear in reasons, need the rest.
+    """
+    if not detailed:
+        return {
+            row["id"]: {**row, "genres": ()}
+            for row in Song.objects.filter(pk__in=song_ids, hidden=False)
+            .order_by()
+            .values("id", "artist_id", "album_id", "year")
+        }
     facts = {
         row["id"]: {**row, "genres": set()}
         for row in Song.objects.filter(pk__in=song_ids, hidden=False)
@@ -206,7 +217,8 @@ def recommend_for_user(user, limit: int = 20) -> list[Recommendation]:
     for _genre_id, _name, song_id, _rank in popular:
         candidate(song_id)
 
-    facts = _song_facts(list(candidates))
+    facts = _song_facts(list(candidates), detailed=False)
+    in_loved_genres = {row[2] for row in popular if row[0] is not None}
     loved_facts = [seed_facts[s.song_id] for s in loved if s.song_id in seed_facts]
     loved_years = [f["year"] for f in loved_facts if f["year"]]
     for song_id in list(candidates):
@@ -222,9 +234,8 @@ def recommend_for_user(user, limit: int = 20) -> list[Recommendation]:
             elif fact["artist_id"] == seed_fact["artist_id"]:
                 entry.content += SAME_ARTIST
                 entry.credit(f"More from {seed_fact['artist__name']}", SAME_ARTIST)
-        for genre_id, _name in fact["genres"]:
-            if genre_id in genre_weight:
-                entry.content += SHARED_GENRE
+        if song_id in in_loved_genres:  # among the popular songs of the listener's genres
+            entry.content += SHARED_GENRE
         if fact["year"] and any(abs(fact["year"] - year) <= 2 for year in loved_years[:10]):
             entry.content += CLOSE_YEAR
     _add_popularity(candidates, popular)
@@ -296,7 +307,8 @@ def _similar_candidates(seed_ids: list[int], limit: int, exclude=frozenset()) ->
     popular = [row for row in _popular(genres) if row[0] is not None and row[2] not in excluded]
     for _genre, _name, song_id, _rank in popular:
         candidates.setdefault(song_id, scoring.Candidate(song_id))
-    facts = _song_facts(list(candidates))
+    facts = _song_facts(list(candidates), detailed=False)
+    in_seed_genres = {row[2] for row in popular}
     for song_id in list(candidates):
         fact = facts.get(song_id)
         if fact is None:
@@ -309,10 +321,10 @@ def _similar_candidates(seed_ids: list[int], limit: int, exclude=frozenset()) ->
                 entry.content += SAME_ALBUM
             elif fact["artist_id"] == seed_fact["artist_id"]:
                 entry.content += SAME_ARTIST
-            shared = {g for g, _ in fact["genres"]} & {g for g, _ in seed_fact["genres"]}
-            entry.content += SHARED_GENRE * bool(shared)
             if fact["year"] and seed_fact["year"] and abs(fact["year"] - seed_fact["year"]) <= 2:
                 entry.content += CLOSE_YEAR
+        if song_id in in_seed_genres:
+            entry.content += SHARED_GENRE
     _add_popularity(candidates, popular)
     return scoring.diversify(scoring.rank(candidates.values()), limit, per_artist=3)
 

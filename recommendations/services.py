@@ -12,6 +12,8 @@ that saves re-reading every history on each run.
 """
 
 import logging
+import math
+import random
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -39,6 +41,7 @@ POPULAR_PER_GENRE = 50
 CHUNK = 5000
 FETCH_ROWS = 100_000
 PAIRS_PER_BATCH = 4_000_000
+MAX_BASKETS = 2000  # per incremental run; more are sampled down to this
 
 
 @dataclass(frozen=True)
@@ -189,7 +192,11 @@ def _norms_and_popularity(baskets: Baskets) -> tuple[np.ndarray, np.ndarray, np.
 
 
 def song_neighbors(
-    baskets: Baskets, dirty: np.ndarray, norm_of: dict[int, float], k: int | None = None
+    baskets: Baskets,
+    dirty: np.ndarray,
+    norm_of: dict[int, float],
+    k: int | None = None,
+    dot_scale: float = 1.0,
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Yield (song, neighbour, score) arrays: the top k neighbours of each dirty song.
 
@@ -228,6 +235,7 @@ def song_neighbors(
             norm_ids,
             norm_values,
             k,
+            dot_scale,
         )
         first = last
 
@@ -240,7 +248,7 @@ def _norms(song_ids: np.ndarray, norm_ids: np.ndarray, norm_values: np.ndarray) 
     return np.where(norm_ids[at] == song_ids, norm_values[at], 0.0)
 
 
-def _batch_neighbors(entries, songs, weights, starts, sizes, norm_ids, norm_values, k):
+def _batch_neighbors(entries, songs, weights, starts, sizes, norm_ids, norm_values, k, dot_scale):
     lengths = sizes[entries]
     total = int(lengths.sum())
     # For each dirty entry, every entry of its basket: a ragged arange.
@@ -251,7 +259,7 @@ def _batch_neighbors(entries, songs, weights, starts, sizes, norm_ids, norm_valu
     sources, partners = sources[keep], partners[keep]
     keys = (songs[sources] << 32) | songs[partners]
     unique, inverse = np.unique(keys, return_inverse=True)
-    dots = np.bincount(inverse, weights=weights[sources] * weights[partners])
+    dots = np.bincount(inverse, weights=weights[sources] * weights[partners]) * dot_scale
     shared = np.bincount(inverse).astype(np.float64)
     left, right = unique >> 32, unique & 0xFFFFFFFF
     denominators = _norms(left, norm_ids, norm_values) * _norms(right, norm_ids, norm_values)
@@ -286,8 +294,12 @@ def _dirty_songs(state: RefreshState, marks: dict) -> set[int]:
     return dirty
 
 
-def _baskets_of(song_ids: set[int]) -> tuple[list[int], list[int]]:
-    """Return the listeners and playlists that hold any of these songs."""
+def _baskets_of(song_ids: set[int]) -> tuple[list[int], list[int], float]:
+    """Return the listeners and playlists that hold any of these songs, and the share kept.
+
+    Past MAX_BASKETS (songs everyone plays), an even sample of both stands for the rest, so an
+    incremental run stays bounded however popular its dirty songs are.
+    """
     users: set[int] = set()
     playlists: set[int] = set()
     for chunk in _chunks(song_ids):
@@ -306,7 +318,14 @@ def _baskets_of(song_ids: set[int]) -> tuple[list[int], list[int]]:
         ):
             playlists.add(playlist_id)
             users.add(owner_id)
-    return sorted(users), sorted(playlists)
+    total = len(users) + len(playlists)
+    if total <= MAX_BASKETS:
+        return sorted(users), sorted(playlists), 1.0
+    share = MAX_BASKETS / total
+    sampler = random.Random(0)
+    kept_users = sampler.sample(sorted(users), max(1, round(len(users) * share)))
+    kept_playlists = sampler.sample(sorted(playlists), round(len(playlists) * share))
+    return sorted(kept_users), sorted(kept_playlists), share
 
 
 def _stored_norms(song_ids: Iterable[int]) -> dict[int, float]:
@@ -336,14 +355,17 @@ def refresh_recommendations(full: bool = False, now: datetime | None = None) -> 
         song_ids, norms, popularity = _norms_and_popularity(baskets)
         dirty = song_ids
         norm_of = dict(zip(song_ids.tolist(), norms.tolist(), strict=True))
+        dot_scale = 1.0
     else:
         dirty_set = _dirty_songs(state, marks)
-        users, playlists = _baskets_of(dirty_set)
+        users, playlists, share = _baskets_of(dirty_set)
         baskets = load_baskets(users, playlists, now)
         song_ids, norms, popularity = _norms_and_popularity(baskets)
+        # A sample of the baskets stands for all of them: scale sums up to the whole.
+        norms, popularity, dot_scale = norms / math.sqrt(share), popularity / share, 1 / share
         dirty = np.asarray(sorted(dirty_set), dtype=np.int64)
-        # Dirty songs' columns are complete (every basket holding them was read); the others'
-        # norms come from their last refresh.
+        # Dirty songs' columns are complete (every basket holding them was read, or sampled);
+        # the others' norms come from their last refresh.
         norm_of = _stored_norms(song_ids.tolist())
         exact = np.isin(song_ids, dirty)
         norm_of.update(zip(song_ids[exact].tolist(), norms[exact].tolist(), strict=True))
@@ -352,7 +374,12 @@ def refresh_recommendations(full: bool = False, now: datetime | None = None) -> 
     stats = dict(
         zip(song_ids.tolist(), zip(norms.tolist(), popularity.tolist(), strict=True), strict=True)
     )
-    neighbors = _write(full, dirty, song_neighbors(baskets, dirty, norm_of), stats)
+    neighbors = _write(
+        full, dirty, song_neighbors(baskets, dirty, norm_of, dot_scale=dot_scale), stats
+    )
+    if full and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # a reloaded table needs fresh planner statistics
+            cursor.execute(f"ANALYZE {SongNeighbor._meta.db_table}, {SongStats._meta.db_table}")
     _rebuild_popular()
     state.like_id = marks["like_id"]
     state.play_id = marks["play_id"]

@@ -134,3 +134,19 @@ def test_command_can_queue_the_refresh_as_a_task(community):
 
     assert out.getvalue().startswith("queued refresh task")
     assert SongNeighbor.objects.exists()  # the tests' task backend runs tasks at once
+
+
+def test_incremental_refresh_samples_the_listeners_of_songs_everyone_plays(community, monkeypatch):
+    first, second = community
+    services.refresh_recommendations(full=True)
+    crossover = UserFactory(username="crossover")
+    LikeFactory(user=crossover, song=first[0])
+    LikeFactory(user=crossover, song=second[0])
+    monkeypatch.setattr(services, "MAX_BASKETS", 3)
+
+    result = services.refresh_recommendations()
+
+    assert result.songs == 2
+    scores = _neighbors(first[0])
+    assert scores
+    assert all(0 < score <= 1 for score in scores.values())
