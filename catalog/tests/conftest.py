@@ -4,8 +4,11 @@ import json
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
+from asgiref.sync import sync_to_async
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import connections
 
 from catalog import audio_samples
 from catalog.local_events import object_record
@@ -85,3 +88,14 @@ def removed(settings):
         return event
 
     return record
+
+
+@pytest_asyncio.fixture
+async def sync_thread_connections_closed():
+    """Close the database connections async code opened in asgiref's shared sync thread.
+
+    A server closes them at the end of each request; a test that leaves one open there makes
+    the next test without database access fail when a consumer tidies connections up.
+    """
+    yield
+    await sync_to_async(connections.close_all)()

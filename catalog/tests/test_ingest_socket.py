@@ -1,25 +1,18 @@
 """The /ws/ingest/ websocket: staff and curators hear how ingest jobs end, listeners do not."""
 
 import pytest
-import pytest_asyncio
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth.models import Permission
-from django.db import connections
 from django.test import Client
 
 from accounts.tests.factories import UserFactory
 from catalog.events import INGEST_GROUP
 from spotify.asgi import application
 
-
-@pytest_asyncio.fixture(autouse=True)
-async def close_connections_left_in_the_sync_thread():
-    """Close the database connections the consumer opened, as a server's request end would."""
-    yield
-    await sync_to_async(connections.close_all)()
+pytestmark = pytest.mark.usefixtures("sync_thread_connections_closed")
 
 
 def _session_cookie(curator: bool) -> bytes:

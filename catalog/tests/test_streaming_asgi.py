@@ -13,6 +13,8 @@ from spotify.asgi import application
 
 SIZE = 8 * CHUNK_SIZE + 123
 
+pytestmark = pytest.mark.usefixtures("sync_thread_connections_closed")
+
 
 def _song_with_file(key: str = "music/stream/long.mp3") -> tuple[int, bytes]:
     data = bytes(index % 251 for index in range(SIZE))
