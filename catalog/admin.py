@@ -65,6 +65,19 @@ class SongAdmin(RefreshesSearch, admin.ModelAdmin):
     ]
     inlines = [SongArtistInline]
 
+    def save_related(self, request, form, formsets, change):
+        # The song, its genres and its credits are all saved by now; browsers hear of it
+        # once the admin's transaction commits.
+        super().save_related(request, form, formsets, change)
+        was_public = change and not form.initial.get("hidden", False)
+        services.song_announce_edit(form.instance, was_public=was_public)
+
+    def delete_model(self, request, obj: Song) -> None:
+        services.songs_remove([obj])
+
+    def delete_queryset(self, request, queryset) -> None:
+        services.songs_remove(queryset)
+
     @admin.display(description="Cover")
     def thumbnail(self, song: Song) -> str:
         return cover_thumbnail(song.cover)

@@ -702,6 +702,29 @@ def song_reread_metadata(songs: Iterable[Song]) -> list[IngestJob]:
         return [job if job.is_new else retry_ingest_job(job) for job in jobs]
 
 
+def song_announce_edit(song: Song, *, was_public: bool) -> None:
+    """Tell open browsers about a curator's edit of a song, after commit.
+
+    An edited public song is updated in place; one that became hidden is removed, one that
+    became public is added; a song hidden before and after concerns nobody.
+    """
+    if song.hidden:
+        if was_public:
+            transaction.on_commit(lambda: events.send_song_removed(song.pk))
+        return
+    kind = "song.updated" if was_public else "song.added"
+    transaction.on_commit(lambda: events.send_song_event(kind, song.pk))
+
+
+def songs_remove(songs: Iterable[Song]) -> int:
+    """Take songs off the catalogue (a curator's delete), each announced; return how many."""
+    removed = 0
+    for song in songs:
+        song_remove(song)
+        removed += 1
+    return removed
+
+
 def songs_set_hidden(songs: Iterable[Song], hidden: bool) -> int:
     """Hide songs from (or publish them to) the public catalogue; tell open browsers."""
     song_ids = [song.pk for song in songs]
