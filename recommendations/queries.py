@@ -202,11 +202,11 @@ def recommend_for_user(user, limit: int = 20) -> list[Recommendation]:
     if top_artists:
         for song_id in (
             Song.objects.filter(artist_id__in=list(top_artists), hidden=False)
-            .exclude(pk__in=taste.known)
             .order_by()
             .values_list("id", flat=True)[: ARTIST_SONGS * len(top_artists)]
         ):
-            candidate(song_id)
+            if song_id not in taste.known:
+                candidate(song_id)
 
     genre_weight: dict[int, float] = defaultdict(float)
     for seed in loved:
