@@ -11,7 +11,10 @@ class SongNeighbor(models.Model):
     drops removed and hidden songs, so deleting a song never scans this large table.
     """
 
-    song = models.ForeignKey("catalog.Song", on_delete=models.CASCADE, related_name="+")
+    # The unique (song, neighbor) index serves lookups by song: no second index to maintain.
+    song = models.ForeignKey(
+        "catalog.Song", on_delete=models.CASCADE, db_index=False, related_name="+"
+    )
     neighbor = models.ForeignKey(
         "catalog.Song",
         on_delete=models.DO_NOTHING,
