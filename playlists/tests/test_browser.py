@@ -284,3 +284,22 @@ def test_media_session_shows_the_song_and_its_keys_drive_the_player(songs, open_
     page.evaluate("window.mediaHandlers.previoustrack()")
     expect(page.locator("#player-title")).to_have_text("Amber")
     assert page.evaluate("navigator.mediaSession.metadata.title") == "Amber"
+
+
+def test_library_pages_fit_a_phone(road_trip, listener_cookie, open_page, live_server):
+    page = open_page("/playlists/", viewport=PHONE)
+
+    for path in [
+        "/playlists/",
+        f"/playlists/{road_trip.pk}/",
+        "/liked/",
+        "/recent/",
+        "/accounts/profile/",
+    ]:
+        page.goto(f"{live_server.url}{path}")
+        expect(page.locator("h1")).to_be_visible()
+        width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1], f"{path} scrolls sideways: {width}"
+        nav = page.locator("#site-nav").bounding_box()
+        assert nav["height"] < 48, f"the header's links take {nav['height']} px on {path}"
+    shot(page, "profile-phone")

@@ -398,10 +398,15 @@ async function setLiked(track, liked) {
 
 async function showPlaylists(track) {
   fillSongMenu([{ heading: "Loading your playlists…" }]);
-  let playlists;
+  const playlists = [];
   try {
-    const answer = await api("GET", `${body.playlistsUrl}?mine=1`);
-    playlists = answer.results || answer;
+    // Every page of them: a listener may have more playlists than one page holds.
+    let url = `${body.playlistsUrl}?mine=1`;
+    while (url) {
+      const answer = await api("GET", url);
+      playlists.push(...(answer.results || answer));
+      url = answer.next || "";
+    }
   } catch {
     fillSongMenu([{ heading: "Could not load your playlists." }]);
     return true;
