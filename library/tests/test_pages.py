@@ -90,3 +90,11 @@ def test_recent_query_count_does_not_grow_with_plays(ada, listener, django_asser
 
     with django_assert_max_num_queries(8):
         ada.get("/recent/")
+
+
+def test_home_links_its_recently_played_row_to_the_full_page(ada, listener):
+    PlayFactory(user=listener)
+
+    body = ada.get("/").content.decode()
+
+    assert 'href="/recent/">See all</a>' in body
