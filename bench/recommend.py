@@ -417,6 +417,65 @@ def measure_at_scale(samples: int = 300, label: str = "") -> list[Row]:
     return rows
 
 
+def scale_measures(context) -> list:
+    """Recommendation measures for bench.scale (its MEASURES hook), on its seeded database.
+
+    The first run on a database refreshes the neighbours fully (kept with the database for the
+    next run); then recommend_for_user and similar_songs are timed for random listeners and
+    songs they played, beside the EXPLAIN ANALYZE of the neighbour read.
+    """
+    from django.contrib.auth import get_user_model
+
+    from bench.scale import Measure
+    from library.models import Play
+    from recommendations.models import RefreshState, SongNeighbor
+    from recommendations.queries import listener_taste, recommend_for_user, similar_songs
+    from recommendations.services import refresh_recommendations
+
+    notes = []
+    state = RefreshState.objects.filter(pk=1).first()
+    if state is None or state.full_refresh_at is None:
+        progress("  recommendations: full refresh of the neighbours (kept for later runs)")
+        full = refresh_recommendations(full=True)
+        notes.append(
+            f"full refresh on this database: {full.songs:,} songs, {full.neighbors:,} "
+            f"neighbours in {full.seconds:.0f} s"
+        )
+    user_ids = list(get_user_model().objects.order_by("pk").values_list("pk", flat=True))
+    users = list(
+        get_user_model().objects.filter(
+            pk__in=context.random.sample(user_ids, min(50, len(user_ids)))
+        )
+    )
+    played = [
+        Play.objects.filter(user=user).values_list("song_id", flat=True).first() for user in users
+    ]
+    played = [song for song in played if song is not None]
+    seeds = [seed.song_id for seed in listener_taste(users[0]).strongest] if users else []
+    explain = lambda: SongNeighbor.objects.filter(song_id__in=seeds).values_list(  # noqa: E731
+        "song_id", "neighbor_id", "score"
+    )
+    return [
+        Measure(
+            "recommendations: 20 songs made for a listener",
+            SCALE_GOAL_MS,
+            [lambda user=user: recommend_for_user(user, 20) for user in users],
+            explain=explain,
+            notes=[
+                f"{len(users)} random listeners; the whole call: history, neighbours of up to "
+                "50 seed songs, scoring, 20 songs with liked/rating; EXPLAIN: the neighbour read",
+                *notes,
+            ],
+        ),
+        Measure(
+            "recommendations: 20 songs similar to a song",
+            SCALE_GOAL_MS,
+            [lambda song=song: similar_songs(song, 20) for song in played],
+            notes=[f"{len(played)} songs those listeners played"],
+        ),
+    ]
+
+
 if __name__ == "__main__":
     import argparse
     import os

@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from bench.recommend import scale_measures as recommendation_measures
 from bench.report import NOT_RUN, Row, out, progress, text_table, verdict
 
 SERVER_URL = os.environ.get("BENCH_SCALE_URL", "postgres://postgres@127.0.0.1:5432/")
@@ -210,7 +211,11 @@ def browse_measures(context: ScaleContext) -> list[Measure]:
 
 
 # Each function returns measures for a seeded catalogue; add yours here (see the docstring).
-MEASURES: list[Callable[[ScaleContext], list[Measure]]] = [search_measures, browse_measures]
+MEASURES: list[Callable[[ScaleContext], list[Measure]]] = [
+    search_measures,
+    browse_measures,
+    recommendation_measures,
+]
 
 
 def _sample_ids(context: ScaleContext, model, count: int) -> list[int]:
