@@ -4,16 +4,19 @@ Every song, album and artist list is built in a fixed number of queries, whateve
 the per-user state rides along as correlated subqueries, evaluated only for the rows returned.
 """
 
+import hashlib
 import logging
 import random
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db.models import (
     Avg,
     Count,
     Exists,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -36,6 +39,31 @@ logger = logging.getLogger(__name__)
 
 NOW_PLAYING_SLACK = timedelta(minutes=5)
 NOW_PLAYING_HORIZON = timedelta(hours=2)
+CATALOGUE_CACHE_SECONDS = 300
+
+
+def catalogue_version() -> str:
+    """Return a token that changes whenever songs or albums come or go (three index lookups).
+
+    Whole-catalogue summaries (genres, the artist index, alphabetical album orders) are cached
+    under it, so an app paging through them costs one computation per catalogue change; other
+    edits (a song hidden by a curator) show within CATALOGUE_CACHE_SECONDS.
+    """
+    latest = [
+        model.objects.order_by("-pk").values_list("pk", flat=True).first()
+        for model in (Song, Album, IngestJob)
+    ]
+    return ".".join(str(pk or 0) for pk in latest)
+
+
+def _cached(name: str, compute):
+    digest = hashlib.sha256(name.encode()).hexdigest()[:32]
+    key = f"subsonic:{digest}:{catalogue_version()}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, CATALOGUE_CACHE_SECONDS)
+    return value
 
 
 def _count(queryset: QuerySet, group: str) -> Subquery:
@@ -95,13 +123,8 @@ def seed_song(kind: str, pk: int) -> int | None:
 
 
 def catalogue_changed_at():
-    """Return when the published catalogue last changed (for getIndexes' lastModified)."""
-    return (
-        Song.objects.filter(hidden=False)
-        .order_by("-updated_at")
-        .values_list("updated_at", flat=True)
-        .first()
-    )
+    """Return when the newest song arrived (getIndexes' lastModified), from the index."""
+    return Song.objects.order_by("-created_at").values_list("created_at", flat=True).first()
 
 
 def _published_in_album() -> QuerySet[Song]:
@@ -151,59 +174,100 @@ ALBUM_LIST_TYPES = (
 )
 
 
-def album_list(
-    user,
-    list_type: str,
-    *,
-    from_year: int | None = None,
-    to_year: int | None = None,
-    genre: str = "",
-) -> QuerySet[Album]:
-    """Return the albums of one getAlbumList2 type, in that type's order."""
-    albums = albums_for(user)
-    if list_type == "random":
-        return albums.order_by("?")
+def published_albums() -> QuerySet[Album]:
+    """Return the albums that have at least one published song, bare (for picking ids)."""
+    return Album.objects.filter(Exists(_published_in_album()))
+
+
+def _album_order(user, list_type: str, from_year, to_year, genre: str) -> QuerySet:
+    """Return the ids of one getAlbumList2 type, in order, from the narrowest table.
+
+    Per-user orders start from the user's own rows (stars, plays, ratings: index lookups);
+    catalogue orders read bare album rows. Annotated rows are loaded for one page only, as
+    PostgreSQL would otherwise compute every row's subqueries before sorting and skipping.
+    """
+    albums = published_albums()
     if list_type == "newest":
-        return albums.order_by("-created_at", "-pk")
-    if list_type == "highest":
-        rated = Rating.objects.filter(user=user, song__album=OuterRef("pk"), song__hidden=False)
-        return (
-            albums.annotate(
-                average_rating=Subquery(
-                    rated.order_by().values("song__album").annotate(a=Avg("stars")).values("a")
-                )
-            )
-            .filter(average_rating__isnull=False)
-            .order_by("-average_rating", Lower("title"), "pk")
-        )
-    if list_type == "frequent":
-        return albums.filter(play_count__gt=0).order_by("-play_count", Lower("title"), "pk")
-    if list_type == "recent":
-        played = Play.objects.filter(user=user, song__album=OuterRef("pk"), song__hidden=False)
-        return (
-            albums.annotate(
-                last_played=Subquery(played.order_by("-played_at").values("played_at")[:1])
-            )
-            .filter(last_played__isnull=False)
-            .order_by("-last_played", "-pk")
-        )
+        # Ids grow with created_at (auto_now_add), so the primary key serves the order.
+        return albums.order_by("-pk").values_list("pk", flat=True)
     if list_type == "starred":
-        return albums.filter(starred_at__isnull=False).order_by("-starred_at", "-pk")
+        return (
+            StarredAlbum.objects.filter(user=user)
+            .filter(Exists(_published_in_album().filter(album=OuterRef("album"))))
+            .order_by("-created_at", "-pk")
+            .values_list("album_id", flat=True)
+        )
+    if list_type in ("frequent", "recent", "highest"):
+        source = Rating if list_type == "highest" else Play
+        rows = source.objects.filter(user=user, song__hidden=False, song__album__isnull=False)
+        if list_type == "frequent":
+            rows = rows.values("song__album").annotate(key=Count("pk"))
+        elif list_type == "recent":
+            rows = rows.values("song__album").annotate(key=Max("played_at"))
+        else:
+            rows = rows.values("song__album").annotate(key=Avg("stars"))
+        return rows.order_by("-key", "song__album").values_list("song__album", flat=True)
     if list_type == "alphabeticalByName":
-        return albums.order_by(Lower("title"), "pk")
+        return _cached(
+            "albums-by-name",
+            lambda: list(albums.order_by(Lower("title"), "pk").values_list("pk", flat=True)),
+        )
     if list_type == "alphabeticalByArtist":
-        return albums.order_by(Lower("album_artist__name"), Lower("title"), "pk")
+        ordered = albums.order_by(Lower("album_artist__name"), Lower("title"), "pk")
+        return _cached("albums-by-artist", lambda: list(ordered.values_list("pk", flat=True)))
     if list_type == "byYear":
         low, high = from_year or 0, to_year if to_year is not None else 9999
         if low <= high:
-            return albums.filter(year__gte=low, year__lte=high).order_by("year", Lower("title"))
-        return albums.filter(year__gte=high, year__lte=low).order_by("-year", Lower("title"))
+            ordered = albums.filter(year__gte=low, year__lte=high).order_by("year", "pk")
+        else:
+            ordered = albums.filter(year__gte=high, year__lte=low).order_by("-year", "pk")
+        return ordered.values_list("pk", flat=True)
     if list_type == "byGenre":
         tagged = Song.objects.filter(
             album=OuterRef("pk"), hidden=False, genres__name_key=_key(genre)
         )
-        return albums.filter(Exists(tagged)).order_by(Lower("title"), "pk")
+        ordered = Album.objects.filter(Exists(tagged)).order_by(Lower("title"), "pk")
+        return _cached(
+            f"albums-of-genre:{_key(genre)[:100]}",
+            lambda: list(ordered.values_list("pk", flat=True)),
+        )
     raise ValueError(list_type)
+
+
+def album_list(
+    user,
+    list_type: str,
+    *,
+    offset: int = 0,
+    size: int = 10,
+    from_year: int | None = None,
+    to_year: int | None = None,
+    genre: str = "",
+) -> list[Album]:
+    """Return one page of a getAlbumList2 type, in that type's order."""
+    if size <= 0:
+        return []
+    if list_type == "random":
+        return random_albums(user, size)
+    ordered = _album_order(user, list_type, from_year, to_year, genre)
+    return albums_by_id(user, list(ordered[offset : offset + size]))
+
+
+def albums_by_id(user, ids: list[int]) -> list[Album]:
+    """Load albums with their counts and user state, in the order of the ids given."""
+    found = {row.pk: row for row in albums_for(user).filter(pk__in=ids)}
+    return [found[pk] for pk in ids if pk in found]
+
+
+def songs_in_order(user, ids: list[int]) -> list[Song]:
+    """Load songs with their user state, in the order of the ids given."""
+    found = {row.pk: row for row in songs_for(user).filter(pk__in=ids).order_by()}
+    return [found[pk] for pk in ids if pk in found]
+
+
+def artists_by_id(user, ids: list[int]) -> list[Artist]:
+    found = {row.pk: row for row in artists_for(user).filter(pk__in=ids)}
+    return [found[pk] for pk in ids if pk in found]
 
 
 def _key(name: str) -> str:
@@ -228,6 +292,12 @@ def album_songs(user, album_id: int) -> list[Song]:
             "pk",
         )
     )
+
+
+def credited_artists() -> QuerySet[Artist]:
+    """Return artists credited on at least one published song, bare."""
+    credited = SongArtist.objects.filter(artist=OuterRef("pk"), song__hidden=False)
+    return Artist.objects.filter(Exists(credited))
 
 
 def artists_for(user) -> QuerySet[Artist]:
@@ -282,32 +352,65 @@ def similar_artists(user, artist_id: int, count: int) -> list[Artist]:
     return [found[pk] for pk in ids if pk in found]
 
 
-def genres() -> QuerySet[Genre]:
-    """Return genres with their published song and album counts."""
-    tagged = Song.objects.filter(genres=OuterRef("pk"), hidden=False).order_by().values("genres")
-    return (
-        Genre.objects.filter(Exists(Song.objects.filter(genres=OuterRef("pk"), hidden=False)))
-        .annotate(
-            song_count=Coalesce(
-                Subquery(tagged.annotate(n=Count("pk", distinct=True)).values("n")), Value(0)
-            ),
-            album_count=Coalesce(
-                Subquery(tagged.annotate(n=Count("album", distinct=True)).values("n")), Value(0)
-            ),
+def genres() -> list[Genre]:
+    """Return genres of published songs, by name, each with its song and album counts."""
+
+    def compute() -> list[Genre]:
+        tagged = (
+            Song.genres.through.objects.filter(song__hidden=False)
+            .values("genre_id")
+            .annotate(songs=Count("song_id"), albums=Count("song__album_id", distinct=True))
         )
-        .order_by(Lower("name"), "pk")
-    )
+        counts = {row["genre_id"]: (row["songs"], row["albums"]) for row in tagged}
+        found = list(Genre.objects.filter(pk__in=counts).order_by(Lower("name"), "pk"))
+        for genre in found:
+            genre.song_count, genre.album_count = counts[genre.pk]
+        return found
+
+    return _cached("genres", compute)
 
 
-def songs_by_genre(user, genre: str) -> QuerySet[Song]:
-    return (
-        songs_for(user)
-        .filter(genres__name_key=_key(genre))
-        .order_by(Lower("album__title"), "disc_number", "track_number", "pk")
+def artist_index(user) -> list[Artist]:
+    """Return every credited artist by name with album count, a cover and the user's star.
+
+    The catalogue part is one aggregate, cached; only the user's stars are read each time.
+    """
+
+    def compute() -> list[tuple[int, str, int, int | None]]:
+        albums = (
+            published_albums()
+            .order_by()
+            .values("album_artist_id")
+            .annotate(count=Count("pk"), cover=Max("cover_id"))
+        )
+        summary = {row["album_artist_id"]: (row["count"], row["cover"]) for row in albums}
+        names = credited_artists().order_by(Lower("name"), "pk").values_list("pk", "name")
+        return [(pk, name, *summary.get(pk, (0, None))) for pk, name in names]
+
+    starred = dict(StarredArtist.objects.filter(user=user).values_list("artist_id", "created_at"))
+    artists = []
+    for pk, name, album_count, cover_id in _cached("artist-index", compute):
+        artist = Artist(pk=pk, name=name)
+        artist.album_count, artist.cover_id = album_count, cover_id
+        artist.starred_at = starred.get(pk)
+        artists.append(artist)
+    return artists
+
+
+def songs_by_genre(user, genre: str, offset: int, count: int) -> list[Song]:
+    """Return a page of a genre's published songs, newest first."""
+    if count <= 0:
+        return []
+    ids = (
+        Song.objects.filter(hidden=False, genres__name_key=_key(genre))
+        .order_by("-created_at", "-pk")
+        .values_list("pk", flat=True)
     )
+    return songs_in_order(user, list(ids[offset : offset + count]))
 
 
 SAMPLE_ROUNDS = 3
+MAX_DRAW = 20_000
 
 
 def random_ids(queryset: QuerySet, size: int) -> list[int]:
@@ -324,7 +427,7 @@ def random_ids(queryset: QuerySet, size: int) -> list[int]:
     if low is None:
         return []
     chosen: list[int] = []
-    draw = min(max(size * 4, 50), 5000)
+    draw = max(size * 4, 50)
     for _ in range(SAMPLE_ROUNDS):
         candidates = {random.randint(low, high) for _ in range(draw)} - set(chosen)
         found = list(queryset.filter(pk__in=candidates).values_list("pk", flat=True))
@@ -332,6 +435,9 @@ def random_ids(queryset: QuerySet, size: int) -> list[int]:
         chosen.extend(found[: size - len(chosen)])
         if len(chosen) >= size:
             return chosen
+        # Draw enough next time for the hit rate seen (a filter may keep one id in fifty).
+        hit_rate = max(len(found), 1) / max(len(candidates), 1)
+        draw = min(int((size - len(chosen)) / hit_rate * 2) + 10, MAX_DRAW)
     rest = queryset.exclude(pk__in=chosen).order_by("?").values_list("pk", flat=True)
     chosen.extend(rest[: size - len(chosen)])
     return chosen
@@ -353,15 +459,11 @@ def random_songs(
         songs = songs.filter(year__gte=from_year)
     if to_year is not None:
         songs = songs.filter(year__lte=to_year)
-    ids = random_ids(songs, size)
-    chosen = {song.pk: song for song in songs_for(user).filter(pk__in=ids)}
-    return [chosen[pk] for pk in ids if pk in chosen]
+    return songs_in_order(user, random_ids(songs, size))
 
 
 def random_albums(user, size: int) -> list[Album]:
-    ids = random_ids(Album.objects.filter(Exists(_published_in_album())), size)
-    chosen = {album.pk: album for album in albums_for(user).filter(pk__in=ids)}
-    return [chosen[pk] for pk in ids if pk in chosen]
+    return albums_by_id(user, random_ids(published_albums(), size))
 
 
 def top_songs(user, artist_name: str, count: int) -> list[Song]:
@@ -425,49 +527,44 @@ def search_artists(query: str) -> QuerySet[Artist]:
 def search(user, query: str, *, songs: tuple[int, int], albums: tuple[int, int], artists) -> dict:
     """Return a page of each kind for search3: (count, offset) per kind.
 
-    An empty query pages through the whole catalogue in a stable order, for offline sync.
+    An empty query pages through the whole catalogue in id order, for offline sync: each page's
+    ids come from the primary key index, then only those rows are loaded.
     """
     query = " ".join(query.replace('"', " ").split())
     if query in ("", "*"):
-        return {
-            "songs": _page(songs_for(user).order_by("pk"), songs),
-            "albums": _page(albums_for(user).order_by("pk"), albums),
-            "artists": _page(artists_for(user).order_by("pk"), artists),
-        }
+        song_ids = Song.objects.filter(hidden=False).order_by("pk")
+        album_ids = published_albums().order_by("pk")
+        artist_ids = credited_artists().order_by("pk")
+    else:
+        song_ids, album_ids = search_songs(query), search_albums(query)
+        artist_ids = search_artists(query)
     return {
-        "songs": _in_engine_order(songs_for(user), search_songs(query), songs),
-        "albums": _in_engine_order(albums_for(user), search_albums(query), albums),
-        "artists": _in_engine_order(artists_for(user), search_artists(query), artists),
+        "songs": songs_in_order(user, _page_ids(song_ids, songs)),
+        "albums": albums_by_id(user, _page_ids(album_ids, albums)),
+        "artists": artists_by_id(user, _page_ids(artist_ids, artists)),
     }
 
 
-def _page(queryset: QuerySet, window: tuple[int, int]) -> list:
+def _page_ids(matches: QuerySet, window: tuple[int, int]) -> list[int]:
     count, offset = window
     if count <= 0:
         return []
-    return list(queryset[offset : offset + count])
-
-
-def _in_engine_order(rows: QuerySet, matches: QuerySet, window: tuple[int, int]) -> list:
-    """Take a page of the engine's ids in its order, then load those rows with our state."""
-    count, offset = window
-    if count <= 0:
-        return []
-    ids = list(matches.values_list("pk", flat=True)[offset : offset + count])
-    found = {row.pk: row for row in rows.filter(pk__in=ids)}
-    return [found[pk] for pk in ids if pk in found]
+    return list(matches.values_list("pk", flat=True)[offset : offset + count])
 
 
 def starred_songs(user) -> list[Song]:
-    return list(songs_for(user).filter(starred_at__isnull=False).order_by("-starred_at", "-pk"))
+    ids = Like.objects.filter(user=user, song__hidden=False).order_by("-created_at", "-pk")
+    return songs_in_order(user, list(ids.values_list("song_id", flat=True)))
 
 
 def starred_albums(user) -> list[Album]:
-    return list(albums_for(user).filter(starred_at__isnull=False).order_by("-starred_at", "-pk"))
+    ids = StarredAlbum.objects.filter(user=user).order_by("-created_at", "-pk")
+    return albums_by_id(user, list(ids.values_list("album_id", flat=True)))
 
 
 def starred_artists(user) -> list[Artist]:
-    return list(artists_for(user).filter(starred_at__isnull=False).order_by("-starred_at", "-pk"))
+    ids = StarredArtist.objects.filter(user=user).order_by("-created_at", "-pk")
+    return artists_by_id(user, list(ids.values_list("artist_id", flat=True)))
 
 
 def playlists(user) -> QuerySet[Playlist]:

@@ -193,7 +193,7 @@ def get_user(call: Call) -> dict:
 
 @method("getArtists")
 def get_artists(call: Call) -> dict:
-    artists = list(queries.artists_for(call.user))
+    artists = queries.artist_index(call.user)
     return {
         "artists": {
             "ignoredArticles": "",
@@ -344,7 +344,7 @@ def get_indexes(call: Call) -> dict:
     changed = queries.catalogue_changed_at()
     last_modified = int(changed.timestamp() * 1000) if changed else 0
     since = call.params.int("ifModifiedSince", 0, minimum=0)
-    artists = [] if since and last_modified <= since else list(queries.artists_for(call.user))
+    artists = [] if since and last_modified <= since else queries.artist_index(call.user)
     return {
         "indexes": {
             "lastModified": last_modified,
@@ -400,10 +400,7 @@ def _albums_of_type(call: Call):
         options["to_year"] = call.params.int("toYear", required=True, minimum=0, maximum=9999)
     if list_type == "byGenre":
         options["genre"] = call.params.require("genre")
-    if list_type == "random":
-        return queries.random_albums(call.user, size)
-    albums = queries.album_list(call.user, list_type, **options)
-    return list(albums[offset : offset + size]) if size else []
+    return queries.album_list(call.user, list_type, offset=offset, size=size, **options)
 
 
 @method("getAlbumList2")
@@ -436,7 +433,7 @@ def get_songs_by_genre(call: Call) -> dict:
     genre = call.params.require("genre")
     count = call.params.int("count", 10, minimum=0, maximum=MAX_LIST_SIZE)
     offset = call.params.int("offset", 0, minimum=0, maximum=MAX_OFFSET)
-    songs = list(queries.songs_by_genre(call.user, genre)[offset : offset + count]) if count else []
+    songs = queries.songs_by_genre(call.user, genre, offset, count)
     return {"songsByGenre": {"song": [serializers.child(song) for song in songs]}}
 
 
