@@ -378,7 +378,9 @@ def _postgres_ranking(words, alternatives) -> tuple[Q, dict]:
     everywhere = " & ".join(f"{word}:*" for word in words)
     phrase = " ".join(words)
     match = Q(_VectorMatches(matching))
-    if len(phrase) >= MIN_WORD:
+    if len(words) == 1 and len(phrase) >= MIN_WORD:
+        # A fragment from inside a word ("eon" in "Neon"), through the titles' trigram index;
+        # longer queries find their words by prefix and cost one index fewer.
         match |= Q(search_title__contains=phrase)
     return match, {
         "title_start": _flag(Q(search_title__startswith=phrase)),

@@ -148,3 +148,7 @@ def test_renaming_an_artist_in_the_admin_updates_the_search(admin_client, catalo
     assert response.status_code == 302
     assert set(titles(search_songs("queen b"))) == {"Halo", "Café del Mar"}
     assert titles(search_songs("beyonce")) == []
+
+
+def test_a_fragment_from_inside_a_word_finds_the_song(catalogue):
+    assert titles(search_songs("eon"))[:2] == ["Neon Rain", "Neon Nights"]
