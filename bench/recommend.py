@@ -463,7 +463,7 @@ def scale_measures(context) -> list:
             explain=explain,
             notes=[
                 f"{len(users)} random listeners; the whole call: history, neighbours of up to "
-                "50 seed songs, scoring, 20 songs with liked/rating; EXPLAIN: the neighbour read",
+                "30 seed songs, scoring, 20 songs with liked/rating; EXPLAIN: the neighbour read",
                 *notes,
             ],
         ),

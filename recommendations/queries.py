@@ -22,7 +22,7 @@ from recommendations import scoring
 from recommendations.models import PopularSong, SongNeighbor, SongStats
 
 HISTORY_LIMIT = 200
-SEED_LIMIT = 50
+SEED_LIMIT = 30
 CONTENT_SEEDS = 5
 ARTIST_SONGS = 30
 SCORED_CANDIDATES = 200
