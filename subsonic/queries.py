@@ -193,7 +193,7 @@ def _album_order(user, list_type: str, from_year, to_year, genre: str) -> QueryS
     if list_type == "starred":
         return (
             StarredAlbum.objects.filter(user=user)
-            .filter(Exists(_published_in_album().filter(album=OuterRef("album"))))
+            .filter(Exists(Song.objects.filter(album=OuterRef("album_id"), hidden=False)))
             .order_by("-created_at", "-pk")
             .values_list("album_id", flat=True)
         )
