@@ -31,6 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from bench.recommend import scale_measures as recommendation_measures
 from bench.report import NOT_RUN, Row, out, progress, text_table, verdict
+from bench.subsonic import scale_measures as subsonic_measures
 
 SERVER_URL = os.environ.get("BENCH_SCALE_URL", "postgres://postgres@127.0.0.1:5432/")
 FULL_SIZES, QUICK_SIZES = (100_000, 1_000_000), (100_000,)
@@ -215,6 +216,7 @@ MEASURES: list[Callable[[ScaleContext], list[Measure]]] = [
     search_measures,
     browse_measures,
     recommendation_measures,
+    subsonic_measures,
 ]
 
 
