@@ -239,8 +239,11 @@ def recommend_for_user(user, limit: int = 20) -> list[Recommendation]:
         if fact["year"] and any(abs(fact["year"] - year) <= 2 for year in loved_years[:10]):
             entry.content += CLOSE_YEAR
     _add_popularity(candidates, popular)
+    # Songs close to what the listener rated low, more than to what they like, stay out.
+    rejected = {pk for pk, entry in candidates.items() if entry.score < 0}
+    candidates = {pk: entry for pk, entry in candidates.items() if pk not in rejected}
     if len(candidates) < limit:
-        _add_newest(candidates, taste.known, limit)
+        _add_newest(candidates, taste.known | rejected, limit)
     chosen = scoring.diversify(scoring.rank(candidates.values()), limit)
     return _recommendations(user, chosen)
 

@@ -105,7 +105,19 @@ def test_low_rating_pushes_its_neighbours_down(listener, other, trio):
     scores = {pick.song: pick.score for pick in recommend_for_user(listener, limit=20)}
     disliked = {pick.song: pick.score for pick in recommend_for_user(other, limit=20)}
 
-    assert disliked[harbour] < scores[harbour]
+    assert disliked.get(harbour, -1.0) < scores[harbour]
+
+
+def test_songs_closer_to_a_low_rating_than_to_a_like_are_left_out(listener, trio):
+    neon, tide, harbour = trio
+    RatingFactory(user=listener, song=tide, stars=1)
+    PlayFactory(user=listener, song=SongFactory(title="Unrelated"))
+    refresh_recommendations(full=True)
+
+    offered = {pick.song for pick in recommend_for_user(listener, limit=20)}
+
+    assert neon not in offered
+    assert harbour not in offered
 
 
 def test_playlist_comembership_links_songs(listener, other):
