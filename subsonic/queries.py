@@ -29,7 +29,6 @@ from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from catalog.models import Album, Artist, Cover, Genre, IngestJob, Song, SongArtist
-from catalog.queries import song_list
 from library.models import Like, Play, Rating
 from playlists.models import Playlist, PlaylistItem
 from playlists.queries import playlists_visible_to
@@ -73,8 +72,13 @@ def _count(queryset: QuerySet, group: str) -> Subquery:
 
 
 def songs_for(user, songs: QuerySet[Song] | None = None) -> QuerySet[Song]:
-    """Return published songs, each with `starred_at`, `user_rating` and `play_count` for user."""
-    songs = song_list() if songs is None else songs
+    """Return published songs, each with `starred_at`, `user_rating` and `play_count` for user.
+
+    Credited artists and genres are not prefetched as model instances: callers pass the songs
+    they load through with_credits(), two flat queries, which costs far less per row.
+    """
+    if songs is None:
+        songs = Song.objects.filter(hidden=False).select_related("artist", "album__album_artist")
     return songs.annotate(
         starred_at=Subquery(
             Like.objects.filter(user=user, song=OuterRef("pk")).values("created_at")[:1]
@@ -86,12 +90,37 @@ def songs_for(user, songs: QuerySet[Song] | None = None) -> QuerySet[Song]:
     )
 
 
+def with_credits(songs: list[Song]) -> list[Song]:
+    """Attach each song's credited artists (`credits`) and genre names (`genre_names`)."""
+    ids = [song.pk for song in songs]
+    credits: dict[int, list[tuple[int, str]]] = {pk: [] for pk in ids}
+    rows = (
+        SongArtist.objects.filter(song_id__in=ids)
+        .order_by("song_id", "position", "pk")
+        .values_list("song_id", "artist_id", "artist__name")
+    )
+    for song_id, artist_id, name in rows:
+        credits[song_id].append((artist_id, name))
+    genre_names: dict[int, list[str]] = {pk: [] for pk in ids}
+    tagged = (
+        Song.genres.through.objects.filter(song_id__in=ids)
+        .order_by("song_id", Lower("genre__name"), "genre_id")
+        .values_list("song_id", "genre__name")
+    )
+    for song_id, name in tagged:
+        genre_names[song_id].append(name)
+    for song in songs:
+        song.credits, song.genre_names = credits[song.pk], genre_names[song.pk]
+    return songs
+
+
 def song(user, song_id: int) -> Song | None:
-    return songs_for(user).filter(pk=song_id).first()
+    found = songs_for(user).filter(pk=song_id).first()
+    return with_credits([found])[0] if found else None
 
 
 def songs_by_id(user, ids: list[int]) -> dict[int, Song]:
-    return {found.pk: found for found in songs_for(user).filter(pk__in=ids)}
+    return {found.pk: found for found in with_credits(list(songs_for(user).filter(pk__in=ids)))}
 
 
 def published_songs(ids: list[int]) -> dict[int, Song]:
@@ -261,7 +290,7 @@ def albums_by_id(user, ids: list[int]) -> list[Album]:
 
 def songs_in_order(user, ids: list[int]) -> list[Song]:
     """Load songs with their user state, in the order of the ids given."""
-    found = {row.pk: row for row in songs_for(user).filter(pk__in=ids).order_by()}
+    found = {row.pk: row for row in with_credits(list(songs_for(user).filter(pk__in=ids)))}
     return [found[pk] for pk in ids if pk in found]
 
 
@@ -282,14 +311,16 @@ def album(user, album_id: int) -> Album | None:
 
 def album_songs(user, album_id: int) -> list[Song]:
     """Return an album's published songs in disc and track order."""
-    return list(
-        songs_for(user)
-        .filter(album_id=album_id)
-        .order_by(
-            F("disc_number").asc(nulls_first=True),
-            F("track_number").asc(nulls_last=True),
-            Lower("title"),
-            "pk",
+    return with_credits(
+        list(
+            songs_for(user)
+            .filter(album_id=album_id)
+            .order_by(
+                F("disc_number").asc(nulls_first=True),
+                F("track_number").asc(nulls_last=True),
+                Lower("title"),
+                "pk",
+            )
         )
     )
 
@@ -469,12 +500,13 @@ def random_albums(user, size: int) -> list[Album]:
 def top_songs(user, artist_name: str, count: int) -> list[Song]:
     """Return an artist's most played songs (by everyone), then their newest."""
     plays = _count(Play.objects.filter(song=OuterRef("pk")), "song")
-    return list(
+    ranked = (
         songs_for(user)
         .filter(artist__name_key=_key(artist_name))
         .annotate(total_plays=plays)
         .order_by("-total_plays", "-created_at", "-pk")[:count]
     )
+    return with_credits(list(ranked))
 
 
 def similar_songs(user, song_id: int, count: int) -> list[Song]:
@@ -489,20 +521,19 @@ def similar_songs(user, song_id: int, count: int) -> list[Song]:
         except Exception:
             logger.exception("the recommender failed for song %s; using same artist/genre", song_id)
         else:
-            ids = [item.pk for item in found]
-            chosen = {item.pk: item for item in songs_for(user).filter(pk__in=ids)}
-            return [chosen[pk] for pk in ids if pk in chosen]
+            return songs_in_order(user, [item.pk for item in found])
     seed = Song.objects.filter(pk=song_id).values("artist_id").first()
     if seed is None:
         return []
     genre_ids = list(Genre.objects.filter(songs__pk=song_id).values_list("pk", flat=True))
-    return list(
+    picked = (
         songs_for(user)
         .filter(Q(artist_id=seed["artist_id"]) | Q(genres__in=genre_ids))
         .exclude(pk=song_id)
         .distinct()
         .order_by("?")[:count]
     )
+    return with_credits(list(picked))
 
 
 def search_songs(query: str) -> QuerySet[Song]:
@@ -592,7 +623,7 @@ def playlist_songs(user, playlist: Playlist) -> list[Song]:
         .order_by("position", "id")
         .prefetch_related(Prefetch("song", queryset=songs_for(user)))
     )
-    return [item.song for item in items]
+    return with_credits([item.song for item in items])
 
 
 def now_playing() -> list[NowPlaying]:
@@ -617,7 +648,7 @@ def play_queue(user) -> tuple[PlayQueue | None, list[Song]]:
         .order_by("position", "id")
         .prefetch_related(Prefetch("song", queryset=songs_for(user)))
     )
-    return queue, [entry.song for entry in entries]
+    return queue, with_credits([entry.song for entry in entries])
 
 
 def cover_for(kind: str, pk: int) -> Cover | None:

@@ -50,14 +50,22 @@ def song_cover_id(song: Song) -> str | None:
     return None
 
 
-def _genres(song: Song) -> list:
-    return list(song.genres.all())
+def _genre_names(song: Song) -> list[str]:
+    names = getattr(song, "genre_names", None)
+    return [genre.name for genre in song.genres.all()] if names is None else names
+
+
+def _credits(song: Song) -> list[tuple[int, str]]:
+    credits = getattr(song, "credits", None)
+    return (
+        [(artist.pk, artist.name) for artist in song.artists.all()] if credits is None else credits
+    )
 
 
 def child(song: Song) -> dict:
-    """Return a song as a Subsonic <child>/<song>/<entry> element."""
-    genres = _genres(song)
-    credited = list(song.artists.all())
+    """Return a song as a Subsonic <child>/<song>/<entry> element (see queries.with_credits)."""
+    genres = _genre_names(song)
+    credited = _credits(song)
     album = song.album
     return _clean(
         {
@@ -70,7 +78,7 @@ def child(song: Song) -> dict:
             "track": song.track_number,
             "discNumber": song.disc_number,
             "year": song.year,
-            "genre": genres[0].name if genres else None,
+            "genre": genres[0] if genres else None,
             "coverArt": song_cover_id(song),
             "size": song.file_size,
             "contentType": song.mime_type or None,
@@ -89,9 +97,9 @@ def child(song: Song) -> dict:
             "starred": timestamp(getattr(song, "starred_at", None)),
             "userRating": getattr(song, "user_rating", None),
             "playCount": getattr(song, "play_count", 0),
-            "genres": [{"name": genre.name} for genre in genres],
-            "artists": [{"id": make_id(ARTIST, a.pk), "name": a.name} for a in credited],
-            "displayArtist": ", ".join(a.name for a in credited) or song.artist.name,
+            "genres": [{"name": name} for name in genres],
+            "artists": [{"id": make_id(ARTIST, pk), "name": name} for pk, name in credited],
+            "displayArtist": ", ".join(name for _, name in credited) or song.artist.name,
         }
     )
 
