@@ -310,14 +310,30 @@ def search_songs(query: str, songs: QuerySet[Song] | None = None) -> QuerySet[So
         from catalog.queries import song_list
 
         songs = song_list()
-    ranking = song_ranking(query, songs)
-    if ranking is None:
+    words = query_words(query)
+    if not words:
         return songs
-    # Rank on the songs table alone and keep the ids of the best few: the joins a song row
-    # needs then run for those few only, and counting or paging the results stays cheap at any
-    # catalogue size.
-    best = list(ranking)
+    # Titles that start with the query come first, straight from the title index in title
+    # order; only when they are too few is the whole catalogue ranked for the rest. Either way
+    # the ranking runs on the songs table alone and keeps ids: the joins a song row needs then
+    # run for the best few only, and counting or paging the results stays cheap.
+    phrase = " ".join(words)
+    best = list(songs_titled(phrase, songs))
+    if len(phrase) >= MIN_WORD and len(best) < MAX_RESULTS:
+        rest = song_ranking(query, songs.exclude(pk__in=best))
+        best += list(rest[: MAX_RESULTS - len(best)])
     return songs.filter(pk__in=best).order_by(_in_order(best), "pk")
+
+
+def songs_titled(phrase: str, songs: QuerySet[Song]) -> QuerySet:
+    """Return the lazy query of the ids of songs whose title starts with a normalised phrase."""
+    title = Collate("search_title", "C") if _is_postgres() else F("search_title")
+    return (
+        songs.alias(title_c=title)
+        .filter(title_c__startswith=phrase)
+        .order_by("title_c", "pk")
+        .values_list("pk", flat=True)[:MAX_RESULTS]
+    )
 
 
 def song_ranking(query: str, songs: QuerySet[Song]) -> QuerySet | None:
@@ -327,17 +343,9 @@ def song_ranking(query: str, songs: QuerySet[Song]) -> QuerySet | None:
         return None
     near = near_spellings(words)
     alternatives = [[word, *near.get(word, [])] for word in words]
-    if len(" ".join(words)) < MIN_WORD:
-        # One or two letters, the first keystrokes: titles starting with them, in title order,
-        # straight from an index instead of ranking a large part of the catalogue.
-        title = Collate("search_title", "C") if _is_postgres() else F("search_title")
-        tiers = {"title_c": title}
-        match = Q(title_c__startswith=" ".join(words))
-        order = [F("title_c").asc(), "pk"]
-    else:
-        ranking = _postgres_ranking if _is_postgres() else _sqlite_ranking
-        match, tiers = ranking(words, alternatives)
-        order = [*(F(name).desc() for name in tiers), Length("search_title"), "pk"]
+    ranking = _postgres_ranking if _is_postgres() else _sqlite_ranking
+    match, tiers = ranking(words, alternatives)
+    order = [*(F(name).desc() for name in tiers), Length("search_title"), "pk"]
     return (
         songs.alias(**tiers)
         .filter(match)
@@ -365,10 +373,45 @@ def _in_order(ids: list[int]):
     )
 
 
+# Words so common that matching them reads a large part of the index for nothing; a query
+# made only of them still uses them.
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "at",
+        "de",
+        "del",
+        "der",
+        "des",
+        "die",
+        "das",
+        "du",
+        "el",
+        "en",
+        "et",
+        "for",
+        "in",
+        "la",
+        "le",
+        "les",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "und",
+        "y",
+    ]
+)
+
+
 def _postgres_ranking(words, alternatives) -> tuple[Q, dict]:
     """Return the full-text match and the ranking tiers, best first, on PostgreSQL."""
+    telling = [group for group in alternatives if group[0] not in STOP_WORDS] or alternatives
     matching = " & ".join(
-        "(" + " | ".join([f"{word}:*", *others]) + ")" for word, *others in alternatives
+        "(" + " | ".join([f"{word}:*", *others]) + ")" for word, *others in telling
     )
     near_title = " & ".join(
         "(" + " | ".join([f"{word}:*A", *(f"{other}:A" for other in others)]) + ")"

@@ -64,9 +64,10 @@ def test_api_search_combines_with_filters(client, catalogue):
     assert titles(client.get("/api/v1/songs/?search=neon&genre=synthpop&duration_min=300")) == [
         "Neon Nights"
     ]
+    # Titles starting with the query come first, in title order.
     assert titles(client.get("/api/v1/songs/?search=neon&artist=the tidelines")) == [
-        "Neon Rain",
         "Neon Nights",
+        "Neon Rain",
     ]
 
 
@@ -108,8 +109,9 @@ def test_api_search_query_count_does_not_grow_with_matches(
     for number in range(20):
         SongFactory(title=f"Neon Echo {number}", genres=[GenreFactory(name="Synthpop")])
     refresh_search_text()
-    # near spellings of the query's words, the ranking, count, page, credited artists, genres
-    with django_assert_max_num_queries(6):
+    # near spellings, titles starting with the query, the ranking of the rest, count, page,
+    # credited artists, genres
+    with django_assert_max_num_queries(7):
         response = client.get("/api/v1/songs/?search=neon echp")
     assert response.json()["count"] == 20
 
