@@ -7,6 +7,8 @@ when its sizes match, then times each measure in a child process configured for 
 p50 and p95 over `samples` calls, each as a ratio against the DESIGN.md target, beside the
 EXPLAIN ANALYZE of the same query (its execution time and the indexes it scans).
 
+BENCH_SCALE_MEASURES=search_measures,browse_measures runs only the measures named.
+
 Adding a measure (for example recommendations): append to MEASURES a function that takes the
 `ScaleContext` and returns a list of `Measure`; it runs in the child, with Django set up on the
 seeded database, and its rows join the same table.
@@ -261,7 +263,10 @@ def measure_here(songs: int, samples: int) -> list[dict]:
 
     context = ScaleContext(songs, samples, random.Random(songs))
     rows = []
+    wanted = os.environ.get("BENCH_SCALE_MEASURES", "")
     for make in MEASURES:
+        if wanted and make.__name__ not in wanted.split(","):
+            continue
         for measure in make(context):
             for call in measure.calls:  # warm the caches and the connection
                 call()
