@@ -8,7 +8,6 @@ attempt fails for a while without checking, so passwords cannot be guessed at sp
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 
 from accounts.services import check_subsonic_password, check_subsonic_token
 from subsonic.params import Params
@@ -123,6 +122,8 @@ def _api_key_user(key: str):
     try:
         from accounts.services import check_api_token
     except ImportError:  # DRF's plain tokens, before accounts kept hashed ones
+        from rest_framework.authtoken.models import Token
+
         token = Token.objects.select_related("user").filter(key=key).first()
         return token.user if token is not None and token.user.is_active else None
     token = check_api_token(key)
