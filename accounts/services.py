@@ -147,7 +147,8 @@ def check_subsonic_token(user, token: str, salt: str) -> bool:
     if password is None or not salt:
         return False
     expected = hashlib.md5((password + salt).encode(), usedforsecurity=False).hexdigest()
-    return hmac.compare_digest(expected, token.lower())
+    # compare_digest refuses non-ASCII str; bytes compare whatever a client sends.
+    return hmac.compare_digest(expected.encode(), token.lower().encode())
 
 
 def check_subsonic_password(user, password: str) -> bool:
@@ -158,4 +159,4 @@ def check_subsonic_password(user, password: str) -> bool:
         except (ValueError, UnicodeDecodeError):
             return False
     stored = subsonic_password_for(user)
-    return stored is not None and hmac.compare_digest(stored, password)
+    return stored is not None and hmac.compare_digest(stored.encode(), password.encode())

@@ -54,5 +54,5 @@ def check_ingest_auth(
         raise SignatureInvalid(f"{TIMESTAMP_HEADER} must be Unix seconds") from None
     if age > max_age:
         raise SignatureInvalid(f"the signature is {int(age)} s old; the limit is {max_age} s")
-    if not hmac.compare_digest(signature, signature_for(secret, timestamp, body)):
+    if not hmac.compare_digest(signature.encode(), signature_for(secret, timestamp, body).encode()):
         raise SignatureInvalid("the signature does not match the body")

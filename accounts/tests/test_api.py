@@ -204,6 +204,13 @@ def test_subsonic_password_is_returned_once_and_verifies_md5_tokens(listener_api
     assert not services.check_subsonic_token(listener, token, "other-salt")
 
 
+def test_non_ascii_subsonic_credentials_are_refused_not_a_crash(listener_api, listener):
+    listener_api.post("/api/v1/me/subsonic-password/")
+
+    assert not services.check_subsonic_token(listener, "é" * 32, "salt")
+    assert not services.check_subsonic_password(listener, "mot de passe é")
+
+
 def test_subsonic_password_is_stored_encrypted(listener_api, listener):
     password = listener_api.post("/api/v1/me/subsonic-password/").json()["password"]
 

@@ -289,6 +289,17 @@ def test_wrong_signature_is_403(post_events):
     assert response.status_code == 403
 
 
+def test_non_ascii_signature_is_403_not_a_crash(post_events):
+    import time
+
+    response = post_events(
+        body=b'{"Records": []}',
+        headers={"X-Ingest-Timestamp": str(int(time.time())), "X-Ingest-Signature": "sha256=é"},
+    )
+
+    assert response.status_code == 403
+
+
 def test_expired_signature_is_403(post_events, settings):
     from catalog.signing import sign_headers
 
