@@ -145,3 +145,5 @@ def test_upload_page_is_for_curators_only(client):
     response = client.get("/upload/")
     assert response.status_code == 200
     assert 'data-uploads-url="/api/v1/uploads/"' in response.content.decode()
+    # A curator who is not staff still follows each file's outcome on /ws/ingest/.
+    assert 'data-live="true"' in response.content.decode()
