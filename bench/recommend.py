@@ -417,7 +417,7 @@ def measure_at_scale(samples: int = 300, label: str = "") -> list[Row]:
     return rows
 
 
-def scale_measures(context) -> list:
+def recommendation_measures(context) -> list:
     """Recommendation measures for bench.scale (its MEASURES hook), on its seeded database.
 
     The first run on a database refreshes the neighbours fully (kept with the database for the

@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from bench.recommend import scale_measures as recommendation_measures
+from bench.recommend import recommendation_measures
 from bench.report import NOT_RUN, Row, out, progress, text_table, verdict
 from bench.subsonic import scale_measures as subsonic_measures
 
