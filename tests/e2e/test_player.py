@@ -1,8 +1,9 @@
-"""The upload page on the real ASGI server: each file's ingest outcome arrives live for staff."""
+"""The upload page on the real ASGI server: each file's ingest outcome arrives live for curators."""
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.test import Client
 from playwright.sync_api import expect
 
@@ -14,13 +15,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 OUTCOME_TIMEOUT_MS = 15_000
 
 
-def staff_session_cookie(server) -> dict:
-    """Sign a staff curator in on the shared database; return the cookie for Chromium."""
-    staff = get_user_model().objects.create_user(
-        "curator", password="not-used-here-123", is_staff=True, is_superuser=True
-    )
+def curator_session_cookie(server) -> dict:
+    """Sign a curator (may add songs, not staff) in on the shared database; return the cookie."""
+    curator = get_user_model().objects.create_user("curator", password="not-used-here-123")
+    curator.user_permissions.add(Permission.objects.get(codename="add_song"))
     client = Client()
-    client.force_login(staff)
+    client.force_login(curator)
     name = settings.SESSION_COOKIE_NAME
     return {"name": name, "value": client.cookies[name].value, "url": server.url}
 
@@ -33,7 +33,7 @@ def test_upload_page_shows_each_files_ingest_outcome_live(asgi_server, browser, 
     broken = tmp_path / "Broken.mp3"
     broken.write_bytes(b"ID3 this is not audio at all" * 64)
     context = browser.new_context(viewport=DESKTOP)
-    context.add_cookies([staff_session_cookie(asgi_server)])
+    context.add_cookies([curator_session_cookie(asgi_server)])
     page = context.new_page()
     page.goto(f"{asgi_server.url}/upload/")
 
