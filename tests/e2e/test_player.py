@@ -8,8 +8,9 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from catalog.audio_samples import SampleTags, make_cover, write_sample
+from tests.e2e.delivery import deliver_through_lambda
 from tests.e2e.pages import ARTIFACTS
-from tests.support import DESKTOP
+from tests.support import CHROMIUM_ARGS, DESKTOP
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 OUTCOME_TIMEOUT_MS = 15_000
@@ -53,3 +54,49 @@ def test_upload_page_shows_each_files_ingest_outcome_live(asgi_server, browser, 
     page.get_by_role("link", name="Home").click()
     expect(page.locator("#song-rows .title")).to_have_text(["Harbour Demo"])
     context.close()
+
+
+@pytest.mark.browser
+def test_upload_page_puts_files_straight_into_s3_and_shows_the_outcome(
+    s3_store, s3_server, playwright_driver, chromium_path, tmp_path, monkeypatch
+):
+    """On S3 the browser PUTs to a presigned URL; the bucket's event comes back via the Lambda.
+
+    moto's server checks a signature on CORS preflights (S3 does not) and refuses them, so this
+    Chromium skips the same-origin policy; the bucket's CORS rule is what a deployment needs.
+    """
+    s3_store.s3.put_bucket_cors(
+        Bucket=s3_store.bucket,
+        CORSConfiguration={
+            "CORSRules": [
+                {
+                    "AllowedOrigins": [s3_server.url],
+                    "AllowedMethods": ["PUT"],
+                    "AllowedHeaders": ["*"],
+                }
+            ]
+        },
+    )
+    good = write_sample(
+        tmp_path / "Cloud Demo.flac", tags=SampleTags(title="Cloud Demo", cover=make_cover())
+    )
+    browser = playwright_driver.chromium.launch(
+        executable_path=chromium_path, args=[*CHROMIUM_ARGS, "--disable-web-security"]
+    )
+    context = browser.new_context(viewport=DESKTOP)
+    context.add_cookies([curator_session_cookie(s3_server)])
+    page = context.new_page()
+    page.goto(f"{s3_server.url}/upload/")
+
+    page.locator("#upload-input").set_input_files([good])
+
+    status = page.locator("#upload-list .upload-item").first.locator(".upload-status")
+    expect(status).to_have_text("Uploaded, reading its tags…", timeout=OUTCOME_TIMEOUT_MS)
+    keys = [item["Key"] for item in s3_store.s3.list_objects_v2(Bucket=s3_store.bucket)["Contents"]]
+    key = next(key for key in keys if key.endswith("Cloud Demo.flac"))
+    stored = s3_store.s3.get_object(Bucket=s3_store.bucket, Key=key)["Body"].read()
+    assert stored == good.read_bytes()
+    deliver_through_lambda(s3_store, s3_server, key, "ObjectCreated:", monkeypatch)
+    expect(status).to_have_text("Added to the catalogue", timeout=OUTCOME_TIMEOUT_MS)
+    page.screenshot(path=ARTIFACTS / "upload-s3-outcome.png")
+    browser.close()
