@@ -364,7 +364,14 @@ def prepare_database(songs: int) -> None:
         check=True,
     )
     if json.loads(check.stdout) == sizes:
-        progress(f"{name}: already seeded with {sizes}")
+        progress(f"{name}: already seeded with {sizes}; refreshing planner statistics")
+        # A kept database may have lost its statistics (a restore, a stats reset); without them
+        # the planner guesses thousands of songs per album and scans instead of using indexes.
+        import psycopg
+
+        url = urlunsplit(urlsplit(SERVER_URL)._replace(path=f"/{name}"))
+        with psycopg.connect(url, autocommit=True) as db:
+            db.execute("ANALYZE")
         return
     progress(f"{name}: seeding {sizes} (a few minutes at a million songs)")
     subprocess.run(
