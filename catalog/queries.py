@@ -81,18 +81,18 @@ def sorted_songs(songs: QuerySet[Song], sort: str, descending: bool = False) -> 
     return songs.order_by(*(key.asc(nulls_last=True) for key in keys), "pk")
 
 
+# An album's running order: discs, then tracks (untagged ones last), then title.
+ALBUM_TRACK_ORDER = (
+    F("disc_number").asc(nulls_first=True),
+    F("track_number").asc(nulls_last=True),
+    Lower("title"),
+    "pk",
+)
+
+
 def album_tracks(album_id: int) -> QuerySet[Song]:
     """Return an album's published songs in disc and track order."""
-    return (
-        song_list()
-        .filter(album_id=album_id)
-        .order_by(
-            F("disc_number").asc(nulls_first=True),
-            F("track_number").asc(nulls_last=True),
-            Lower("title"),
-            "pk",
-        )
-    )
+    return song_list().filter(album_id=album_id).order_by(*ALBUM_TRACK_ORDER)
 
 
 def artist_songs(artist_id: int) -> QuerySet[Song]:

@@ -29,6 +29,7 @@ from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from catalog.models import Album, Artist, Cover, Genre, IngestJob, Song, SongArtist
+from catalog.queries import ALBUM_TRACK_ORDER
 from library.models import Like, Play, Rating
 from playlists.models import Playlist, PlaylistItem
 from playlists.queries import playlists_visible_to
@@ -311,18 +312,8 @@ def album(user, album_id: int) -> Album | None:
 
 def album_songs(user, album_id: int) -> list[Song]:
     """Return an album's published songs in disc and track order."""
-    return with_credits(
-        list(
-            songs_for(user)
-            .filter(album_id=album_id)
-            .order_by(
-                F("disc_number").asc(nulls_first=True),
-                F("track_number").asc(nulls_last=True),
-                Lower("title"),
-                "pk",
-            )
-        )
-    )
+    songs = songs_for(user).filter(album_id=album_id).order_by(*ALBUM_TRACK_ORDER)
+    return with_credits(list(songs))
 
 
 def credited_artists() -> QuerySet[Artist]:
