@@ -3,6 +3,7 @@
 import unicodedata
 
 from django.db import models
+from django.db.models import Case, F, Func, IntegerField, Value, When
 from django.db.models.functions import Lower
 
 
@@ -11,6 +12,90 @@ def name_key(name: str) -> str:
     decomposed = unicodedata.normalize("NFKD", name)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.casefold().split())
+
+
+def in_id_order(ids: list[int], vendor: str):
+    """Return an ordering expression that sorts rows as the ids are listed."""
+    if not ids:
+        return F("pk")
+    if vendor == "postgresql":
+        from django.contrib.postgres.fields import ArrayField
+
+        return Func(
+            Value(ids, output_field=ArrayField(IntegerField())),
+            F("pk"),
+            function="array_position",
+            output_field=IntegerField(),
+        )
+    return Case(
+        *(When(pk=pk, then=Value(position)) for position, pk in enumerate(ids)),
+        output_field=IntegerField(),
+    )
+
+
+class RankedQuerySet(models.QuerySet):
+    """A queryset that can hold a ranking (its ids, best first); a slice then loads one page.
+
+    Search ranks ids in one query, then callers count, page and slice the result as any other
+    queryset. Without the ranking in hand, every page would join and sort all the ranked rows
+    to keep a few. A further filter or ordering drops it: the rows stay right, only slower.
+    """
+
+    ranking: list[int] | None = None
+
+    def in_ranked_order(self, ids: list[int]) -> "RankedQuerySet":
+        """Return these rows in the order of ids (all of them match this queryset's filters)."""
+        ids = list(ids)
+        ranked = self.filter(pk__in=ids).order_by(in_id_order(ids, self.db_vendor), "pk")
+        ranked.ranking = ids
+        return ranked
+
+    @property
+    def db_vendor(self) -> str:
+        from django.db import connections
+
+        return connections[self.db].vendor
+
+    def __getitem__(self, k):
+        if (
+            self.ranking is not None
+            and isinstance(k, slice)
+            and k.step is None
+            and (k.start or 0) >= 0
+            and (k.stop is None or k.stop >= 0)
+            and self._result_cache is None
+            and not self.query.is_sliced
+        ):
+            ids = self.ranking[k]
+            return self.filter(pk__in=ids).order_by(in_id_order(ids, self.db_vendor), "pk")
+        return super().__getitem__(k)
+
+    def _clone(self):
+        clone = super()._clone()
+        clone.ranking = self.ranking
+        return clone
+
+    def _unranked(self, queryset: "RankedQuerySet") -> "RankedQuerySet":
+        queryset.ranking = None
+        return queryset
+
+    def _filter_or_exclude(self, negate, args, kwargs):
+        return self._unranked(super()._filter_or_exclude(negate, args, kwargs))
+
+    def complex_filter(self, filter_obj):
+        return self._unranked(super().complex_filter(filter_obj))
+
+    def order_by(self, *field_names):
+        return self._unranked(super().order_by(*field_names))
+
+    def reverse(self):
+        return self._unranked(super().reverse())
+
+    def extra(self, *args, **kwargs):
+        return self._unranked(super().extra(*args, **kwargs))
+
+    def _combinator_query(self, *args, **kwargs):
+        return self._unranked(super()._combinator_query(*args, **kwargs))
 
 
 class Cover(models.Model):
@@ -35,6 +120,8 @@ class Artist(models.Model):
     name = models.CharField(max_length=255)
     name_key = models.CharField(max_length=255, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RankedQuerySet.as_manager()
 
     class Meta:
         ordering = [Lower("name")]
@@ -63,6 +150,8 @@ class Album(models.Model):
         Cover, on_delete=models.SET_NULL, null=True, blank=True, related_name="albums"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RankedQuerySet.as_manager()
 
     class Meta:
         ordering = [Lower("title")]
@@ -120,6 +209,8 @@ class Song(models.Model):
     search_text = models.TextField(blank=True, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RankedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -2,10 +2,20 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Lower
 
-from catalog.models import Album, Artist, Genre, Song
+from catalog.models import Album, Artist, Genre, Song, SongArtist
 
 
 def song_list() -> QuerySet[Song]:
@@ -23,19 +33,36 @@ def song_list() -> QuerySet[Song]:
     )
 
 
+class SubqueryCount(Subquery):
+    """Count the rows of a correlated subquery: one index range per outer row, no GROUP BY.
+
+    Unlike Count() over joins, a page of 20 artists counts 20 artists' songs (PostgreSQL
+    computes it after the LIMIT) and two counts never multiply each other's rows.
+    """
+
+    template = "(SELECT count(*) FROM (%(subquery)s) _counted)"
+    output_field = IntegerField()
+
+
+def _published_songs_of_artist() -> SubqueryCount:
+    credits = SongArtist.objects.filter(artist=OuterRef("pk"), song__hidden=False)
+    return SubqueryCount(credits.order_by().values("pk"))  # one credit per song and artist
+
+
 def artist_list() -> QuerySet[Artist]:
     """Return artists with their count of published songs and albums."""
+    albums = Album.objects.filter(album_artist=OuterRef("pk")).order_by().values("pk")
     return Artist.objects.annotate(
-        song_count=Count("songs", filter=Q(songs__hidden=False), distinct=True),
-        album_count=Count("albums", distinct=True),
+        song_count=_published_songs_of_artist(), album_count=SubqueryCount(albums)
     ).order_by(Lower("name"), "pk")
 
 
 def album_list() -> QuerySet[Album]:
     """Return albums with their artist, cover and count of published songs."""
+    tracks = Song.objects.filter(album=OuterRef("pk"), hidden=False).order_by().values("pk")
     return (
         Album.objects.select_related("album_artist", "cover")
-        .annotate(song_count=Count("songs", filter=Q(songs__hidden=False)))
+        .annotate(song_count=SubqueryCount(tracks))
         .order_by(Lower("title"), "pk")
     )
 

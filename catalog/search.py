@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import (
@@ -27,7 +28,6 @@ from django.db.models import (
     Expression,
     F,
     FloatField,
-    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -46,6 +46,10 @@ NEAR_SPELLINGS = 4  # near spellings tried per query word
 BATCH = 2000
 MAX_RESULTS = 200  # a search answers at most this many songs, the best ones
 MAX_NAME_RESULTS = 50  # and at most this many artists or albums
+# Artists or albums ranked before the check that they have published songs, which then runs
+# for these only (a hidden song is rare; checking every match of "orch" is not).
+NAME_CANDIDATES = 4 * MAX_NAME_RESULTS
+CANDIDATES = 1000  # matches of a broad query ranked on PostgreSQL (and as many title matches)
 
 _NOT_WORD = re.compile(r"[\W_]+")
 _APOSTROPHES = re.compile(r"['’`]")
@@ -203,27 +207,40 @@ UNION ALL
 """
 
 
-_recent_near: dict[tuple[str, ...], tuple[float, dict[str, list[str]]]] = {}
+@dataclass(frozen=True)
+class LexiconMatch:
+    """What the lexicon knows of some query words: near spellings, and which are whole words."""
+
+    near: dict[str, list[str]]
+    known: frozenset[str]
+
+
+_recent_near: dict[tuple[str, ...], tuple[float, LexiconMatch]] = {}
 NEAR_MEMORY_SECONDS = 5.0  # one page searches songs, artists and albums for the same words
 
 
 def near_spellings(words: list[str]) -> dict[str, list[str]]:
     """Return, for each query word, the lexicon words a typo away from it, closest first."""
+    return lexicon_match(words).near
+
+
+def lexicon_match(words: list[str]) -> LexiconMatch:
+    """Look the query words of 4 letters or more up in the lexicon (remembered a few seconds)."""
     wanted = tuple(word for word in words if allowed_typos(word))
     if not wanted:
-        return {}
+        return LexiconMatch({}, frozenset())
     now = time.monotonic()
     remembered = _recent_near.get(wanted)
     if remembered and now - remembered[0] < NEAR_MEMORY_SECONDS:
         return remembered[1]
     if len(_recent_near) > 256:
         _recent_near.clear()
-    near = _near_spellings(list(wanted))
-    _recent_near[wanted] = (now, near)
-    return near
+    found = _lexicon_match(list(wanted))
+    _recent_near[wanted] = (now, found)
+    return found
 
 
-def _near_spellings(wanted: list[str]) -> dict[str, list[str]]:
+def _lexicon_match(wanted: list[str]) -> LexiconMatch:
     if _is_postgres():
         sql = " UNION ALL ".join(
             _NEAR_SQL.replace("%(word)s", f"%(w{index})s") for index in range(len(wanted))
@@ -240,14 +257,18 @@ def _near_spellings(wanted: list[str]) -> dict[str, list[str]]:
             (word, other) for other in pool.values_list("word", flat=True) for word in wanted
         ]
     near: dict[str, list[tuple[int, str]]] = {}
-    for word, other in candidates:
+    known = set()
+    for word, other in set(candidates):  # both index legs may find the same word
         limit = allowed_typos(word)
         distance = edit_distance(word, other, limit)
-        if 0 < distance <= limit:
+        if distance == 0:
+            known.add(word)
+        elif distance <= limit:
             near.setdefault(word, []).append((distance, other))
-    return {
+    closest = {
         word: [other for _, other in sorted(found)[:NEAR_SPELLINGS]] for word, found in near.items()
     }
+    return LexiconMatch(closest, frozenset(known))
 
 
 # --- PostgreSQL expressions -------------------------------------------------------------------
@@ -314,63 +335,114 @@ def search_songs(query: str, songs: QuerySet[Song] | None = None) -> QuerySet[So
     if not words:
         return songs
     # Titles that start with the query come first, straight from the title index in title
-    # order; only when they are too few is the whole catalogue ranked for the rest. Either way
-    # the ranking runs on the songs table alone and keeps ids: the joins a song row needs then
-    # run for the best few only, and counting or paging the results stays cheap.
+    # order, then titles that start with it once its typos are mended ("vevlet gh" finds
+    # "Velvet Ghost..."); only when they are too few is the catalogue ranked for the rest.
+    # Either way the ranking keeps ids: the joins a song row needs then run for one page only,
+    # and counting or paging the results stays cheap.
     phrase = " ".join(words)
     best = list(songs_titled(phrase, songs))
     if len(phrase) >= MIN_WORD and len(best) < MAX_RESULTS:
-        rest = song_ranking(query, songs.exclude(pk__in=best))
-        best += list(rest[: MAX_RESULTS - len(best)])
-    return songs.filter(pk__in=best).order_by(_in_order(best), "pk")
+        mended = mended_phrases(words)
+        if mended:
+            more = songs_titled(mended, songs.exclude(pk__in=best))
+            best += list(more[: MAX_RESULTS - len(best)])
+    if len(phrase) >= MIN_WORD and len(best) < MAX_RESULTS:
+        best += song_ranking(query, songs.exclude(pk__in=best))[: MAX_RESULTS - len(best)]
+    return songs.in_ranked_order(best)
 
 
-def songs_titled(phrase: str, songs: QuerySet[Song]) -> QuerySet:
+MAX_MENDED_PHRASES = 8
+
+
+def mended_phrases(words: list[str]) -> list[str]:
+    """Return the query read with each typo replaced by a near spelling, closest first."""
+    near = near_spellings(words)
+    if not near:
+        return []
+    phrases = [[]]
+    for word in words:
+        choices = near.get(word, [])[:2] or [word]
+        phrases = [[*phrase, choice] for phrase in phrases for choice in choices]
+    return [" ".join(phrase) for phrase in phrases[:MAX_MENDED_PHRASES]]
+
+
+def songs_titled(phrases: str | list[str], songs: QuerySet[Song]) -> QuerySet:
     """Return the lazy query of the ids of songs whose title starts with a normalised phrase."""
     title = Collate("search_title", "C") if _is_postgres() else F("search_title")
+    starts = Q()
+    for phrase in [phrases] if isinstance(phrases, str) else phrases:
+        starts |= Q(title_c__startswith=phrase)
     return (
         songs.alias(title_c=title)
-        .filter(title_c__startswith=phrase)
+        .filter(starts)
         .order_by("title_c", "pk")
         .values_list("pk", flat=True)[:MAX_RESULTS]
     )
 
 
-def song_ranking(query: str, songs: QuerySet[Song]) -> QuerySet | None:
-    """Return the lazy query of the best matching song ids, best first (None for no words)."""
+def song_ranking(query: str, songs: QuerySet[Song]) -> list[int]:
+    """Return the ids of the best matching songs, best first (none for a query of no words)."""
     words = query_words(query)
     if not words:
+        return []
+    lexicon = lexicon_match(words)
+    alternatives = [[word, *lexicon.near.get(word, [])] for word in words]
+    if not _is_postgres():
+        match, tiers = _sqlite_ranking(words, alternatives)
+        order = [*(F(name).desc() for name in tiers), Length("search_title"), "pk"]
+        ranked = songs.alias(**tiers).filter(match).order_by(*order)
+        return list(ranked.values_list("pk", flat=True)[:MAX_RESULTS])
+    return _postgres_pool_ranking(songs, words, alternatives, lexicon.known)
+
+
+def song_ranking_query(query: str, songs: QuerySet[Song]) -> QuerySet:
+    """Return the PostgreSQL query of song_ranking's first pool (ids and tiers), to EXPLAIN."""
+    words = query_words(query)
+    lexicon = lexicon_match(words)
+    alternatives = [[word, *lexicon.near.get(word, [])] for word in words]
+    match, tiers = _postgres_ranking(words, alternatives, lexicon.known)
+    return _ranking_pool(songs.filter(match), tiers)
+
+
+def _ranking_pool(songs: QuerySet[Song], tiers: dict) -> QuerySet:
+    """Return at most CANDIDATES matching rows of (id, *tiers, title length), unordered."""
+    columns = ["pk", *tiers, "title_length"]
+    annotated = songs.order_by().annotate(**tiers, title_length=Length("search_title"))
+    return annotated.values_list(*columns)[:CANDIDATES]
+
+
+def _postgres_pool_ranking(songs: QuerySet[Song], words, alternatives, known) -> list[int]:
+    """Return the best song ids of a bounded pool of matches, best first.
+
+    A broad query ("love", an artist with thousands of songs) matches tens of thousands of
+    rows, and ranking them all costs a heap read and a ts_rank each; so the ranking reads the
+    first CANDIDATES the full-text index matches (in table order) and sorts them by tier. The
+    best of a broad query mostly came before, from the title index (as typed and as mended).
+    When the full text finds few, songs whose title merely holds each word ("neo rain" for
+    "Neon Rain"; the titles' trigram index) join the pool.
+    """
+    match, tiers = _postgres_ranking(words, alternatives, known)
+    rows = list(_ranking_pool(songs.filter(match), tiers))
+    in_title = _title_holds(alternatives)
+    if len(rows) < MAX_RESULTS and in_title is not None:
+        known = {row[0] for row in rows}
+        rows += [row for row in _ranking_pool(songs.filter(in_title), tiers) if row[0] not in known]
+    # Every tier but the title length is "more is better"; ties go to the lower id.
+    rows.sort(key=lambda row: (*(-value for value in row[1:-1]), row[-1], row[0]))
+    return [row[0] for row in rows[:MAX_RESULTS]]
+
+
+def _title_holds(alternatives: list[list[str]]) -> Q | None:
+    """Return the title condition the trigram index answers: each telling word or a near one."""
+    telling = [
+        group for group in alternatives if group[0] not in STOP_WORDS and len(group[0]) >= MIN_WORD
+    ]
+    if not telling:
         return None
-    near = near_spellings(words)
-    alternatives = [[word, *near.get(word, [])] for word in words]
-    ranking = _postgres_ranking if _is_postgres() else _sqlite_ranking
-    match, tiers = ranking(words, alternatives)
-    order = [*(F(name).desc() for name in tiers), Length("search_title"), "pk"]
-    return (
-        songs.alias(**tiers)
-        .filter(match)
-        .order_by(*order)
-        .values_list("pk", flat=True)[:MAX_RESULTS]
-    )
-
-
-def _in_order(ids: list[int]):
-    """Return an ordering expression that sorts rows as the ids are listed."""
-    if not ids:
-        return F("pk")
-    if _is_postgres():
-        from django.contrib.postgres.fields import ArrayField
-
-        return Func(
-            Value(ids, output_field=ArrayField(IntegerField())),
-            F("pk"),
-            function="array_position",
-            output_field=IntegerField(),
-        )
-    return Case(
-        *(When(pk=pk, then=Value(position)) for position, pk in enumerate(ids)),
-        output_field=IntegerField(),
-    )
+    holds = Q()
+    for group in telling:
+        holds &= _like_any("search_title", [word for word in group if len(word) >= MIN_WORD])
+    return holds
 
 
 # Words so common that matching them reads a large part of the index for nothing; a query
@@ -407,18 +479,30 @@ STOP_WORDS = frozenset(
 )
 
 
-def _postgres_ranking(words, alternatives) -> tuple[Q, dict]:
-    """Return the full-text match and the ranking tiers, best first, on PostgreSQL."""
+def _postgres_ranking(words, alternatives, known=frozenset()) -> tuple[Q, dict]:
+    """Return the full-text match and the ranking tiers, best first, on PostgreSQL.
+
+    A word matches as a prefix when it is the last one (still being typed) or no whole word
+    of the lexicon (cut short: "golden harb tide"); a prefix makes the index read every word
+    it starts, where a known whole word is one posting list.
+    """
+    prefixes = {word for word in words if word not in known} | {words[-1]}
+
+    def term(word: str, weight: str = "") -> str:
+        if word in prefixes:
+            return f"{word}:*{weight}"
+        return f"{word}:{weight}" if weight else word
+
     telling = [group for group in alternatives if group[0] not in STOP_WORDS] or alternatives
     matching = " & ".join(
-        "(" + " | ".join([f"{word}:*", *others]) + ")" for word, *others in telling
+        "(" + " | ".join([term(word), *others]) + ")" for word, *others in telling
     )
     near_title = " & ".join(
-        "(" + " | ".join([f"{word}:*A", *(f"{other}:A" for other in others)]) + ")"
+        "(" + " | ".join([term(word, "A"), *(f"{other}:A" for other in others)]) + ")"
         for word, *others in alternatives
     )
-    in_title = " & ".join(f"{word}:*A" for word in words)
-    everywhere = " & ".join(f"{word}:*" for word in words)
+    in_title = " & ".join(term(word, "A") for word in words)
+    everywhere = " & ".join(term(word) for word in words)
     phrase = " ".join(words)
     match = Q(_VectorMatches(matching))
     if len(words) == 1 and len(phrase) >= MIN_WORD:
@@ -450,22 +534,63 @@ def _sqlite_ranking(words, alternatives) -> tuple[Q, dict]:
     }
 
 
-def _name_search(items: QuerySet, query: str, fields: list[str]) -> QuerySet:
-    """Filter items whose normalised names hold every query word (or a near spelling)."""
+def _name_search(
+    items: QuerySet, query: str, field: str, artist_field: str | None = None
+) -> QuerySet:
+    """Filter items whose normalised name (or artist, by artist_field) holds every query word.
+
+    Each word may also match by a near spelling. The artist side is looked up first on the
+    artists' own trigram index, so each word's match is one index condition on the items'
+    table (a name pattern or an artist id list), never an OR across a join.
+    """
     words = query_words(query)
     if not words:
         return items
     near = near_spellings(words)
-    match, exact = Q(), Q()
-    for word in words:
-        for_word = Q()
-        for field in fields:
-            for_word |= _like_any(field, [word, *near.get(word, [])])
+    telling = [word for word in words if word not in STOP_WORDS] or words
+    alternatives = {word: [word, *near.get(word, [])] for word in telling}
+    # A word of one or two letters names too many artists to list; it matches the name only.
+    wide = {word: spellings for word, spellings in alternatives.items() if len(word) >= MIN_WORD}
+    credited = _artists_named(wide) if artist_field and wide else {}
+    match, exact, near_name = Q(), Q(), Q()
+    for word, spellings in alternatives.items():
+        in_name = _like_any(field, spellings)
+        for_word = in_name
+        if credited.get(word):
+            for_word |= Q(**{f"{artist_field}__in": credited[word]})
         match &= for_word
-        exact &= _contains_word(fields[0], word)
+        exact &= _contains_word(field, word)
+        near_name &= in_name
     return items.filter(match).alias(
-        starts=_flag(Q(**{f"{fields[0]}__startswith": words[0]})), exact=_flag(exact)
+        starts=_flag(Q(**{f"{field}__startswith": words[0]})),
+        exact=_flag(exact),
+        near_name=_flag(near_name),
     )
+
+
+# Names that start with the first word, then hold every word as typed, then every word or a
+# near spelling of it (the rest matched through their artist), then shorter names.
+_NAME_ORDER = (F("starts").desc(), F("exact").desc(), F("near_name").desc())
+
+
+def _artists_named(alternatives: dict[str, list[str]]) -> dict[str, list[int]]:
+    """Return, for each query word, the ids of the artists whose name holds it or a near one."""
+    every = Q()
+    for spellings in alternatives.values():
+        every |= _like_any("name_key", spellings)
+    found: dict[str, list[int]] = {}
+    for pk, name in Artist.objects.filter(every).values_list("pk", "name_key"):
+        for word, spellings in alternatives.items():
+            if any(_holds_word(name, spelling) for spelling in spellings):
+                found.setdefault(word, []).append(pk)
+    return found
+
+
+def _holds_word(text: str, word: str) -> bool:
+    """Tell whether a normalised text matches a word as _contains_word does in SQL."""
+    if len(word) >= MIN_WORD:
+        return word in text
+    return text.startswith(word) or f" {word}" in text
 
 
 def search_artists(query: str, artists: QuerySet[Artist] | None = None) -> QuerySet[Artist]:
@@ -481,13 +606,13 @@ def search_artists(query: str, artists: QuerySet[Artist] | None = None) -> Query
         artists = artist_list()
     if not query_words(query):
         return artists
-    best = list(
-        _name_search(Artist.objects.all(), query, ["name_key"])
-        .filter(Exists(Song.objects.filter(artists=OuterRef("pk"), hidden=False)))
-        .order_by(F("starts").desc(), F("exact").desc(), Length("name_key"), "pk")
-        .values_list("pk", flat=True)[:MAX_NAME_RESULTS]
+    ranked = _name_search(Artist.objects.all(), query, "name_key").order_by(
+        *_NAME_ORDER, Length("name_key"), "pk"
     )
-    return artists.filter(pk__in=best).order_by(_in_order(best), "pk")
+    top = list(ranked.values_list("pk", flat=True)[:NAME_CANDIDATES])
+    credited = Exists(Song.objects.filter(artists=OuterRef("pk"), hidden=False))
+    published = set(Artist.objects.filter(credited, pk__in=top).values_list("pk", flat=True))
+    return artists.in_ranked_order([pk for pk in top if pk in published][:MAX_NAME_RESULTS])
 
 
 def search_albums(query: str, albums: QuerySet[Album] | None = None) -> QuerySet[Album]:
@@ -502,13 +627,13 @@ def search_albums(query: str, albums: QuerySet[Album] | None = None) -> QuerySet
         albums = album_list()
     if not query_words(query):
         return albums
-    best = list(
-        _name_search(Album.objects.all(), query, ["title_key", "album_artist__name_key"])
-        .filter(Exists(Song.objects.filter(album=OuterRef("pk"), hidden=False)))
-        .order_by(F("starts").desc(), F("exact").desc(), Length("title_key"), "pk")
-        .values_list("pk", flat=True)[:MAX_NAME_RESULTS]
+    ranked = _name_search(Album.objects.all(), query, "title_key", "album_artist_id").order_by(
+        *_NAME_ORDER, Length("title_key"), "pk"
     )
-    return albums.filter(pk__in=best).order_by(_in_order(best), "pk")
+    top = list(ranked.values_list("pk", flat=True)[:NAME_CANDIDATES])
+    tracks = Exists(Song.objects.filter(album=OuterRef("pk"), hidden=False))
+    published = set(Album.objects.filter(tracks, pk__in=top).values_list("pk", flat=True))
+    return albums.in_ranked_order([pk for pk in top if pk in published][:MAX_NAME_RESULTS])
 
 
 def search_genres(query: str) -> QuerySet[Genre]:

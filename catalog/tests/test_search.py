@@ -1,5 +1,7 @@
 """Search over titles, artists, albums and genres: typos, prefixes, accents, ranking, filters."""
 
+import re
+
 import pytest
 
 from catalog.models import SearchWord, Song
@@ -152,3 +154,54 @@ def test_renaming_an_artist_in_the_admin_updates_the_search(admin_client, catalo
 
 def test_a_fragment_from_inside_a_word_finds_the_song(catalogue):
     assert titles(search_songs("eon"))[:2] == ["Neon Rain", "Neon Nights"]
+
+
+@pytest.fixture
+def many_neon_songs(catalogue):
+    """Thirty more songs titled Neon, so a search has several pages."""
+    for number in range(30):
+        SongFactory(title=f"Neon Song {number:02d}", duration=100 + number)
+    refresh_search_text()
+
+
+def test_pages_of_a_search_follow_its_ranking(many_neon_songs):
+    everything = titles(search_songs("neon"))
+    found = search_songs("neon")
+    assert titles(found[0:10]) + titles(found[10:20]) + titles(found[20:]) == everything
+    assert len(everything) == 33 and found.count() == 33
+
+
+def test_a_page_of_a_search_sorts_only_its_own_rows(many_neon_songs):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    found = search_songs("neon")
+    page_ids = found.ranking[5:8]
+    with CaptureQueriesContext(connection) as queries:
+        page = list(found[5:8])
+    assert [song.pk for song in page] == page_ids
+    where, ordering = queries.captured_queries[0]["sql"].split("ORDER BY")
+    assert str(found.ranking[20]) in where  # the page is still one of the ranked songs
+    assert {int(n) for n in re.findall(r"\b\d+\b", ordering)} - {0, 1, 2} <= set(page_ids)
+    assert "LIMIT" not in ordering and "OFFSET" not in ordering  # sliced in Python
+
+
+def test_a_filter_after_the_search_keeps_the_pages_right(many_neon_songs):
+    long_enough = [song.title for song in search_songs("neon") if song.duration >= 120]
+    found = search_songs("neon").filter(duration__gte=120)
+    assert titles(found[:3]) == long_enough[:3]
+    assert titles(found[3:6]) == long_enough[3:6]
+    assert found.ranking is None
+
+
+def test_a_reordered_search_pages_in_the_new_order(many_neon_songs):
+    found = search_songs("neon").order_by("-duration", "pk")
+    assert titles(found[:2]) == ["Neon Nights", "Neon Rain"]
+
+
+def test_ranked_artists_and_albums_page_in_rank_order(catalogue):
+    artists = search_artists("neon")
+    assert [artist.name for artist in artists[:1]] == [artists.first().name]
+    albums = search_albums("harbour")
+    assert [album.title for album in albums[0:5]] == ["Harbour Lights"]
+    assert albums[0:5][0].song_count == 2

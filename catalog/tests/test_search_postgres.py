@@ -4,13 +4,13 @@ import pytest
 from django.db import connection
 
 from catalog.management.commands.seed_catalog import seed
-from catalog.models import Song
+from catalog.models import Album, Song
 from catalog.queries import song_list
 from catalog.search import (
     near_spellings,
     refresh_search_text,
     search_songs,
-    song_ranking,
+    song_ranking_query,
     songs_titled,
 )
 from catalog.tests.factories import ArtistFactory, SongFactory
@@ -66,11 +66,11 @@ def test_search_migrations_made_the_extensions_and_indexes():
 
 
 def test_ranking_query_uses_the_full_text_index(songs):
-    assert "song_search_vector" in plan(song_ranking("neon rian tidelines", song_list()))
+    assert "song_search_vector" in plan(song_ranking_query("neon rian tidelines", song_list()))
 
 
 def test_a_fragment_uses_the_title_trigram_index(songs):
-    assert "song_search_title_trgm" in plan(song_ranking("eon", song_list()))
+    assert "song_search_title_trgm" in plan(song_ranking_query("eon", song_list()))
 
 
 def test_first_keystrokes_use_the_title_prefix_index(songs):
@@ -88,3 +88,41 @@ def test_typo_prefix_and_accent_on_postgres(songs):
     assert [song.title for song in search_songs("golden harb tide")] == ["Golden Harbour"]
     assert [song.title for song in search_songs("CAFE del mar tidelines")] == ["Café del Mar"]
     assert [song.title for song in search_songs("halo tidelnes")] == ["Halo"]
+
+
+def test_a_broad_query_ranks_a_bounded_pool(songs, monkeypatch):
+    import catalog.search
+
+    collective = ArtistFactory(name="Neon Collective")
+    for number in range(8):
+        SongFactory(title=f"Quiet Song {number}", artist=collective)
+    refresh_search_text(Song.objects.filter(artist=collective).values_list("pk", flat=True))
+    everything = [song.title for song in search_songs("collective")]
+    monkeypatch.setattr(catalog.search, "CANDIDATES", 3)
+    bounded = [song.title for song in search_songs("collective")]
+    assert len(everything) >= 8 and len(bounded) == 3
+    assert set(bounded) <= set(everything)
+
+
+def test_a_typo_in_a_title_prefix_finds_the_titles_that_start_so(songs):
+    someone = ArtistFactory(name="Someone")
+    SongFactory(title="Velvet Ghost Parade", artist=someone)
+    SongFactory(title="Ghost Velvet", artist=someone)  # holds both words, shorter, not a start
+    refresh_search_text(Song.objects.filter(artist=someone).values_list("pk", flat=True))
+    found = [song.title for song in search_songs("vevlet ghost")]
+    assert found.index("Velvet Ghost Parade") < found.index("Ghost Velvet")
+
+
+def test_album_search_finds_a_title_word_and_an_artist_word_together(songs):
+    from catalog.search import search_albums
+    from catalog.tests.factories import AlbumFactory
+
+    AlbumFactory(title="Harbour Lights", album_artist=ArtistFactory(name="Mira Tidewater"))
+    SongFactory(title="Any", album=Album.objects.get(title="Harbour Lights"))
+    assert [album.title for album in search_albums("harbour tidewater")] == ["Harbour Lights"]
+
+
+def test_requests_do_not_start_parallel_workers():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"
