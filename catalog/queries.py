@@ -1,7 +1,9 @@
 """Reads of the catalogue shared by the API, the pages and the live events."""
 
+import json
 from dataclasses import dataclass
 
+from django.db import connections
 from django.db.models import (
     Count,
     Exists,
@@ -16,6 +18,39 @@ from django.db.models import (
 from django.db.models.functions import Lower
 
 from catalog.models import Album, Artist, Genre, Song, SongArtist
+
+EXACT_COUNT_LIMIT = 1_000  # songs counted one by one before an estimate will do
+
+
+@dataclass(frozen=True)
+class SongCount:
+    """How many rows a list holds: exactly, or PostgreSQL's estimate past the limit."""
+
+    value: int
+    exact: bool
+
+
+def bounded_count(rows: QuerySet, limit: int | None = None) -> SongCount:
+    """Count rows exactly up to limit; past it, return the planner's estimate (PostgreSQL).
+
+    Reading limit + 1 ids costs a bounded few milliseconds whatever the filter; counting
+    every match of a million-song catalogue costs hundreds. SQLite, the small embedded
+    default, always counts exactly.
+    """
+    limit = EXACT_COUNT_LIMIT if limit is None else limit
+    counted = rows.order_by().values("pk")[: limit + 1].count()
+    if counted <= limit or connections[rows.db].vendor != "postgresql":
+        return SongCount(rows.count() if counted > limit else counted, True)
+    return SongCount(max(_estimated_rows(rows), counted), False)
+
+
+def _estimated_rows(rows: QuerySet) -> int:
+    sql, params = rows.order_by().values("pk").query.sql_with_params()
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 def song_list() -> QuerySet[Song]:

@@ -4,14 +4,13 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 
 from catalog.api.filters import SongFilter
 from catalog.models import Cover
+from catalog.pagination import BoundedCountPaginator
 from catalog.queries import (
     SONG_SORTS,
     album_list,
@@ -111,21 +110,6 @@ BROWSE_LENGTHS = {
 }
 
 
-BROWSE_COUNT_CAP = 10_000
-
-
-class CappedPaginator(Paginator):
-    """Count at most BROWSE_COUNT_CAP songs: counting a million costs more than a page of them."""
-
-    @cached_property
-    def count(self) -> int:
-        return self.object_list.order_by().values("pk")[: BROWSE_COUNT_CAP + 1].count()
-
-    @property
-    def capped(self) -> bool:
-        return self.count > BROWSE_COUNT_CAP
-
-
 def _browse_params(request):
     """Return the browse query with its `length` choice spelled as duration bounds."""
     params = request.GET.copy()
@@ -170,7 +154,7 @@ def browse(request):
     songs = _listener_songs(filters.qs, request.user)
     if sort:
         songs = sorted_songs(songs, sort, descending)
-    page = CappedPaginator(songs, BROWSE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedCountPaginator(songs, BROWSE_PAGE_SIZE).get_page(request.GET.get("page"))
     columns = []
     for key, label in BROWSE_COLUMNS:
         active = key == sort

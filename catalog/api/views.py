@@ -31,6 +31,7 @@ from catalog.api.serializers import (
     UploadRequestSerializer,
 )
 from catalog.models import IngestJob, Song
+from catalog.pagination import SongPagination
 from catalog.signing import SignatureInvalid, SignatureMissing, check_ingest_auth
 from catalog.streaming import file_response
 from library.queries import listener_songs
@@ -47,6 +48,7 @@ class SongViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = SongSerializer
     permission_classes = [permissions.AllowAny]
     filterset_class = SongFilter
+    pagination_class = SongPagination  # exact counts up to a bound, then PostgreSQL's estimate
     ordering_fields = ["title", "created_at", "year", "duration", "track_number"]
 
     def get_queryset(self):

@@ -126,3 +126,15 @@ def test_requests_do_not_start_parallel_workers():
     with connection.cursor() as cursor:
         cursor.execute("SHOW max_parallel_workers_per_gather")
         assert cursor.fetchone()[0] == "0"
+
+
+def test_a_prefix_that_starts_few_words_is_spelled_out(songs, monkeypatch):
+    import catalog.search
+
+    sql = str(song_ranking_query("golden harb", song_list()).query)
+    assert "harbour" in sql and "harb:*" not in sql
+    spelled = [song.title for song in search_songs("golden harb")]
+    monkeypatch.setattr(catalog.search, "MAX_COMPLETIONS", 0)
+    catalog.search.forget_near_spellings()
+    assert "harb:*" in str(song_ranking_query("golden harb", song_list()).query)
+    assert [song.title for song in search_songs("golden harb")] == spelled

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.api.serializers import SongSerializer
+from catalog.pagination import SongPagination
 from catalog.queries import published_song
 from library import queries, services
 from library.api.serializers import (
@@ -113,6 +114,7 @@ class LikedSongsView(generics.ListAPIView):
 
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = SongSerializer
+    pagination_class = SongPagination  # the same page shape as /songs/
     filter_backends = []
 
     def get_queryset(self):

@@ -1,0 +1,102 @@
+"""Pages of songs that never count a million rows: exact up to a bound, estimated past it.
+
+Counting every match of a filter costs more than the page it sits on at catalogue scale, so
+the browse page and /api/v1/songs/ count exactly up to EXACT_COUNT_LIMIT songs and, past it,
+take PostgreSQL's estimate and say so. A page then looks one row ahead to know whether another
+follows, so `next` is right whatever the estimate says.
+"""
+
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.utils.functional import cached_property
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+from catalog.queries import SongCount, bounded_count
+
+
+class BoundedCountPaginator(Paginator):
+    """A Paginator whose count is exact only up to a bound (see the module docstring)."""
+
+    @cached_property
+    def counted(self) -> SongCount:
+        return bounded_count(self.object_list)
+
+    @cached_property
+    def count(self) -> int:
+        return self.counted.value
+
+    @property
+    def exact(self) -> bool:
+        return self.counted.exact
+
+    def validate_number(self, number):
+        if self.exact:
+            return super().validate_number(number)
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger("That page number is not an integer") from None
+        if number < 1:
+            raise EmptyPage("That page number is less than 1")
+        return number  # an estimate cannot say where the last page is; the rows will
+
+    def page(self, number) -> Page:
+        if self.exact:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if not rows and number > 1:
+            raise EmptyPage("That page contains no results")
+        return LookAheadPage(rows[: self.per_page], number, self, more=len(rows) > self.per_page)
+
+    def get_page(self, number) -> Page:
+        try:
+            return self.page(number)
+        except PageNotAnInteger:
+            return self.page(1)
+        except EmptyPage:
+            return self.page(1 if not self.exact else self.num_pages)
+
+
+class LookAheadPage(Page):
+    """A page that knows whether another follows from the one row it read past its end."""
+
+    def __init__(self, object_list, number, paginator, more: bool):
+        super().__init__(object_list, number, paginator)
+        self.more = more
+
+    def has_next(self) -> bool:
+        return self.more
+
+
+class SongPagination(PageNumberPagination):
+    """Page-number pagination whose `count` is exact up to a bound, then estimated."""
+
+    django_paginator_class = BoundedCountPaginator
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+    def get_paginated_response(self, data):
+        paginator = self.page.paginator
+        return Response(
+            {
+                "count": paginator.count,
+                "count_exact": paginator.exact,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        described = super().get_paginated_response_schema(schema)
+        described["properties"]["count_exact"] = {
+            "type": "boolean",
+            "example": True,
+            "description": "False when count is PostgreSQL's estimate: past "
+            "catalog.queries.EXACT_COUNT_LIMIT matches the songs are not counted one by one; "
+            "follow `next` to the end.",
+        }
+        described["properties"]["count"]["description"] = "Matching songs (see count_exact)."
+        return described

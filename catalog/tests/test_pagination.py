@@ -1,0 +1,57 @@
+"""Song lists count exactly up to a bound, then estimate; paging stays right either way."""
+
+import pytest
+from django.db import connection
+
+from catalog.tests.factories import SongFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seven_songs():
+    return [SongFactory(title=f"Song {number}") for number in range(7)]
+
+
+@pytest.fixture
+def small_limit(monkeypatch):
+    monkeypatch.setattr("catalog.queries.EXACT_COUNT_LIMIT", 3)
+
+
+def test_a_list_under_the_limit_is_counted_exactly(client, seven_songs):
+    body = client.get("/api/v1/songs/?page_size=3").json()
+    assert body["count"] == 7 and body["count_exact"] is True
+    assert len(body["results"]) == 3
+
+
+def test_past_the_limit_postgresql_estimates_and_sqlite_counts(client, seven_songs, small_limit):
+    body = client.get("/api/v1/songs/").json()
+    if connection.vendor == "postgresql":
+        assert body["count_exact"] is False and body["count"] >= 4
+    else:
+        assert body["count_exact"] is True and body["count"] == 7
+    assert len(body["results"]) == 7
+
+
+def test_next_links_walk_every_song_once_whatever_the_count(client, seven_songs, small_limit):
+    seen, url = [], "/api/v1/songs/?page_size=2"
+    while url:
+        body = client.get(url).json()
+        seen += [song["id"] for song in body["results"]]
+        url = body["next"]
+        assert len(body["results"]) <= 2
+    assert sorted(seen) == sorted(song.pk for song in seven_songs)
+    assert len(seen) == 7
+
+
+def test_a_page_past_the_end_is_not_found(client, seven_songs, small_limit):
+    assert len(client.get("/api/v1/songs/?page=4&page_size=2").json()["results"]) == 1
+    response = client.get("/api/v1/songs/?page=5&page_size=2")
+    assert response.status_code == 404
+    assert "detail" in response.json()
+
+
+def test_the_schema_documents_whether_the_count_is_exact(client):
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
+    page = schema["components"]["schemas"]["PaginatedSongList"]["properties"]
+    assert page["count_exact"]["type"] == "boolean"
