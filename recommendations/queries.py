@@ -13,10 +13,11 @@ columns; only the songs finally chosen become model instances.
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
-from django.db.models import BigIntegerField, CharField, DateTimeField, Q, QuerySet, Value
+from django.db import connection, connections
+from django.db.models import BigIntegerField, CharField, Q, QuerySet, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -24,7 +25,7 @@ from catalog.models import Song
 from catalog.queries import song_list
 from library.models import Like, Play, Rating
 from library.queries import with_listener_state
-from playlists.models import PlaylistItem
+from playlists.models import Playlist, PlaylistItem
 from recommendations import scoring
 from recommendations.models import PopularSong, SongNeighbor, SongStats
 
@@ -81,26 +82,46 @@ class Taste:
 
 # The kinds of history rows, as _history() tags them.
 LIKED, RATED, PLAYED, LISTED = range(4)
-# Only plays need their time (for their decay): the other parts leave it out, typed.
-NO_TIME = Cast(Value(None), DateTimeField())
+
+
+@cache
+def _history_sql() -> str:
+    """Return the one query that reads the four kinds of a listener's recent history.
+
+    Written out rather than built by the ORM on every call: it is the same for every listener,
+    and compiling four querysets cost more than running them. Only plays carry their time (the
+    others a typed NULL, so that PostgreSQL can unite the parts).
+    """
+    like, rating, play = Like._meta.db_table, Rating._meta.db_table, Play._meta.db_table
+    item, playlist = PlaylistItem._meta.db_table, Playlist._meta.db_table
+    no_time = "CAST(NULL AS timestamp with time zone)"
+    return f"""
+        SELECT {LIKED}, song_id, 0, {no_time} FROM (
+            SELECT song_id FROM {like} WHERE user_id = %(user)s
+            ORDER BY created_at DESC LIMIT %(limit)s
+        ) AS liked
+        UNION ALL SELECT {RATED}, song_id, stars, {no_time} FROM (
+            SELECT song_id, stars FROM {rating} WHERE user_id = %(user)s
+            ORDER BY updated_at DESC LIMIT %(limit)s
+        ) AS rated
+        UNION ALL SELECT {PLAYED}, song_id, 0, played_at FROM (
+            SELECT song_id, played_at FROM {play} WHERE user_id = %(user)s
+            ORDER BY played_at DESC, id DESC LIMIT %(limit)s
+        ) AS played
+        UNION ALL SELECT {LISTED}, song_id, 0, {no_time} FROM (
+            SELECT entry.song_id FROM {item} AS entry
+            JOIN {playlist} AS list ON list.id = entry.playlist_id
+            WHERE list.owner_id = %(user)s
+            ORDER BY entry.added_at DESC LIMIT %(limit)s
+        ) AS listed
+    """
 
 
 def _history(user) -> list[tuple]:
     """Return (kind, song id, stars, play time) of the listener's recent history, in one query."""
-    return _union_all(
-        Like.objects.filter(user=user)
-        .order_by("-created_at")
-        .values_list(Value(LIKED), "song_id", Value(0), NO_TIME)[:HISTORY_LIMIT],
-        Rating.objects.filter(user=user)
-        .order_by("-updated_at")
-        .values_list(Value(RATED), "song_id", "stars", NO_TIME)[:HISTORY_LIMIT],
-        Play.objects.filter(user=user)
-        .order_by("-played_at", "-id")
-        .values_list(Value(PLAYED), "song_id", Value(0), "played_at")[:HISTORY_LIMIT],
-        PlaylistItem.objects.filter(playlist__owner=user)
-        .order_by("-added_at")
-        .values_list(Value(LISTED), "song_id", Value(0), NO_TIME)[:HISTORY_LIMIT],
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_history_sql(), {"user": user.pk, "limit": HISTORY_LIMIT})
+        return cursor.fetchall()
 
 
 def _union_all(*querysets: QuerySet) -> list[tuple]:
@@ -125,7 +146,7 @@ def _union_all(*querysets: QuerySet) -> list[tuple]:
 
 
 def _moment(value: datetime | str) -> datetime:
-    """Return a time read by _union_all as an aware datetime (SQLite stores UTC as text)."""
+    """Return a time read by a raw query as an aware datetime (SQLite stores UTC as text)."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
