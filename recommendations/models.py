@@ -41,6 +41,13 @@ class SongStats(models.Model):
     )
     norm = models.FloatField(default=0.0, help_text="Length of the song's listener vector.")
     popularity = models.FloatField(default=0.0, help_text="Sum of listeners' positive weights.")
+    # db_default too: code that predates the column can still insert rows (a rolling deploy).
+    interactions = models.PositiveIntegerField(
+        default=0,
+        db_default=0,
+        help_text="Its likes, ratings and playlist entries at its last refresh: fewer now means "
+        "some were removed, which no watermark shows.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -71,8 +78,9 @@ class PopularSong(models.Model):
 class RefreshState(models.Model):
     """Watermarks of the last refresh: interactions past them make their songs dirty.
 
-    There is one row (pk=1). Likes, plays and playlist items are append-only with growing ids;
-    ratings change in place, so their watermark is a time.
+    There is one row (pk=1). New likes, plays and playlist items have growing ids; ratings
+    change in place, so their watermark is a time. Removals leave no mark: SongStats.interactions
+    counts what each song had at its last refresh instead.
     """
 
     like_id = models.BigIntegerField(default=0)

@@ -6,7 +6,9 @@ songs are similar by the cosine of their basket vectors, shrunk when few baskets
 Each song keeps its top NEIGHBORS in SongNeighbor.
 
 A run only recomputes dirty songs: those with likes, plays or playlist entries past the
-stored id watermarks, or ratings changed since the last run. Their rows are exact; songs that
+stored id watermarks, ratings changed since the last run, or fewer likes, ratings and playlist
+entries than at their last refresh (an unlike, a removed entry or rating: removals leave no
+watermark, so each song's count is kept with its statistics). Their rows are exact; songs that
 are not dirty keep their rows until they are (or until a --full run), a bounded staleness
 that saves re-reading every history on each run.
 """
@@ -15,6 +17,7 @@ import logging
 import math
 import random
 import time
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,8 +25,8 @@ from itertools import islice
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from library.models import Like, Play, Rating
@@ -294,6 +297,43 @@ def _dirty_songs(state: RefreshState, marks: dict) -> set[int]:
     return dirty
 
 
+def _interaction_counts(song_ids: list[int] | None) -> dict[int, int]:
+    """Return how many likes, ratings and playlist entries these songs (None: all) have now."""
+    counts: dict[int, int] = defaultdict(int)
+    for model in (Like, Rating, PlaylistItem):
+        for query in _scoped(model.objects.order_by(), "song_id", song_ids):
+            grouped = query.values("song_id").annotate(count=Count("id")).order_by()
+            for song_id, count in grouped.values_list("song_id", "count").iterator(
+                chunk_size=FETCH_ROWS
+            ):
+                counts[song_id] += count
+    return counts
+
+
+def _interactions_now():
+    """Return an expression for a SongStats row: its song's likes, ratings and entries now."""
+
+    def count(model):
+        per_song = model.objects.filter(song_id=OuterRef("song_id")).order_by().values("song_id")
+        return Coalesce(Subquery(per_song.annotate(count=Count("id")).values("count")), 0)
+
+    return count(Like) + count(Rating) + count(PlaylistItem)
+
+
+def _songs_with_removals() -> set[int]:
+    """Return songs with fewer likes, ratings or playlist entries than at their last refresh.
+
+    A removal and a new interaction of the same song leave the count as it was, but the new
+    one is past a watermark and makes the song dirty anyway.
+    """
+    return set(
+        SongStats.objects.filter(interactions__gt=0)
+        .alias(now=_interactions_now())
+        .filter(interactions__gt=F("now"))
+        .values_list("song_id", flat=True)
+    )
+
+
 def _baskets_of(song_ids: set[int]) -> tuple[list[int], list[int], float]:
     """Return the listeners and playlists that hold any of these songs, and the share kept.
 
@@ -344,20 +384,19 @@ def refresh_recommendations(full: bool = False, now: datetime | None = None) -> 
     started = time.perf_counter()
     now = now or timezone.now()
     state, _ = RefreshState.objects.get_or_create(pk=1)
-    marks = {
-        "like_id": Like.objects.aggregate(top=Max("id"))["top"] or 0,
-        "play_id": Play.objects.aggregate(top=Max("id"))["top"] or 0,
-        "playlist_item_id": PlaylistItem.objects.aggregate(top=Max("id"))["top"] or 0,
-        "rating_time": now,
-    }
+    marks = _watermarks(now)
+    # Counted before the baskets are read: a removal after this is seen by the next run, and
+    # an interaction added since the watermarks is past them, so it is seen again too.
     if full:
+        counts = _interaction_counts(None)
         baskets = load_baskets(None, None, now)
         song_ids, norms, popularity = _norms_and_popularity(baskets)
         dirty = song_ids
         norm_of = dict(zip(song_ids.tolist(), norms.tolist(), strict=True))
         dot_scale = 1.0
     else:
-        dirty_set = _dirty_songs(state, marks)
+        dirty_set = _dirty_songs(state, marks) | _songs_with_removals()
+        counts = _interaction_counts(sorted(dirty_set))
         users, playlists, share = _baskets_of(dirty_set)
         baskets = load_baskets(users, playlists, now)
         song_ids, norms, popularity = _norms_and_popularity(baskets)
@@ -375,7 +414,7 @@ def refresh_recommendations(full: bool = False, now: datetime | None = None) -> 
         zip(song_ids.tolist(), zip(norms.tolist(), popularity.tolist(), strict=True), strict=True)
     )
     neighbors = _write(
-        full, dirty, song_neighbors(baskets, dirty, norm_of, dot_scale=dot_scale), stats
+        full, dirty, song_neighbors(baskets, dirty, norm_of, dot_scale=dot_scale), stats, counts
     )
     if full and connection.vendor == "postgresql":
         with connection.cursor() as cursor:  # a reloaded table needs fresh planner statistics
@@ -395,7 +434,13 @@ def refresh_recommendations(full: bool = False, now: datetime | None = None) -> 
     return result
 
 
-def _write(full: bool, dirty: np.ndarray, batches, stats: dict[int, tuple[float, float]]) -> int:
+def _write(
+    full: bool,
+    dirty: np.ndarray,
+    batches,
+    stats: dict[int, tuple[float, float]],
+    counts: dict[int, int],
+) -> int:
     """Replace the dirty songs' neighbours and statistics; return the neighbour rows written.
 
     One transaction: readers keep the previous rows until it commits.
@@ -416,6 +461,7 @@ def _write(full: bool, dirty: np.ndarray, batches, stats: dict[int, tuple[float,
             "song_id": dirty,
             "norm": np.array([stats.get(song, missing)[0] for song in dirty.tolist()]),
             "popularity": np.array([stats.get(song, missing)[1] for song in dirty.tolist()]),
+            "interactions": np.array([counts.get(song, 0) for song in dirty.tolist()], np.int64),
         }
         if full:
             _insert(SongStats, columns, updated_at=timezone.now())
@@ -423,15 +469,21 @@ def _write(full: bool, dirty: np.ndarray, batches, stats: dict[int, tuple[float,
             now = timezone.now()
             SongStats.objects.bulk_create(
                 [
-                    SongStats(song_id=song, norm=norm, popularity=popularity, updated_at=now)
-                    for song, norm, popularity in zip(
+                    SongStats(
+                        song_id=song,
+                        norm=norm,
+                        popularity=popularity,
+                        interactions=interactions,
+                        updated_at=now,
+                    )
+                    for song, norm, popularity, interactions in zip(
                         *(column.tolist() for column in columns.values()), strict=True
                     )
                 ],
                 batch_size=CHUNK,
                 update_conflicts=True,
                 unique_fields=["song"],
-                update_fields=["norm", "popularity", "updated_at"],
+                update_fields=["norm", "popularity", "interactions", "updated_at"],
             )
     return written
 
@@ -489,13 +541,18 @@ def _rebuild_popular() -> None:
         PopularSong.objects.bulk_create([*overall, *by_genre], batch_size=CHUNK)
 
 
-def songs_dirty_since_refresh() -> int:
-    """Return how many songs the next incremental run would recompute."""
-    state, _ = RefreshState.objects.get_or_create(pk=1)
-    marks = {
+def _watermarks(now: datetime) -> dict:
+    """Return the highest like, play and playlist entry ids, and the time for ratings."""
+    return {
         "like_id": Like.objects.aggregate(top=Max("id"))["top"] or 0,
         "play_id": Play.objects.aggregate(top=Max("id"))["top"] or 0,
         "playlist_item_id": PlaylistItem.objects.aggregate(top=Max("id"))["top"] or 0,
-        "rating_time": timezone.now(),
+        "rating_time": now,
     }
-    return len(_dirty_songs(state, marks))
+
+
+def songs_dirty_since_refresh() -> int:
+    """Return how many songs the next incremental run would recompute."""
+    state, _ = RefreshState.objects.get_or_create(pk=1)
+    marks = _watermarks(timezone.now())
+    return len(_dirty_songs(state, marks) | _songs_with_removals())

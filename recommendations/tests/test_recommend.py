@@ -56,6 +56,47 @@ def test_liked_and_recently_played_songs_are_never_recommended(listener, trio):
     assert harbour not in offered
 
 
+def test_rated_and_playlist_songs_are_never_recommended(listener, trio):
+    neon, tide, harbour = trio
+    LikeFactory(user=listener, song=neon)
+    RatingFactory(user=listener, song=tide, stars=5)
+    PlaylistItemFactory(playlist=PlaylistFactory(owner=listener), song=harbour, position=0)
+    refresh_recommendations(full=True)
+
+    offered = {pick.song for pick in recommend_for_user(listener, limit=20)}
+
+    assert offered
+    assert not offered & {neon, tide, harbour}
+
+
+def test_recommendations_cost_the_same_queries_however_long_the_history(
+    listener, trio, django_assert_num_queries
+):
+    neon, tide, harbour = trio
+    LikeFactory(user=listener, song=neon)
+    refresh_recommendations(full=True)
+    with django_assert_num_queries(7):
+        assert recommend_for_user(listener, limit=5)
+
+    others = [SongFactory() for _ in range(12)]
+    for song in others[:4]:
+        LikeFactory(user=listener, song=song)
+        RatingFactory(user=listener, song=song, stars=4)
+    for song in others[4:8]:
+        PlayFactory.create_batch(3, user=listener, song=song)
+    playlist = PlaylistFactory(owner=listener)
+    for position, song in enumerate(others[8:]):
+        PlaylistItemFactory(playlist=playlist, song=song, position=position)
+    fans([tide, *others], 2, prefix="more")
+    refresh_recommendations(full=True)
+
+    with django_assert_num_queries(7):
+        picks = recommend_for_user(listener, limit=5)
+
+    assert harbour in {pick.song for pick in picks}
+    assert not {pick.song for pick in picks} & {neon, *others}
+
+
 def test_hidden_songs_are_never_recommended(listener, trio):
     neon, tide, harbour = trio
     LikeFactory(user=listener, song=neon)

@@ -6,7 +6,10 @@ from django.core.management import call_command
 from accounts.tests.factories import UserFactory
 from catalog.tests.factories import SongFactory
 from library.models import Rating
+from library.services import song_unlike, song_unrate
 from library.tests.factories import LikeFactory, PlayFactory, RatingFactory
+from playlists.services import playlist_delete, playlist_remove_item
+from playlists.tests.factories import PlaylistFactory, PlaylistItemFactory
 from recommendations import services
 from recommendations.models import PopularSong, RefreshState, SongNeighbor, SongStats
 from recommendations.tests.factories import fans
@@ -150,3 +153,42 @@ def test_incremental_refresh_samples_the_listeners_of_songs_everyone_plays(commu
     scores = _neighbors(first[0])
     assert scores
     assert all(0 < score <= 1 for score in scores.values())
+
+
+def _bridge(kind: str, first, second):
+    """Link first and second through one listener's likes, ratings or playlist; return undo."""
+    bridge = UserFactory(username="bridge")
+    if kind in ("unlike", "unrate"):
+        for song in (first, second):
+            if kind == "unlike":
+                LikeFactory(user=bridge, song=song)
+            else:
+                RatingFactory(user=bridge, song=song, stars=5)
+        remove = song_unlike if kind == "unlike" else song_unrate
+        return lambda: remove(bridge, second)
+    playlist = PlaylistFactory(owner=bridge)
+    PlaylistItemFactory(playlist=playlist, song=first, position=0)
+    entry = PlaylistItemFactory(playlist=playlist, song=second, position=1)
+    if kind == "remove entry":
+        return lambda: playlist_remove_item(playlist, entry)
+    return lambda: playlist_delete(playlist)
+
+
+@pytest.mark.parametrize(
+    ("kind", "dirty"),
+    [("unlike", 1), ("unrate", 1), ("remove entry", 1), ("delete playlist", 2)],
+)
+def test_a_removal_makes_its_songs_dirty_for_the_incremental_refresh(community, kind, dirty):
+    first, second = community
+    undo = _bridge(kind, first[0], second[0])
+    services.refresh_recommendations(full=True)
+    assert first[0].pk in _neighbors(second[0])
+
+    undo()
+
+    assert services.songs_dirty_since_refresh() == dirty
+    result = services.refresh_recommendations()
+    assert result.songs == dirty
+    assert first[0].pk not in _neighbors(second[0])
+    assert set(_neighbors(second[0])) == {second[1].pk, second[2].pk}
+    assert services.songs_dirty_since_refresh() == 0
