@@ -7,7 +7,8 @@ the per-user state rides along as correlated subqueries, evaluated only for the 
 import hashlib
 import logging
 import random
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.db.models import (
@@ -18,7 +19,6 @@ from django.db.models import (
     IntegerField,
     Max,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -72,56 +72,132 @@ def _count(queryset: QuerySet, group: str) -> Subquery:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def songs_for(user, songs: QuerySet[Song] | None = None) -> QuerySet[Song]:
-    """Return published songs, each with `starred_at`, `user_rating` and `play_count` for user.
+@dataclass(slots=True)
+class SongRow:
+    """One published song as Subsonic apps see it, read as plain values, with the caller's state.
 
-    Credited artists and genres are not prefetched as model instances: callers pass the songs
-    they load through with_credits(), two flat queries, which costs far less per row.
+    Loading pages of hundreds of songs as model instances (a song, its artist, album and album
+    artist each) cost more than the queries; rows of values cost a fraction.
     """
-    if songs is None:
-        songs = Song.objects.filter(hidden=False).select_related("artist", "album__album_artist")
-    return songs.annotate(
-        starred_at=Subquery(
-            Like.objects.filter(user=user, song=OuterRef("pk")).values("created_at")[:1]
-        ),
-        user_rating=Subquery(
-            Rating.objects.filter(user=user, song=OuterRef("pk")).values("stars")[:1]
-        ),
-        play_count=_count(Play.objects.filter(user=user, song=OuterRef("pk")), "song"),
+
+    pk: int
+    title: str
+    artist_id: int
+    artist_name: str
+    album_id: int | None
+    album_title: str | None
+    album_artist_name: str | None
+    album_cover_id: int | None
+    cover_id: int | None
+    track_number: int | None
+    disc_number: int | None
+    year: int | None
+    duration: float
+    bitrate: int | None
+    sample_rate: int | None
+    channels: int | None
+    mime_type: str
+    file_size: int
+    storage_key: str
+    created_at: datetime
+    starred_at: datetime | None = None
+    user_rating: int | None = None
+    play_count: int = 0
+    credits: list[tuple[int, str]] = field(default_factory=list)
+    genre_names: list[str] = field(default_factory=list)
+
+
+SONG_COLUMNS = (
+    "pk",
+    "title",
+    "artist_id",
+    "artist__name",
+    "album_id",
+    "album__title",
+    "album__album_artist__name",
+    "album__cover_id",
+    "cover_id",
+    "track_number",
+    "disc_number",
+    "year",
+    "duration",
+    "bitrate",
+    "sample_rate",
+    "channels",
+    "mime_type",
+    "file_size",
+    "storage_key",
+    "created_at",
+)
+
+
+def published() -> QuerySet[Song]:
+    return Song.objects.filter(hidden=False)
+
+
+def _of_songs(queryset: QuerySet, ids: list[int], column: str = "song_id") -> QuerySet:
+    """Filter rows to these songs: by an id range when they are dense (a page of the catalogue).
+
+    A range is one index condition; a list of hundreds of ids is as many bound parameters,
+    which the database driver splices into the SQL in Python. Callers drop rows of songs in
+    the range they did not ask for.
+    """
+    low, high = min(ids), max(ids)
+    if high - low < 2 * len(ids) + 50:
+        return queryset.filter(**{f"{column}__gte": low, f"{column}__lte": high})
+    return queryset.filter(**{f"{column}__in": ids})
+
+
+def song_rows(user, songs: QuerySet[Song], keep: set[int] | None = None) -> list[SongRow]:
+    """Evaluate songs (filtered and ordered by the caller) as rows with credits, genres and
+    the user's star, rating and play count: six flat queries whatever the number of songs.
+
+    With `keep`, rows of other songs (read because they lie in the range asked for) are dropped.
+    """
+    rows = [SongRow(*values) for values in songs.values_list(*SONG_COLUMNS)]
+    if keep is not None:
+        rows = [row for row in rows if row.pk in keep]
+    if not rows:
+        return rows
+    by_id = {row.pk: row for row in rows}
+    ids = list(by_id)
+    credits = _of_songs(SongArtist.objects.all(), ids).order_by("song_id", "position", "pk")
+    for song_id, artist_id, name in credits.values_list("song_id", "artist_id", "artist__name"):
+        if song_id in by_id:
+            by_id[song_id].credits.append((artist_id, name))
+    tagged = _of_songs(Song.genres.through.objects.all(), ids).order_by(
+        "song_id", Lower("genre__name"), "genre_id"
     )
+    for song_id, name in tagged.values_list("song_id", "genre__name"):
+        if song_id in by_id:
+            by_id[song_id].genre_names.append(name)
+    for song_id, moment in _of_songs(Like.objects.filter(user=user), ids).values_list(
+        "song_id", "created_at"
+    ):
+        if song_id in by_id:
+            by_id[song_id].starred_at = moment
+    for song_id, stars in _of_songs(Rating.objects.filter(user=user), ids).values_list(
+        "song_id", "stars"
+    ):
+        if song_id in by_id:
+            by_id[song_id].user_rating = stars
+    plays = _of_songs(Play.objects.filter(user=user), ids).values("song_id").annotate(n=Count("pk"))
+    for song_id, count in plays.order_by().values_list("song_id", "n"):
+        if song_id in by_id:
+            by_id[song_id].play_count = count
+    return rows
 
 
-def with_credits(songs: list[Song]) -> list[Song]:
-    """Attach each song's credited artists (`credits`) and genre names (`genre_names`)."""
-    ids = [song.pk for song in songs]
-    credits: dict[int, list[tuple[int, str]]] = {pk: [] for pk in ids}
-    rows = (
-        SongArtist.objects.filter(song_id__in=ids)
-        .order_by("song_id", "position", "pk")
-        .values_list("song_id", "artist_id", "artist__name")
-    )
-    for song_id, artist_id, name in rows:
-        credits[song_id].append((artist_id, name))
-    genre_names: dict[int, list[str]] = {pk: [] for pk in ids}
-    tagged = (
-        Song.genres.through.objects.filter(song_id__in=ids)
-        .order_by("song_id", Lower("genre__name"), "genre_id")
-        .values_list("song_id", "genre__name")
-    )
-    for song_id, name in tagged:
-        genre_names[song_id].append(name)
-    for song in songs:
-        song.credits, song.genre_names = credits[song.pk], genre_names[song.pk]
-    return songs
+def song(user, song_id: int) -> SongRow | None:
+    found = song_rows(user, published().filter(pk=song_id))
+    return found[0] if found else None
 
 
-def song(user, song_id: int) -> Song | None:
-    found = songs_for(user).filter(pk=song_id).first()
-    return with_credits([found])[0] if found else None
-
-
-def songs_by_id(user, ids: list[int]) -> dict[int, Song]:
-    return {found.pk: found for found in with_credits(list(songs_for(user).filter(pk__in=ids)))}
+def songs_by_id(user, ids: list[int]) -> dict[int, SongRow]:
+    if not ids:
+        return {}
+    found = song_rows(user, _of_songs(published(), ids, "pk"), keep=set(ids))
+    return {row.pk: row for row in found}
 
 
 def published_songs(ids: list[int]) -> dict[int, Song]:
@@ -289,9 +365,9 @@ def albums_by_id(user, ids: list[int]) -> list[Album]:
     return [found[pk] for pk in ids if pk in found]
 
 
-def songs_in_order(user, ids: list[int]) -> list[Song]:
-    """Load songs with their user state, in the order of the ids given."""
-    found = {row.pk: row for row in with_credits(list(songs_for(user).filter(pk__in=ids)))}
+def songs_in_order(user, ids: list[int]) -> list[SongRow]:
+    """Load published songs with their user state, in the order of the ids given (repeats too)."""
+    found = songs_by_id(user, ids)
     return [found[pk] for pk in ids if pk in found]
 
 
@@ -310,10 +386,9 @@ def album(user, album_id: int) -> Album | None:
     return albums_for(user).filter(pk=album_id).first()
 
 
-def album_songs(user, album_id: int) -> list[Song]:
+def album_songs(user, album_id: int) -> list[SongRow]:
     """Return an album's published songs in disc and track order."""
-    songs = songs_for(user).filter(album_id=album_id).order_by(*ALBUM_TRACK_ORDER)
-    return with_credits(list(songs))
+    return song_rows(user, published().filter(album_id=album_id).order_by(*ALBUM_TRACK_ORDER))
 
 
 def credited_artists() -> QuerySet[Artist]:
@@ -419,7 +494,7 @@ def artist_index(user) -> list[Artist]:
     return artists
 
 
-def songs_by_genre(user, genre: str, offset: int, count: int) -> list[Song]:
+def songs_by_genre(user, genre: str, offset: int, count: int) -> list[SongRow]:
     """Return a page of a genre's published songs, newest first."""
     if count <= 0:
         return []
@@ -472,7 +547,7 @@ def random_songs(
     genre: str = "",
     from_year: int | None = None,
     to_year: int | None = None,
-) -> list[Song]:
+) -> list[SongRow]:
     """Return up to `size` random published songs, optionally of a genre and years."""
     songs = Song.objects.filter(hidden=False)
     if genre:
@@ -488,19 +563,19 @@ def random_albums(user, size: int) -> list[Album]:
     return albums_by_id(user, random_ids(published_albums(), size))
 
 
-def top_songs(user, artist_name: str, count: int) -> list[Song]:
+def top_songs(user, artist_name: str, count: int) -> list[SongRow]:
     """Return an artist's most played songs (by everyone), then their newest."""
     plays = _count(Play.objects.filter(song=OuterRef("pk")), "song")
     ranked = (
-        songs_for(user)
+        published()
         .filter(artist__name_key=_key(artist_name))
         .annotate(total_plays=plays)
-        .order_by("-total_plays", "-created_at", "-pk")[:count]
+        .order_by("-total_plays", "-created_at", "-pk")
     )
-    return with_credits(list(ranked))
+    return song_rows(user, ranked[:count])
 
 
-def similar_songs(user, song_id: int, count: int) -> list[Song]:
+def similar_songs(user, song_id: int, count: int) -> list[SongRow]:
     """Return songs like this one: the recommender's when installed, else same artist/genre."""
     try:
         from recommendations.queries import similar_songs as recommended
@@ -518,13 +593,14 @@ def similar_songs(user, song_id: int, count: int) -> list[Song]:
         return []
     genre_ids = list(Genre.objects.filter(songs__pk=song_id).values_list("pk", flat=True))
     picked = (
-        songs_for(user)
+        published()
         .filter(Q(artist_id=seed["artist_id"]) | Q(genres__in=genre_ids))
         .exclude(pk=song_id)
+        .values_list("pk", flat=True)
         .distinct()
-        .order_by("?")[:count]
+        .order_by("?")
     )
-    return with_credits(list(picked))
+    return songs_in_order(user, list(picked[:count]))
 
 
 def search_songs(query: str) -> QuerySet[Song]:
@@ -574,7 +650,7 @@ def _page_ids(matches: QuerySet, window: tuple[int, int]) -> list[int]:
     return list(matches.values_list("pk", flat=True)[offset : offset + count])
 
 
-def starred_songs(user) -> list[Song]:
+def starred_songs(user) -> list[SongRow]:
     ids = Like.objects.filter(user=user, song__hidden=False).order_by("-created_at", "-pk")
     return songs_in_order(user, list(ids.values_list("song_id", flat=True)))
 
@@ -607,14 +683,10 @@ def playlist(user, playlist_id: int) -> Playlist | None:
     return playlists(user).filter(pk=playlist_id).first()
 
 
-def playlist_songs(user, playlist: Playlist) -> list[Song]:
+def playlist_songs(user, playlist: Playlist) -> list[SongRow]:
     """Return a playlist's published songs in order (a song may appear twice)."""
-    items = (
-        PlaylistItem.objects.filter(playlist=playlist, song__hidden=False)
-        .order_by("position", "id")
-        .prefetch_related(Prefetch("song", queryset=songs_for(user)))
-    )
-    return with_credits([item.song for item in items])
+    items = PlaylistItem.objects.filter(playlist=playlist).order_by("position", "id")
+    return songs_in_order(user, list(items.values_list("song_id", flat=True)))
 
 
 def now_playing() -> list[NowPlaying]:
@@ -630,16 +702,12 @@ def now_playing() -> list[NowPlaying]:
     ]
 
 
-def play_queue(user) -> tuple[PlayQueue | None, list[Song]]:
+def play_queue(user) -> tuple[PlayQueue | None, list[SongRow]]:
     queue = PlayQueue.objects.filter(user=user).first()
     if queue is None:
         return None, []
-    entries = (
-        queue.entries.filter(song__hidden=False)
-        .order_by("position", "id")
-        .prefetch_related(Prefetch("song", queryset=songs_for(user)))
-    )
-    return queue, with_credits([entry.song for entry in entries])
+    entries = queue.entries.order_by("position", "id").values_list("song_id", flat=True)
+    return queue, songs_in_order(user, list(entries))
 
 
 def cover_for(kind: str, pk: int) -> Cover | None:

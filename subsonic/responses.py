@@ -37,6 +37,10 @@ class Text(str):
     """A string XML renders as a child element's text (`<notes>...</notes>`), JSON as a string."""
 
 
+class Element(dict):
+    """An element whose attributes and children hold no None: rendered as is, never re-cleaned."""
+
+
 class SubsonicError(Exception):
     """An error the client hears as <error code=... message=...>, with HTTP 200."""
 
@@ -50,8 +54,10 @@ def timestamp(moment: datetime | None) -> str | None:
     """Return a datetime as ISO 8601 UTC with milliseconds, as Subsonic apps parse it."""
     if moment is None:
         return None
-    moment = moment.astimezone(UTC)
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
+    if moment.utcoffset():
+        moment = moment.astimezone(UTC)
+    # isoformat() is C code, several times faster than strftime for pages of hundreds of songs.
+    return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def _envelope(status: str) -> dict:
@@ -106,6 +112,8 @@ def _json_default(value):
 
 
 def _strip_none(value):
+    if type(value) is Element:
+        return value
     if isinstance(value, dict):
         return {key: _strip_none(item) for key, item in value.items() if item is not None}
     if isinstance(value, list | tuple):
