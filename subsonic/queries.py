@@ -7,6 +7,7 @@ the per-user state rides along as correlated subqueries, evaluated only for the 
 import hashlib
 import logging
 import random
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -24,8 +25,9 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    Window,
 )
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Coalesce, Lower, Mod, RowNumber
 from django.utils import timezone
 
 from catalog.models import Album, Artist, Cover, Genre, IngestJob, Song, SongArtist
@@ -625,19 +627,21 @@ def search_artists(query: str) -> QuerySet[Artist]:
 def search(user, query: str, *, songs: tuple[int, int], albums: tuple[int, int], artists) -> dict:
     """Return a page of each kind for search3: (count, offset) per kind.
 
-    An empty query pages through the whole catalogue in id order, for offline sync: each page's
-    ids come from the primary key index, then only those rows are loaded.
+    An empty query pages through the whole catalogue in id order, for offline sync: song pages
+    start from a cached mark near the offset (see catalogue_song_ids), album and artist pages
+    read their ids from the primary key index; then only those rows are loaded.
     """
     query = " ".join(query.replace('"', " ").split())
     if query in ("", "*"):
-        song_ids = Song.objects.filter(hidden=False).order_by("pk")
+        count, offset = songs
+        song_page = catalogue_songs(user, offset, count)
         album_ids = published_albums().order_by("pk")
         artist_ids = credited_artists().order_by("pk")
     else:
-        song_ids, album_ids = search_songs(query), search_albums(query)
-        artist_ids = search_artists(query)
+        song_page = songs_in_order(user, _page_ids(search_songs(query), songs))
+        album_ids, artist_ids = search_albums(query), search_artists(query)
     return {
-        "songs": songs_in_order(user, _page_ids(song_ids, songs)),
+        "songs": song_page,
         "albums": albums_by_id(user, _page_ids(album_ids, albums)),
         "artists": artists_by_id(user, _page_ids(artist_ids, artists)),
     }
@@ -648,6 +652,86 @@ def _page_ids(matches: QuerySet, window: tuple[int, int]) -> list[int]:
     if count <= 0:
         return []
     return list(matches.values_list("pk", flat=True)[offset : offset + count])
+
+
+# Every MARK_STEP-th published song's id, in id order, lets a page at any offset start from the
+# mark just before it: an index range read of under MARK_STEP + count ids, however deep.
+MARK_STEP = 1000
+MARKS_KEY = "subsonic:song-marks"
+
+
+def _song_marks() -> list[int]:
+    """Return the ids at positions MARK_STEP, 2 x MARK_STEP... of the published songs by id.
+
+    Mark j is where chunk j starts (chunk 0 starts at the first id, so it has no mark): one
+    pass of a window function over the primary key index, stored in the cache.
+    """
+    numbered = published().annotate(position=Window(RowNumber(), order_by=F("pk").asc()))
+    marks = list(
+        numbered.annotate(step=Mod(F("position") - 1, MARK_STEP))
+        .filter(step=0, position__gt=1)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    cache.set(MARKS_KEY, marks, CATALOGUE_CACHE_SECONDS)
+    return marks
+
+
+def _marks_hold(marks: list[int], chunk: int, ids: list[int], complete: bool) -> bool:
+    """Tell whether each mark the ids (read from the start of `chunk`) reach is still exactly
+    MARK_STEP published songs after the one before: true unless songs came or went in between.
+
+    `complete` says the ids run to the end of the catalogue, so marks past them must not exist.
+    """
+    for index in range(chunk, len(marks)):
+        expected = (index + 1 - chunk) * MARK_STEP
+        if expected >= len(ids) and not complete:
+            return True
+        if bisect_left(ids, marks[index]) != expected:
+            return False
+    return True
+
+
+def catalogue_song_ids(offset: int, count: int) -> list[int]:
+    """Return the ids of published songs at positions offset.. offset + count - 1 in id order.
+
+    The page is read from the mark before the offset. Every mark the read passes is checked
+    against the live rows; when songs were hidden, published or removed in between, the marks
+    are recomputed and the page read again, so an app paging from offset 0 through the whole
+    catalogue sees each song exactly once even when the catalogue changed since the marks
+    were taken. Songs added after the marks (new ids come last) extend them as pages reach them.
+    """
+    if count <= 0:
+        return []
+    marks = cache.get(MARKS_KEY)
+    for attempt in range(2):
+        if marks is None or attempt:
+            marks = _song_marks()
+        chunk = min(offset // MARK_STEP, len(marks))
+        start = chunk * MARK_STEP
+        ids = published().order_by("pk")
+        if chunk:
+            ids = ids.filter(pk__gte=marks[chunk - 1])
+        # One id past the page, so a page ending at a mark checks that mark too.
+        wanted = offset - start + count + 1
+        read = list(ids.values_list("pk", flat=True)[:wanted])
+        held = _marks_hold(marks, chunk, read, complete=len(read) < wanted)
+        if held:
+            break
+    first_new = (len(marks) + 1 - chunk) * MARK_STEP
+    if held and first_new < len(read):
+        grown = [*marks, *read[first_new::MARK_STEP]]
+        cache.set(MARKS_KEY, grown, CATALOGUE_CACHE_SECONDS)
+    return read[offset - start : offset - start + count]
+
+
+def catalogue_songs(user, offset: int, count: int) -> list[SongRow]:
+    """Return a page of the whole catalogue in id order (search3 with an empty query)."""
+    ids = catalogue_song_ids(offset, count)
+    if not ids:
+        return []
+    page = published().filter(pk__gte=ids[0], pk__lte=ids[-1]).order_by("pk")
+    return song_rows(user, page, keep=set(ids))
 
 
 def starred_songs(user) -> list[SongRow]:
