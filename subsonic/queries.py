@@ -240,10 +240,13 @@ def _published_in_album() -> QuerySet[Song]:
 
 
 def albums_for(user) -> QuerySet[Album]:
-    """Return albums that have published songs, with counts, length, genre and user state."""
+    """Return albums that have published songs, with counts, length, genre and the user's star.
+
+    Evaluate them through album_rows(), which adds the user's play counts in one query.
+    """
     in_album = _published_in_album()
     return (
-        Album.objects.select_related("album_artist", "cover")
+        Album.objects.select_related("album_artist")
         .filter(Exists(in_album))
         .annotate(
             song_count=_count(in_album, "album"),
@@ -260,12 +263,37 @@ def albums_for(user) -> QuerySet[Album]:
                     :1
                 ]
             ),
-            play_count=_count(
-                Play.objects.filter(user=user, song__album=OuterRef("pk"), song__hidden=False),
-                "song__album",
-            ),
         )
     )
+
+
+def album_rows(
+    user, albums: QuerySet[Album], *, play_counts: dict[int, int] | None = None
+) -> list[Album]:
+    """Evaluate albums from albums_for() with each one's `play_count` by the user.
+
+    One grouped query from the user's own plays (unless the caller counted them already): as a
+    subquery per album, PostgreSQL crossed every song's plays by everyone with the user's
+    plays, 2-3 ms an album for a keen listener.
+    """
+    found = list(albums)
+    if not found:
+        return found
+    if play_counts is not None:
+        for album in found:
+            album.play_count = play_counts.get(album.pk, 0)
+        return found
+    plays = (
+        Play.objects.filter(user=user, song__album_id__in=[album.pk for album in found])
+        .filter(song__hidden=False)
+        .values("song__album_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts = dict(plays.values_list("song__album_id", "n"))
+    for album in found:
+        album.play_count = counts.get(album.pk, 0)
+    return found
 
 
 ALBUM_LIST_TYPES = (
@@ -305,15 +333,11 @@ def _album_order(user, list_type: str, from_year, to_year, genre: str) -> QueryS
             .order_by("-created_at", "-pk")
             .values_list("album_id", flat=True)
         )
-    if list_type in ("frequent", "recent", "highest"):
-        source = Rating if list_type == "highest" else Play
-        rows = source.objects.filter(user=user, song__hidden=False, song__album__isnull=False)
-        if list_type == "frequent":
-            rows = rows.values("song__album").annotate(key=Count("pk"))
-        elif list_type == "recent":
-            rows = rows.values("song__album").annotate(key=Max("played_at"))
-        else:
-            rows = rows.values("song__album").annotate(key=Avg("stars"))
+    if list_type in ("frequent", "recent"):
+        return _played_albums(user, list_type).values_list("song__album", flat=True)
+    if list_type == "highest":
+        rows = Rating.objects.filter(user=user, song__hidden=False, song__album__isnull=False)
+        rows = rows.values("song__album").annotate(key=Avg("stars"))
         return rows.order_by("-key", "song__album").values_list("song__album", flat=True)
     if list_type == "alphabeticalByName":
         return _cached(
@@ -342,6 +366,14 @@ def _album_order(user, list_type: str, from_year, to_year, genre: str) -> QueryS
     raise ValueError(list_type)
 
 
+def _played_albums(user, list_type: str) -> QuerySet:
+    """Return the albums the user played most or last, each with the user's play count."""
+    rows = Play.objects.filter(user=user, song__hidden=False, song__album__isnull=False)
+    key = Count("pk") if list_type == "frequent" else Max("played_at")
+    rows = rows.values("song__album").annotate(key=key, plays=Count("pk"))
+    return rows.order_by("-key", "song__album")
+
+
 def album_list(
     user,
     list_type: str,
@@ -357,13 +389,21 @@ def album_list(
         return []
     if list_type == "random":
         return random_albums(user, size)
+    if list_type in ("frequent", "recent"):
+        # The ranking already counted the user's plays of each album: no second pass over them.
+        ranked = _played_albums(user, list_type).values_list("song__album", "plays")
+        plays = dict(ranked[offset : offset + size])
+        return albums_by_id(user, list(plays), play_counts=plays)
     ordered = _album_order(user, list_type, from_year, to_year, genre)
     return albums_by_id(user, list(ordered[offset : offset + size]))
 
 
-def albums_by_id(user, ids: list[int]) -> list[Album]:
+def albums_by_id(user, ids: list[int], *, play_counts: dict[int, int] | None = None) -> list[Album]:
     """Load albums with their counts and user state, in the order of the ids given."""
-    found = {row.pk: row for row in albums_for(user).filter(pk__in=ids)}
+    if not ids:
+        return []
+    albums = albums_for(user).filter(pk__in=ids)
+    found = {row.pk: row for row in album_rows(user, albums, play_counts=play_counts)}
     return [found[pk] for pk in ids if pk in found]
 
 
@@ -385,7 +425,8 @@ def _key(name: str) -> str:
 
 
 def album(user, album_id: int) -> Album | None:
-    return albums_for(user).filter(pk=album_id).first()
+    found = album_rows(user, albums_for(user).filter(pk=album_id))
+    return found[0] if found else None
 
 
 def album_songs(user, album_id: int) -> list[SongRow]:
@@ -426,11 +467,8 @@ def artist(user, artist_id: int) -> Artist | None:
 
 def artist_albums(user, artist_id: int) -> list[Album]:
     """Return the albums an artist is the album artist of, newest year first."""
-    return list(
-        albums_for(user)
-        .filter(album_artist_id=artist_id)
-        .order_by(F("year").desc(nulls_last=True), Lower("title"), "pk")
-    )
+    albums = albums_for(user).filter(album_artist_id=artist_id)
+    return album_rows(user, albums.order_by(F("year").desc(nulls_last=True), Lower("title"), "pk"))
 
 
 def similar_artists(user, artist_id: int, count: int) -> list[Artist]:
