@@ -7,6 +7,7 @@ the per-user state rides along as correlated subqueries, evaluated only for the 
 import hashlib
 import logging
 import random
+from array import array
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -66,6 +67,15 @@ def _cached(name: str, compute):
         value = compute()
         cache.set(key, value, CATALOGUE_CACHE_SECONDS)
     return value
+
+
+def _id_array(queryset: QuerySet) -> array:
+    """Return a queryset's ids as an array of 64-bit ints, to cache a whole-catalogue order.
+
+    The cache pickles what it stores: 100,000 ids as a list take 7 ms to unpickle on every
+    page of an alphabetical album list, as an array a fraction of a millisecond.
+    """
+    return array("q", queryset.values_list("pk", flat=True))
 
 
 def _count(queryset: QuerySet, group: str) -> Subquery:
@@ -340,13 +350,11 @@ def _album_order(user, list_type: str, from_year, to_year, genre: str) -> QueryS
         rows = rows.values("song__album").annotate(key=Avg("stars"))
         return rows.order_by("-key", "song__album").values_list("song__album", flat=True)
     if list_type == "alphabeticalByName":
-        return _cached(
-            "albums-by-name",
-            lambda: list(albums.order_by(Lower("title"), "pk").values_list("pk", flat=True)),
-        )
+        ordered = albums.order_by(Lower("title"), "pk")
+        return _cached("albums-by-name", lambda: _id_array(ordered))
     if list_type == "alphabeticalByArtist":
         ordered = albums.order_by(Lower("album_artist__name"), Lower("title"), "pk")
-        return _cached("albums-by-artist", lambda: list(ordered.values_list("pk", flat=True)))
+        return _cached("albums-by-artist", lambda: _id_array(ordered))
     if list_type == "byYear":
         low, high = from_year or 0, to_year if to_year is not None else 9999
         if low <= high:
@@ -359,10 +367,7 @@ def _album_order(user, list_type: str, from_year, to_year, genre: str) -> QueryS
             album=OuterRef("pk"), hidden=False, genres__name_key=_key(genre)
         )
         ordered = Album.objects.filter(Exists(tagged)).order_by(Lower("title"), "pk")
-        return _cached(
-            f"albums-of-genre:{_key(genre)[:100]}",
-            lambda: list(ordered.values_list("pk", flat=True)),
-        )
+        return _cached(f"albums-of-genre:{_key(genre)[:100]}", lambda: _id_array(ordered))
     raise ValueError(list_type)
 
 
