@@ -1,17 +1,16 @@
 """Translate catalogue rows into Subsonic elements (dicts for subsonic.responses); no queries.
 
-Songs come from subsonic.queries as SongRow values; albums and artists as model instances
-annotated with `starred_at`, `play_count`, `song_count`, `total_duration`, `genre_name`,
-`album_count` and `cover_id` where they apply. Elements leave out empty attributes themselves,
-so the renderer need not look inside them again.
+Songs and albums come from subsonic.queries as SongRow and AlbumRow values; artists as model
+instances annotated with `starred_at`, `album_count` and `cover_id`. Elements leave out empty
+attributes themselves, so the renderer need not look inside them again.
 """
 
 import posixpath
 
-from catalog.models import Album, Artist, Song
+from catalog.models import Artist, Song
 from playlists.models import Playlist
 from subsonic.params import ALBUM, ARTIST, PLAYLIST, SONG, make_id
-from subsonic.queries import SongRow
+from subsonic.queries import AlbumRow, SongRow
 from subsonic.responses import Element, timestamp
 
 MUSIC_FOLDER_ID = 1
@@ -108,33 +107,32 @@ def _path(song: SongRow, extension: str) -> str:
     return "/".join([*parts, f"{name}.{extension}" if extension else name])
 
 
-def album_id3(album: Album) -> dict:
+def album_id3(album: AlbumRow) -> Element:
     """Return an album as <album> (AlbumID3)."""
+    artist_id = make_id(ARTIST, album.album_artist_id)
     return _clean(
         {
             "id": make_id(ALBUM, album.pk),
             "name": album.title,
-            "artist": album.album_artist.name,
-            "artistId": make_id(ARTIST, album.album_artist_id),
+            "artist": album.album_artist_name,
+            "artistId": artist_id,
             "coverArt": make_id(ALBUM, album.pk) if album.cover_id else None,
-            "songCount": getattr(album, "song_count", 0) or 0,
-            "duration": round(getattr(album, "total_duration", 0) or 0),
-            "playCount": getattr(album, "play_count", 0) or 0,
+            "songCount": album.song_count or 0,
+            "duration": round(album.total_duration or 0),
+            "playCount": album.play_count or 0,
             "created": timestamp(album.created_at),
-            "starred": timestamp(getattr(album, "starred_at", None)),
+            "starred": timestamp(album.starred_at),
             "year": album.year,
-            "genre": getattr(album, "genre_name", None),
-            "genres": [{"name": album.genre_name}] if getattr(album, "genre_name", None) else [],
-            "artists": [
-                {"id": make_id(ARTIST, album.album_artist_id), "name": album.album_artist.name}
-            ],
-            "displayArtist": album.album_artist.name,
+            "genre": album.genre_name,
+            "genres": [{"name": album.genre_name}] if album.genre_name else [],
+            "artists": [{"id": artist_id, "name": album.album_artist_name}],
+            "displayArtist": album.album_artist_name,
             "isCompilation": False,
         }
     )
 
 
-def album_dir(album: Album) -> dict:
+def album_dir(album: AlbumRow) -> Element:
     """Return an album as a directory <child> (getMusicDirectory, getAlbumList, search2)."""
     return _clean(
         {
@@ -144,17 +142,17 @@ def album_dir(album: Album) -> dict:
             "title": album.title,
             "name": album.title,
             "album": album.title,
-            "artist": album.album_artist.name,
+            "artist": album.album_artist_name,
             "year": album.year,
-            "genre": getattr(album, "genre_name", None),
+            "genre": album.genre_name,
             "coverArt": make_id(ALBUM, album.pk) if album.cover_id else None,
-            "duration": round(getattr(album, "total_duration", 0) or 0),
-            "playCount": getattr(album, "play_count", 0) or 0,
+            "duration": round(album.total_duration or 0),
+            "playCount": album.play_count or 0,
             "created": timestamp(album.created_at),
-            "starred": timestamp(getattr(album, "starred_at", None)),
+            "starred": timestamp(album.starred_at),
             "albumId": make_id(ALBUM, album.pk),
             "artistId": make_id(ARTIST, album.album_artist_id),
-            "songCount": getattr(album, "song_count", 0) or 0,
+            "songCount": album.song_count or 0,
             "isVideo": False,
         }
     )
