@@ -9,38 +9,15 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from catalog.models import Genre, Song, SongArtist
+from catalog.models import Genre, Song
 from catalog.services import songs_remove, songs_set_hidden
-from catalog.tests.factories import AlbumFactory, ArtistFactory, GenreFactory, SongFactory
+from catalog.tests.factories import GenreFactory
 from library.services import play_record, song_rate
 from subsonic.queries import MARK_STEP
+from subsonic.tests.conftest import add_songs
 
 SONGS = 2 * MARK_STEP + 345
 PAGE = 500
-
-
-def add_songs(count: int, *, prefix: str = "sync") -> list[Song]:
-    """Create songs in bulk on a few albums, each credited to its lead artist and a genre."""
-    artist, guest = ArtistFactory(name=f"{prefix} artist"), ArtistFactory(name=f"{prefix} guest")
-    albums = [AlbumFactory(title=f"{prefix} album {n}", album_artist=artist) for n in range(3)]
-    genre = GenreFactory(name="Sync Pop")
-    songs = Song.objects.bulk_create(
-        SongFactory.build(
-            title=f"{prefix} song {n}",
-            artist=artist,
-            album=albums[n % 3],
-            storage_key=f"music/{prefix}/{n}.mp3",
-        )
-        for n in range(count)
-    )
-    SongArtist.objects.bulk_create(
-        [SongArtist(song=song, artist=artist, position=0) for song in songs]
-        + [SongArtist(song=song, artist=guest, position=1) for song in songs[::7]]
-    )
-    Song.genres.through.objects.bulk_create(
-        Song.genres.through(song_id=song.pk, genre_id=genre.pk) for song in songs
-    )
-    return songs
 
 
 @pytest.fixture
