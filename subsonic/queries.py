@@ -102,10 +102,9 @@ class SongRow:
     pk: int
     title: str
     artist_id: int
-    artist_name: str
     album_id: int | None
     album_title: str | None
-    album_artist_name: str | None
+    album_artist_id: int | None
     album_cover_id: int | None
     cover_id: int | None
     track_number: int | None
@@ -119,6 +118,8 @@ class SongRow:
     file_size: int
     storage_key: str
     created_at: datetime
+    artist_name: str = ""
+    album_artist_name: str | None = None
     starred_at: datetime | None = None
     user_rating: int | None = None
     play_count: int = 0
@@ -126,14 +127,15 @@ class SongRow:
     genre_names: list[str] = field(default_factory=list)
 
 
+# Artist names are read apart, by id: joined here, PostgreSQL hashed all the artists for a
+# page of 500 songs.
 SONG_COLUMNS = (
     "pk",
     "title",
     "artist_id",
-    "artist__name",
     "album_id",
     "album__title",
-    "album__album_artist__name",
+    "album__album_artist_id",
     "album__cover_id",
     "cover_id",
     "track_number",
@@ -169,7 +171,7 @@ def _of_songs(queryset: QuerySet, ids: list[int], column: str = "song_id") -> Qu
 
 def song_rows(user, songs: QuerySet[Song], keep: set[int] | None = None) -> list[SongRow]:
     """Evaluate songs (filtered and ordered by the caller) as rows with credits, genres and
-    the user's star, rating and play count: four flat queries whatever the number of songs.
+    the user's star, rating and play count: five flat queries whatever the number of songs.
 
     With `keep`, rows of other songs (read because they lie in the range asked for) are dropped.
     """
@@ -181,9 +183,20 @@ def song_rows(user, songs: QuerySet[Song], keep: set[int] | None = None) -> list
     by_id = {row.pk: row for row in rows}
     ids = list(by_id)
     credits = _of_songs(SongArtist.objects.all(), ids).order_by("song_id", "position", "pk")
-    for song_id, artist_id, name in credits.values_list("song_id", "artist_id", "artist__name"):
-        if song_id in by_id:
-            by_id[song_id].credits.append((artist_id, name))
+    credited = [
+        (song_id, artist_id)
+        for song_id, artist_id in credits.values_list("song_id", "artist_id")
+        if song_id in by_id
+    ]
+    artist_ids = {row.artist_id for row in rows} | {artist_id for _, artist_id in credited}
+    artist_ids |= {row.album_artist_id for row in rows if row.album_artist_id is not None}
+    names = dict(Artist.objects.filter(pk__in=artist_ids).values_list("pk", "name"))
+    for row in rows:
+        row.artist_name = names[row.artist_id]
+        if row.album_artist_id is not None:
+            row.album_artist_name = names[row.album_artist_id]
+    for song_id, artist_id in credited:
+        by_id[song_id].credits.append((artist_id, names[artist_id]))
     tagged = _of_songs(Song.genres.through.objects.all(), ids).order_by(
         "song_id", Lower("genre__name"), "genre_id"
     )
