@@ -22,6 +22,7 @@ from django.db.models import (
     F,
     IntegerField,
     Max,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -639,21 +640,21 @@ MAX_DRAW = 20_000
 def random_ids(queryset: QuerySet, size: int) -> list[int]:
     """Return up to `size` random primary keys of a queryset without sorting the whole table.
 
-    Draw random ids between the smallest and largest id (two index lookups) and keep those the
+    Draw random ids between the smallest and largest id (one query) and keep those the
     queryset holds; a few rounds fill most requests. Only what is still missing after that
     (a sparse filter, a small catalogue) falls back to ORDER BY random().
     """
     if size <= 0:
         return []
-    bounds = queryset.model.objects.order_by("pk").values_list("pk", flat=True)
-    low, high = bounds.first(), bounds.last()
+    bounds = queryset.model.objects.aggregate(low=Min("pk"), high=Max("pk"))
+    low, high = bounds["low"], bounds["high"]
     if low is None:
         return []
     chosen: list[int] = []
     draw = max(size * 4, 50)
     for _ in range(SAMPLE_ROUNDS):
         candidates = {random.randint(low, high) for _ in range(draw)} - set(chosen)
-        found = list(queryset.filter(pk__in=candidates).values_list("pk", flat=True))
+        found = list(queryset.filter(pk__in=candidates).order_by().values_list("pk", flat=True))
         random.shuffle(found)
         chosen.extend(found[: size - len(chosen)])
         if len(chosen) >= size:
