@@ -1,15 +1,17 @@
 """Translate catalogue rows into Subsonic elements (dicts for subsonic.responses); no queries.
 
-Rows come from subsonic.queries, which annotates `starred_at`, `user_rating`, `play_count`,
-`song_count`, `total_duration`, `genre_name`, `album_count` and `cover_id` where they apply.
+Songs and albums come from subsonic.queries as SongRow and AlbumRow values; artists as model
+instances annotated with `starred_at`, `album_count` and `cover_id`. Elements leave out empty
+attributes themselves, so the renderer need not look inside them again.
 """
 
 import posixpath
 
-from catalog.models import Album, Artist, Song
+from catalog.models import Artist, Song
 from playlists.models import Playlist
 from subsonic.params import ALBUM, ARTIST, PLAYLIST, SONG, make_id
-from subsonic.responses import timestamp
+from subsonic.queries import AlbumRow, SongRow
+from subsonic.responses import Element, timestamp
 
 MUSIC_FOLDER_ID = 1
 SUFFIX_BY_MIME = {
@@ -30,51 +32,40 @@ SUFFIX_BY_MIME = {
 }
 
 
-def _clean(element: dict) -> dict:
-    return {key: value for key, value in element.items() if value is not None}
+def _clean(element: dict) -> Element:
+    return Element({key: value for key, value in element.items() if value is not None})
 
 
-def suffix(song: Song) -> str:
+def suffix(song: Song | SongRow) -> str:
     """Return the file's extension, from its key or else its MIME type."""
     extension = posixpath.splitext(song.storage_key)[1].lstrip(".").lower()
     return extension or SUFFIX_BY_MIME.get(song.mime_type, "")
 
 
-def song_cover_id(song: Song) -> str | None:
+def song_cover_id(song: SongRow) -> str | None:
     """Share the album's cover id unless the song carries its own picture."""
-    album = song.album
-    if album is not None and album.cover_id and song.cover_id in (None, album.cover_id):
-        return make_id(ALBUM, album.pk)
+    album_cover = song.album_cover_id
+    if song.album_id is not None and album_cover and song.cover_id in (None, album_cover):
+        return make_id(ALBUM, song.album_id)
     if song.cover_id:
         return make_id(SONG, song.pk)
     return None
 
 
-def _genre_names(song: Song) -> list[str]:
-    names = getattr(song, "genre_names", None)
-    return [genre.name for genre in song.genres.all()] if names is None else names
-
-
-def _credits(song: Song) -> list[tuple[int, str]]:
-    credits = getattr(song, "credits", None)
-    return (
-        [(artist.pk, artist.name) for artist in song.artists.all()] if credits is None else credits
-    )
-
-
-def child(song: Song) -> dict:
-    """Return a song as a Subsonic <child>/<song>/<entry> element (see queries.with_credits)."""
-    genres = _genre_names(song)
-    credited = _credits(song)
-    album = song.album
+def child(song: SongRow) -> Element:
+    """Return a song as a Subsonic <child>/<song>/<entry> element (see queries.song_rows)."""
+    genres, credited = song.genre_names, song.credits
+    album_id = make_id(ALBUM, song.album_id) if song.album_id is not None else None
+    artist_id = make_id(ARTIST, song.artist_id)
+    extension = suffix(song)
     return _clean(
         {
             "id": make_id(SONG, song.pk),
-            "parent": make_id(ALBUM, album.pk) if album else make_id(ARTIST, song.artist_id),
+            "parent": album_id or artist_id,
             "isDir": False,
             "title": song.title,
-            "album": album.title if album else None,
-            "artist": song.artist.name,
+            "album": song.album_title,
+            "artist": song.artist_name,
             "track": song.track_number,
             "discNumber": song.disc_number,
             "year": song.year,
@@ -82,68 +73,66 @@ def child(song: Song) -> dict:
             "coverArt": song_cover_id(song),
             "size": song.file_size,
             "contentType": song.mime_type or None,
-            "suffix": suffix(song) or None,
+            "suffix": extension or None,
             "duration": round(song.duration or 0),
             "bitRate": round(song.bitrate / 1000) if song.bitrate else None,
             "samplingRate": song.sample_rate,
             "channelCount": song.channels,
-            "path": _path(song),
+            "path": _path(song, extension),
             "isVideo": False,
-            "albumId": make_id(ALBUM, album.pk) if album else None,
-            "artistId": make_id(ARTIST, song.artist_id),
+            "albumId": album_id,
+            "artistId": artist_id,
             "type": "music",
             "mediaType": "song",
             "created": timestamp(song.created_at),
-            "starred": timestamp(getattr(song, "starred_at", None)),
-            "userRating": getattr(song, "user_rating", None),
-            "playCount": getattr(song, "play_count", 0),
+            "starred": timestamp(song.starred_at),
+            "userRating": song.user_rating,
+            "playCount": song.play_count,
             "genres": [{"name": name} for name in genres],
             "artists": [{"id": make_id(ARTIST, pk), "name": name} for pk, name in credited],
-            "displayArtist": ", ".join(name for _, name in credited) or song.artist.name,
+            "displayArtist": ", ".join(name for _, name in credited) or song.artist_name,
         }
     )
 
 
-def _path(song: Song) -> str:
+def _path(song: SongRow, extension: str) -> str:
     """Return a tidy path for folder-minded clients: Artist/Album/NN - Title.ext."""
-    album = song.album
-    folder = album.album_artist.name if album else song.artist.name
+    in_album = song.album_id is not None
+    folder = song.album_artist_name if in_album else song.artist_name
     parts = [folder.replace("/", "_")]
-    if album:
-        parts.append(album.title.replace("/", "_"))
+    if in_album:
+        parts.append(song.album_title.replace("/", "_"))
     number = f"{song.track_number:02d} - " if song.track_number else ""
     name = f"{number}{song.title}".replace("/", "_")
-    extension = suffix(song)
     return "/".join([*parts, f"{name}.{extension}" if extension else name])
 
 
-def album_id3(album: Album) -> dict:
+def album_id3(album: AlbumRow) -> Element:
     """Return an album as <album> (AlbumID3)."""
+    artist_id = make_id(ARTIST, album.album_artist_id)
     return _clean(
         {
             "id": make_id(ALBUM, album.pk),
             "name": album.title,
-            "artist": album.album_artist.name,
-            "artistId": make_id(ARTIST, album.album_artist_id),
+            "artist": album.album_artist_name,
+            "artistId": artist_id,
             "coverArt": make_id(ALBUM, album.pk) if album.cover_id else None,
-            "songCount": getattr(album, "song_count", 0) or 0,
-            "duration": round(getattr(album, "total_duration", 0) or 0),
-            "playCount": getattr(album, "play_count", 0) or 0,
+            "songCount": album.song_count or 0,
+            "duration": round(album.total_duration or 0),
+            "playCount": album.play_count or 0,
             "created": timestamp(album.created_at),
-            "starred": timestamp(getattr(album, "starred_at", None)),
+            "starred": timestamp(album.starred_at),
             "year": album.year,
-            "genre": getattr(album, "genre_name", None),
-            "genres": [{"name": album.genre_name}] if getattr(album, "genre_name", None) else [],
-            "artists": [
-                {"id": make_id(ARTIST, album.album_artist_id), "name": album.album_artist.name}
-            ],
-            "displayArtist": album.album_artist.name,
+            "genre": album.genre_name,
+            "genres": [{"name": album.genre_name}] if album.genre_name else [],
+            "artists": [{"id": artist_id, "name": album.album_artist_name}],
+            "displayArtist": album.album_artist_name,
             "isCompilation": False,
         }
     )
 
 
-def album_dir(album: Album) -> dict:
+def album_dir(album: AlbumRow) -> Element:
     """Return an album as a directory <child> (getMusicDirectory, getAlbumList, search2)."""
     return _clean(
         {
@@ -153,17 +142,17 @@ def album_dir(album: Album) -> dict:
             "title": album.title,
             "name": album.title,
             "album": album.title,
-            "artist": album.album_artist.name,
+            "artist": album.album_artist_name,
             "year": album.year,
-            "genre": getattr(album, "genre_name", None),
+            "genre": album.genre_name,
             "coverArt": make_id(ALBUM, album.pk) if album.cover_id else None,
-            "duration": round(getattr(album, "total_duration", 0) or 0),
-            "playCount": getattr(album, "play_count", 0) or 0,
+            "duration": round(album.total_duration or 0),
+            "playCount": album.play_count or 0,
             "created": timestamp(album.created_at),
-            "starred": timestamp(getattr(album, "starred_at", None)),
+            "starred": timestamp(album.starred_at),
             "albumId": make_id(ALBUM, album.pk),
             "artistId": make_id(ARTIST, album.album_artist_id),
-            "songCount": getattr(album, "song_count", 0) or 0,
+            "songCount": album.song_count or 0,
             "isVideo": False,
         }
     )

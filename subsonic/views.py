@@ -295,7 +295,7 @@ def get_album_info(call: Call) -> dict:
         raise _not_found("Album")
     year = f" ({album.year})" if album.year else ""
     notes = (
-        f"{album.title}{year} by {album.album_artist.name}: {album.song_count} song(s), "
+        f"{album.title}{year} by {album.album_artist_name}: {album.song_count} song(s), "
         f"{round((album.total_duration or 0) / 60)} min."
     )
     return {

@@ -12,8 +12,9 @@ from accounts.services import subsonic_password_reset
 from accounts.tests.factories import UserFactory
 from accounts.tests.fixtures import fast_password_hashing, fresh_throttles  # noqa: F401
 from catalog.audio_samples import SampleTags, make_cover
-from catalog.models import Album, Artist, Song
+from catalog.models import Album, Artist, Song, SongArtist
 from catalog.tests.conftest import created, post_events, put_song  # noqa: F401
+from catalog.tests.factories import AlbumFactory, ArtistFactory, GenreFactory, SongFactory
 
 LYRICS = "Neon rain on the harbour\nLights that never sleep"
 
@@ -157,3 +158,27 @@ class SubsonicClient:
 @pytest.fixture
 def sub(client, listener) -> SubsonicClient:
     return SubsonicClient(client, listener)
+
+
+def add_songs(count: int, *, prefix: str = "sync") -> list[Song]:
+    """Create songs in bulk on a few albums, each credited to its lead artist and a genre."""
+    artist, guest = ArtistFactory(name=f"{prefix} artist"), ArtistFactory(name=f"{prefix} guest")
+    albums = [AlbumFactory(title=f"{prefix} album {n}", album_artist=artist) for n in range(3)]
+    genre = GenreFactory(name="Sync Pop")
+    songs = Song.objects.bulk_create(
+        SongFactory.build(
+            title=f"{prefix} song {n}",
+            artist=artist,
+            album=albums[n % 3],
+            storage_key=f"music/{prefix}/{n}.mp3",
+        )
+        for n in range(count)
+    )
+    SongArtist.objects.bulk_create(
+        [SongArtist(song=song, artist=artist, position=0) for song in songs]
+        + [SongArtist(song=song, artist=guest, position=1) for song in songs[::7]]
+    )
+    Song.genres.through.objects.bulk_create(
+        Song.genres.through(song_id=song.pk, genre_id=genre.pk) for song in songs
+    )
+    return songs

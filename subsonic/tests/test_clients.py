@@ -17,7 +17,10 @@ from libopensonic import Connection
 from libopensonic.errors import SonicError
 from PIL import Image
 
-from subsonic.tests.conftest import make_api_key, token_params
+from catalog.models import Song
+from catalog.services import songs_set_hidden
+from subsonic.queries import MARK_STEP
+from subsonic.tests.conftest import add_songs, make_api_key, token_params
 from tests.conftest import server_database_url, start_asgi_server  # noqa: F401
 
 NS = "{http://subsonic.org/restapi}"
@@ -110,6 +113,31 @@ def test_opensonic_browses_lists_and_searches(opensonic, served):
     assert opensonic.get_lyrics_by_song_id(song.id)[0].line[0].value == "Neon rain on the harbour"
     assert opensonic.get_lyrics("The Tidelines", "Neon Rain").value.startswith("Neon rain")
     assert opensonic.get_user("ada").stream_role is True
+
+
+def test_opensonic_offline_sync_sees_every_song_once_after_songs_are_hidden(opensonic, served):
+    # The server keeps its marks in its own cache: only reading the rows tells it they moved.
+    songs = add_songs(2 * MARK_STEP + 100)
+
+    def sync() -> list[str]:
+        ids: list[str] = []
+        while True:
+            found = opensonic.search3("", song_count=500, song_offset=len(ids), album_count=0)
+            page = found.song or []
+            ids += [song.id for song in page]
+            if len(page) < 500:
+                return ids
+
+    def published() -> list[str]:
+        pks = Song.objects.filter(hidden=False).order_by("pk").values_list("pk", flat=True)
+        return [f"tr-{pk}" for pk in pks]
+
+    before = sync()
+    songs_set_hidden([songs[10], songs[MARK_STEP + 3], songs[2 * MARK_STEP + 50]], hidden=True)
+    after = sync()
+
+    assert len(before) == 2 * MARK_STEP + 105 and before == sorted(before, key=lambda i: int(i[3:]))
+    assert after == published() and len(after) == len(before) - 3
 
 
 def test_opensonic_writes_show_in_the_rest_api(opensonic, rest, served):

@@ -215,3 +215,26 @@ def test_play_queue_round_trip_and_clear(sub, client, catalogue):
     assert queue["changed"].endswith("Z")
     sub.call("savePlayQueue")
     assert "playQueue" not in sub.call("getPlayQueue")
+
+
+@pytest.mark.parametrize(
+    "list_type", ["frequent", "recent", "newest", "alphabeticalByName", "random", "starred"]
+)
+def test_album_lists_count_the_listeners_own_plays_of_published_songs(
+    sub, catalogue, other_listener, list_type
+):
+    from catalog.services import songs_set_hidden
+    from library.services import play_record
+
+    songs, albums = catalogue.songs, catalogue.albums
+    for song in (songs["neon"], songs["neon"], songs["tide"], songs["dune"]):
+        play_record(sub.listener.user, song)
+    for _ in range(5):
+        play_record(other_listener.user, songs["oasis"])
+    sub.call("star", albumId=[f"al-{album.pk}" for album in albums.values()])
+    songs_set_hidden([songs["tide"]], hidden=True)
+
+    listed = sub.call("getAlbumList2", type=list_type, size=10)["albumList2"]["album"]
+
+    counts = {album["id"]: album["playCount"] for album in listed}
+    assert counts == {f"al-{albums['harbour'].pk}": 2, f"al-{albums['desert'].pk}": 1}
