@@ -49,7 +49,7 @@ MAX_NAME_RESULTS = 50  # and at most this many artists or albums
 # Artists or albums ranked before the check that they have published songs, which then runs
 # for these only (a hidden song is rare; checking every match of "orch" is not).
 NAME_CANDIDATES = 4 * MAX_NAME_RESULTS
-CANDIDATES = 1000  # matches of a broad query ranked on PostgreSQL (and as many title matches)
+CANDIDATES = 1000  # full-text matches of a broad query ranked on PostgreSQL (and title matches)
 
 _NOT_WORD = re.compile(r"[\W_]+")
 _APOSTROPHES = re.compile(r"['’`]")
@@ -423,7 +423,7 @@ def song_ranking(query: str, songs: QuerySet[Song]) -> list[int]:
     if not words:
         return []
     lexicon = lexicon_match(words)
-    alternatives = [[word, *lexicon.near.get(word, [])] for word in words]
+    alternatives = _alternatives(words, lexicon)
     if not _is_postgres():
         match, tiers = _sqlite_ranking(words, alternatives)
         order = [*(F(name).desc() for name in tiers), Length("search_title"), "pk"]
@@ -432,11 +432,16 @@ def song_ranking(query: str, songs: QuerySet[Song]) -> list[int]:
     return _postgres_pool_ranking(songs, words, alternatives, lexicon)
 
 
+def _alternatives(words: list[str], lexicon: LexiconMatch) -> list[list[str]]:
+    """Return each query word followed by its near spellings."""
+    return [[word, *lexicon.near.get(word, [])] for word in words]
+
+
 def song_ranking_query(query: str, songs: QuerySet[Song]) -> QuerySet:
     """Return the PostgreSQL query of song_ranking's first pool (ids and tiers), to EXPLAIN."""
     words = query_words(query)
     lexicon = lexicon_match(words)
-    alternatives = [[word, *lexicon.near.get(word, [])] for word in words]
+    alternatives = _alternatives(words, lexicon)
     match, tiers = _postgres_ranking(words, alternatives, lexicon)
     return _ranking_pool(songs.filter(match), tiers)
 
