@@ -3,7 +3,7 @@
 import unicodedata
 
 from django.db import models
-from django.db.models import Case, F, Func, IntegerField, Value, When
+from django.db.models import BooleanField, Case, Expression, F, Func, IntegerField, Q, Value, When
 from django.db.models.functions import Lower
 
 
@@ -33,6 +33,34 @@ def in_id_order(ids: list[int], vendor: str):
     )
 
 
+class _AmongIds(Expression):
+    """`<table>.<pk> = ANY(%s)` with the ids as one array parameter (PostgreSQL)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, ids: list[int]):
+        super().__init__()
+        self.ids = ids
+
+    def as_sql(self, compiler, connection):
+        query = compiler.query
+        column = compiler.quote_name(query.model._meta.pk.column)
+        return f"{compiler.quote_name(query.base_table)}.{column} = ANY(%s)", [self.ids]
+
+
+def among_ids(ids: list[int], vendor: str) -> Q:
+    """Return the condition that a row's primary key is one of ids.
+
+    On PostgreSQL the ids travel as one array parameter: a `pk IN (...)` of 200 ids is 200
+    placeholders that the driver splits and quotes in Python on every call, and a query of
+    that many parameters is never found in its statement cache.
+    """
+    ids = list(ids)
+    if vendor == "postgresql" and ids:
+        return Q(_AmongIds(ids))
+    return Q(pk__in=ids)
+
+
 class RankedQuerySet(models.QuerySet):
     """A queryset that can hold a ranking (its ids, best first); a slice then loads one page.
 
@@ -46,7 +74,9 @@ class RankedQuerySet(models.QuerySet):
     def in_ranked_order(self, ids: list[int]) -> "RankedQuerySet":
         """Return these rows in the order of ids (all of them match this queryset's filters)."""
         ids = list(ids)
-        ranked = self.filter(pk__in=ids).order_by(in_id_order(ids, self.db_vendor), "pk")
+        ranked = self.filter(among_ids(ids, self.db_vendor)).order_by(
+            in_id_order(ids, self.db_vendor), "pk"
+        )
         ranked.ranking = ids
         return ranked
 
@@ -67,7 +97,8 @@ class RankedQuerySet(models.QuerySet):
             and not self.query.is_sliced
         ):
             ids = self.ranking[k]
-            return self.filter(pk__in=ids).order_by(in_id_order(ids, self.db_vendor), "pk")
+            page = self.filter(among_ids(ids, self.db_vendor))
+            return page.order_by(in_id_order(ids, self.db_vendor), "pk")
         return super().__getitem__(k)
 
     def _clone(self):

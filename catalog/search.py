@@ -37,7 +37,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Collate, Length
 
-from catalog.models import Album, Artist, Genre, SearchWord, Song, name_key
+from catalog.models import Album, Artist, Genre, SearchWord, Song, among_ids, name_key
 
 MAX_QUERY_WORDS = 8
 MIN_WORD = 3  # shorter words are too common to keep in the lexicon
@@ -381,10 +381,11 @@ def search_songs(query: str, songs: QuerySet[Song] | None = None) -> QuerySet[So
     if len(phrase) >= MIN_WORD and len(best) < MAX_RESULTS:
         mended = mended_phrases(words)
         if mended:
-            more = songs_titled(mended, songs.exclude(pk__in=best))
+            more = songs_titled(mended, songs.exclude(among_ids(best, songs.db_vendor)))
             best += list(more[: MAX_RESULTS - len(best)])
     if len(phrase) >= MIN_WORD and len(best) < MAX_RESULTS:
-        best += song_ranking(query, songs.exclude(pk__in=best))[: MAX_RESULTS - len(best)]
+        others = songs.exclude(among_ids(best, songs.db_vendor))
+        best += song_ranking(query, others)[: MAX_RESULTS - len(best)]
     return songs.in_ranked_order(best)
 
 

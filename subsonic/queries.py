@@ -776,6 +776,9 @@ def _page_ids(matches: QuerySet, window: tuple[int, int]) -> list[int]:
     count, offset = window
     if count <= 0:
         return []
+    ranking = getattr(matches, "ranking", None)
+    if ranking is not None:  # a search's ranked ids, already in hand: no query to page them
+        return ranking[offset : offset + count]
     return list(matches.values_list("pk", flat=True)[offset : offset + count])
 
 

@@ -138,3 +138,17 @@ def test_a_prefix_that_starts_few_words_is_spelled_out(songs, monkeypatch):
     catalog.search.forget_near_spellings()
     assert "harb:*" in str(song_ranking_query("golden harb", song_list()).query)
     assert [song.title for song in search_songs("golden harb")] == spelled
+
+
+def test_a_ranked_page_sends_its_ids_as_one_array():
+    """200 ranked ids as `IN (...)` are 200 placeholders the driver quotes on every page."""
+    from django.test.utils import CaptureQueriesContext
+
+    ids = [SongFactory(title=f"Neon {number}").pk for number in range(30)]
+    ranked = Song.objects.all().in_ranked_order(list(reversed(ids)))
+    with CaptureQueriesContext(connection) as page:
+        rows = list(ranked[5:10])
+    assert [song.pk for song in rows] == list(reversed(ids))[5:10]
+    (sql,) = [query["sql"] for query in page.captured_queries]
+    assert sql.count("= ANY(") == 2 and " IN (" not in sql
+    assert Song.objects.exclude(pk__in=ids[:3]).filter(pk__in=ids).count() == 27

@@ -147,3 +147,16 @@ def test_genres_of_other_songs_in_the_range_stay_off_the_page(sub, many_songs):
     assert len(page) == 20
     assert all(song["genres"] == [{"name": "Sync Pop"}] for song in page)
     assert Genre.objects.filter(name="Hidden Genre").exists()
+
+
+def test_a_search_page_comes_from_the_ranking_in_hand(db, django_assert_num_queries):
+    """search3 pages a query's songs from the ids the search ranked, not by asking again."""
+    from subsonic.queries import _page_ids
+
+    ids = [song.pk for song in add_songs(12)]
+    ranked = Song.objects.all().in_ranked_order(list(reversed(ids)))
+    with django_assert_num_queries(0):
+        assert _page_ids(ranked, (5, 3)) == list(reversed(ids))[3:8]
+        assert _page_ids(ranked, (0, 3)) == []
+    with django_assert_num_queries(1):  # an unranked queryset is read from the database
+        assert _page_ids(Song.objects.order_by("pk"), (2, 1)) == ids[1:3]
