@@ -38,6 +38,7 @@ from django.db.models import (
 from django.db.models.functions import Collate, Length
 
 from catalog.models import Album, Artist, Genre, SearchWord, Song, among_ids, name_key
+from catalog.prepared import PreparedQuery, one_of
 
 MAX_QUERY_WORDS = 8
 MIN_WORD = 3  # shorter words are too common to keep in the lexicon
@@ -368,9 +369,22 @@ def search_songs(query: str, songs: QuerySet[Song] | None = None) -> QuerySet[So
         from catalog.queries import song_list
 
         songs = song_list()
+    if not query_words(query):
+        return songs
+    return songs.in_ranked_order(song_ids(query, songs))
+
+
+def song_ids(query: str, songs: QuerySet[Song] | None = None) -> list[int]:
+    """Return the ids of the best MAX_RESULTS songs matching the query, best first.
+
+    songs (filter them before) defaults to every published song; a query of no words finds
+    none. What search_songs ranks, for callers that load the rows their own way.
+    """
+    if songs is None:
+        songs = Song.objects.filter(hidden=False)
     words = query_words(query)
     if not words:
-        return songs
+        return []
     # Titles that start with the query come first, straight from the title index in title
     # order, then titles that start with it once its typos are mended ("vevlet gh" finds
     # "Velvet Ghost..."); only when they are too few is the catalogue ranked for the rest.
@@ -386,7 +400,7 @@ def search_songs(query: str, songs: QuerySet[Song] | None = None) -> QuerySet[So
     if len(phrase) >= MIN_WORD and len(best) < MAX_RESULTS:
         others = songs.exclude(among_ids(best, songs.db_vendor))
         best += song_ranking(query, others)[: MAX_RESULTS - len(best)]
-    return songs.in_ranked_order(best)
+    return best
 
 
 MAX_MENDED_PHRASES = 8
@@ -641,12 +655,26 @@ def _holds_word(text: str, word: str) -> bool:
     return text.startswith(word) or f" {word}" in text
 
 
+# Which of the best-named artists and albums have published songs (prepared: see
+# catalog.prepared; they run for every search page).
+_CREDITED_ARTISTS = PreparedQuery(
+    lambda ids: Artist.objects.filter(
+        Exists(Song.objects.filter(artists=OuterRef("pk"), hidden=False)), one_of("pk", ids)
+    ).values_list("pk")
+)
+_ALBUMS_WITH_TRACKS = PreparedQuery(
+    lambda ids: Album.objects.filter(
+        Exists(Song.objects.filter(album=OuterRef("pk"), hidden=False)), one_of("pk", ids)
+    ).values_list("pk")
+)
+
+
 def search_artists(query: str, artists: QuerySet[Artist] | None = None) -> QuerySet[Artist]:
     """Return artists with published songs whose name matches the query, best first.
 
     artists defaults to catalog.queries.artist_list(); an empty query returns it unchanged.
-    The best MAX_NAME_RESULTS are ranked on the bare artists table, so the song counts the
-    list shows are counted for those only.
+    The ranking (artist_ids) runs on the bare artists table, so the song counts the list
+    shows are counted for the best MAX_NAME_RESULTS only.
     """
     if artists is None:
         from catalog.queries import artist_list
@@ -654,20 +682,26 @@ def search_artists(query: str, artists: QuerySet[Artist] | None = None) -> Query
         artists = artist_list()
     if not query_words(query):
         return artists
+    return artists.in_ranked_order(artist_ids(query))
+
+
+def artist_ids(query: str) -> list[int]:
+    """Return the ids of the best MAX_NAME_RESULTS artists with published songs for a query."""
+    if not query_words(query):
+        return []
     ranked = _name_search(Artist.objects.all(), query, "name_key").order_by(
         *_NAME_ORDER, Length("name_key"), "pk"
     )
     top = list(ranked.values_list("pk", flat=True)[:NAME_CANDIDATES])
-    credited = Exists(Song.objects.filter(artists=OuterRef("pk"), hidden=False))
-    published = set(Artist.objects.filter(credited, pk__in=top).values_list("pk", flat=True))
-    return artists.in_ranked_order([pk for pk in top if pk in published][:MAX_NAME_RESULTS])
+    published = {pk for (pk,) in _CREDITED_ARTISTS.rows(ids=top)} if top else set()
+    return [pk for pk in top if pk in published][:MAX_NAME_RESULTS]
 
 
 def search_albums(query: str, albums: QuerySet[Album] | None = None) -> QuerySet[Album]:
     """Return albums with published songs whose title or artist matches the query, best first.
 
     albums defaults to catalog.queries.album_list(); an empty query returns it unchanged.
-    Ranked like search_artists.
+    Ranked like search_artists (album_ids).
     """
     if albums is None:
         from catalog.queries import album_list
@@ -675,13 +709,19 @@ def search_albums(query: str, albums: QuerySet[Album] | None = None) -> QuerySet
         albums = album_list()
     if not query_words(query):
         return albums
+    return albums.in_ranked_order(album_ids(query))
+
+
+def album_ids(query: str) -> list[int]:
+    """Return the ids of the best MAX_NAME_RESULTS albums with published songs for a query."""
+    if not query_words(query):
+        return []
     ranked = _name_search(Album.objects.all(), query, "title_key", "album_artist_id").order_by(
         *_NAME_ORDER, Length("title_key"), "pk"
     )
     top = list(ranked.values_list("pk", flat=True)[:NAME_CANDIDATES])
-    tracks = Exists(Song.objects.filter(album=OuterRef("pk"), hidden=False))
-    published = set(Album.objects.filter(tracks, pk__in=top).values_list("pk", flat=True))
-    return albums.in_ranked_order([pk for pk in top if pk in published][:MAX_NAME_RESULTS])
+    published = {pk for (pk,) in _ALBUMS_WITH_TRACKS.rows(ids=top)} if top else set()
+    return [pk for pk in top if pk in published][:MAX_NAME_RESULTS]
 
 
 def search_genres(query: str) -> QuerySet[Genre]:

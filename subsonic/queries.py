@@ -1,7 +1,9 @@
 """Reads for Subsonic apps: the catalogue with each listener's stars, ratings and play counts.
 
-Every song, album and artist list is built in a fixed number of queries, whatever its length:
-the per-user state rides along as correlated subqueries, evaluated only for the rows returned.
+Every song, album and artist list is built in a fixed number of flat queries, whatever its
+length, with the listener's state read for the rows returned only. The queries that load rows
+by id are prepared (catalog.prepared): written as SQL once, since building them in Django cost
+more than running them.
 """
 
 import hashlib
@@ -9,6 +11,7 @@ import logging
 import random
 from array import array
 from bisect import bisect_left
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -35,6 +38,7 @@ from django.db.models.functions import Coalesce, Lower, Mod, RowNumber
 from django.utils import timezone
 
 from catalog.models import Album, Artist, Cover, Genre, IngestJob, Song, SongArtist
+from catalog.prepared import PreparedQuery, one_of
 from catalog.queries import ALBUM_TRACK_ORDER
 from library.models import Like, Play, Rating
 from playlists.models import Playlist, PlaylistItem
@@ -157,17 +161,82 @@ def published() -> QuerySet[Song]:
     return Song.objects.filter(hidden=False)
 
 
-def _of_songs(queryset: QuerySet, ids: list[int], column: str = "song_id") -> QuerySet:
-    """Filter rows to these songs: by an id range when they are dense (a page of the catalogue).
+def _dense(ids: list[int]) -> bool:
+    """Tell whether ids lie close enough together to be read as one id range."""
+    return max(ids) - min(ids) < 2 * len(ids) + 50
 
-    A range is one index condition; a list of hundreds of ids is as many bound parameters,
-    which the database driver splices into the SQL in Python. Callers drop rows of songs in
-    the range they did not ask for.
+
+class _OfSongs:
+    """A prepared read of rows of some songs: by an id range when they are dense (a page of
+    the catalogue: one index condition), else by the list of ids (one array parameter).
+
+    `build(condition, **values)` returns the queryset, given the condition on `column`.
+    Callers drop rows of songs in the range they did not ask for.
     """
-    low, high = min(ids), max(ids)
-    if high - low < 2 * len(ids) + 50:
-        return queryset.filter(**{f"{column}__gte": low, f"{column}__lte": high})
-    return queryset.filter(**{f"{column}__in": ids})
+
+    def __init__(self, build, column: str = "song_id"):
+        self.by_range = PreparedQuery(
+            lambda low, high, **values: build(
+                Q(**{f"{column}__gte": low, f"{column}__lte": high}), **values
+            )
+        )
+        self.by_list = PreparedQuery(lambda ids, **values: build(one_of(column, ids), **values))
+
+    def rows(self, ids: list[int], **values) -> list[tuple]:
+        if _dense(ids):
+            return self.by_range.rows(low=min(ids), high=max(ids), **values)
+        return self.by_list.rows(ids=ids, **values)
+
+
+STARRED, RATED, PLAYED = 0, 1, 2
+
+
+def _listener_state(condition: Q, user) -> QuerySet:
+    """Return the user's stars, ratings and play counts of some songs in one query, as
+    (kind, song id, starred at, stars or plays) rows: one round trip instead of three."""
+    no_moment = Value(None, output_field=DateTimeField())
+    no_number = Value(None, output_field=IntegerField())
+    stars = (
+        Like.objects.filter(condition, user_id=user)
+        .annotate(kind=Value(STARRED), number=no_number)
+        .values_list("kind", "song_id", "created_at", "number")
+    )
+    ratings = (
+        Rating.objects.filter(condition, user_id=user)
+        .annotate(kind=Value(RATED), moment=no_moment)
+        .values_list("kind", "song_id", "moment", "stars")
+    )
+    plays = (
+        Play.objects.filter(condition, user_id=user)
+        .values("song_id")
+        .annotate(kind=Value(PLAYED), moment=no_moment, number=Count("pk"))
+        .order_by()
+        .values_list("kind", "song_id", "moment", "number")
+    )
+    return stars.order_by().union(ratings.order_by(), plays, all=True).order_by()
+
+
+_SONG_VALUES = _OfSongs(
+    lambda condition: published().filter(condition).values_list(*SONG_COLUMNS), column="pk"
+)
+_CREDITS = _OfSongs(
+    lambda condition: (
+        SongArtist.objects.filter(condition)
+        .order_by("song_id", "position", "pk")
+        .values_list("song_id", "artist_id")
+    )
+)
+_GENRE_NAMES = _OfSongs(
+    lambda condition: (
+        Song.genres.through.objects.filter(condition)
+        .order_by("song_id", Lower("genre__name"), "genre_id")
+        .values_list("song_id", "genre__name")
+    )
+)
+_LISTENER_STATE = _OfSongs(_listener_state)
+_ARTIST_NAMES = PreparedQuery(
+    lambda ids: Artist.objects.filter(one_of("pk", ids)).order_by().values_list("pk", "name")
+)
 
 
 def song_rows(user, songs: QuerySet[Song], keep: set[int] | None = None) -> list[SongRow]:
@@ -176,35 +245,34 @@ def song_rows(user, songs: QuerySet[Song], keep: set[int] | None = None) -> list
 
     With `keep`, rows of other songs (read because they lie in the range asked for) are dropped.
     """
-    rows = [SongRow(*values) for values in songs.values_list(*SONG_COLUMNS)]
+    return _with_details(user, songs.values_list(*SONG_COLUMNS), keep)
+
+
+def _with_details(user, values: Iterable[tuple], keep: set[int] | None = None) -> list[SongRow]:
+    """Build SongRows from SONG_COLUMNS values and add what four prepared queries tell."""
+    rows = [SongRow(*row) for row in values]
     if keep is not None:
         rows = [row for row in rows if row.pk in keep]
     if not rows:
         return rows
     by_id = {row.pk: row for row in rows}
     ids = list(by_id)
-    credits = _of_songs(SongArtist.objects.all(), ids).order_by("song_id", "position", "pk")
     credited = [
-        (song_id, artist_id)
-        for song_id, artist_id in credits.values_list("song_id", "artist_id")
-        if song_id in by_id
+        (song_id, artist_id) for song_id, artist_id in _CREDITS.rows(ids) if song_id in by_id
     ]
     artist_ids = {row.artist_id for row in rows} | {artist_id for _, artist_id in credited}
     artist_ids |= {row.album_artist_id for row in rows if row.album_artist_id is not None}
-    names = dict(Artist.objects.filter(pk__in=artist_ids).values_list("pk", "name"))
+    names = dict(_ARTIST_NAMES.rows(ids=list(artist_ids)))
     for row in rows:
         row.artist_name = names[row.artist_id]
         if row.album_artist_id is not None:
             row.album_artist_name = names[row.album_artist_id]
     for song_id, artist_id in credited:
         by_id[song_id].credits.append((artist_id, names[artist_id]))
-    tagged = _of_songs(Song.genres.through.objects.all(), ids).order_by(
-        "song_id", Lower("genre__name"), "genre_id"
-    )
-    for song_id, name in tagged.values_list("song_id", "genre__name"):
+    for song_id, name in _GENRE_NAMES.rows(ids):
         if song_id in by_id:
             by_id[song_id].genre_names.append(name)
-    for kind, song_id, moment, number in _listener_state(user, ids):
+    for kind, song_id, moment, number in _LISTENER_STATE.rows(ids, user=user.pk):
         row = by_id.get(song_id)
         if row is None:
             continue
@@ -217,43 +285,15 @@ def song_rows(user, songs: QuerySet[Song], keep: set[int] | None = None) -> list
     return rows
 
 
-STARRED, RATED, PLAYED = 0, 1, 2
-
-
-def _listener_state(user, ids: list[int]) -> QuerySet:
-    """Return the user's stars, ratings and play counts of these songs in one query, as
-    (kind, song id, starred at, stars or plays) rows: one round trip instead of three."""
-    no_moment = Value(None, output_field=DateTimeField())
-    no_number = Value(None, output_field=IntegerField())
-    stars = (
-        _of_songs(Like.objects.filter(user=user), ids)
-        .annotate(kind=Value(STARRED), number=no_number)
-        .values_list("kind", "song_id", "created_at", "number")
-    )
-    ratings = (
-        _of_songs(Rating.objects.filter(user=user), ids)
-        .annotate(kind=Value(RATED), moment=no_moment)
-        .values_list("kind", "song_id", "moment", "stars")
-    )
-    plays = (
-        _of_songs(Play.objects.filter(user=user), ids)
-        .values("song_id")
-        .annotate(kind=Value(PLAYED), moment=no_moment, number=Count("pk"))
-        .order_by()
-        .values_list("kind", "song_id", "moment", "number")
-    )
-    return stars.order_by().union(ratings.order_by(), plays, all=True).order_by()
-
-
 def song(user, song_id: int) -> SongRow | None:
-    found = song_rows(user, published().filter(pk=song_id))
-    return found[0] if found else None
+    found = songs_by_id(user, [song_id])
+    return found.get(song_id)
 
 
 def songs_by_id(user, ids: list[int]) -> dict[int, SongRow]:
     if not ids:
         return {}
-    found = song_rows(user, _of_songs(published(), ids, "pk"), keep=set(ids))
+    found = _with_details(user, _SONG_VALUES.rows(ids), keep=set(ids))
     return {row.pk: row for row in found}
 
 
@@ -336,48 +376,17 @@ def album_rows(
     """
     if not ids:
         return {}
-    published_songs = Q(songs__hidden=False)
-    albums = (
-        Album.objects.filter(pk__in=ids)
-        .annotate(
-            count=Count("songs", filter=published_songs),
-            duration=Sum("songs__duration", filter=published_songs),
-        )
-        .filter(count__gt=0)
-        .order_by()
-    )
     found = {}
-    for *values, count, duration in albums.values_list(*ALBUM_COLUMNS, "count", "duration"):
+    for *values, count, duration in _ALBUM_VALUES.rows(ids=ids):
         album = AlbumRow(*values, song_count=count, total_duration=duration)
         found[album.pk] = album
     if not found:
         return found
-    tagged = (
-        Song.genres.through.objects.filter(song__album_id__in=list(found), song__hidden=False)
-        .order_by("song__album_id", Lower("genre__name"))
-        .values_list("song__album_id", "genre__name")
-    )
-    for album_id, name in tagged:
+    for album_id, name in _ALBUM_GENRES.rows(ids=list(found)):
         if found[album_id].genre_name is None:
             found[album_id].genre_name = name
-    no_moment = Value(None, output_field=DateTimeField())
-    no_number = Value(None, output_field=IntegerField())
-    state = (
-        StarredAlbum.objects.filter(user=user, album_id__in=list(found))
-        .annotate(kind=Value(STARRED), number=no_number)
-        .values_list("kind", "album_id", "created_at", "number")
-        .order_by()
-    )
-    if play_counts is None:
-        plays = (
-            Play.objects.filter(user=user, song__album_id__in=list(found), song__hidden=False)
-            .values("song__album_id")
-            .annotate(kind=Value(PLAYED), moment=no_moment, number=Count("pk"))
-            .order_by()
-            .values_list("kind", "song__album_id", "moment", "number")
-        )
-        state = state.union(plays, all=True).order_by()
-    for kind, album_id, moment, number in state:
+    state = _ALBUM_STATE if play_counts is None else _ALBUM_STARS
+    for kind, album_id, moment, number in state.rows(ids=list(found), user=user.pk):
         if kind == STARRED:
             found[album_id].starred_at = moment
         else:
@@ -386,6 +395,60 @@ def album_rows(
         if album_id in found:
             found[album_id].play_count = count
     return found
+
+
+def _album_values(ids) -> QuerySet:
+    published_songs = Q(songs__hidden=False)
+    return (
+        Album.objects.filter(one_of("pk", ids))
+        .annotate(
+            count=Count("songs", filter=published_songs),
+            duration=Sum("songs__duration", filter=published_songs),
+        )
+        .filter(count__gt=0)
+        .order_by()
+        .values_list(*ALBUM_COLUMNS, "count", "duration")
+    )
+
+
+def _album_genres(ids) -> QuerySet:
+    return (
+        Song.genres.through.objects.filter(one_of("song__album_id", ids), song__hidden=False)
+        .order_by("song__album_id", Lower("genre__name"))
+        .values_list("song__album_id", "genre__name")
+    )
+
+
+def _album_stars(ids, user) -> QuerySet:
+    no_number = Value(None, output_field=IntegerField())
+    return (
+        StarredAlbum.objects.filter(one_of("album_id", ids), user_id=user)
+        .annotate(kind=Value(STARRED), number=no_number)
+        .values_list("kind", "album_id", "created_at", "number")
+        .order_by()
+    )
+
+
+def _album_state(ids, user) -> QuerySet:
+    """The user's stars of these albums and plays of their published songs, in one query."""
+    plays = (
+        Play.objects.filter(one_of("song__album_id", ids), user_id=user, song__hidden=False)
+        .values("song__album_id")
+        .annotate(
+            kind=Value(PLAYED),
+            moment=Value(None, output_field=DateTimeField()),
+            number=Count("pk"),
+        )
+        .order_by()
+        .values_list("kind", "song__album_id", "moment", "number")
+    )
+    return _album_stars(ids, user).union(plays, all=True).order_by()
+
+
+_ALBUM_VALUES = PreparedQuery(_album_values)
+_ALBUM_GENRES = PreparedQuery(_album_genres)
+_ALBUM_STARS = PreparedQuery(_album_stars)
+_ALBUM_STATE = PreparedQuery(_album_state)
 
 
 ALBUM_LIST_TYPES = (
@@ -500,7 +563,14 @@ def songs_in_order(user, ids: list[int]) -> list[SongRow]:
 
 
 def artists_by_id(user, ids: list[int]) -> list[Artist]:
-    found = {row.pk: row for row in artists_for(user).filter(pk__in=ids)}
+    """Load credited artists with album count, a cover and the user's star, in ids' order."""
+    if not ids:
+        return []
+    found = {}
+    for pk, name, album_count, cover_id, starred_at in _ARTISTS.rows(ids=ids, user=user.pk):
+        artist = Artist(pk=pk, name=name)
+        artist.album_count, artist.cover_id, artist.starred_at = album_count, cover_id, starred_at
+        found[pk] = artist
     return [found[pk] for pk in ids if pk in found]
 
 
@@ -526,7 +596,10 @@ def credited_artists() -> QuerySet[Artist]:
 
 
 def artists_for(user) -> QuerySet[Artist]:
-    """Return artists credited on published songs, with album count, a cover and user state."""
+    """Return artists credited on published songs, with album count, a cover and user state.
+
+    `user` is the user's id, or a Slot for it in a prepared query.
+    """
     credited = SongArtist.objects.filter(artist=OuterRef("pk"), song__hidden=False)
     albums = Album.objects.filter(album_artist=OuterRef("pk")).filter(Exists(_published_in_album()))
     return (
@@ -537,17 +610,28 @@ def artists_for(user) -> QuerySet[Artist]:
                 albums.filter(cover__isnull=False).order_by("-year", "pk").values("cover_id")[:1]
             ),
             starred_at=Subquery(
-                StarredArtist.objects.filter(user=user, artist=OuterRef("pk")).values("created_at")[
-                    :1
-                ]
+                StarredArtist.objects.filter(user_id=user, artist=OuterRef("pk")).values(
+                    "created_at"
+                )[:1]
             ),
         )
         .order_by(Lower("name"), "pk")
     )
 
 
+_ARTISTS = PreparedQuery(
+    lambda ids, user: (
+        artists_for(user)
+        .filter(one_of("pk", ids))
+        .order_by()
+        .values_list("pk", "name", "album_count", "cover_id", "starred_at")
+    )
+)
+
+
 def artist(user, artist_id: int) -> Artist | None:
-    return artists_for(user).filter(pk=artist_id).first()
+    found = artists_by_id(user, [artist_id])
+    return found[0] if found else None
 
 
 def artist_albums(user, artist_id: int) -> list[AlbumRow]:
@@ -571,9 +655,7 @@ def similar_artists(user, artist_id: int, count: int) -> list[Artist]:
         .order_by("-shared", "artist_id")
         .values_list("artist_id", flat=True)[:count]
     )
-    ids = list(ranked)
-    found = {row.pk: row for row in artists_for(user).filter(pk__in=ids)}
-    return [found[pk] for pk in ids if pk in found]
+    return artists_by_id(user, list(ranked))
 
 
 def genres() -> list[Genre]:
@@ -730,32 +812,17 @@ def similar_songs(user, song_id: int, count: int) -> list[SongRow]:
     return songs_in_order(user, list(picked[:count]))
 
 
-def search_songs(query: str) -> QuerySet[Song]:
-    """Find songs with the catalogue's search engine; an empty query is the whole catalogue."""
-    from catalog.search import search_songs as engine
-
-    return engine(query)
-
-
-def search_albums(query: str) -> QuerySet[Album]:
-    from catalog.search import search_albums as engine
-
-    return engine(query)
-
-
-def search_artists(query: str) -> QuerySet[Artist]:
-    from catalog.search import search_artists as engine
-
-    return engine(query)
-
-
 def search(user, query: str, *, songs: tuple[int, int], albums: tuple[int, int], artists) -> dict:
     """Return a page of each kind for search3: (count, offset) per kind.
 
-    An empty query pages through the whole catalogue in id order, for offline sync: song pages
-    start from a cached mark near the offset (see catalogue_song_ids), album and artist pages
-    read their ids from the primary key index; then only those rows are loaded.
+    A query runs the catalogue's search engine (catalog.search) for the ranked ids of each
+    kind, then loads the rows of one page each. An empty query pages through the whole
+    catalogue in id order, for offline sync: song pages start from a cached mark near the
+    offset (see catalogue_song_ids), album and artist pages read their ids from the primary
+    key index.
     """
+    from catalog import search as engine
+
     query = " ".join(query.replace('"', " ").split())
     if query in ("", "*"):
         count, offset = songs
@@ -763,8 +830,10 @@ def search(user, query: str, *, songs: tuple[int, int], albums: tuple[int, int],
         album_ids = published_albums().order_by("pk")
         artist_ids = credited_artists().order_by("pk")
     else:
-        song_page = songs_in_order(user, _page_ids(search_songs(query), songs))
-        album_ids, artist_ids = search_albums(query), search_artists(query)
+        song_ids = engine.song_ids(query, published()) if songs[0] > 0 else []
+        song_page = songs_in_order(user, _page_ids(song_ids, songs))
+        album_ids = engine.album_ids(query) if albums[0] > 0 else []
+        artist_ids = engine.artist_ids(query) if artists[0] > 0 else []
     return {
         "songs": song_page,
         "albums": albums_by_id(user, _page_ids(album_ids, albums)),
@@ -772,10 +841,13 @@ def search(user, query: str, *, songs: tuple[int, int], albums: tuple[int, int],
     }
 
 
-def _page_ids(matches: QuerySet, window: tuple[int, int]) -> list[int]:
+def _page_ids(matches: QuerySet | list[int], window: tuple[int, int]) -> list[int]:
+    """Return the ids of one page of matches: ranked ids in hand, or a queryset's ids."""
     count, offset = window
     if count <= 0:
         return []
+    if isinstance(matches, list):
+        return matches[offset : offset + count]
     ranking = getattr(matches, "ranking", None)
     if ranking is not None:  # a search's ranked ids, already in hand: no query to page them
         return ranking[offset : offset + count]
@@ -858,8 +930,7 @@ def catalogue_songs(user, offset: int, count: int) -> list[SongRow]:
     ids = catalogue_song_ids(offset, count)
     if not ids:
         return []
-    page = published().filter(pk__gte=ids[0], pk__lte=ids[-1]).order_by("pk")
-    return song_rows(user, page, keep=set(ids))
+    return songs_in_order(user, ids)
 
 
 def starred_songs(user) -> list[SongRow]:
