@@ -21,25 +21,54 @@ from django.db.models import BooleanField, Expression, F, IntegerField, Q, Query
 
 
 class Slot(Expression):
-    """A value a prepared query takes on each run: written as `%s`, filled in when it runs."""
+    """A value a prepared query takes on each run: written as `%s`, filled in when it runs.
 
-    def __init__(self, name: str, output_field=None):
+    `fill`, when given, turns the value passed in into the parameter sent (a LIKE pattern).
+    """
+
+    def __init__(self, name: str, output_field=None, fill: Callable[[Any], Any] | None = None):
         super().__init__(output_field=output_field or IntegerField())
-        self.name = name
+        self.name, self.fill = name, fill
+
+    def value(self, values: dict[str, Any]) -> Any:
+        value = values[self.name]
+        return self.fill(value) if self.fill else value
 
     def as_sql(self, compiler, connection):
         return "%s", [self]
 
 
-class _AnyOf(Expression):
-    """`<column> = ANY(%s)`: the column holds one of the values, sent as one array parameter."""
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
+
+
+def starts_with(column: str, value) -> Q:
+    """Return the condition that a text column starts with a value (a string or a Slot)."""
+    if isinstance(value, Slot):
+        fill = value.fill or (lambda text: text)
+        pattern = Slot(value.name, fill=lambda text: _escape_like(fill(text)) + "%")
+        return Q(_Condition(column, "LIKE %s", pattern))
+    return Q(**{f"{column}__startswith": value})
+
+
+def contains(column: str, value) -> Q:
+    """Return the condition that a text column holds a value (a string or a Slot)."""
+    if isinstance(value, Slot):
+        fill = value.fill or (lambda text: text)
+        pattern = Slot(value.name, fill=lambda text: "%" + _escape_like(fill(text)) + "%")
+        return Q(_Condition(column, "LIKE %s", pattern))
+    return Q(**{f"{column}__contains": value})
+
+
+class _Condition(Expression):
+    """`<column> <operator>` where the operator ends in `%s` for one value: `= ANY(%s)` (the
+    value is a list, sent as one array parameter) or `LIKE %s` (a pattern a Slot writes)."""
 
     output_field = BooleanField()
 
-    def __init__(self, column: str | Expression, values):
+    def __init__(self, column: str, operator: str, value):
         super().__init__()
-        self.column = F(column) if isinstance(column, str) else column
-        self.values = values
+        self.column, self.operator, self.value = F(column), operator, value
 
     def get_source_expressions(self):
         return [self.column]
@@ -49,7 +78,7 @@ class _AnyOf(Expression):
 
     def as_sql(self, compiler, connection):
         sql, params = compiler.compile(self.column)
-        return f"{sql} = ANY(%s)", [*params, self.values]
+        return f"{sql} {self.operator}", [*params, self.value]
 
 
 def one_of(column: str, values) -> Q:
@@ -59,7 +88,7 @@ def one_of(column: str, values) -> Q:
     a list, built afresh, becomes `IN (...)`, which every database speaks.
     """
     if isinstance(values, Slot):
-        return Q(_AnyOf(column, values))
+        return Q(_Condition(column, "= ANY(%s)", values))
     return Q(**{f"{column}__in": list(values)})
 
 
@@ -82,7 +111,7 @@ class PreparedQuery:
         if connection.vendor != "postgresql":
             return list(self.build(**values).using(using))
         sql, params, converters = self._compile(using, values)
-        filled = [values[param.name] if isinstance(param, Slot) else param for param in params]
+        filled = [param.value(values) if isinstance(param, Slot) else param for param in params]
         with connection.cursor() as cursor:
             cursor.execute(sql, filled)
             rows = cursor.fetchall()

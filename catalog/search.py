@@ -15,6 +15,7 @@ Either way songs whose title holds every query word come first.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Iterable
@@ -38,7 +39,7 @@ from django.db.models import (
 from django.db.models.functions import Collate, Length
 
 from catalog.models import Album, Artist, Genre, SearchWord, Song, among_ids, name_key
-from catalog.prepared import PreparedQuery, one_of
+from catalog.prepared import PreparedQuery, contains, one_of, starts_with
 
 MAX_QUERY_WORDS = 8
 MIN_WORD = 3  # shorter words are too common to keep in the lexicon
@@ -365,23 +366,21 @@ def search_songs(query: str, songs: QuerySet[Song] | None = None) -> QuerySet[So
     over the songs given (filter them before, not after), and keeps the best MAX_RESULTS; the
     queryset returned holds those, in rank order.
     """
-    if songs is None:
-        from catalog.queries import song_list
+    from catalog.queries import song_list
 
-        songs = song_list()
+    everything = song_list() if songs is None else songs
     if not query_words(query):
-        return songs
-    return songs.in_ranked_order(song_ids(query, songs))
+        return everything
+    return everything.in_ranked_order(song_ids(query, songs))
 
 
 def song_ids(query: str, songs: QuerySet[Song] | None = None) -> list[int]:
     """Return the ids of the best MAX_RESULTS songs matching the query, best first.
 
-    songs (filter them before) defaults to every published song; a query of no words finds
-    none. What search_songs ranks, for callers that load the rows their own way.
+    songs (filter them before) defaults to every published song, searched through prepared
+    queries (catalog.prepared); a query of no words finds none. What search_songs ranks, for
+    callers that load the rows their own way.
     """
-    if songs is None:
-        songs = Song.objects.filter(hidden=False)
     words = query_words(query)
     if not words:
         return []
@@ -391,16 +390,46 @@ def song_ids(query: str, songs: QuerySet[Song] | None = None) -> list[int]:
     # Either way the ranking keeps ids: the joins a song row needs then run for one page only,
     # and counting or paging the results stays cheap.
     phrase = " ".join(words)
-    best = list(songs_titled(phrase, songs))
+    best = _titled_ids([phrase], songs, [])
     if len(phrase) >= MIN_WORD and len(best) < MAX_RESULTS:
         mended = mended_phrases(words)
         if mended:
-            more = songs_titled(mended, songs.exclude(among_ids(best, songs.db_vendor)))
-            best += list(more[: MAX_RESULTS - len(best)])
+            best += _titled_ids(mended, songs, best)[: MAX_RESULTS - len(best)]
     if len(phrase) >= MIN_WORD and len(best) < MAX_RESULTS:
-        others = songs.exclude(among_ids(best, songs.db_vendor))
-        best += song_ranking(query, others)[: MAX_RESULTS - len(best)]
+        best += _ranked_ids(query, songs, best)[: MAX_RESULTS - len(best)]
     return best
+
+
+def _titled_ids(phrases: list[str], songs: QuerySet[Song] | None, excluded: list[int]):
+    """Return the ids of songs (None: every published one) whose title starts with a phrase,
+    in title order, leaving the excluded out."""
+    if songs is None:
+        slots = {f"p{index}": phrase for index, phrase in enumerate(phrases)}
+        return [pk for (pk,) in _titled_query(len(phrases)).rows(excluded=excluded, **slots)]
+    if excluded:
+        songs = songs.exclude(among_ids(excluded, songs.db_vendor))
+    return list(songs_titled(phrases, songs))
+
+
+@functools.cache
+def _titled_query(phrases: int) -> PreparedQuery:
+    """The prepared songs_titled of every published song, for this many phrases."""
+
+    def build(excluded, **phrases):
+        title = Collate("search_title", "C") if _is_postgres() else F("search_title")
+        starts = Q()
+        for name in sorted(phrases):
+            starts |= starts_with("title_c", phrases[name])
+        return (
+            Song.objects.filter(hidden=False)
+            .alias(title_c=title)
+            .filter(starts)
+            .exclude(one_of("pk", excluded))
+            .order_by("title_c", "pk")
+            .values_list("pk")[:MAX_RESULTS]
+        )
+
+    return PreparedQuery(build)
 
 
 MAX_MENDED_PHRASES = 8
@@ -434,11 +463,22 @@ def songs_titled(phrases: str | list[str], songs: QuerySet[Song]) -> QuerySet:
 
 def song_ranking(query: str, songs: QuerySet[Song]) -> list[int]:
     """Return the ids of the best matching songs, best first (none for a query of no words)."""
+    return _ranked_ids(query, songs, [])
+
+
+def _ranked_ids(query: str, songs: QuerySet[Song] | None, excluded: list[int]) -> list[int]:
+    """Rank the songs (None: every published one, through a prepared query) but the excluded."""
     words = query_words(query)
     if not words:
         return []
     lexicon = lexicon_match(words)
     alternatives = _alternatives(words, lexicon)
+    if songs is None:
+        songs = Song.objects.filter(hidden=False)
+        if _is_postgres():
+            return _postgres_pool_ranking(None, words, alternatives, lexicon, excluded)
+    if excluded:
+        songs = songs.exclude(among_ids(excluded, songs.db_vendor))
     if not _is_postgres():
         match, tiers = _sqlite_ranking(words, alternatives)
         order = [*(F(name).desc() for name in tiers), Length("search_title"), "pk"]
@@ -456,19 +496,33 @@ def song_ranking_query(query: str, songs: QuerySet[Song]) -> QuerySet:
     """Return the PostgreSQL query of song_ranking's first pool (ids and tiers), to EXPLAIN."""
     words = query_words(query)
     lexicon = lexicon_match(words)
-    alternatives = _alternatives(words, lexicon)
-    match, tiers = _postgres_ranking(words, alternatives, lexicon)
+    terms = _ranking_terms(words, _alternatives(words, lexicon), lexicon)
+    match, tiers = _ranking_conditions(terms, _fragment(words))
     return _ranking_pool(songs.filter(match), tiers)
 
 
-def _ranking_pool(songs: QuerySet[Song], tiers: dict) -> QuerySet:
+def _ranking_pool(songs: QuerySet[Song], tiers: dict, candidates: int | None = None) -> QuerySet:
     """Return at most CANDIDATES matching rows of (id, *tiers, title length), unordered."""
     columns = ["pk", *tiers, "title_length"]
     annotated = songs.order_by().annotate(**tiers, title_length=Length("search_title"))
-    return annotated.values_list(*columns)[:CANDIDATES]
+    return annotated.values_list(*columns)[: candidates or CANDIDATES]
 
 
-def _postgres_pool_ranking(songs: QuerySet[Song], words, alternatives, lexicon) -> list[int]:
+@functools.cache
+def _pool_query(fragment: bool, candidates: int) -> PreparedQuery:
+    """The prepared first pool of _postgres_pool_ranking over every published song."""
+
+    def build(excluded, **terms):
+        match, tiers = _ranking_conditions(terms, fragment)
+        published = Song.objects.filter(hidden=False).exclude(one_of("pk", excluded))
+        return _ranking_pool(published.filter(match), tiers, candidates)
+
+    return PreparedQuery(build)
+
+
+def _postgres_pool_ranking(
+    songs: QuerySet[Song] | None, words, alternatives, lexicon, excluded: list[int] = ()
+) -> list[int]:
     """Return the best song ids of a bounded pool of matches, best first.
 
     A broad query ("love", an artist with thousands of songs) matches tens of thousands of
@@ -477,9 +531,19 @@ def _postgres_pool_ranking(songs: QuerySet[Song], words, alternatives, lexicon) 
     best of a broad query mostly came before, from the title index (as typed and as mended).
     When the full text finds few, songs whose title merely holds each word ("neo rain" for
     "Neon Rain"; the titles' trigram index) join the pool.
+
+    songs None: every published song but the excluded, the first pool through a prepared query.
     """
-    match, tiers = _postgres_ranking(words, alternatives, lexicon)
-    rows = list(_ranking_pool(songs.filter(match), tiers))
+    terms = _ranking_terms(words, alternatives, lexicon)
+    fragment = _fragment(words)
+    match, tiers = _ranking_conditions(terms, fragment)
+    if songs is None:
+        rows = _pool_query(fragment, CANDIDATES).rows(excluded=list(excluded), **terms)
+        songs = Song.objects.filter(hidden=False)
+        if excluded:
+            songs = songs.exclude(among_ids(excluded, songs.db_vendor))
+    else:
+        rows = list(_ranking_pool(songs.filter(match), tiers))
     in_title = _title_holds(alternatives)
     if len(rows) < MAX_RESULTS and in_title is not None:
         known = {row[0] for row in rows}
@@ -536,8 +600,8 @@ STOP_WORDS = frozenset(
 )
 
 
-def _postgres_ranking(words, alternatives, lexicon: LexiconMatch) -> tuple[Q, dict]:
-    """Return the full-text match and the ranking tiers, best first, on PostgreSQL.
+def _ranking_terms(words, alternatives, lexicon: LexiconMatch) -> dict[str, str]:
+    """Return the full-text queries of the ranking on PostgreSQL, and the phrase, by name.
 
     A word matches as a prefix when it is the last one (still being typed) or no whole word
     of the lexicon (cut short: "golden harb tide"); a prefix makes the index read every word
@@ -556,27 +620,38 @@ def _postgres_ranking(words, alternatives, lexicon: LexiconMatch) -> tuple[Q, di
         return f"{word}{suffix}"
 
     telling = [group for group in alternatives if group[0] not in STOP_WORDS] or alternatives
-    matching = " & ".join(
-        "(" + " | ".join([term(word), *others]) + ")" for word, *others in telling
-    )
-    near_title = " & ".join(
-        "(" + " | ".join([term(word, "A"), *(f"{other}:A" for other in others)]) + ")"
-        for word, *others in alternatives
-    )
-    in_title = " & ".join(term(word, "A") for word in words)
-    everywhere = " & ".join(term(word) for word in words)
-    phrase = " ".join(words)
-    match = Q(_VectorMatches(matching))
-    if len(words) == 1 and len(phrase) >= MIN_WORD:
-        # A fragment from inside a word ("eon" in "Neon"), through the titles' trigram index;
-        # longer queries find their words by prefix and cost one index fewer.
-        match |= Q(search_title__contains=phrase)
+    return {
+        "matching": " & ".join(
+            "(" + " | ".join([term(word), *others]) + ")" for word, *others in telling
+        ),
+        "near_title": " & ".join(
+            "(" + " | ".join([term(word, "A"), *(f"{other}:A" for other in others)]) + ")"
+            for word, *others in alternatives
+        ),
+        "in_title": " & ".join(term(word, "A") for word in words),
+        "everywhere": " & ".join(term(word) for word in words),
+        "phrase": " ".join(words),
+    }
+
+
+def _fragment(words: list[str]) -> bool:
+    """Tell whether a query also matches inside title words ("eon" in "Neon"): one word only;
+    longer queries find their words by prefix and cost one index fewer."""
+    return len(words) == 1 and len(words[0]) >= MIN_WORD
+
+
+def _ranking_conditions(terms: dict, fragment: bool) -> tuple[Q, dict]:
+    """Return the full-text match and the ranking tiers, best first, on PostgreSQL, from the
+    terms of _ranking_terms (or Slots for them, in a prepared query)."""
+    match = Q(_VectorMatches(terms["matching"]))
+    if fragment:  # through the titles' trigram index
+        match |= contains("search_title", terms["phrase"])
     return match, {
-        "title_start": _flag(Q(search_title__startswith=phrase)),
-        "title_words": _flag(Q(_VectorMatches(in_title))),
-        "near_title": _flag(Q(_VectorMatches(near_title))),
-        "all_words": _flag(Q(_VectorMatches(everywhere))),
-        "relevance": _VectorRank(matching),
+        "title_start": _flag(starts_with("search_title", terms["phrase"])),
+        "title_words": _flag(Q(_VectorMatches(terms["in_title"]))),
+        "near_title": _flag(Q(_VectorMatches(terms["near_title"]))),
+        "all_words": _flag(Q(_VectorMatches(terms["everywhere"]))),
+        "relevance": _VectorRank(terms["matching"]),
     }
 
 

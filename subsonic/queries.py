@@ -830,7 +830,7 @@ def search(user, query: str, *, songs: tuple[int, int], albums: tuple[int, int],
         album_ids = published_albums().order_by("pk")
         artist_ids = credited_artists().order_by("pk")
     else:
-        song_ids = engine.song_ids(query, published()) if songs[0] > 0 else []
+        song_ids = engine.song_ids(query) if songs[0] > 0 else []
         song_page = songs_in_order(user, _page_ids(song_ids, songs))
         album_ids = engine.album_ids(query) if albums[0] > 0 else []
         artist_ids = engine.artist_ids(query) if artists[0] > 0 else []

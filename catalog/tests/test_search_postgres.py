@@ -152,3 +152,19 @@ def test_a_ranked_page_sends_its_ids_as_one_array():
     (sql,) = [query["sql"] for query in page.captured_queries]
     assert sql.count("= ANY(") == 2 and " IN (" not in sql
     assert Song.objects.exclude(pk__in=ids[:3]).filter(pk__in=ids).count() == 27
+
+
+@pytest.mark.parametrize(
+    "query", ["neon rian tidelines", "golden harb", "halo", "eon", "cafe del mar", "neo"]
+)
+def test_the_prepared_catalogue_search_ranks_as_a_queryset_search_does(songs, query):
+    """Searching every published song runs prepared queries; a queryset given runs the ORM."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        prepared = search_songs(query).ranking
+    built = search_songs(query, song_list()).ranking
+
+    assert prepared == built and prepared
+    # The prepared title query leaves out the songs found before as an array, even none.
+    assert 'NOT ("catalog_song"."id" = ANY(\'{}\'' in captured.captured_queries[0]["sql"]
