@@ -529,8 +529,8 @@ def _postgres_pool_ranking(
     rows, and ranking them all costs a heap read and a ts_rank each; so the ranking reads the
     first CANDIDATES the full-text index matches (in table order) and sorts them by tier. The
     best of a broad query mostly came before, from the title index (as typed and as mended).
-    When the full text finds few, songs whose title merely holds each word ("neo rain" for
-    "Neon Rain"; the titles' trigram index) join the pool.
+    When the full text finds few and a word is a mere fragment, songs whose title holds each
+    word ("neo rain" for "Neon Rain"; the titles' trigram index) join the pool.
 
     songs None: every published song but the excluded, the first pool through a prepared query.
     """
@@ -544,7 +544,9 @@ def _postgres_pool_ranking(
             songs = songs.exclude(among_ids(excluded, songs.db_vendor))
     else:
         rows = list(_ranking_pool(songs.filter(match), tiers))
-    in_title = _title_holds(alternatives)
+    if terms["indexed"] != terms["matching"]:
+        rows = [row for row in rows if row[1]]  # the "complete" tier: every word matched
+    in_title = _title_holds(alternatives, lexicon)
     if len(rows) < MAX_RESULTS and in_title is not None:
         known = {row[0] for row in rows}
         rows += [row for row in _ranking_pool(songs.filter(in_title), tiers) if row[0] not in known]
@@ -553,12 +555,17 @@ def _postgres_pool_ranking(
     return [row[0] for row in rows[:MAX_RESULTS]]
 
 
-def _title_holds(alternatives: list[list[str]]) -> Q | None:
-    """Return the title condition the trigram index answers: each telling word or a near one."""
+def _title_holds(alternatives: list[list[str]], lexicon: LexiconMatch) -> Q | None:
+    """Return the title condition the trigram index answers: each telling word or a near one.
+
+    None when the full text already read every word: each is a whole word of the lexicon or
+    has near spellings. Only a fragment ("neo", "eon") is left for the titles' trigrams, which
+    cost up to 80 ms for five common words.
+    """
     telling = [
         group for group in alternatives if group[0] not in STOP_WORDS and len(group[0]) >= MIN_WORD
     ]
-    if not telling:
+    if all(group[0] in lexicon.known or len(group) > 1 for group in telling):
         return None
     holds = Q()
     for group in telling:
@@ -619,11 +626,19 @@ def _ranking_terms(words, alternatives, lexicon: LexiconMatch) -> dict[str, str]
             return f"{word}:*{weight}"
         return f"{word}{suffix}"
 
+    def any_of(groups) -> str:
+        return " & ".join("(" + " | ".join([term(word), *others]) + ")" for word, *others in groups)
+
     telling = [group for group in alternatives if group[0] not in STOP_WORDS] or alternatives
+    # A prefix of one or two letters ("wave of the c") starts thousands of lexicon words, and
+    # the index would gather them all (50 ms): the index looks for the other words, and the
+    # rows it finds are kept only when they match it too.
+    wide = [group for group in telling if len(group[0]) < MIN_WORD and not spelled.get(group[0])]
+    wide = [group for group in wide if group[0] in prefixes]
+    narrow = [group for group in telling if group not in wide]
     return {
-        "matching": " & ".join(
-            "(" + " | ".join([term(word), *others]) + ")" for word, *others in telling
-        ),
+        "matching": any_of(telling),
+        "indexed": any_of(narrow or telling),
         "near_title": " & ".join(
             "(" + " | ".join([term(word, "A"), *(f"{other}:A" for other in others)]) + ")"
             for word, *others in alternatives
@@ -643,10 +658,11 @@ def _fragment(words: list[str]) -> bool:
 def _ranking_conditions(terms: dict, fragment: bool) -> tuple[Q, dict]:
     """Return the full-text match and the ranking tiers, best first, on PostgreSQL, from the
     terms of _ranking_terms (or Slots for them, in a prepared query)."""
-    match = Q(_VectorMatches(terms["matching"]))
+    match = Q(_VectorMatches(terms["indexed"]))
     if fragment:  # through the titles' trigram index
         match |= contains("search_title", terms["phrase"])
     return match, {
+        "complete": _flag(Q(_VectorMatches(terms["matching"]))),
         "title_start": _flag(starts_with("search_title", terms["phrase"])),
         "title_words": _flag(Q(_VectorMatches(terms["in_title"]))),
         "near_title": _flag(Q(_VectorMatches(terms["near_title"]))),
