@@ -39,7 +39,7 @@ from django.db.models import (
 from django.db.models.functions import Collate, Length
 
 from catalog.models import Album, Artist, Genre, SearchWord, Song, among_ids, name_key
-from catalog.prepared import PreparedQuery, contains, one_of, starts_with
+from catalog.prepared import PreparedQuery, Slot, contains, one_of, starts_with
 
 MAX_QUERY_WORDS = 8
 MIN_WORD = 3  # shorter words are too common to keep in the lexicon
@@ -343,9 +343,15 @@ def _flag(condition) -> Case:
 
 def _contains_word(field: str, word: str) -> Q:
     """Match a word inside a normalised field: anywhere from 3 letters, else at a word start."""
-    if len(word) >= MIN_WORD:
-        return Q(**{f"{field}__contains": word})
-    return Q(**{f"{field}__startswith": word}) | Q(**{f"{field}__contains": f" {word}"})
+    return _word_in(field, word, len(word) >= MIN_WORD)
+
+
+def _word_in(field: str, word: str | Slot, anywhere: bool) -> Q:
+    """_contains_word for a word or a prepared query's Slot (whose length the caller knows)."""
+    if anywhere:
+        return contains(field, word)
+    spaced = Slot(word.name, fill=lambda text: f" {text}") if isinstance(word, Slot) else f" {word}"
+    return starts_with(field, word) | contains(field, spaced)
 
 
 def _like_any(field: str, alternatives: list[str]) -> Q:
@@ -687,38 +693,56 @@ def _sqlite_ranking(words, alternatives) -> tuple[Q, dict]:
     }
 
 
-def _name_search(
-    items: QuerySet, query: str, field: str, artist_field: str | None = None
-) -> QuerySet:
-    """Filter items whose normalised name (or artist, by artist_field) holds every query word.
+def _ranked_name_ids(model, query: str, field: str, artist_field: str | None = None):
+    """Return the ids of the NAME_CANDIDATES items whose normalised name (or artist, by
+    artist_field) best holds every query word, best first (see _NAME_ORDER).
 
     Each word may also match by a near spelling. The artist side is looked up first on the
     artists' own trigram index, so each word's match is one index condition on the items'
-    table (a name pattern or an artist id list), never an OR across a join.
+    table (a name pattern or an artist id list), never an OR across a join. The query is
+    prepared once per shape: per word, its spellings' lengths and whether artists matched.
     """
     words = query_words(query)
-    if not words:
-        return items
     near = near_spellings(words)
     telling = [word for word in words if word not in STOP_WORDS] or words
     alternatives = {word: [word, *near.get(word, [])] for word in telling}
     # A word of one or two letters names too many artists to list; it matches the name only.
     wide = {word: spellings for word, spellings in alternatives.items() if len(word) >= MIN_WORD}
     credited = _artists_named(wide) if artist_field and wide else {}
-    match, exact, near_name = Q(), Q(), Q()
-    for word, spellings in alternatives.items():
-        in_name = _like_any(field, spellings)
-        for_word = in_name
-        if credited.get(word):
-            for_word |= Q(**{f"{artist_field}__in": credited[word]})
-        match &= for_word
-        exact &= _contains_word(field, word)
-        near_name &= in_name
-    return items.filter(match).alias(
-        starts=_flag(Q(**{f"{field}__startswith": words[0]})),
-        exact=_flag(exact),
-        near_name=_flag(near_name),
-    )
+    shape, values = [], {"first": words[0]}
+    for index, (word, spellings) in enumerate(alternatives.items()):
+        shape.append((tuple(len(spelling) >= MIN_WORD for spelling in spellings), word in credited))
+        values.update({f"w{index}_{n}": spelling for n, spelling in enumerate(spellings)})
+        if word in credited:
+            values[f"a{index}"] = credited[word]
+    prepared = _name_query(model, field, artist_field, tuple(shape))
+    return [pk for (pk,) in prepared.rows(**values)]
+
+
+@functools.lru_cache(maxsize=256)
+def _name_query(model, field: str, artist_field: str | None, shape: tuple) -> PreparedQuery:
+    """The prepared ranking of _ranked_name_ids for one shape of query."""
+
+    def build(first, **values):
+        match, exact, near_name = Q(), Q(), Q()
+        for index, (anywhere, credited) in enumerate(shape):
+            spellings = [(values[f"w{index}_{n}"], wide) for n, wide in enumerate(anywhere)]
+            in_name = Q()
+            for spelling, wide in spellings:
+                in_name |= _word_in(field, spelling, wide)
+            for_word = in_name | one_of(artist_field, values[f"a{index}"]) if credited else in_name
+            match &= for_word
+            exact &= _word_in(field, *spellings[0])
+            near_name &= in_name
+        ranked = model.objects.filter(match).alias(
+            starts=_flag(starts_with(field, first)),
+            exact=_flag(exact),
+            near_name=_flag(near_name),
+        )
+        ranked = ranked.order_by(*_NAME_ORDER, Length(field), "pk")
+        return ranked.values_list("pk")[:NAME_CANDIDATES]
+
+    return PreparedQuery(build)
 
 
 # Names that start with the first word, then hold every word as typed, then every word or a
@@ -728,15 +752,28 @@ _NAME_ORDER = (F("starts").desc(), F("exact").desc(), F("near_name").desc())
 
 def _artists_named(alternatives: dict[str, list[str]]) -> dict[str, list[int]]:
     """Return, for each query word, the ids of the artists whose name holds it or a near one."""
-    every = Q()
-    for spellings in alternatives.values():
-        every |= _like_any("name_key", spellings)
+    spellings = [spelling for group in alternatives.values() for spelling in group]
+    wide = tuple(len(spelling) >= MIN_WORD for spelling in spellings)
+    values = {f"s{n}": spelling for n, spelling in enumerate(spellings)}
     found: dict[str, list[int]] = {}
-    for pk, name in Artist.objects.filter(every).values_list("pk", "name_key"):
-        for word, spellings in alternatives.items():
-            if any(_holds_word(name, spelling) for spelling in spellings):
+    for pk, name in _artists_named_query(wide).rows(**values):
+        for word, group in alternatives.items():
+            if any(_holds_word(name, spelling) for spelling in group):
                 found.setdefault(word, []).append(pk)
     return found
+
+
+@functools.lru_cache(maxsize=64)
+def _artists_named_query(wide: tuple[bool, ...]) -> PreparedQuery:
+    """The prepared lookup of _artists_named for spellings of these lengths."""
+
+    def build(**values):
+        every = Q()
+        for n, anywhere in enumerate(wide):
+            every |= _word_in("name_key", values[f"s{n}"], anywhere)
+        return Artist.objects.filter(every).values_list("pk", "name_key")
+
+    return PreparedQuery(build)
 
 
 def _holds_word(text: str, word: str) -> bool:
@@ -780,10 +817,7 @@ def artist_ids(query: str) -> list[int]:
     """Return the ids of the best MAX_NAME_RESULTS artists with published songs for a query."""
     if not query_words(query):
         return []
-    ranked = _name_search(Artist.objects.all(), query, "name_key").order_by(
-        *_NAME_ORDER, Length("name_key"), "pk"
-    )
-    top = list(ranked.values_list("pk", flat=True)[:NAME_CANDIDATES])
+    top = _ranked_name_ids(Artist, query, "name_key")
     published = {pk for (pk,) in _CREDITED_ARTISTS.rows(ids=top)} if top else set()
     return [pk for pk in top if pk in published][:MAX_NAME_RESULTS]
 
@@ -807,10 +841,7 @@ def album_ids(query: str) -> list[int]:
     """Return the ids of the best MAX_NAME_RESULTS albums with published songs for a query."""
     if not query_words(query):
         return []
-    ranked = _name_search(Album.objects.all(), query, "title_key", "album_artist_id").order_by(
-        *_NAME_ORDER, Length("title_key"), "pk"
-    )
-    top = list(ranked.values_list("pk", flat=True)[:NAME_CANDIDATES])
+    top = _ranked_name_ids(Album, query, "title_key", "album_artist_id")
     published = {pk for (pk,) in _ALBUMS_WITH_TRACKS.rows(ids=top)} if top else set()
     return [pk for pk in top if pk in published][:MAX_NAME_RESULTS]
 
