@@ -51,6 +51,9 @@ class AlbumSerializer(AlbumRefSerializer):
         fields = ["id", "title", "artist", "artist_id", "year", "cover_url", "song_count"]
 
 
+_MOMENT = serializers.DateTimeField()  # how DRF writes a date and time
+
+
 class SongSerializer(serializers.ModelSerializer):
     artist = serializers.CharField(source="artist.name", help_text="The first credited artist.")
     artists = ArtistRefSerializer(many=True)
@@ -95,6 +98,40 @@ class SongSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+    def to_representation(self, song: Song) -> dict:
+        """Write a song as the fields above declare it, without DRF's walk over each field.
+
+        A page of songs spent more time in that walk (attribute lookups, field objects, a
+        related manager per access) than in its queries; the fields stay declared for the
+        schema, and a test checks that this gives what the walk gives.
+        """
+        genres = [genre.name for genre in song.genres.all()]
+        return {
+            "id": song.pk,
+            "title": song.title,
+            "artist": song.artist.name,
+            "artists": [{"id": artist.pk, "name": artist.name} for artist in song.artists.all()],
+            "album": self.get_album(song),
+            "album_id": song.album_id,
+            "genre": genres[0] if genres else None,
+            "genres": genres,
+            "track_number": song.track_number,
+            "disc_number": song.disc_number,
+            "year": song.year,
+            "duration": float(song.duration),
+            "bitrate": song.bitrate,
+            "sample_rate": song.sample_rate,
+            "codec": song.codec,
+            "mime_type": song.mime_type,
+            "file_size": song.file_size,
+            "cover_url": self.get_cover_url(song),
+            "stream_url": song.stream_url,
+            "liked": self.get_liked(song),
+            "rating": self.get_rating(song),
+            "created_at": _MOMENT.to_representation(song.created_at),
+            "updated_at": _MOMENT.to_representation(song.updated_at),
+        }
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_album(self, song: Song) -> str | None:

@@ -119,3 +119,28 @@ def test_hidden_song_is_neither_listed_nor_streamed(client, three_songs):
 
     assert hidden.pk not in listed
     assert client.get(hidden.stream_url).status_code == 404
+
+
+def test_a_song_is_written_as_drf_writes_its_declared_fields(three_songs, django_user_model):
+    """SongSerializer writes songs directly; the result must be what DRF's field walk gives."""
+    from rest_framework import serializers
+
+    from catalog.api.serializers import SongSerializer
+    from catalog.tests.factories import SongFactory
+    from library.queries import listener_songs
+    from library.services import song_like, song_rate
+
+    listener = django_user_model.objects.create_user("walker", password="x")
+    song_like(listener, three_songs[0])
+    song_rate(listener, three_songs[1], 4)
+    SongFactory(album=None, track_number=None, year=None)  # no album, cover or genre
+    serializer = SongSerializer()
+    songs = list(listener_songs(listener).order_by("pk"))
+
+    for song in songs:
+        walked = serializers.ModelSerializer.to_representation(serializer, song)
+        assert serializer.to_representation(song) == walked
+    assert {song.get("liked") for song in map(serializer.to_representation, songs)} == {
+        True,
+        False,
+    }
