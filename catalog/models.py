@@ -257,6 +257,22 @@ class Song(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    # catalog.queries.song_list() loads both for a whole page of songs as plain lists (no
+    # manager or queryset per song); a song read any other way asks when first needed.
+    @property
+    def credited_artists(self) -> list["Artist"]:
+        """The credited artists, in credit order."""
+        if not hasattr(self, "_credited_artists"):
+            self._credited_artists = list(self.artists.order_by("songartist__position"))
+        return self._credited_artists
+
+    @property
+    def genre_list(self) -> list["Genre"]:
+        """The genres, by name."""
+        if not hasattr(self, "_genre_list"):
+            self._genre_list = list(self.genres.all())
+        return self._genre_list
+
     @property
     def stream_url(self) -> str:
         return f"/api/v1/songs/{self.pk}/stream/"

@@ -57,13 +57,18 @@ def song_list() -> QuerySet[Song]:
     """Return the published songs with everything a song row shows, in a fixed number of queries.
 
     Hidden songs are left out, so the pages, the API and the live events never show them.
+    Each song's artists and genres come as lists (Song.credited_artists, Song.genre_list).
     """
     return (
         Song.objects.filter(hidden=False)
         .select_related("artist", "album", "album__album_artist", "cover")
         .prefetch_related(
-            Prefetch("artists", queryset=Artist.objects.order_by("songartist__position")),
-            "genres",
+            Prefetch(
+                "artists",
+                queryset=Artist.objects.order_by("songartist__position"),
+                to_attr="_credited_artists",
+            ),
+            Prefetch("genres", to_attr="_genre_list"),
         )
     )
 

@@ -106,12 +106,12 @@ class SongSerializer(serializers.ModelSerializer):
         related manager per access) than in its queries; the fields stay declared for the
         schema, and a test checks that this gives what the walk gives.
         """
-        genres = [genre.name for genre in song.genres.all()]
+        genres = [genre.name for genre in song.genre_list]
         return {
             "id": song.pk,
             "title": song.title,
             "artist": song.artist.name,
-            "artists": [{"id": artist.pk, "name": artist.name} for artist in song.artists.all()],
+            "artists": [{"id": artist.pk, "name": artist.name} for artist in song.credited_artists],
             "album": self.get_album(song),
             "album_id": song.album_id,
             "genre": genres[0] if genres else None,
@@ -139,12 +139,12 @@ class SongSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_genre(self, song: Song) -> str | None:
-        genres = song.genres.all()
+        genres = song.genre_list
         return genres[0].name if genres else None
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_genres(self, song: Song) -> list[str]:
-        return [genre.name for genre in song.genres.all()]
+        return [genre.name for genre in song.genre_list]
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_cover_url(self, song: Song) -> str | None:
