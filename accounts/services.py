@@ -132,7 +132,14 @@ def subsonic_password_reset(user) -> str:
 
 def subsonic_password_for(user) -> str | None:
     """Return the user's Subsonic password in clear, or None when unset or undecryptable."""
-    credential = SubsonicCredential.objects.filter(user=user).first()
+    return decrypt_subsonic_password(SubsonicCredential.objects.filter(user=user).first())
+
+
+def decrypt_subsonic_password(credential: SubsonicCredential | None) -> str | None:
+    """Return a credential's password in clear, or None (no credential, or undecryptable).
+
+    For a caller that read the credential with the user (select_related), in one query.
+    """
     if credential is None:
         return None
     try:
@@ -143,20 +150,28 @@ def subsonic_password_for(user) -> str | None:
 
 def check_subsonic_token(user, token: str, salt: str) -> bool:
     """Tell whether token == md5(password + salt) for the user's Subsonic password."""
-    password = subsonic_password_for(user)
-    if password is None or not salt:
+    return subsonic_token_matches(subsonic_password_for(user), token, salt)
+
+
+def subsonic_token_matches(stored: str | None, token: str, salt: str) -> bool:
+    """Tell whether token == md5(stored + salt); never for no stored password or no salt."""
+    if stored is None or not salt:
         return False
-    expected = hashlib.md5((password + salt).encode(), usedforsecurity=False).hexdigest()
+    expected = hashlib.md5((stored + salt).encode(), usedforsecurity=False).hexdigest()
     # compare_digest refuses non-ASCII str; bytes compare whatever a client sends.
     return hmac.compare_digest(expected.encode(), token.lower().encode())
 
 
 def check_subsonic_password(user, password: str) -> bool:
     """Tell whether a clear (or "enc:"-hex) Subsonic password is the user's."""
+    return subsonic_password_matches(subsonic_password_for(user), password)
+
+
+def subsonic_password_matches(stored: str | None, password: str) -> bool:
+    """Tell whether a clear (or "enc:"-hex) password is the stored one."""
     if password.startswith("enc:"):
         try:
             password = bytes.fromhex(password[4:]).decode()
         except (ValueError, UnicodeDecodeError):
             return False
-    stored = subsonic_password_for(user)
     return stored is not None and hmac.compare_digest(stored.encode(), password.encode())

@@ -9,7 +9,11 @@ attempt fails for a while without checking, so passwords cannot be guessed at sp
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
-from accounts.services import check_subsonic_password, check_subsonic_token
+from accounts.services import (
+    decrypt_subsonic_password,
+    subsonic_password_matches,
+    subsonic_token_matches,
+)
 from subsonic.params import Params
 from subsonic.responses import ErrorCode, SubsonicError
 
@@ -76,18 +80,20 @@ def authenticate(request, params: Params):
 def _check_password(username: str, params: Params):
     if len(username) > MAX_VALUE_LENGTH:
         return None
-    user = get_user_model().objects.filter(**{get_user_model().USERNAME_FIELD: username}).first()
+    users = get_user_model().objects.select_related("subsonic_credential")
+    user = users.filter(**{get_user_model().USERNAME_FIELD: username}).first()
     if user is None or not user.is_active:
         return None
+    stored = decrypt_subsonic_password(getattr(user, "subsonic_credential", None))
     if "t" in params:
         token, salt = params.get("t"), params.get("s")
         if len(token) > MAX_VALUE_LENGTH or len(salt) > MAX_VALUE_LENGTH or not token.isascii():
             return None
-        return user if check_subsonic_token(user, token, salt) else None
+        return user if subsonic_token_matches(stored, token, salt) else None
     password = _clear_password(params.get("p"))
     if password is None:
         return None
-    return user if check_subsonic_password(user, password) else None
+    return user if subsonic_password_matches(stored, password) else None
 
 
 def _clear_password(password: str) -> str | None:

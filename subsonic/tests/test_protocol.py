@@ -115,6 +115,15 @@ def test_token_auth_checks_md5_of_password_and_salt(client, listener):
     assert status({**good, "t": "ü" * 32})["error"]["code"] == 40
 
 
+def test_signing_in_reads_the_user_and_their_subsonic_password_in_one_query(
+    client, listener, django_assert_num_queries
+):
+    for params in (token_params("ada", listener.password), {"u": "ada", "p": listener.password}):
+        with django_assert_num_queries(1):
+            body = client.get("/rest/ping", {**params, "f": "json"}).json()
+        assert body["subsonic-response"]["status"] == "ok"
+
+
 def test_a_user_without_a_subsonic_password_cannot_sign_in(client, db):
     UserFactory(username="carl")
 
