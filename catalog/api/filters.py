@@ -1,7 +1,7 @@
 import django_filters
 from django.db.models import Exists, OuterRef
 
-from catalog.models import Album, Artist, IngestJob, Song, SongArtist, name_key
+from catalog.models import Album, Artist, Genre, IngestJob, Song, SongArtist, name_key
 from catalog.search import search_albums, search_artists, search_songs
 
 SEARCH_HELP = (
@@ -66,7 +66,20 @@ class SongFilter(django_filters.FilterSet):
     def filter_queryset(self, queryset):
         # Search ranks the songs the other filters kept and keeps the best few, so it comes last.
         queryset = super().filter_queryset(queryset)
-        return search_songs(self.form.cleaned_data.get("search") or "", queryset)
+        query = self.form.cleaned_data.get("search") or ""
+        return search_songs(query, queryset, holding=self._genre_words() if query else "")
+
+    def _genre_words(self) -> str:
+        """Return the name of the genre the songs are filtered by: each song's search document
+        holds its genres' names, which the full-text index can narrow by (catalog.search)."""
+        data = self.form.cleaned_data
+        if data.get("genre_id") is not None:
+            genres = Genre.objects.filter(pk=data["genre_id"])
+        elif data.get("genre"):
+            genres = Genre.objects.filter(name_key=name_key(data["genre"]))
+        else:
+            return ""
+        return genres.values_list("name", flat=True).first() or ""
 
     def filter_genre(self, queryset, name, value):
         genres = SongGenre.objects.filter(song=OuterRef("pk"), genre__name_key=name_key(value))

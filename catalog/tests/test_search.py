@@ -205,3 +205,26 @@ def test_ranked_artists_and_albums_page_in_rank_order(catalogue):
     albums = search_albums("harbour")
     assert [album.title for album in albums[0:5]] == ["Harbour Lights"]
     assert albums[0:5][0].song_count == 2
+
+
+def test_a_search_of_every_published_song_however_annotated_is_a_catalogue_search(catalogue):
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.tests.factories import UserFactory
+    from catalog.queries import song_list
+    from catalog.search import _unless_catalogue
+    from library.queries import listener_songs
+
+    for whole in (song_list(), listener_songs(UserFactory()), listener_songs(AnonymousUser())):
+        assert _unless_catalogue(whole.order_by("title")) is None
+    for narrowed in (
+        song_list().filter(year=2019),
+        Song.objects.all(),  # hidden songs too
+        song_list().exclude(title="Neon Rain"),
+        song_list()[:5],
+    ):
+        assert _unless_catalogue(narrowed) is narrowed
+    # Narrowed or not, a search finds what the songs given hold.
+    of_2019 = titles(search_songs("neon", song_list().filter(year=2019)))
+    assert "Blue Hour" in titles(search_songs("neon", song_list()))
+    assert sorted(of_2019) == ["Neon Nights", "Neon Rain"]

@@ -163,8 +163,43 @@ def test_the_prepared_catalogue_search_ranks_as_a_queryset_search_does(songs, qu
 
     with CaptureQueriesContext(connection) as captured:
         prepared = search_songs(query).ranking
-    built = search_songs(query, song_list()).ranking
+    with CaptureQueriesContext(connection) as captured_list:
+        as_listed = search_songs(query, song_list()).ranking
+    # A filter that keeps every song, so the ORM builds the search.
+    built = search_songs(query, song_list().filter(pk__gt=0)).ranking
 
-    assert prepared == built and prepared
-    # The prepared title query leaves out the songs found before as an array, even none.
-    assert 'NOT ("catalog_song"."id" = ANY(\'{}\'' in captured.captured_queries[0]["sql"]
+    assert prepared == built == as_listed and prepared
+    # The prepared title query leaves out the songs found before as an array, even none;
+    # song_list(), every published song, is searched the same way.
+    for queries in (captured, captured_list):
+        assert 'NOT ("catalog_song"."id" = ANY(\'{}\'' in queries.captured_queries[0]["sql"]
+
+
+@pytest.mark.parametrize("query", ["neon", "neo rain", "tidelines", "harb", "love", "a"])
+def test_a_search_within_a_genre_narrows_by_its_name_and_finds_what_the_filter_alone_finds(
+    songs, query
+):
+    """The genre's name words join the full-text query (every song of the genre holds them in
+    its document), accented and of several words; the results are those of the filter alone."""
+    from catalog.api.filters import SongFilter
+    from catalog.models import Genre
+    from catalog.tests.factories import GenreFactory
+
+    dream_pop = GenreFactory(name="Dream Pôp Ñu")
+    seeded = Genre.objects.exclude(pk=dream_pop.pk).order_by("pk").first()
+    tidelines = Song.objects.filter(artist__name="The Tidelines Quartet")
+    for song in tidelines:
+        song.genres.add(dream_pop)
+    refresh_search_text(tidelines.values_list("pk", flat=True))
+
+    for genre in (dream_pop, seeded):
+        narrowed = SongFilter({"search": query, "genre_id": str(genre.pk)}, song_list()).qs
+        alone = search_songs(query, song_list().filter(genres=genre))
+        assert narrowed.ranking == alone.ranking
+    by_name = SongFilter({"search": query, "genre": "dream pop ñu"}, song_list()).qs
+    expected = {
+        "neon": {"Neon Rain", "Neon Nights"},
+        "tidelines": {"Neon Rain", "Neon Nights", "Golden Harbour", "Café del Mar", "Halo"},
+    }
+    if query in expected:
+        assert {song.title for song in by_name} == expected[query]
