@@ -590,12 +590,11 @@ def _postgres_pool_ranking(
             songs = songs.exclude(among_ids(excluded, songs.db_vendor))
     else:
         held = normalise(holding).split()
-        if held:  # in the one tsquery, so the index intersects the words' postings with it
+        if held:
+            # In the one tsquery, so the index intersects the words' postings with it. A
+            # fragment's title matches are left to the title stage below: the trigram index
+            # would find thousands of titles for the genre to drop.
             match = Q(_VectorMatches(" & ".join([f"({terms['indexed']})", *held])))
-            if fragment:
-                match |= contains("search_title", terms["phrase"]) & Q(
-                    _VectorMatches(" & ".join(held))
-                )
         rows = list(_ranking_pool(songs.filter(match), tiers))
     if terms["indexed"] != terms["matching"]:
         rows = [row for row in rows if row[1]]  # the "complete" tier: every word matched
