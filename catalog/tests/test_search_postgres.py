@@ -180,7 +180,8 @@ def test_a_search_within_a_genre_narrows_by_its_name_and_finds_what_the_filter_a
     songs, query
 ):
     """The genre's name words join the full-text query (every song of the genre holds them in
-    its document), accented and of several words; the results are those of the filter alone."""
+    its document), accented and of several words; where the ranking pool holds every match, as
+    here, the results are those of the filter alone."""
     from catalog.api.filters import SongFilter
     from catalog.models import Genre
     from catalog.tests.factories import GenreFactory
