@@ -181,6 +181,9 @@ def browse(request):
             "selected_genre": request.GET.get("genre_id", ""),
             "lengths": [(key, label) for key, (label, *_) in BROWSE_LENGTHS.items()],
             "sort": sort,
+            # The filter form keeps a sort the listener chose; the default one (newest first)
+            # it leaves out, so a search typed there comes back best match first.
+            "kept_sort": sort if request.GET.get("sort") in SONG_SORTS else "",
             "previous_url": _with_query(request, page=page.previous_page_number())
             if page.has_previous()
             else None,

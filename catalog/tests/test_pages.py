@@ -57,6 +57,17 @@ def test_browse_filters_by_year_and_artist(client, album_songs):
     assert [song.title for song in by_artist] == ["Lone <b>Song</b>"]
 
 
+def test_a_search_from_the_browse_form_ranks_unless_a_sort_was_chosen(client, album_songs):
+    plain = client.get("/browse/").content.decode()
+    by_title = client.get("/browse/?sort=title").content.decode()
+
+    # The form resubmits its hidden sort: the default (newest first) is not kept.
+    assert 'name="sort"' not in plain
+    assert '<input type="hidden" name="sort" value="title">' in by_title
+    ranked = client.get("/browse/?search=first+light").context["songs"]
+    assert [song.title for song in ranked][:1] == ["First Light"]
+
+
 def test_browse_says_what_to_do_when_filters_match_nothing(client, album_songs):
     response = client.get("/browse/?year=1850")
 
