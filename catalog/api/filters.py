@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef
 
 from catalog.models import Album, Artist, Genre, IngestJob, Song, SongArtist, name_key
@@ -10,6 +11,18 @@ SEARCH_HELP = (
 )
 
 SongGenre = Song.genres.through
+MAX_ID = 2**63 - 1  # the largest key a database column holds (SQLite, PostgreSQL bigint)
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A row's id: a whole number from 1 to MAX_ID, else a clear 400 (not a failed query)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
 
 
 class SongFilter(django_filters.FilterSet):
@@ -21,13 +34,13 @@ class SongFilter(django_filters.FilterSet):
 
     search = django_filters.CharFilter(method="filter_search", label=SEARCH_HELP)
     genre = django_filters.CharFilter(method="filter_genre", label="Genre name (any case).")
-    genre_id = django_filters.NumberFilter(method="filter_genre_id")
+    genre_id = IdFilter(method="filter_genre_id")
     artist = django_filters.CharFilter(
         method="filter_artist", label="A credited artist's name (any case or accents)."
     )
-    artist_id = django_filters.NumberFilter(method="filter_artist_id")
+    artist_id = IdFilter(method="filter_artist_id")
     album = django_filters.CharFilter(method="filter_album", label="Album title (any case).")
-    album_id = django_filters.NumberFilter(field_name="album_id")
+    album_id = IdFilter(field_name="album_id")
     year = django_filters.NumberFilter()
     year_min = django_filters.NumberFilter(field_name="year", lookup_expr="gte")
     year_max = django_filters.NumberFilter(field_name="year", lookup_expr="lte")
@@ -125,7 +138,7 @@ class AlbumFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search", label=SEARCH_HELP)
     title = django_filters.CharFilter(lookup_expr="icontains")
     artist = django_filters.CharFilter(field_name="album_artist__name", lookup_expr="iexact")
-    artist_id = django_filters.NumberFilter(field_name="album_artist_id")
+    artist_id = IdFilter(field_name="album_artist_id")
     year = django_filters.NumberFilter()
     year_min = django_filters.NumberFilter(field_name="year", lookup_expr="gte")
     year_max = django_filters.NumberFilter(field_name="year", lookup_expr="lte")

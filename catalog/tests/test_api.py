@@ -144,3 +144,18 @@ def test_a_song_is_written_as_drf_writes_its_declared_fields(three_songs, django
         True,
         False,
     }
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "0", "-3", "1.5", "abc"])
+@pytest.mark.parametrize("name", ["genre_id", "artist_id", "album_id"])
+def test_an_id_no_row_can_have_is_a_400_that_names_the_filter(client, name, value):
+    response = client.get("/api/v1/songs/", {name: value, "search": "song"})
+
+    assert response.status_code == 400
+    assert name in response.json()["errors"]
+
+
+def test_an_album_artist_id_no_row_can_have_is_a_400(client):
+    response = client.get("/api/v1/albums/", {"artist_id": "99999999999999999999"})
+
+    assert response.status_code == 400 and "artist_id" in response.json()["errors"]

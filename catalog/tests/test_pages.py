@@ -160,3 +160,13 @@ def test_upload_page_is_for_curators_only(client):
     assert 'data-uploads-url="/api/v1/uploads/"' in response.content.decode()
     # A curator who is not staff still follows each file's outcome on /ws/ingest/.
     assert 'data-live="true"' in response.content.decode()
+
+
+def test_browse_answers_an_id_no_row_can_have_without_failing(client, album_songs):
+    response = client.get("/browse/?genre_id=99999999999999999999&search=light")
+
+    # As for any filter the form cannot read, it is left out; the search still applies.
+    assert response.status_code == 200
+    titles = [song.title for song in response.context["songs"]]
+    searched = [song.title for song in client.get("/browse/?search=light").context["songs"]]
+    assert titles == searched and "First Light" in titles
