@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from django.core.files.storage import Storage, default_storage
 
+from catalog.media import is_s3
+
 logger = logging.getLogger(__name__)
 
 BLOCK_SIZE = 64 * 1024
@@ -156,10 +158,6 @@ class RangeReader(io.RawIOBase):
             )
 
 
-def _is_s3(storage: Storage) -> bool:
-    return hasattr(storage, "bucket_name") and hasattr(storage, "connection")
-
-
 def _s3_fetcher(storage: Storage, key: str, version_id: str) -> Fetch:
     client = storage.connection.meta.client
     bucket = storage.bucket_name
@@ -227,7 +225,7 @@ def open_object(
     """Open an object of the media store for range reads within a byte and time budget."""
     storage = storage or default_storage
     deadline = time.monotonic() + timeout if timeout else None
-    if _is_s3(storage):
+    if is_s3(storage):
         fetch = _s3_fetcher(storage, key, version_id)
     else:
         fetch, size = _local_fetcher(storage, key)

@@ -9,6 +9,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
 
 from catalog.api.filters import SongFilter
+from catalog.media import file_response
 from catalog.models import Cover
 from catalog.pagination import BoundedCountPaginator
 from catalog.queries import (
@@ -23,7 +24,6 @@ from catalog.queries import (
     song_list,
     sorted_songs,
 )
-from catalog.streaming import file_response
 
 HOME_SONGS = 50
 RECENTLY_PLAYED = 8

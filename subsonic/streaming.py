@@ -16,7 +16,7 @@ from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
-from catalog.streaming import parse_range
+from catalog.media import is_s3, parse_range
 
 CHUNK_SIZE = 256 * 1024
 
@@ -29,10 +29,6 @@ class Reader(Protocol):
     def read(self, size: int) -> bytes: ...
 
     def close(self) -> None: ...
-
-
-def is_s3(storage: Storage) -> bool:
-    return hasattr(storage, "bucket_name") and hasattr(storage, "connection")
 
 
 def _open_local(storage: Storage, key: str) -> tuple[Reader, int]:

@@ -30,10 +30,10 @@ from catalog.api.serializers import (
     UploadAnswerSerializer,
     UploadRequestSerializer,
 )
+from catalog.media import file_response
 from catalog.models import IngestJob, Song
 from catalog.pagination import SongPagination
 from catalog.signing import SignatureInvalid, SignatureMissing, check_ingest_auth
-from catalog.streaming import file_response
 from library.queries import listener_songs
 
 

@@ -7,7 +7,7 @@ from asgiref.sync import sync_to_async
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from catalog.streaming import CHUNK_SIZE
+from catalog.media import CHUNK_SIZE
 from catalog.tests.factories import SongFactory
 from spotify.asgi import application
 

@@ -18,7 +18,8 @@ RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 MAX_AGE_RE = re.compile(r"max-age=(\d+)")
 
 
-def _is_s3(storage: Storage) -> bool:
+def is_s3(storage: Storage) -> bool:
+    """Return whether storage is django-storages' S3 backend (or an S3-compatible store)."""
     return hasattr(storage, "bucket_name") and hasattr(storage, "connection")
 
 
@@ -116,7 +117,7 @@ def file_response(
 ) -> HttpResponse:
     """Answer a GET for a stored file, honouring a single byte range; never read it whole."""
     storage = storage or default_storage
-    if _is_s3(storage):
+    if is_s3(storage):
         return _presigned_redirect(storage, key, content_type, cache_control)
     path = storage.path(key)
     try:
