@@ -3,7 +3,11 @@
 from django.apps import apps
 from django.contrib import admin
 
+from accounts.forms import AdminSignInForm
 from accounts.models import ApiToken
+
+# The admin's sign-in counts failures with the site's other doors (accounts.signin).
+admin.site.login_form = AdminSignInForm
 
 if apps.is_installed("rest_framework.authtoken"):
     # DRF's own token table is empty since accounts keeps hashed tokens: hide its admin.

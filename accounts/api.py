@@ -2,13 +2,13 @@
 
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import permissions, serializers, status
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from accounts import queries, services
+from accounts import queries, services, signin
+from accounts.signin import SignInRateThrottle
 
 LOGIN_TOKEN_NAME = "Script login"
 
@@ -22,6 +22,21 @@ class TokenLoginSerializer(AuthTokenSerializer):
         "if left out.",
     )
 
+    def validate(self, attrs):
+        address = signin.client_address(self.context["request"])
+        username = attrs.get("username", "")
+        try:
+            signin.check_sign_in(address, username)
+        except signin.SignInLimited as limited:
+            raise exceptions.Throttled(wait=limited.retry_after, detail=limited.message) from None
+        try:
+            attrs = super().validate(attrs)
+        except serializers.ValidationError:
+            signin.sign_in_failed(address, username)
+            raise
+        signin.sign_in_succeeded(address, username)
+        return attrs
+
 
 class TokenView(APIView):
     """Exchange a username and password for a new API token (`Authorization: Token ...`).
@@ -30,7 +45,7 @@ class TokenView(APIView):
     """
 
     permission_classes = [permissions.AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [SignInRateThrottle]
     throttle_scope = "auth"
 
     @extend_schema(
@@ -126,7 +141,7 @@ class SubsonicPasswordView(APIView):
     """Create or reset the calling user's Subsonic password; shown in this answer only."""
 
     permission_classes = [permissions.IsAuthenticated]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [SignInRateThrottle]
     throttle_scope = "auth"
 
     @extend_schema(

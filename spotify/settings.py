@@ -217,6 +217,23 @@ else:
         "default": {"BACKEND": "spotify.channel_layers.ThreadSafeInMemoryChannelLayer"}
     }
 
+# The cache (sign-in limits, catalogue summaries): per process by default, shared in Redis.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env("CACHE_PREFIX", "cache"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Proxies in front of the server that append the client's address to X-Forwarded-For and say
+# the scheme in X-Forwarded-Proto. 0 (the default): both headers are the client's to forge, so
+# neither is read; the sign-in limits then count the address that connected.
+NUM_PROXIES = env_int("DJANGO_NUM_PROXIES", 0)
+
 # Background work through Django's task framework. "thread" runs jobs side by side in the web
 # process (embedded default); "database" queues them durably for `manage.py db_worker`
 # processes; "immediate" runs them inline (tests).
@@ -260,6 +277,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"auth": env("AUTH_THROTTLE_RATE", "20/minute")},
+    "NUM_PROXIES": NUM_PROXIES,
     "EXCEPTION_HANDLER": "spotify.api_errors.exception_handler",
 }
 
@@ -277,7 +295,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Security: production-safe when DEBUG is off; the TLS switches take "0" behind a plain-HTTP hop.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if NUM_PROXIES > 0:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", not DEBUG)

@@ -2,13 +2,13 @@
 
 Passwords are each user's separate Subsonic password (accounts.services), never the account
 password. An apiKey is one of the user's REST API tokens, listed and revoked under /me/tokens/.
-Failed attempts are counted per client address and per username; past the limit, every
-attempt fails for a while without checking, so passwords cannot be guessed at speed.
+Failed attempts go through the site's one sign-in limiter (accounts.signin), as the token
+endpoint's and the login forms' do.
 """
 
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 
+from accounts import signin
 from accounts.services import (
     decrypt_subsonic_password,
     subsonic_password_matches,
@@ -17,30 +17,7 @@ from accounts.services import (
 from subsonic.params import Params
 from subsonic.responses import ErrorCode, SubsonicError
 
-MAX_FAILURES = 10
-FAILURE_WINDOW = 300  # seconds
 MAX_VALUE_LENGTH = 512
-
-
-def _failure_keys(request, username: str) -> list[str]:
-    address = request.META.get("REMOTE_ADDR", "")
-    keys = [f"subsonic:auth-failures:addr:{address}"]
-    if username:
-        keys.append(f"subsonic:auth-failures:user:{username[:150]}")
-    return keys
-
-
-def _throttled(keys: list[str]) -> bool:
-    return any((cache.get(key) or 0) >= MAX_FAILURES for key in keys)
-
-
-def _record_failure(keys: list[str]) -> None:
-    for key in keys:
-        if not cache.add(key, 1, FAILURE_WINDOW):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.add(key, 1, FAILURE_WINDOW)
 
 
 def _wrong(message: str = "Wrong username or password.") -> SubsonicError:
@@ -67,13 +44,16 @@ def authenticate(request, params: Params):
         raise SubsonicError(ErrorCode.MISSING_PARAMETER, "Required parameter is missing: s")
     if "p" not in params and "t" not in params:
         raise SubsonicError(ErrorCode.MISSING_PARAMETER, "Required parameter is missing: p or t")
-    keys = _failure_keys(request, username)
-    if _throttled(keys):
-        raise _wrong("Too many failed sign-in attempts; try again in a few minutes.")
+    address = signin.client_address(request)
+    try:
+        signin.check_sign_in(address, username)
+    except signin.SignInLimited as limited:
+        raise _wrong(limited.message) from None
     user = _check_password(username, params)
     if user is None:
-        _record_failure(keys)
+        signin.sign_in_failed(address, username)
         raise _wrong()
+    signin.sign_in_succeeded(address, username)
     return user
 
 
@@ -111,14 +91,16 @@ def _clear_password(password: str) -> str | None:
 
 
 def _by_api_key(request, api_key: str):
-    keys = _failure_keys(request, "")
-    if _throttled(keys):
-        raise SubsonicError(
-            ErrorCode.INVALID_API_KEY, "Too many failed attempts; try again in a few minutes."
-        )
+    # Keys are 160 random bits, not guessed; the limiter still holds back an address that
+    # keeps trying them (as the pair of the address and no username).
+    address = signin.client_address(request)
+    try:
+        signin.check_sign_in(address, "")
+    except signin.SignInLimited as limited:
+        raise SubsonicError(ErrorCode.INVALID_API_KEY, limited.message) from None
     user = _api_key_user(api_key) if len(api_key) <= MAX_VALUE_LENGTH else None
     if user is None:
-        _record_failure(keys)
+        signin.sign_in_failed(address, "")
         raise SubsonicError(ErrorCode.INVALID_API_KEY, "Invalid API key.")
     return user
 

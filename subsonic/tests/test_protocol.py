@@ -5,8 +5,8 @@ from xml.etree import ElementTree
 
 import pytest
 
+from accounts.signin import LOCKOUT_FAILURES
 from accounts.tests.factories import UserFactory
-from subsonic.auth import MAX_FAILURES
 from subsonic.tests.conftest import make_api_key, token_params
 from subsonic.views import METHODS
 
@@ -171,7 +171,7 @@ def test_api_key_is_a_rest_api_token(client, listener):
 
 
 def test_failed_attempts_are_throttled_even_for_the_right_password_afterwards(client, listener):
-    for _ in range(MAX_FAILURES):
+    for _ in range(LOCKOUT_FAILURES):
         wrong = client.get("/rest/ping", {"u": "ada", "p": "guess", "f": "json"}).json()
         assert wrong["subsonic-response"]["error"]["code"] == 40
 
