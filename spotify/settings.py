@@ -279,6 +279,11 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"auth": env("AUTH_THROTTLE_RATE", "20/minute")},
     "NUM_PROXIES": NUM_PROXIES,
     "EXCEPTION_HANDLER": "spotify.api_errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "spotify.api_errors.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 
 SPECTACULAR_SETTINGS = {

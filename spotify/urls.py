@@ -25,3 +25,8 @@ urlpatterns = [
     path("", include("recommendations.urls")),
     path("", include("catalog.urls")),
 ]
+
+handler400 = "spotify.api_errors.bad_request"
+handler403 = "spotify.api_errors.permission_denied"
+handler404 = "spotify.api_errors.page_not_found"
+handler500 = "spotify.api_errors.server_error"

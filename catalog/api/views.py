@@ -3,7 +3,6 @@
 import json
 
 from django.conf import settings
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -13,8 +12,8 @@ from rest_framework.exceptions import (
     PermissionDenied,
     ValidationError,
 )
+from rest_framework.generics import get_object_or_404
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -132,6 +131,8 @@ class IngestEventsView(APIView):
             payload = json.loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             raise ParseError(f"the body is not JSON: {error}") from None
+        except RecursionError:
+            raise ParseError("the body is not JSON: nested too deeply") from None
         try:
             object_events, ignored = services.check_s3_notification(payload)
         except services.InvalidEvent as invalid:
@@ -177,7 +178,6 @@ class UploadView(APIView):
     """
 
     permission_classes = [CanUpload]
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     @extend_schema(
         request={
