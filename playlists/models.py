@@ -2,14 +2,20 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
+
+NAME_MAX_LENGTH = 200
+DESCRIPTION_MAX_LENGTH = 2000
 
 
 class Playlist(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="playlists"
     )
-    name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    name = models.CharField(max_length=NAME_MAX_LENGTH)
+    # Shown in every public list: bounded in the database too, not only by the forms and API.
+    description = models.TextField(blank=True, max_length=DESCRIPTION_MAX_LENGTH)
     is_public = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -17,6 +23,16 @@ class Playlist(models.Model):
     class Meta:
         ordering = ["-updated_at", "-id"]
         indexes = [models.Index(fields=["owner", "-updated_at"], name="playlist_owner_recent")]
+        constraints = [
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("name"), NAME_MAX_LENGTH),
+                name="playlist_name_length",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("description"), DESCRIPTION_MAX_LENGTH),
+                name="playlist_description_length",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -23,6 +23,7 @@ from catalog.models import Album, Artist, Song
 from catalog.queries import published_song
 from library import services as library
 from playlists import services as playlist_services
+from playlists.models import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
 from playlists.queries import access_playlist, playlists_visible_to
 from subsonic import queries, serializers
 from subsonic import services as subsonic_services
@@ -577,10 +578,11 @@ def create_playlist(call: Call) -> dict:
         _, pk = call.params.id("playlistId", PLAYLIST)
         playlist = access_playlist(call.user, pk, change=True)
         if "name" in call.params:
-            playlist_services.playlist_update(playlist, name=call.params.get("name")[:200])
+            name = call.params.get("name")[:NAME_MAX_LENGTH]
+            playlist_services.playlist_update(playlist, name=name)
         subsonic_services.playlist_set_songs(playlist, songs)
     else:
-        name = call.params.require("name")[:200]
+        name = call.params.require("name")[:NAME_MAX_LENGTH]
         playlist = playlist_services.playlist_create(call.user, name=name)
         subsonic_services.playlist_set_songs(playlist, songs)
     return _playlist_answer(call, playlist.pk)
@@ -592,9 +594,9 @@ def update_playlist(call: Call) -> dict:
     playlist = access_playlist(call.user, pk, change=True)
     changes = {}
     if "name" in call.params:
-        changes["name"] = call.params.get("name")[:200]
+        changes["name"] = call.params.get("name")[:NAME_MAX_LENGTH]
     if call.params.has("comment"):
-        changes["description"] = call.params.get("comment")
+        changes["description"] = call.params.get("comment")[:DESCRIPTION_MAX_LENGTH]
     if "public" in call.params:
         changes["is_public"] = call.params.bool("public")
     if changes:

@@ -1,10 +1,11 @@
 """Playlists through the REST API: visibility, ownership, ordered tracks, query counts."""
 
 import pytest
+from django.db import DataError, IntegrityError, transaction
 
 from catalog.tests.factories import SongFactory
 from library.tests.factories import LikeFactory
-from playlists.models import Playlist, PlaylistItem
+from playlists.models import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH, Playlist, PlaylistItem
 from playlists.tests.factories import PlaylistFactory, PlaylistItemFactory
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +39,35 @@ def test_playlist_without_a_name_is_400(listener_api):
 
     assert response.status_code == 400
     assert response.json()["detail"].startswith("name: ")
+
+
+@pytest.mark.parametrize(
+    ("field", "limit"), [("name", NAME_MAX_LENGTH), ("description", DESCRIPTION_MAX_LENGTH)]
+)
+def test_playlist_text_over_its_limit_is_400_naming_the_field(listener_api, field, limit):
+    data = {"name": "Night drive", field: "x" * (limit + 1)}
+
+    response = listener_api.post("/api/v1/playlists/", data, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith(f"{field}: ")
+    assert not Playlist.objects.exists()
+
+
+def test_playlist_description_may_be_as_long_as_its_limit(listener_api):
+    data = {"name": "Night drive", "description": "x" * DESCRIPTION_MAX_LENGTH}
+
+    response = listener_api.post("/api/v1/playlists/", data, format="json")
+
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("field", "limit"), [("name", NAME_MAX_LENGTH), ("description", DESCRIPTION_MAX_LENGTH)]
+)
+def test_the_database_refuses_playlist_text_over_its_limit(listener, field, limit):
+    with pytest.raises((IntegrityError, DataError)), transaction.atomic():
+        PlaylistFactory(owner=listener, **{field: "x" * (limit + 1)})
 
 
 def test_anonymous_cannot_create_a_playlist(api):

@@ -5,6 +5,7 @@ import time
 import pytest
 from rest_framework.test import APIClient
 
+from playlists.models import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
 from subsonic.tests.conftest import SubsonicClient
 
 
@@ -158,6 +159,16 @@ def test_update_playlist_renames_publishes_adds_and_removes_by_index(sub, rest, 
     detail = rest.get(f"/api/v1/playlists/{playlist_id.removeprefix('pl-')}/").json()
     assert [track["position"] for track in detail["tracks"]] == [0, 1, 2]
     assert detail["is_public"] is True and detail["description"] == "for later"
+
+
+def test_playlist_name_and_comment_from_an_app_are_cut_to_the_limits(sub):
+    made = sub.call("createPlaylist", name="n" * 5000)["playlist"]
+
+    sub.call("updatePlaylist", playlistId=made["id"], comment="c" * 30_000)
+
+    playlist = sub.call("getPlaylist", id=made["id"])["playlist"]
+    assert len(playlist["name"]) == NAME_MAX_LENGTH
+    assert len(playlist["comment"]) == DESCRIPTION_MAX_LENGTH
 
 
 def test_create_playlist_with_an_id_replaces_its_songs(sub, catalogue):
