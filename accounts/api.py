@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import queries, services, signin
+from accounts.addresses import client_address
 from accounts.signin import SignInRateThrottle
 
 LOGIN_TOKEN_NAME = "Script login"
@@ -23,7 +24,7 @@ class TokenLoginSerializer(AuthTokenSerializer):
     )
 
     def validate(self, attrs):
-        address = signin.client_address(self.context["request"])
+        address = client_address(self.context["request"])
         username = attrs.get("username", "")
         try:
             signin.check_sign_in(address, username)

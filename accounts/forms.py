@@ -4,6 +4,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from accounts import signin
+from accounts.addresses import client_address
 
 
 class SignUpForm(UserCreationForm):
@@ -21,7 +22,7 @@ class LimitedSignIn:
         username = self.cleaned_data.get("username") or ""
         if not username or not self.cleaned_data.get("password"):
             return super().clean()
-        address = signin.client_address(self.request)
+        address = client_address(self.request)
         try:
             signin.check_sign_in(address, username)
         except signin.SignInLimited as limited:

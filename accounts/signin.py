@@ -10,9 +10,7 @@ Failures are counted in the cache (Redis in production, so every server process 
   try, which slows a guess spread over many addresses; an address that has not failed is never
   held back, so the owner still gets in while someone else guesses.
 
-The client address comes from X-Forwarded-For only when DJANGO_NUM_PROXIES says how many
-proxies in front of the server append to it (DRF's NUM_PROXIES); `client_address` is the one
-place the project reads an address.
+Addresses are accounts.addresses.client_address's, as everywhere in the project.
 """
 
 import hashlib
@@ -22,8 +20,9 @@ import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
+
+from accounts.addresses import client_address
 
 LOCKOUT_FAILURES = 10
 LOCKOUT_SECONDS = 900
@@ -41,27 +40,6 @@ class SignInLimited(Exception):
     @property
     def message(self) -> str:
         return f"Too many failed sign-in attempts; try again in {self.retry_after} seconds."
-
-
-def address_of(remote_addr: str | None, forwarded_for: str | None) -> str:
-    """Return the client's address: the hop the last trusted proxy saw, else the peer's."""
-    proxies = api_settings.NUM_PROXIES or 0
-    if proxies > 0 and forwarded_for:
-        hops = [hop.strip() for hop in forwarded_for.split(",")]
-        return hops[-min(proxies, len(hops))]
-    return remote_addr or ""
-
-
-def client_address(request) -> str:
-    """Return the address of the client that sent a Django request."""
-    return address_of(request.META.get("REMOTE_ADDR"), request.META.get("HTTP_X_FORWARDED_FOR"))
-
-
-def scope_address(scope: dict) -> str:
-    """Return the address of the client of an ASGI connection (a websocket's scope)."""
-    client = scope.get("client") or ("", 0)
-    forwarded = dict(scope.get("headers") or []).get(b"x-forwarded-for", b"")
-    return address_of(client[0], forwarded.decode("latin-1") or None)
 
 
 class SignInRateThrottle(ScopedRateThrottle):

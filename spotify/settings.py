@@ -234,6 +234,9 @@ else:
 # neither is read; the sign-in limits then count the address that connected.
 NUM_PROXIES = env_int("DJANGO_NUM_PROXIES", 0)
 
+# Live sockets (/ws/songs/, /ws/ingest/) one client address may hold open per server process.
+WEBSOCKET_MAX_PER_ADDRESS = env_int("WEBSOCKET_MAX_PER_ADDRESS", 50)
+
 # Background work through Django's task framework. "thread" runs jobs side by side in the web
 # process (embedded default); "database" queues them durably for `manage.py db_worker`
 # processes; "immediate" runs them inline (tests).

@@ -9,6 +9,7 @@ endpoint's and the login forms' do.
 from django.contrib.auth import get_user_model
 
 from accounts import signin
+from accounts.addresses import client_address
 from accounts.services import (
     decrypt_subsonic_password,
     subsonic_password_matches,
@@ -44,7 +45,7 @@ def authenticate(request, params: Params):
         raise SubsonicError(ErrorCode.MISSING_PARAMETER, "Required parameter is missing: s")
     if "p" not in params and "t" not in params:
         raise SubsonicError(ErrorCode.MISSING_PARAMETER, "Required parameter is missing: p or t")
-    address = signin.client_address(request)
+    address = client_address(request)
     try:
         signin.check_sign_in(address, username)
     except signin.SignInLimited as limited:
@@ -93,7 +94,7 @@ def _clear_password(password: str) -> str | None:
 def _by_api_key(request, api_key: str):
     # Keys are 160 random bits, not guessed; the limiter still holds back an address that
     # keeps trying them (as the pair of the address and no username).
-    address = signin.client_address(request)
+    address = client_address(request)
     try:
         signin.check_sign_in(address, "")
     except signin.SignInLimited as limited:

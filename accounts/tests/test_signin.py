@@ -9,7 +9,8 @@ from django.conf import settings as django_settings
 from django.test import Client
 from rest_framework.test import APIClient
 
-from accounts.signin import LOCKOUT_FAILURES, SLOWDOWN_FAILURES, client_address
+from accounts.addresses import client_address
+from accounts.signin import LOCKOUT_FAILURES, SLOWDOWN_FAILURES
 from accounts.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
