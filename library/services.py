@@ -51,5 +51,11 @@ def song_unrate(user, song: Song) -> None:
 
 
 def play_record(user, song: Song, played_at: datetime | None = None) -> Play:
-    """Record that the user played a song (now, unless a scrobbling client says when)."""
-    return Play.objects.create(user=user, song=song, played_at=played_at or timezone.now())
+    """Record that the user played a song (now, unless a scrobbling client says when).
+
+    A time in the future (a wrong clock, or a wish to stay on top of "recently played") is
+    taken as now, as Subsonic's scrobble does.
+    """
+    now = timezone.now()
+    played_at = now if played_at is None else min(played_at, now)
+    return Play.objects.create(user=user, song=song, played_at=played_at)

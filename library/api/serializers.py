@@ -22,7 +22,8 @@ class RatingSerializer(serializers.Serializer):
 
 class PlayInputSerializer(serializers.Serializer):
     played_at = serializers.DateTimeField(
-        required=False, help_text="When the song was played; now when left out."
+        required=False,
+        help_text="When the song was played; now when left out (or in the future).",
     )
 
 

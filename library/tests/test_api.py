@@ -1,6 +1,7 @@
 """Likes, ratings and plays through the REST API, and the per-user state on every song."""
 
 import pytest
+from django.utils import timezone
 
 from catalog.api.serializers import SongSerializer
 from catalog.queries import song_list
@@ -227,6 +228,19 @@ def test_play_takes_a_time_from_a_scrobbling_client(listener_api):
     )
 
     assert response.json()["played_at"] == "2026-01-02T03:04:05Z"
+
+
+def test_a_play_in_the_future_is_recorded_as_now(listener_api, listener):
+    song = SongFactory()
+    before = timezone.now()
+
+    response = listener_api.post(
+        f"/api/v1/songs/{song.pk}/plays/", {"played_at": "2999-01-01T00:00:00Z"}, format="json"
+    )
+
+    assert response.status_code == 201
+    played_at = Play.objects.get(user=listener).played_at
+    assert before <= played_at <= timezone.now()
 
 
 def test_play_with_a_bad_time_is_400(listener_api):
