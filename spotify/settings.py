@@ -7,9 +7,11 @@ concern on with its own variable; see .env.example and README.md.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -80,6 +82,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "spotify.urls"
@@ -96,6 +99,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -313,6 +317,34 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+
+def _store_origins() -> list[str]:
+    """Return the origins browsers fetch media from and upload to (presigned S3 URLs)."""
+    if not AWS_STORAGE_BUCKET_NAME:
+        return []  # /media/ and /covers/ on this site
+    if not AWS_S3_ENDPOINT_URL:
+        return ["https://*.amazonaws.com"]
+    endpoint = urlsplit(AWS_S3_ENDPOINT_URL)
+    # Path-style (endpoint/bucket/key) or virtual-hosted (bucket.endpoint/key) addresses.
+    return [f"{endpoint.scheme}://{endpoint.netloc}", f"{endpoint.scheme}://*.{endpoint.netloc}"]
+
+
+# Content-Security-Policy (Django's own middleware): scripts, styles and everything else from
+# this site only, no inline script or style (a template needing one takes {{ csp_nonce }});
+# media, covers and uploads may also use the store.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:", *_store_origins()],
+    "media-src": [CSP.SELF, *_store_origins()],
+    "connect-src": [CSP.SELF, *_store_origins()],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 LOGGING = {
     "version": 1,

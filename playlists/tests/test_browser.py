@@ -85,7 +85,8 @@ def open_page(listener_cookie, live_server, browser):
     """Open a path as Ada, collecting page errors; the window keeps a marker a reload would lose."""
 
     def open_path(path: str, viewport: dict | None = None, init_script: str = ""):
-        context = browser.new_context(viewport=viewport or DESKTOP)
+        # wait_for_function evaluates with eval, which the site's CSP bars (tested on its own).
+        context = browser.new_context(viewport=viewport or DESKTOP, bypass_csp=True)
         context.add_cookies([listener_cookie.cookie])
         if init_script:
             context.add_init_script(init_script)
