@@ -2,12 +2,14 @@
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts import queries, services
 from accounts.forms import SignUpForm
+from accounts.mail import mail_configured
 
 
 @require_http_methods(["GET", "POST"])
@@ -58,3 +60,15 @@ def profile(request):
     if shown:
         response["Cache-Control"] = "no-store"
     return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, which says so when this server cannot send mail at all."""
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "mail_configured": mail_configured()}
+
+    def form_valid(self, form):
+        if not mail_configured():
+            return self.render_to_response(self.get_context_data(form=form))
+        return super().form_valid(form)
