@@ -1,8 +1,12 @@
 """Helpers for the end-to-end tests: free ports and bounded waits that fail with a reason."""
 
+import os
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -47,3 +51,23 @@ def wait_for[T](
         if time.monotonic() >= deadline:
             pytest.fail(f"gave up after {timeout:g} s: {failure()}", pytrace=False)
         time.sleep(interval)
+
+
+def settings_value(expression: str, **env: str) -> str:
+    """Return str() of an expression over `settings`, in a new process with these variables.
+
+    Settings are read once, from the environment, at start: a new process is how a test sees
+    what a deployment's variables make of them. EMAIL_HOST is dropped unless given.
+    """
+    environment = {name: value for name, value in os.environ.items() if name != "EMAIL_HOST"}
+    environment.update(env)
+    code = f"import django; django.setup(); from django.conf import settings; print({expression})"
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    return run.stdout.strip().splitlines()[-1]

@@ -1,15 +1,12 @@
 """Without a mail server, production sends no reset links anywhere and says so."""
 
-import os
 import re
-import subprocess
-import sys
 
 import pytest
-from django.conf import settings as django_settings
 from django.core import checks, mail
 
 from accounts.mail import UNCONFIGURED_BACKEND
+from tests.support import settings_value
 
 pytestmark = pytest.mark.django_db
 
@@ -59,27 +56,13 @@ def test_check_deploy_is_quiet_about_mail_with_a_mail_server(settings):
     assert "accounts.I001" not in deploy_check_ids()
 
 
-def _mailer(**env: str) -> str:
-    environment = {name: value for name, value in os.environ.items() if name != "EMAIL_HOST"}
-    environment.update(env)
-    code = (
-        "import django; django.setup(); from django.conf import settings; "
-        "print(settings.MAILERS['default']['BACKEND'])"
-    )
-    run = subprocess.run(
-        [sys.executable, "-c", code],
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=django_settings.BASE_DIR,
-    )
-    return run.stdout.strip().splitlines()[-1]
-
-
 def test_settings_print_mail_only_while_debug_and_never_in_production():
-    assert _mailer(DJANGO_DEBUG="0") == UNCONFIGURED_BACKEND
-    assert _mailer(DJANGO_DEBUG="1") == "django.core.mail.backends.console.EmailBackend"
-    assert _mailer(DJANGO_DEBUG="0", EMAIL_HOST="smtp.example.com") == (
+    backend = "settings.MAILERS['default']['BACKEND']"
+
+    assert settings_value(backend, DJANGO_DEBUG="0") == UNCONFIGURED_BACKEND
+    assert settings_value(backend, DJANGO_DEBUG="1") == (
+        "django.core.mail.backends.console.EmailBackend"
+    )
+    assert settings_value(backend, DJANGO_DEBUG="0", EMAIL_HOST="smtp.example.com") == (
         "django.core.mail.backends.smtp.EmailBackend"
     )
