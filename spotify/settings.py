@@ -282,7 +282,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "spotify.api_schema.ErrorDocumentingSchema",
     "DEFAULT_THROTTLE_RATES": {"auth": env("AUTH_THROTTLE_RATE", "20/minute")},
     "NUM_PROXIES": NUM_PROXIES,
     "EXCEPTION_HANDLER": "spotify.api_errors.exception_handler",

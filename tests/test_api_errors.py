@@ -79,3 +79,26 @@ def test_a_body_over_the_upload_limit_is_a_json_413(api, url, settings):
     response = api.post(url, body, content_type="application/json")
 
     assert_error_shape(response, 413, "payload_too_large")
+
+
+def test_the_schema_documents_each_operations_errors_in_the_one_shape(client):
+    schema = client.get("/api/v1/schema/?format=json").json()
+    error = {"$ref": "#/components/schemas/ApiError"}
+
+    operations = [
+        (path, method, operation)
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+    ]
+    assert set(schema["components"]["schemas"]["ApiError"]["required"]) == {"detail", "code"}
+    for path, method, operation in operations:
+        expected = {"400", "401", "403"} | ({"404"} if "{" in path else set())
+        responses = operation["responses"]
+        for code in expected:
+            assert responses[code]["content"]["application/json"]["schema"] == error, (
+                method,
+                path,
+                code,
+            )
+    token = schema["paths"]["/api/v1/auth/token/"]["post"]["responses"]
+    assert token["429"]["content"]["application/json"]["schema"] == error
