@@ -105,6 +105,18 @@ def test_5xx_then_202_delivers_the_whole_batch(webhook, sleeps):
     assert forwarded_keys(webhook)[3:] == ["0.mp3", "1.mp3", "2.mp3"]
 
 
+def test_retries_of_a_batch_stop_in_time_to_return_its_failures(webhook, sleeps):
+    webhook.script(*[503] * 4)
+    # Less than the shortest first backoff (0.25 s): no time for a second attempt.
+    context = FakeContext(remaining_seconds=handler.DEADLINE_MARGIN_SECONDS + 0.2)
+
+    result = lambda_handler(numbered_batch(3), context)
+
+    assert failed_ids(result) == ["m-0", "m-1", "m-2"]
+    assert len(webhook.requests) == 1
+    assert sleeps == []
+
+
 @pytest.mark.parametrize("status", [401, 403, 404])
 def test_refusal_of_the_whole_request_fails_every_message(webhook, sleeps, status):
     """A wrong secret or URL is mended by configuration, then by SQS delivering again."""
