@@ -16,12 +16,14 @@ import json
 import logging
 import os
 import random
+import re
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,12 +34,17 @@ DEFAULT_AUDIO_EXTENSIONS = "mp3,flac,ogg,oga,opus,m4a,mp4,aac,wav,aif,aiff,wma,a
 DEFAULT_MAX_ATTEMPTS = 4
 DEFAULT_TIMEOUT_SECONDS = 10.0
 DEFAULT_MAX_BYTES = 2 * 1024**3
+# Half the server's default INGEST_MAX_EVENT_BYTES (1 MiB): about 1,000 records per request.
+DEFAULT_MAX_BODY_BYTES = 512 * 1024
 BACKOFF_BASE_SECONDS = 0.5
 BACKOFF_CAP_SECONDS = 8.0
 # Stop starting new work this long before Lambda would kill the invocation, so an SQS batch can
 # still return its partial failures instead of timing out as a whole.
 DEADLINE_MARGIN_SECONDS = 1.0
-RESPONSE_BODY_LIMIT = 64 * 1024
+# A jobs list for a full request (about 1,000 records) is some 500 KB.
+RESPONSE_BODY_LIMIT = 4 * 1024 * 1024
+# How the webhook names the record it refused, as in "Records[3].s3.object.key is missing".
+_REFUSED_RECORD = re.compile(r"\bRecords\[(\d+)\]")
 
 # Tests replace this to retry without waiting.
 sleep = time.sleep
@@ -53,10 +60,13 @@ _EVENTBRIDGE_CREATED_NAMES = {
 class WebhookDeliveryError(Exception):
     """The webhook did not accept the events after all allowed attempts."""
 
-    def __init__(self, message: str, *, status: int | None = None, attempts: int = 0) -> None:
+    def __init__(
+        self, message: str, *, status: int | None = None, attempts: int = 0, detail: str = ""
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.attempts = attempts
+        self.detail = detail
 
 
 class UnsupportedEventError(ValueError):
@@ -77,6 +87,7 @@ class Settings:
     timeout_seconds: float
     audio_extensions: frozenset[str]
     max_bytes: int
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -100,10 +111,18 @@ class Settings:
                 ext.strip().lstrip(".").lower() for ext in extensions.split(",") if ext.strip()
             ),
             max_bytes=_env_number(env, "INGEST_MAX_BYTES", DEFAULT_MAX_BYTES, int),
+            max_body_bytes=_env_number(env, "INGEST_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, int),
         )
-        if settings.max_attempts < 1 or settings.timeout_seconds <= 0 or settings.max_bytes < 1:
+        numbers = (
+            settings.max_attempts,
+            settings.timeout_seconds,
+            settings.max_bytes,
+            settings.max_body_bytes,
+        )
+        if min(numbers) <= 0:
             raise ConfigurationError(
-                "INGEST_MAX_ATTEMPTS, INGEST_TIMEOUT_SECONDS and INGEST_MAX_BYTES must be positive"
+                "INGEST_MAX_ATTEMPTS, INGEST_TIMEOUT_SECONDS, INGEST_MAX_BYTES and "
+                "INGEST_MAX_BODY_BYTES must be positive"
             )
         return settings
 
@@ -278,10 +297,10 @@ def _skip_reason(event: ObjectEvent, settings: Settings) -> str | None:
     return None
 
 
-def _forward(
-    events: list[ObjectEvent], settings: Settings, deadline: float | None
-) -> tuple[int, int]:
-    """POST the events worth ingesting in one request; return (forwarded, skipped) counts."""
+def _records_to_forward(
+    events: list[ObjectEvent], settings: Settings
+) -> tuple[list[dict[str, Any]], int]:
+    """Return the S3 records worth ingesting among ``events`` and how many were skipped."""
     records = []
     skipped = 0
     for event in events:
@@ -291,33 +310,173 @@ def _forward(
         else:
             skipped += 1
             logger.info("skipped s3://%s/%s: %s", event.bucket, event.key, reason)
-    if records:
-        _post_with_retries({"Records": records}, settings, deadline)
+    return records, skipped
+
+
+@dataclass
+class _Pending:
+    """One S3 record on its way to the webhook, the SQS message it came in, and its outcome."""
+
+    message_id: str
+    record: dict[str, Any]
+    # Set when the webhook did not take the record; ``refused`` when it named the record itself
+    # as bad, so that sending it again cannot help.
+    error: WebhookDeliveryError | None = field(default=None, init=False)
+    refused: bool = field(default=False, init=False)
+
+    @property
+    def name(self) -> tuple[str, str]:
+        """Return (bucket, decoded key), as the webhook names the record's job."""
+        s3 = self.record["s3"]
+        return s3["bucket"]["name"], urllib.parse.unquote_plus(s3["object"]["key"])
+
+    @property
+    def size(self) -> int:
+        """Return the bytes the record takes in a request body."""
+        return len(_encode(self.record))
+
+
+def _forward(
+    events: list[ObjectEvent], settings: Settings, deadline: float | None
+) -> tuple[int, int]:
+    """POST the events worth ingesting and return (forwarded, skipped) counts.
+
+    Raise the first ``WebhookDeliveryError`` when any record was not taken, so that Lambda's
+    own retries and on-failure destination apply to a direct invocation.
+    """
+    records, skipped = _records_to_forward(events, settings)
+    pending = [_Pending("", record) for record in records]
+    _deliver(pending, settings, deadline)
+    for item in pending:
+        if item.error is not None:
+            raise item.error
     return len(records), skipped
 
 
 def _handle_sqs_batch(
     messages: list[dict[str, Any]], settings: Settings, deadline: float | None
 ) -> dict[str, Any]:
-    """Deliver each SQS message on its own and return the ids of those that failed."""
-    failures = []
+    """Deliver every message's records together; return the messages worth receiving again.
+
+    A message is reported failed when any of its records met a failure a retry can mend (the
+    webhook down, slow, or refusing the whole request: wrong secret or URL). A message that no
+    retry can deliver (not JSON, not an S3 event, or a record the webhook names as bad) is logged
+    with its body and let go: SQS would only redeliver it until the dead-letter queue, and the
+    periodic re-sync brings in the object itself if there is one (docs/lambda.md).
+    """
+    failed: set[str] = set()
+    pending: list[_Pending] = []
     for message in messages:
-        message_id = message.get("messageId", "")
-        if deadline is not None and time.monotonic() >= deadline:
-            logger.warning("message %s left for redelivery: out of time", message_id)
-            failures.append({"itemIdentifier": message_id})
-            continue
+        message_id = str(message.get("messageId", ""))
         try:
             events = events_from_payload(_parse_json(message.get("body"), "SQS message body"))
-            _forward(events, settings, deadline)
-        except (WebhookDeliveryError, UnsupportedEventError) as exc:
-            logger.error("message %s failed: %s", message_id, exc)
-            failures.append({"itemIdentifier": message_id})
+            records, _ = _records_to_forward(events, settings)
+        except UnsupportedEventError as exc:
+            logger.error(
+                "message %s dropped, no retry can read it: %s; body: %.2000s",
+                message_id,
+                exc,
+                message.get("body"),
+            )
+            continue
         except Exception:
-            # One poison message must not fail the messages that were already delivered.
+            # One poison message must not fail the others of its batch.
             logger.exception("message %s failed unexpectedly", message_id)
-            failures.append({"itemIdentifier": message_id})
-    return {"batchItemFailures": failures}
+            failed.add(message_id)
+            continue
+        pending.extend(_Pending(message_id, record) for record in records)
+    _deliver(pending, settings, deadline)
+    retry: dict[str, WebhookDeliveryError] = {}
+    for item in pending:
+        if item.refused:
+            bucket, key = item.name
+            logger.error(
+                "message %s: the webhook refused s3://%s/%s, dropped: %s; record: %s",
+                item.message_id,
+                bucket,
+                key,
+                item.error.detail or item.error,
+                _encode(item.record).decode(),
+            )
+        elif item.error is not None:
+            retry.setdefault(item.message_id, item.error)
+    for error in dict.fromkeys(retry.values()):
+        ids = [message_id for message_id, its_error in retry.items() if its_error is error]
+        logger.error("%d message(s) left for redelivery (%s): %s", len(ids), ", ".join(ids), error)
+    failed.update(retry)
+    ordered = dict.fromkeys(str(message.get("messageId", "")) for message in messages)
+    return {"batchItemFailures": [{"itemIdentifier": m} for m in ordered if m in failed]}
+
+
+def _deliver(pending: list[_Pending], settings: Settings, deadline: float | None) -> None:
+    """POST the records in as few signed requests as the body bound allows; note each outcome."""
+    waiting = list(_split_by_size(pending, settings.max_body_bytes))
+    while waiting:
+        batch = waiting.pop(0)
+        try:
+            answer = _post_with_retries([item.record for item in batch], settings, deadline)
+        except WebhookDeliveryError as exc:
+            waiting[:0] = _after_failure(batch, exc)
+            continue
+        _check_answer(batch, answer)
+
+
+def _after_failure(batch: list[_Pending], exc: WebhookDeliveryError) -> list[list[_Pending]]:
+    """Note why ``batch`` was not taken; return the parts of it worth sending again now."""
+    match = _REFUSED_RECORD.search(exc.detail) if exc.status in (400, 422) else None
+    index = int(match.group(1)) if match else None
+    if index is not None and index < len(batch):
+        # The webhook takes a body whole or not at all: send the others without the bad one.
+        batch[index].error = exc
+        batch[index].refused = True
+        rest = batch[:index] + batch[index + 1 :]
+        return [rest] if rest else []
+    if exc.status == 413 and len(batch) > 1:
+        # The server's INGEST_MAX_EVENT_BYTES is below INGEST_MAX_BODY_BYTES: halve and resend.
+        middle = len(batch) // 2
+        return [batch[:middle], batch[middle:]]
+    for item in batch:
+        item.error = exc
+    return []
+
+
+def _check_answer(batch: list[_Pending], answer: Any) -> None:
+    """Fail the records a 2xx answer accounts for neither with a job nor as ignored."""
+    jobs = answer.get("jobs") if isinstance(answer, dict) else None
+    if not isinstance(jobs, list):
+        return  # another webhook's 2xx without a jobs list: it took the request as a whole
+    recorded = Counter((job.get("bucket"), job.get("key")) for job in jobs if isinstance(job, dict))
+    missing = []
+    for item in batch:
+        if recorded[item.name] > 0:
+            recorded[item.name] -= 1
+        else:
+            missing.append(item)
+    ignored = answer.get("ignored")
+    if len(missing) > (ignored if isinstance(ignored, int) else 0):
+        error = WebhookDeliveryError("the webhook answered without a job for the record")
+        for item in missing:
+            item.error = error
+
+
+def _split_by_size(pending: list[_Pending], limit: int) -> Iterator[list[_Pending]]:
+    """Yield runs of records whose request body stays within ``limit`` bytes (one at least)."""
+    empty = len(_encode({"Records": []}))
+    batch: list[_Pending] = []
+    size = empty
+    for item in pending:
+        item_size = item.size + 1  # and its comma
+        if batch and size + item_size > limit:
+            yield batch
+            batch, size = [], empty
+        batch.append(item)
+        size += item_size
+    if batch:
+        yield batch
+
+
+def _encode(payload: Any) -> bytes:
+    return json.dumps(payload, separators=(",", ":")).encode("utf-8")
 
 
 def sign(secret: bytes, timestamp: int, body: bytes) -> str:
@@ -326,9 +485,14 @@ def sign(secret: bytes, timestamp: int, body: bytes) -> str:
     return f"sha256={digest}"
 
 
-def _post_with_retries(payload: dict[str, Any], settings: Settings, deadline: float | None) -> None:
-    """POST ``payload``, retrying transient failures with jittered exponential backoff."""
-    body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+def _post_with_retries(
+    records: list[dict[str, Any]], settings: Settings, deadline: float | None
+) -> Any:
+    """POST ``records`` in one body, retrying transient failures with jittered backoff.
+
+    Return the webhook's answer parsed as JSON (None when it is not JSON).
+    """
+    body = _encode({"Records": records})
     attempt = 0
     while True:
         attempt += 1
@@ -340,7 +504,7 @@ def _post_with_retries(payload: dict[str, Any], settings: Settings, deadline: fl
                     "out of time before the webhook answered", attempts=attempt - 1
                 )
         try:
-            status, jobs = _post(body, settings, timeout)
+            status, answer = _post(body, settings, timeout)
         except _TransientError as exc:
             if attempt >= settings.max_attempts:
                 raise WebhookDeliveryError(
@@ -360,15 +524,19 @@ def _post_with_retries(payload: dict[str, Any], settings: Settings, deadline: fl
             continue
         except _PermanentError as exc:
             raise WebhookDeliveryError(
-                f"webhook refused the events: {exc}", status=exc.status, attempts=attempt
+                f"webhook refused the events: {exc}",
+                status=exc.status,
+                attempts=attempt,
+                detail=exc.detail,
             ) from exc
+        jobs = answer.get("jobs") if isinstance(answer, dict) else None
         logger.info(
             "forwarded %d record(s) to the webhook: HTTP %d, %s job(s)",
-            len(payload["Records"]),
+            len(records),
             status,
-            "?" if jobs is None else jobs,
+            len(jobs) if isinstance(jobs, list) else "?",
         )
-        return
+        return answer
 
 
 class _TransientError(Exception):
@@ -379,9 +547,10 @@ class _TransientError(Exception):
 
 
 class _PermanentError(Exception):
-    def __init__(self, message: str, status: int):
+    def __init__(self, message: str, status: int, detail: str = ""):
         super().__init__(message)
         self.status = status
+        self.detail = detail
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -394,8 +563,8 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 _opener = urllib.request.build_opener(_NoRedirects)
 
 
-def _post(body: bytes, settings: Settings, timeout: float) -> tuple[int, int | None]:
-    """POST ``body`` once; return (status, number of jobs) or raise a transient/permanent error."""
+def _post(body: bytes, settings: Settings, timeout: float) -> tuple[int, Any]:
+    """POST ``body`` once; return (status, parsed answer) or raise a transient/permanent error."""
     timestamp = int(time.time())
     request = urllib.request.Request(
         settings.webhook_url,
@@ -410,16 +579,19 @@ def _post(body: bytes, settings: Settings, timeout: float) -> tuple[int, int | N
     )
     try:
         with _opener.open(request, timeout=timeout) as response:
-            return response.status, _job_count(response.read(RESPONSE_BODY_LIMIT))
+            return response.status, _parse_answer(response.read(RESPONSE_BODY_LIMIT))
     except urllib.error.HTTPError as exc:
         with exc:
-            detail = exc.read(500).decode("utf-8", "replace").strip()
-        message = f"HTTP {exc.code} {detail}".strip()
+            text = exc.read(2000).decode("utf-8", "replace").strip()
+        answer = _parse_answer(text.encode())
+        detail = answer.get("detail") if isinstance(answer, dict) else None
+        detail = detail if isinstance(detail, str) else text
+        message = f"HTTP {exc.code} {text[:500]}".strip()
         if exc.code in (408, 429) or exc.code >= 500:
             raise _TransientError(message, exc.code, _retry_after(exc.headers)) from exc
         if 300 <= exc.code < 400:
             message += f" (redirected to {exc.headers.get('Location')}; use the final URL)"
-        raise _PermanentError(message, exc.code) from exc
+        raise _PermanentError(message, exc.code, detail) from exc
     except (OSError, http.client.HTTPException) as exc:
         # URLError (refused, DNS), timeouts and dropped connections are all worth another try.
         raise _TransientError(f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}") from exc
@@ -441,12 +613,11 @@ def _retry_after(headers: Any) -> float | None:
         return None
 
 
-def _job_count(body: bytes) -> int | None:
+def _parse_answer(body: bytes) -> Any:
     try:
-        jobs = json.loads(body).get("jobs")
-    except (ValueError, AttributeError):
+        return json.loads(body)
+    except ValueError:
         return None
-    return len(jobs) if isinstance(jobs, list) else None
 
 
 def _deadline(context: Any) -> float | None:
