@@ -35,6 +35,7 @@ from catalog.models import (
     name_key,
 )
 from catalog.storage import ObjectMissing, open_object
+from catalog.storages import signing_client
 
 logger = logging.getLogger(__name__)
 
@@ -647,8 +648,7 @@ def upload_presign(filename: str, content_type: str = "") -> PresignedUpload:
     if content_type:
         params["ContentType"] = content_type
         headers["Content-Type"] = content_type
-    client = default_storage.connection.meta.client
-    url = client.generate_presigned_url(
+    url = signing_client(default_storage).generate_presigned_url(
         "put_object", Params=params, ExpiresIn=settings.AWS_QUERYSTRING_EXPIRE
     )
     return PresignedUpload(key, url, "PUT", headers, settings.AWS_QUERYSTRING_EXPIRE)
