@@ -236,6 +236,12 @@ if TASKS_MODE not in TASK_BACKENDS:
 TASKS = {"default": TASK_BACKENDS[TASKS_MODE]}
 INGEST_THREADS = env_int("INGEST_THREADS", 4)
 
+# The recommender: unless a dedicated `refresh_recommendations --every` process runs (then set
+# RECOMMENDATIONS_AUTO_REFRESH=0), the web process queues an incremental refresh this many
+# seconds after listeners' likes, ratings, plays and playlist edits; writes meanwhile join it.
+RECOMMENDATIONS_AUTO_REFRESH = env_bool("RECOMMENDATIONS_AUTO_REFRESH", True)
+RECOMMENDATIONS_REFRESH_DELAY = env_int("RECOMMENDATIONS_REFRESH_DELAY", 10)
+
 # Ingest: the shared webhook secret and the bounds on one job.
 INGEST_SECRET = env("INGEST_SECRET")
 if not INGEST_SECRET:
