@@ -183,6 +183,8 @@ AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL") or None
 # Where browsers and apps reach the store, when that differs from AWS_S3_ENDPOINT_URL (inside
 # docker compose the server says http://rustfs:9000, a browser http://localhost:9000).
 AWS_S3_PUBLIC_ENDPOINT_URL = env("AWS_S3_PUBLIC_ENDPOINT_URL") or None
+# "s3v4" for stores that take only SigV4 presigned URLs; unset, botocore picks (as on AWS S3).
+AWS_S3_SIGNATURE_VERSION = env("AWS_S3_SIGNATURE_VERSION") or None
 AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", "us-east-1")
 AWS_ACCESS_KEY_ID = env("AWS_ACCESS_KEY_ID") or None
 AWS_SECRET_ACCESS_KEY = env("AWS_SECRET_ACCESS_KEY") or None
