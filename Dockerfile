@@ -1,4 +1,4 @@
-FROM python:3.13-slim
+FROM python:3.13.9-slim-trixie
 ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 RUN apt-get update && apt-get install -y --no-install-recommends libsndfile1 && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
