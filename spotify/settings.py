@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "library",
     "subsonic",
     "recommendations",
+    "web",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -3,7 +3,6 @@
 import pytest
 from django.db import connection
 
-from catalog.management.commands.seed_catalog import seed
 from catalog.models import Album, Song
 from catalog.queries import song_list
 from catalog.search import (
@@ -15,6 +14,7 @@ from catalog.search import (
 )
 from catalog.tests.factories import ArtistFactory, SongFactory
 from conftest import require
+from demo.synthetic import seed
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
