@@ -1,4 +1,4 @@
-"""The catalogue's pages: browse, artist, album, search and upload, rendered by the server."""
+"""The site's pages: browse, artist, album, search and upload, rendered by the server."""
 
 import pytest
 from django.contrib.auth import get_user_model
