@@ -22,10 +22,10 @@ from catalog.queries import (
     artist_list,
     artist_songs,
     genre_choices,
-    search_catalogue,
     song_list,
     sorted_songs,
 )
+from catalog.search import search_catalogue
 from library.api.filters import ListenerSongFilter
 from library.queries import recent_plays, with_listener_state
 from recommendations.queries import recommend_for_user

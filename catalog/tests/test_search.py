@@ -212,7 +212,7 @@ def test_a_search_of_every_published_song_however_annotated_is_a_catalogue_searc
 
     from accounts.tests.factories import UserFactory
     from catalog.queries import song_list
-    from catalog.search import _unless_catalogue
+    from catalog.search.ranking import _unless_catalogue
     from library.queries import listener_songs
 
     for whole in (song_list(), listener_songs(UserFactory()), listener_songs(AnonymousUser())):
