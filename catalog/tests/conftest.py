@@ -12,7 +12,7 @@ from django.db import connections
 
 from catalog.local_events import object_record
 from catalog.signing import sign_headers
-from catalog.tests.fixtures import catalogue  # noqa: F401
+from catalog.tests.fixtures import catalogue, spelled_catalogue  # noqa: F401
 from demo import audio_samples
 
 WEBHOOK = "/api/v1/ingest/events/"
