@@ -32,7 +32,7 @@ check-python:
 	  echo "       Install one (e.g. 'pyenv install 3.13') or run: make PYTHON=/path/to/python3.13 ..." >&2; \
 	  exit 1; fi
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt | check-python
+$(VENV)/.installed: requirements.txt requirements-demo.txt requirements-dev.txt | check-python
 	@if [ -x $(VPY) ] && ! $(VPY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 	  echo "Replacing $(VENV): it was made with a Python older than 3.12"; rm -rf $(VENV); fi
 	@[ -x $(VPY) ] || { echo "Creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "library",
     "subsonic",
     "recommendations",
+    "web",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -144,7 +146,7 @@ USE_TZ = True
 
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:profile"
-LOGOUT_REDIRECT_URL = "catalog:home"
+LOGOUT_REDIRECT_URL = "web:home"
 
 # Email (password resets): printed to the console unless EMAIL_HOST names an SMTP server.
 # Django 6.1's MAILERS replaces the EMAIL_* settings.

@@ -23,5 +23,5 @@ urlpatterns = [
     path("", include("library.urls")),
     path("rest/", include("subsonic.urls")),
     path("", include("recommendations.urls")),
-    path("", include("catalog.urls")),
+    path("", include("web.urls")),
 ]

@@ -7,10 +7,10 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from accounts.tests.factories import CuratorFactory
-from catalog.audio_samples import SampleTags
 from catalog.events import SONGS_GROUP
 from catalog.models import Album, Song, SongArtist
 from catalog.tests.factories import GenreFactory, SongFactory
+from demo.audio_samples import SampleTags
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,9 @@ from urllib.parse import unquote_plus
 import requests
 from django.conf import settings
 
-from catalog.audio_samples import SampleTags, make_cover, write_sample
 from catalog.local_events import object_record, post_records
 from catalog.models import IngestJob
+from demo.audio_samples import SampleTags, make_cover, write_sample
 from ingest_lambda import handler
 from tests.servers import AsgiServer
 from tests.support import wait_for

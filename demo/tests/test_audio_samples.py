@@ -8,7 +8,7 @@ import soundfile
 from mutagen.id3 import ID3
 from PIL import Image
 
-from catalog.audio_samples import (
+from demo.audio_samples import (
     EXTRA_FORMATS,
     FORMATS,
     SUFFIXES,

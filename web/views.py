@@ -1,6 +1,9 @@
-"""Server-rendered pages of the catalogue and the cover images they show."""
+"""The site's server-rendered pages and the cover images they show.
 
-from django.apps import apps
+The pages sit above every other room: the catalogue, the listener's library (liked marks,
+recent plays) and recommendations.
+"""
+
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -8,7 +11,6 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
 
-from catalog.api.filters import SongFilter
 from catalog.media import file_response
 from catalog.models import Cover
 from catalog.pagination import BoundedCountPaginator
@@ -20,10 +22,13 @@ from catalog.queries import (
     artist_list,
     artist_songs,
     genre_choices,
-    search_catalogue,
     song_list,
     sorted_songs,
 )
+from catalog.search import search_catalogue
+from library.api.filters import ListenerSongFilter
+from library.queries import recent_plays, with_listener_state
+from recommendations.queries import recommend_for_user
 
 HOME_SONGS = 50
 RECENTLY_PLAYED = 8
@@ -34,10 +39,10 @@ ARTIST_SONGS = 100
 @require_GET
 def home(request):
     """Show the newest songs; live.js adds new ones as they are ingested."""
-    songs = _listener_songs(song_list(), request.user)[:HOME_SONGS]
+    songs = with_listener_state(song_list(), request.user)[:HOME_SONGS]
     return render(
         request,
-        "catalog/home.html",
+        "web/home.html",
         {
             "songs": songs,
             "recently_played": _recently_played(request.user),
@@ -47,20 +52,16 @@ def home(request):
 
 
 def _made_for_you(user) -> list:
-    """Return recommendations for a signed-in listener, when the recommendations app is on."""
-    if not (user.is_authenticated and apps.is_installed("recommendations")):
+    """Return recommendations for a signed-in listener."""
+    if not user.is_authenticated:
         return []
-    from recommendations.queries import recommend_for_user
-
     return recommend_for_user(user, limit=MADE_FOR_YOU)
 
 
 def _recently_played(user) -> list:
-    """Return the listener's last few distinct songs, when signed in and the library app is on."""
-    if not (user.is_authenticated and apps.is_installed("library")):
+    """Return the listener's last few distinct songs, when signed in."""
+    if not user.is_authenticated:
         return []
-    from library.queries import recent_plays
-
     songs = {}
     for play in recent_plays(user)[: RECENTLY_PLAYED * 4]:
         songs.setdefault(play.song.pk, play.song)
@@ -132,15 +133,6 @@ def _with_query(request, **changes) -> str:
     return f"?{encoded}" if encoded else "?"
 
 
-def _listener_songs(songs, user):
-    """Mark each song the listener liked, when the library app is there to say."""
-    if not apps.is_installed("library"):
-        return songs
-    from library.queries import with_listener_state
-
-    return with_listener_state(songs, user)
-
-
 @require_GET
 def browse(request):
     """List every song as a sortable, filterable, paginated table; a search ranks it instead."""
@@ -150,8 +142,8 @@ def browse(request):
     if sort not in SONG_SORTS:
         sort = default_sort
     descending = request.GET.get("dir", "desc" if sort == "added" else "asc") == "desc"
-    filters = SongFilter(_browse_params(request), queryset=song_list(), request=request)
-    songs = _listener_songs(filters.qs, request.user)
+    filters = ListenerSongFilter(_browse_params(request), queryset=song_list(), request=request)
+    songs = with_listener_state(filters.qs, request.user)
     if sort:
         songs = sorted_songs(songs, sort, descending)
     page = BoundedCountPaginator(songs, BROWSE_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -170,7 +162,7 @@ def browse(request):
     filtered = any(request.GET.get(name) for name in BROWSE_FILTERS)
     return render(
         request,
-        "catalog/browse.html",
+        "web/browse.html",
         {
             "page": page,
             "songs": page.object_list,
@@ -199,13 +191,13 @@ def artist(request, pk: int):
     """Show an artist: their albums and the songs they are credited on."""
     artist = get_object_or_404(artist_list(), pk=pk)
     albums = list(artist_albums(pk))
-    songs = list(_listener_songs(artist_songs(pk), request.user)[:ARTIST_SONGS])
+    songs = list(with_listener_state(artist_songs(pk), request.user)[:ARTIST_SONGS])
     cover = next((album.cover for album in albums if album.cover_id), None)
     if cover is None:
         cover = next((song.cover for song in songs if song.cover_id), None)
     return render(
         request,
-        "catalog/artist.html",
+        "web/artist.html",
         {"artist": artist, "albums": albums, "songs": songs, "cover": cover},
     )
 
@@ -214,11 +206,11 @@ def artist(request, pk: int):
 def album(request, pk: int):
     """Show an album: its cover, its tracks in disc and track order, its total length."""
     album = get_object_or_404(album_list(), pk=pk)
-    songs = list(_listener_songs(album_tracks(pk), request.user))
+    songs = list(with_listener_state(album_tracks(pk), request.user))
     discs = {song.disc_number for song in songs if song.disc_number}
     return render(
         request,
-        "catalog/album.html",
+        "web/album.html",
         {
             "album": album,
             "songs": songs,
@@ -231,9 +223,9 @@ def album(request, pk: int):
 @require_GET
 def search(request):
     """Find songs, artists and albums by name; the header box asks as the listener types."""
-    songs = _listener_songs(song_list(), request.user)
+    songs = with_listener_state(song_list(), request.user)
     matches = search_catalogue(request.GET.get("q", ""), limit=SEARCH_RESULTS, songs=songs)
-    return render(request, "catalog/search.html", {"matches": matches, "query": matches.query})
+    return render(request, "web/search.html", {"matches": matches, "query": matches.query})
 
 
 @require_GET
@@ -245,7 +237,7 @@ def upload(request):
         raise PermissionDenied("Only curators may upload songs.")
     return render(
         request,
-        "catalog/upload.html",
+        "web/upload.html",
         {
             "uploads_url": _reverse_or_blank("uploads"),
             "direct_to_store": bool(settings.AWS_STORAGE_BUCKET_NAME),

@@ -1,8 +1,8 @@
 from django.urls import path
 
-from catalog import views
+from web import views
 
-app_name = "catalog"
+app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -1,11 +1,11 @@
-"""The catalogue's pages: browse, artist, album, search and upload, rendered by the server."""
+"""The site's pages: browse, artist, album, search and upload, rendered by the server."""
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
-from catalog.audio_samples import SampleTags, make_cover
 from catalog.models import Album, Artist, Song
+from demo.audio_samples import SampleTags, make_cover
 
 pytestmark = pytest.mark.django_db
 

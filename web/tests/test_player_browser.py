@@ -8,8 +8,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from playwright.sync_api import expect, sync_playwright
 
-from catalog.audio_samples import SampleTags, make_cover, write_sample
 from catalog.models import Song
+from demo.audio_samples import SampleTags, make_cover, write_sample
 from tests.support import CHROMIUM_ARGS, DESKTOP, PHONE
 
 # Playback without a user gesture, and silently, for the tests.

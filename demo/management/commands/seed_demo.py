@@ -11,10 +11,10 @@ from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from catalog import audio_samples
 from catalog.local_events import object_record
 from catalog.models import IngestJob, Song
 from catalog.services import check_s3_notification, record_ingest_events
+from demo import audio_samples
 
 # (artist, album, year, genre, cover colour, [(title, format, seconds)])
 DEMO_ALBUMS = [

@@ -8,10 +8,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection, transaction
 
-from catalog.management.commands.seed_catalog import SYNTHETIC_PREFIX, seed
 from catalog.models import Album, Artist, Genre, SearchWord, Song
 from catalog.search import search_songs
 from conftest import require
+from demo.synthetic import SYNTHETIC_PREFIX, seed
 from library.models import Like, Play, Rating
 from playlists.models import Playlist, PlaylistItem
 
