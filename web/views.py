@@ -9,7 +9,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from catalog.media import file_response
 from catalog.models import Cover
@@ -36,7 +36,7 @@ MADE_FOR_YOU = 8
 ARTIST_SONGS = 100
 
 
-@require_GET
+@require_safe
 def home(request):
     """Show the newest songs; live.js adds new ones as they are ingested."""
     songs = with_listener_state(song_list(), request.user)[:HOME_SONGS]
@@ -68,7 +68,7 @@ def _recently_played(user) -> list:
     return list(songs.values())[:RECENTLY_PLAYED]
 
 
-@require_GET
+@require_safe
 def cover(request, pk: int, digest: str):
     """Serve a cover image; its URL names its content, so browsers may keep it for good."""
     image = get_object_or_404(Cover, pk=pk, sha256__startswith=digest)
@@ -133,7 +133,7 @@ def _with_query(request, **changes) -> str:
     return f"?{encoded}" if encoded else "?"
 
 
-@require_GET
+@require_safe
 def browse(request):
     """List every song as a sortable, filterable, paginated table; a search ranks it instead."""
     searching = bool(request.GET.get("search", "").strip())
@@ -186,7 +186,7 @@ def browse(request):
     )
 
 
-@require_GET
+@require_safe
 def artist(request, pk: int):
     """Show an artist: their albums and the songs they are credited on."""
     artist = get_object_or_404(artist_list(), pk=pk)
@@ -202,7 +202,7 @@ def artist(request, pk: int):
     )
 
 
-@require_GET
+@require_safe
 def album(request, pk: int):
     """Show an album: its cover, its tracks in disc and track order, its total length."""
     album = get_object_or_404(album_list(), pk=pk)
@@ -220,7 +220,7 @@ def album(request, pk: int):
     )
 
 
-@require_GET
+@require_safe
 def search(request):
     """Find songs, artists and albums by name; the header box asks as the listener types."""
     songs = with_listener_state(song_list(), request.user)
@@ -228,7 +228,7 @@ def search(request):
     return render(request, "web/search.html", {"matches": matches, "query": matches.query})
 
 
-@require_GET
+@require_safe
 def upload(request):
     """Let curators drop audio files; each one's ingest outcome shows up live."""
     if not request.user.is_authenticated:

@@ -9,7 +9,7 @@ import logging
 
 import pytest
 
-from catalog.audio_samples import SampleTags
+from demo.audio_samples import SampleTags
 from ingest_lambda import handler
 from tests.e2e.delivery import (
     put_s3_song,

@@ -170,3 +170,10 @@ def test_browse_answers_an_id_no_row_can_have_without_failing(client, album_song
     titles = [song.title for song in response.context["songs"]]
     searched = [song.title for song in client.get("/browse/?search=light").context["songs"]]
     assert titles == searched and "First Light" in titles
+
+
+def test_head_of_the_home_page_answers_like_get(client):
+    """Stores probe a webhook's host with HEAD before delivering; a 405 would read as down."""
+    response = client.head("/")
+    assert response.status_code == 200
+    assert response.content == b""
