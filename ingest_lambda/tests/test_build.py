@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -37,7 +38,14 @@ def test_package_is_byte_for_byte_reproducible(tmp_path):
     assert first == second
 
 
-def test_unzipped_package_delivers_without_site_packages(tmp_path, webhook):
+def template_handler() -> str:
+    """Return the Handler the SAM template gives the function, as "module.function"."""
+    template = (Path(build.__file__).parent / "template.yaml").read_text(encoding="utf-8")
+    [handler] = re.findall(r"^\s+Handler:\s*(\S+)\s*$", template, re.MULTILINE)
+    return handler
+
+
+def test_unzipped_package_runs_the_template_handler_without_site_packages(tmp_path, webhook):
     package = build.build(tmp_path / "ingest_lambda.zip")
     task_root = tmp_path / "task"  # where Lambda unpacks the zip, the first entry of sys.path
     with zipfile.ZipFile(package) as archive:
@@ -55,15 +63,26 @@ def test_unzipped_package_delivers_without_site_packages(tmp_path, webhook):
             }
         ]
     }
+    # Find the handler as the Lambda runtime does: "module.function" under the task root.
     script = (
-        "import json, sys; sys.path.insert(0, sys.argv[1]); "
-        "from ingest_lambda.handler import lambda_handler; "
+        "import importlib, json, sys; sys.path.insert(0, sys.argv[1]); "
+        "module, _, name = sys.argv[3].rpartition('.'); "
+        "lambda_handler = getattr(importlib.import_module(module), name); "
         "print(json.dumps(lambda_handler(json.loads(sys.argv[2]), None)))"
     )
 
     # -S -I: no site-packages and no current directory, so only the standard library is importable.
     completed = subprocess.run(
-        [sys.executable, "-S", "-I", "-c", script, str(task_root), json.dumps(event)],
+        [
+            sys.executable,
+            "-S",
+            "-I",
+            "-c",
+            script,
+            str(task_root),
+            json.dumps(event),
+            template_handler(),
+        ],
         capture_output=True,
         text=True,
         env=dict(os.environ),
