@@ -2,9 +2,10 @@
 
 This package runs as an AWS Lambda function (Handler ``ingest_lambda.handler.lambda_handler``,
 configured by ``INGEST_WEBHOOK_URL`` and ``INGEST_SECRET``) and uses the Python standard library
-only. ``events`` unwraps S3, SQS, SNS and EventBridge payloads into S3 notification records and
-drops objects that cannot be songs, ``delivery`` signs and POSTs them with retries, and
-``outcomes`` maps the webhook's answer back to each record and SQS message.
+only. ``config`` reads those settings, ``events`` unwraps S3, SQS, SNS and EventBridge payloads
+into S3 notification records and drops objects that cannot be songs, ``delivery`` signs and
+POSTs them with retries, and ``outcomes`` maps the webhook's answer back to each record and SQS
+message.
 """
 
 from __future__ import annotations
