@@ -15,7 +15,7 @@ from urllib.parse import unquote_plus
 
 import pytest
 
-from ingest_lambda import handler
+from ingest_lambda import delivery
 
 WEBHOOK_PATH = "/api/v1/ingest/events/"
 SECRET = "lambda-test-secret"
@@ -161,7 +161,7 @@ def webhook() -> Iterator[FakeWebhook]:
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Record the handler's backoff delays instead of sleeping."""
     delays: list[float] = []
-    monkeypatch.setattr(handler, "sleep", delays.append)
+    monkeypatch.setattr(delivery, "sleep", delays.append)
     return delays
 
 

@@ -14,8 +14,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from ingest_lambda import handler
-from ingest_lambda.handler import WebhookDeliveryError, lambda_handler
+from ingest_lambda import delivery, handler
+from ingest_lambda.config import ConfigurationError
+from ingest_lambda.delivery import WebhookDeliveryError, sign
+from ingest_lambda.events import UnsupportedEventError
+from ingest_lambda.handler import lambda_handler
 
 from .conftest import WEBHOOK_PATH, Reply
 from .events import (
@@ -46,7 +49,7 @@ def test_s3_event_is_posted_with_a_verifiable_signature(webhook):
 
 
 def test_signature_matches_the_documented_test_vector():
-    signature = handler.sign(b"example-secret", 1735787045, b'{"Records":[]}')
+    signature = sign(b"example-secret", 1735787045, b'{"Records":[]}')
 
     assert signature == "sha256=b39c0b7f7ea3e08319209b0ab1a92268db0b2b9fad799635933761cd0d344380"
 
@@ -157,7 +160,7 @@ def test_eventbridge_event_of_another_kind_is_skipped(webhook):
     ],
 )
 def test_object_that_cannot_be_a_song_is_skipped_with_a_reason(webhook, caplog, key, size, reason):
-    caplog.set_level(logging.INFO, logger=handler.__name__)
+    caplog.set_level(logging.INFO, logger="ingest_lambda")
 
     result = lambda_handler(s3_event(s3_record(key, size=size)), None)
 
@@ -168,7 +171,7 @@ def test_object_that_cannot_be_a_song_is_skipped_with_a_reason(webhook, caplog, 
 
 def test_object_above_the_size_limit_is_skipped(webhook, caplog, monkeypatch):
     monkeypatch.setenv("INGEST_MAX_BYTES", "1000")
-    caplog.set_level(logging.INFO, logger=handler.__name__)
+    caplog.set_level(logging.INFO, logger="ingest_lambda")
 
     result = lambda_handler(s3_event(s3_record("big.wav", size=1001)), None)
 
@@ -209,7 +212,7 @@ def test_mixed_event_posts_only_the_audio_records_in_one_request(webhook):
 
 
 def test_s3_test_event_is_ignored(webhook, caplog):
-    caplog.set_level(logging.INFO, logger=handler.__name__)
+    caplog.set_level(logging.INFO, logger="ingest_lambda")
     test_event = {
         "Service": "Amazon S3",
         "Event": "s3:TestEvent",
@@ -268,8 +271,8 @@ def test_retry_after_from_a_429_is_honoured(webhook, sleeps):
 def test_each_attempt_is_signed_with_its_own_timestamp(webhook, monkeypatch):
     skew = [0.0]
     real_time = time.time
-    monkeypatch.setattr(handler.time, "time", lambda: real_time() + skew[0])
-    monkeypatch.setattr(handler, "sleep", lambda delay: skew.__setitem__(0, skew[0] + 60))
+    monkeypatch.setattr(delivery.time, "time", lambda: real_time() + skew[0])
+    monkeypatch.setattr(delivery, "sleep", lambda delay: skew.__setitem__(0, skew[0] + 60))
     webhook.script(500)
 
     lambda_handler(s3_event(s3_record("a.mp3")), None)
@@ -368,7 +371,7 @@ def test_sqs_messages_left_when_time_runs_out_are_reported_failed(webhook):
 
 
 def test_unrecognised_event_raises(webhook):
-    with pytest.raises(handler.UnsupportedEventError):
+    with pytest.raises(UnsupportedEventError):
         lambda_handler({"detail-type": "Scheduled Event", "source": "aws.events"}, None)
 
     assert webhook.requests == []
@@ -387,24 +390,24 @@ def test_unrecognised_event_raises(webhook):
 def test_bad_configuration_raises(webhook, monkeypatch, name, value):
     monkeypatch.setenv(name, value)
 
-    with pytest.raises(handler.ConfigurationError):
+    with pytest.raises(ConfigurationError):
         lambda_handler(s3_event(s3_record("a.mp3")), None)
 
     assert webhook.requests == []
 
 
-def test_handler_imports_only_the_standard_library():
-    tree = ast.parse(Path(handler.__file__).read_text(encoding="utf-8"))
+def test_package_imports_only_the_standard_library_and_itself():
     imported = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            assert node.level == 0, "relative imports would break the single-file package"
-            imported.add(node.module)
+    for module in sorted(Path(handler.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                assert node.level == 0, f"{module.name}: import ingest_lambda modules by full name"
+                imported.add(node.module)
 
-    assert imported
-    assert {name.split(".")[0] for name in imported} <= sys.stdlib_module_names
+    assert "ingest_lambda.events" in imported
+    assert {name.split(".")[0] for name in imported} <= sys.stdlib_module_names | {"ingest_lambda"}
 
 
 @pytest.fixture

@@ -7,8 +7,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from ingest_lambda import handler
-from ingest_lambda.handler import WebhookDeliveryError, lambda_handler
+from ingest_lambda import delivery, handler
+from ingest_lambda.config import ConfigurationError
+from ingest_lambda.delivery import WebhookDeliveryError
+from ingest_lambda.events import events_from_payload
+from ingest_lambda.handler import lambda_handler
 
 from .conftest import Reply
 from .events import (
@@ -43,7 +46,7 @@ def sns_envelope(body: dict) -> dict:
 
 def record_bytes(key: str) -> int:
     """Return the bytes the Lambda's record for ``key`` takes in a request body."""
-    [event] = handler.events_from_payload(s3_event(s3_record(key)))
+    [event] = events_from_payload(s3_event(s3_record(key)))
     return len(json.dumps(event.to_record(), separators=(",", ":")))
 
 
@@ -263,7 +266,8 @@ def test_out_of_time_before_a_split_request_fails_its_messages(webhook, monkeypa
     clock = SimpleNamespace(
         time=time.time, monotonic=lambda: time.monotonic() + (100 if webhook.requests else 0)
     )
-    monkeypatch.setattr(handler, "time", clock)
+    monkeypatch.setattr(handler, "time", clock)  # it sets the deadline
+    monkeypatch.setattr(delivery, "time", clock)  # it checks the deadline
 
     result = lambda_handler(numbered_batch(2), FakeContext(remaining_seconds=50))
 
@@ -286,5 +290,5 @@ def test_direct_s3_event_delivers_the_records_the_webhook_takes_then_raises(webh
 def test_body_bound_must_be_positive(webhook, monkeypatch):
     monkeypatch.setenv("INGEST_MAX_BODY_BYTES", "0")
 
-    with pytest.raises(handler.ConfigurationError):
+    with pytest.raises(ConfigurationError):
         lambda_handler(numbered_batch(1), None)

@@ -10,7 +10,6 @@ import logging
 import pytest
 
 from demo.audio_samples import SampleTags
-from ingest_lambda import handler
 from tests.e2e.delivery import (
     put_s3_song,
     receive_notifications,
@@ -30,7 +29,7 @@ def test_sqs_batch_reaches_the_api_in_one_request_and_a_bad_record_alone_is_let_
 ):
     """Three songs' notifications and one the server cannot read form one batch: the songs
     arrive, the bad one is dropped with its reason logged, and no message is left to redeliver."""
-    caplog.set_level(logging.INFO, logger=handler.__name__)
+    caplog.set_level(logging.INFO, logger="ingest_lambda")
     keys = []
     for number, title in enumerate(TITLES, start=1):
         key = f"{FOLDER}{number:02} {title.replace('/', '-')}.flac"
