@@ -1,7 +1,7 @@
-FROM python:3.13-slim
+FROM python:3.13.9-slim-trixie
 ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
-RUN apt-get update && apt-get install -y --no-install-recommends libsndfile1 && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
+# The runtime pins only: the demo app's audio generator (requirements-demo.txt) stays out.
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 COPY . .

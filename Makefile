@@ -23,7 +23,7 @@ PYTHON ?= $(shell \
 export DJANGO_DEBUG ?= 1
 export PYTHONUNBUFFERED := 1
 
-.PHONY: run test install migrate seed worker lambda bench lint check-python clean
+.PHONY: run test install migrate seed worker lambda bench lint check-python clean backup restore
 
 check-python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -32,7 +32,7 @@ check-python:
 	  echo "       Install one (e.g. 'pyenv install 3.13') or run: make PYTHON=/path/to/python3.13 ..." >&2; \
 	  exit 1; fi
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt | check-python
+$(VENV)/.installed: requirements.txt requirements-demo.txt requirements-dev.txt | check-python
 	@if [ -x $(VPY) ] && ! $(VPY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 	  echo "Replacing $(VENV): it was made with a Python older than 3.12"; rm -rf $(VENV); fi
 	@[ -x $(VPY) ] || { echo "Creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
@@ -74,6 +74,33 @@ $(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.installed
 
 bench: install $(VENV)/.bench-installed
 	$(VPY) -m bench $(BENCH_ARGS)
+
+# PostgreSQL backups (pg_dump's custom format) of the database DATABASE_URL names: listeners'
+# likes, ratings, plays and playlists, accounts, curators' edits. Songs' files live in the
+# bucket, not here. `make backup [BACKUP=path]`, `make restore BACKUP=path` (replaces what the
+# database holds, in one transaction). docs/deployment.md has the compose variant.
+BACKUP ?= backups/music-$(shell date -u +%Y%m%dT%H%M%SZ).dump
+
+define require-postgres
+	@case "$$DATABASE_URL" in postgres://*|postgresql://*) ;; \
+	  *) echo "error: DATABASE_URL must name a PostgreSQL database (the embedded SQLite" \
+	       "shape is backed up by copying db.sqlite3 while the server is stopped)" >&2; exit 1;; esac
+endef
+
+backup:
+	$(require-postgres)
+	@mkdir -p "$(dir $(BACKUP))"
+	pg_dump --format=custom --no-owner --no-privileges --file="$(BACKUP)" "$$DATABASE_URL"
+	@echo "Backed up to $(BACKUP)"
+
+restore:
+	$(require-postgres)
+	@if [ "$(origin BACKUP)" = file ]; then \
+	  echo "error: say which backup: make restore BACKUP=backups/music-....dump" >&2; exit 1; fi
+	@[ -f "$(BACKUP)" ] || { echo "error: no backup at $(BACKUP)" >&2; exit 1; }
+	pg_restore --clean --if-exists --no-owner --no-privileges --single-transaction \
+	  --exit-on-error --dbname="$$DATABASE_URL" "$(BACKUP)"
+	@echo "Restored $(BACKUP); run 'manage.py migrate' if the code is newer than the backup"
 
 lint: install
 	$(VENV)/bin/ruff check .

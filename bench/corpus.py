@@ -1,4 +1,4 @@
-"""The audio the bench ingests: real encoded, tagged files with covers, from catalog.audio_samples.
+"""The audio the bench ingests: real encoded, tagged files with covers, from demo.audio_samples.
 
 A small corpus mixes MP3, FLAC and Ogg Vorbis in albums of ten songs, each album with its own
 cover (a 256 px noisy JPEG of about 30 KB, like a scanned sleeve, so every tag is well under
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from catalog.audio_samples import SampleTags, encode_audio, make_cover, tag_audio, write_sample
+from demo.audio_samples import SampleTags, encode_audio, make_cover, tag_audio, write_sample
 
 FORMATS = ("mp3", "flac", "ogg")
 SONGS_PER_ALBUM = 10
@@ -67,7 +67,7 @@ def big_cover() -> bytes:
 
 def write_big_flac(path: Path, size: int) -> tuple[Path, int]:
     """Write a real FLAC of about `size` bytes with tags and a cover; return (path, cover size)."""
-    from catalog.audio_samples import make_large_flac
+    from demo.audio_samples import make_large_flac
 
     cover = big_cover()
     tags = SampleTags(

@@ -182,10 +182,10 @@ def browse_measures(context: ScaleContext) -> list[Measure]:
     from rest_framework.test import APIRequestFactory
 
     from catalog.api.filters import SongFilter
-    from catalog.api.views import SongViewSet
     from catalog.models import Artist, Genre
     from catalog.pagination import BoundedCountPaginator
     from catalog.queries import EXACT_COUNT_LIMIT, song_list, sorted_songs
+    from library.api.views import ListenerSongViewSet
 
     genres = list(Genre.objects.values_list("pk", flat=True))
     artist_ids = _sample_ids(context, Artist, 10)
@@ -209,7 +209,7 @@ def browse_measures(context: ScaleContext) -> list[Measure]:
     def bounded(params: dict) -> Callable[[], object]:
         return lambda: BoundedCountPaginator(SongFilter(params, song_list()).qs, PAGE).count
 
-    api_list = SongViewSet.as_view({"get": "list"})
+    api_list = ListenerSongViewSet.as_view({"get": "list"})
     factory = APIRequestFactory()
 
     def api_page(params: dict) -> Callable[[], object]:

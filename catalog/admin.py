@@ -24,6 +24,15 @@ class RefreshesSearch:
         search.refresh_search_for(form.instance)
 
 
+class AnnouncesEdits:
+    """After an edit of an artist, album or genre, push song.updated for the songs showing it."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change and form.has_changed():
+            services.names_announce_edit(form.instance)
+
+
 class SongArtistInline(admin.TabularInline):
     model = SongArtist
     extra = 0
@@ -121,7 +130,7 @@ class AlbumSongInline(admin.TabularInline):
 
 
 @admin.register(Album)
-class AlbumAdmin(RefreshesSearch, admin.ModelAdmin):
+class AlbumAdmin(AnnouncesEdits, RefreshesSearch, admin.ModelAdmin):
     list_display = ["thumbnail", "title", "album_artist", "year", "created_at"]
     list_select_related = ["album_artist", "cover"]
     list_filter = ["year", "created_at"]
@@ -142,7 +151,7 @@ class AlbumAdmin(RefreshesSearch, admin.ModelAdmin):
 
 
 @admin.register(Artist)
-class ArtistAdmin(RefreshesSearch, admin.ModelAdmin):
+class ArtistAdmin(AnnouncesEdits, RefreshesSearch, admin.ModelAdmin):
     list_display = ["name", "created_at"]
     list_filter = ["created_at"]
     search_fields = ["name"]
@@ -156,7 +165,7 @@ class ArtistAdmin(RefreshesSearch, admin.ModelAdmin):
 
 
 @admin.register(Genre)
-class GenreAdmin(RefreshesSearch, admin.ModelAdmin):
+class GenreAdmin(AnnouncesEdits, RefreshesSearch, admin.ModelAdmin):
     search_fields = ["name"]
 
 

@@ -184,33 +184,3 @@ def song_years() -> list[int]:
         .values_list("year", flat=True)
         .distinct()
     )
-
-
-@dataclass(frozen=True)
-class CatalogueMatches:
-    """What a search of the catalogue found, a few of each kind."""
-
-    query: str
-    songs: list[Song]
-    artists: list[Artist]
-    albums: list[Album]
-
-    def __bool__(self) -> bool:
-        return bool(self.songs or self.artists or self.albums)
-
-
-def search_catalogue(
-    query: str, limit: int = 10, songs: QuerySet[Song] | None = None
-) -> CatalogueMatches:
-    """Find the best few songs, artists and albums for a query (see catalog.search)."""
-    from catalog.search import query_words, search_albums, search_artists, search_songs
-
-    query = " ".join(query.split())
-    if not query_words(query):
-        return CatalogueMatches(query, [], [], [])
-    return CatalogueMatches(
-        query,
-        list(search_songs(query, songs)[:limit]),
-        list(search_artists(query)[:limit]),
-        list(search_albums(query)[:limit]),
-    )

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -35,6 +35,7 @@ from catalog.models import (
     name_key,
 )
 from catalog.storage import ObjectMissing, open_object
+from catalog.storages import signing_client
 
 logger = logging.getLogger(__name__)
 
@@ -647,8 +648,7 @@ def upload_presign(filename: str, content_type: str = "") -> PresignedUpload:
     if content_type:
         params["ContentType"] = content_type
         headers["Content-Type"] = content_type
-    client = default_storage.connection.meta.client
-    url = client.generate_presigned_url(
+    url = signing_client(default_storage).generate_presigned_url(
         "put_object", Params=params, ExpiresIn=settings.AWS_QUERYSTRING_EXPIRE
     )
     return PresignedUpload(key, url, "PUT", headers, settings.AWS_QUERYSTRING_EXPIRE)
@@ -714,6 +714,33 @@ def song_announce_edit(song: Song, *, was_public: bool) -> None:
         return
     kind = "song.updated" if was_public else "song.added"
     transaction.on_commit(lambda: events.send_song_event(kind, song.pk))
+
+
+ANNOUNCED_RENAMES = 500  # songs told of one rename; pages showing more see it on reload
+
+
+def names_announce_edit(edited: Artist | Album | Genre) -> int:
+    """Tell open browsers about a curator's edit of an artist, album or genre, after commit.
+
+    Every published song whose row shows the name gets song.updated, as after an ingest, up to
+    ANNOUNCED_RENAMES of them, so the edit of a prolific artist stays a quick save. Return how
+    many songs were announced.
+    """
+    if isinstance(edited, Artist):
+        showing = Q(artist=edited) | Q(artists=edited) | Q(album__album_artist=edited)
+    elif isinstance(edited, Album):
+        showing = Q(album=edited)
+    else:
+        showing = Q(genres=edited)
+    song_ids = list(
+        Song.objects.filter(showing, hidden=False)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .distinct()[:ANNOUNCED_RENAMES]
+    )
+    for song_id in song_ids:
+        transaction.on_commit(lambda pk=song_id: events.send_song_event("song.updated", pk))
+    return len(song_ids)
 
 
 def songs_remove(songs: Iterable[Song]) -> int:

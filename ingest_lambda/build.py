@@ -2,8 +2,9 @@
 
 Usage: ``python ingest_lambda/build.py [OUTPUT.zip]``.
 
-The zip holds ``handler.py`` (and an empty ``__init__.py``) at its root, so the Lambda handler is
-``handler.lambda_handler``. Entries are sorted and carry fixed timestamps and permissions, so the
+The zip holds the package ``ingest_lambda/`` (every module here but this script), so the Lambda
+handler is ``ingest_lambda.handler.lambda_handler`` and the modules import each other by the same
+names as in the repository. Entries are sorted and carry fixed timestamps and permissions, so the
 same sources always give the same bytes (and the same CodeSha256, so no needless redeploys).
 """
 
@@ -13,8 +14,13 @@ from pathlib import Path
 
 SOURCE_DIR = Path(__file__).resolve().parent
 DEFAULT_OUTPUT = SOURCE_DIR.parent / "dist" / "ingest_lambda.zip"
-PACKAGE_FILES = ("__init__.py", "handler.py")
+PACKAGE = SOURCE_DIR.name
 FIXED_DATE_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def package_files() -> list[Path]:
+    """Return the modules the function runs on, sorted: the package's own, not this script."""
+    return sorted(path for path in SOURCE_DIR.glob("*.py") if path.name != Path(__file__).name)
 
 
 def build(output: Path = DEFAULT_OUTPUT) -> Path:
@@ -22,12 +28,12 @@ def build(output: Path = DEFAULT_OUTPUT) -> Path:
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(output.name + ".partial")
     with zipfile.ZipFile(partial, "w") as archive:
-        for name in sorted(PACKAGE_FILES):
-            entry = zipfile.ZipInfo(name, date_time=FIXED_DATE_TIME)
+        for source in package_files():
+            entry = zipfile.ZipInfo(f"{PACKAGE}/{source.name}", date_time=FIXED_DATE_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.create_system = 3  # Unix, so the permission bits below are honoured
             entry.external_attr = 0o100644 << 16
-            archive.writestr(entry, (SOURCE_DIR / name).read_bytes(), compresslevel=9)
+            archive.writestr(entry, source.read_bytes(), compresslevel=9)
     partial.replace(output)
     return output
 

@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "library",
     "subsonic",
     "recommendations",
+    "web",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -148,7 +150,7 @@ USE_TZ = True
 
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:profile"
-LOGOUT_REDIRECT_URL = "catalog:home"
+LOGOUT_REDIRECT_URL = "web:home"
 
 # Email (password resets): an SMTP server when EMAIL_HOST names one. Without one, the console
 # while DEBUG is on; in production nothing, as a reset link printed to the server's log is a
@@ -184,6 +186,11 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
 AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL") or None
+# Where browsers and apps reach the store, when that differs from AWS_S3_ENDPOINT_URL (inside
+# docker compose the server says http://rustfs:9000, a browser http://localhost:9000).
+AWS_S3_PUBLIC_ENDPOINT_URL = env("AWS_S3_PUBLIC_ENDPOINT_URL") or None
+# "s3v4" for stores that take only SigV4 presigned URLs; unset, botocore picks (as on AWS S3).
+AWS_S3_SIGNATURE_VERSION = env("AWS_S3_SIGNATURE_VERSION") or None
 AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", "us-east-1")
 AWS_ACCESS_KEY_ID = env("AWS_ACCESS_KEY_ID") or None
 AWS_SECRET_ACCESS_KEY = env("AWS_SECRET_ACCESS_KEY") or None
@@ -191,7 +198,9 @@ AWS_QUERYSTRING_EXPIRE = env_int("AWS_QUERYSTRING_EXPIRE", 3600)
 AWS_DEFAULT_ACL = None
 AWS_S3_FILE_OVERWRITE = True
 
-if AWS_STORAGE_BUCKET_NAME:
+if AWS_STORAGE_BUCKET_NAME and AWS_S3_PUBLIC_ENDPOINT_URL:
+    MEDIA_STORAGE = {"BACKEND": "catalog.storages.PublicEndpointS3Storage", "OPTIONS": {}}
+elif AWS_STORAGE_BUCKET_NAME:
     MEDIA_STORAGE = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {}}
 else:
     MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
@@ -254,6 +263,12 @@ if TASKS_MODE not in TASK_BACKENDS:
     raise ImproperlyConfigured(f"TASKS_MODE must be one of {sorted(TASK_BACKENDS)}")
 TASKS = {"default": TASK_BACKENDS[TASKS_MODE]}
 INGEST_THREADS = env_int("INGEST_THREADS", 4)
+
+# The recommender: unless a dedicated `refresh_recommendations --every` process runs (then set
+# RECOMMENDATIONS_AUTO_REFRESH=0), the web process queues an incremental refresh this many
+# seconds after listeners' likes, ratings, plays and playlist edits; writes meanwhile join it.
+RECOMMENDATIONS_AUTO_REFRESH = env_bool("RECOMMENDATIONS_AUTO_REFRESH", True)
+RECOMMENDATIONS_REFRESH_DELAY = env_int("RECOMMENDATIONS_REFRESH_DELAY", 10)
 
 # Ingest: the shared webhook secret and the bounds on one job.
 INGEST_SECRET = env("INGEST_SECRET")

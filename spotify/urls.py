@@ -28,7 +28,7 @@ urlpatterns = [
     path("", include("library.urls")),
     path("rest/", include("subsonic.urls")),
     path("", include("recommendations.urls")),
-    path("", include("catalog.urls")),
+    path("", include("web.urls")),
 ]
 
 handler400 = "spotify.api_errors.bad_request"

@@ -50,10 +50,6 @@ class SongFilter(django_filters.FilterSet):
     duration_max = django_filters.NumberFilter(
         field_name="duration", lookup_expr="lte", label="Longest duration, in seconds."
     )
-    liked = django_filters.BooleanFilter(
-        method="filter_liked",
-        label="Only songs the calling user liked (true) or did not like (false).",
-    )
 
     class Meta:
         model = Song
@@ -70,7 +66,6 @@ class SongFilter(django_filters.FilterSet):
             "year_max",
             "duration_min",
             "duration_max",
-            "liked",
         ]
 
     def filter_search(self, queryset, name, value):
@@ -110,16 +105,6 @@ class SongFilter(django_filters.FilterSet):
 
     def filter_album(self, queryset, name, value):
         return queryset.filter(album__title_key=name_key(value))
-
-    def filter_liked(self, queryset, name, value):
-        from library.models import Like
-
-        user = getattr(self.request, "user", None)
-        if user is None or not user.is_authenticated:
-            # Nobody signed in has liked anything.
-            return queryset.none() if value else queryset
-        liked = Exists(Like.objects.filter(user=user, song=OuterRef("pk")))
-        return queryset.filter(liked if value else ~liked)
 
 
 class ArtistFilter(django_filters.FilterSet):

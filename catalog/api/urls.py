@@ -4,7 +4,6 @@ from rest_framework.routers import SimpleRouter
 from catalog.api import views
 
 router = SimpleRouter()
-router.register("songs", views.SongViewSet, basename="song")
 router.register("artists", views.ArtistViewSet, basename="artist")
 router.register("albums", views.AlbumViewSet, basename="album")
 router.register("genres", views.GenreViewSet, basename="genre")

@@ -10,9 +10,10 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connections
 
-from catalog import audio_samples
 from catalog.local_events import object_record
 from catalog.signing import sign_headers
+from catalog.tests.fixtures import catalogue, spelled_catalogue  # noqa: F401
+from demo import audio_samples
 
 WEBHOOK = "/api/v1/ingest/events/"
 

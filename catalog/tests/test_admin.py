@@ -4,9 +4,9 @@ import pytest
 from django.contrib.auth.models import Group
 
 from accounts.tests.factories import CuratorFactory, UserFactory
-from catalog.audio_samples import SampleTags
 from catalog.models import IngestJob, Song
 from catalog.tests.factories import ArtistFactory, SongFactory
+from demo.audio_samples import SampleTags
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,10 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from accounts.tests.factories import CuratorFactory
-from catalog.audio_samples import SampleTags
 from catalog.events import SONGS_GROUP
 from catalog.models import Album, Song, SongArtist
-from catalog.tests.factories import SongFactory
+from catalog.tests.factories import GenreFactory, SongFactory
+from demo.audio_samples import SampleTags
 
 pytestmark = pytest.mark.django_db
 
@@ -172,3 +172,93 @@ def test_reread_action_pushes_song_updated(
 
     message = browser()
     assert (message["type"], message["song"]["title"]) == ("song.updated", "From The File")
+
+
+def _rename(client, capture, model: str, pk: int, data: dict) -> None:
+    with capture(execute=True):
+        response = client.post(f"/admin/catalog/{model}/{pk}/change/", {**data, "_save": "Save"})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+
+
+def _updates(browser, count: int) -> dict[int, dict]:
+    messages = [browser() for _ in range(count)]
+    assert {message["type"] for message in messages} == {"song.updated"}
+    return {message["song"]["id"]: message for message in messages}
+
+
+def test_renaming_an_artist_pushes_song_updated_for_each_of_their_songs(
+    curator_client, browser, django_capture_on_commit_callbacks
+):
+    first = SongFactory(artist__name="Teh Band", title="One")
+    second = SongFactory(artist=first.artist, album=first.album, title="Two")
+    SongFactory(artist=first.artist, hidden=True)  # nobody sees it: no message
+
+    _rename(
+        curator_client,
+        django_capture_on_commit_callbacks,
+        "artist",
+        first.artist_id,
+        {"name": "The Band"},
+    )
+
+    updates = _updates(browser, 2)
+    assert set(updates) == {first.pk, second.pk}
+    assert all("The Band" in message["html"] for message in updates.values())
+
+
+def test_renaming_an_album_pushes_song_updated_for_its_tracks(
+    curator_client, browser, django_capture_on_commit_callbacks
+):
+    song = SongFactory(album__title="Frist Album")
+    album = song.album
+    tracks = {
+        "songs-TOTAL_FORMS": "1",
+        "songs-INITIAL_FORMS": "1",
+        "songs-MIN_NUM_FORMS": "0",
+        "songs-MAX_NUM_FORMS": "1000",
+        "songs-0-id": song.pk,
+        "songs-0-album": album.pk,
+    }
+
+    _rename(
+        curator_client,
+        django_capture_on_commit_callbacks,
+        "album",
+        album.pk,
+        {"title": "First Album", "album_artist": album.album_artist_id, "year": "", **tracks},
+    )
+
+    (message,) = _updates(browser, 1).values()
+    assert message["song"]["id"] == song.pk
+    assert "First Album" in message["html"]
+
+
+def test_renaming_a_genre_pushes_song_updated_for_its_songs(
+    curator_client, browser, django_capture_on_commit_callbacks
+):
+    song = SongFactory(genres=[GenreFactory(name="Shoegazing")])
+
+    _rename(
+        curator_client,
+        django_capture_on_commit_callbacks,
+        "genre",
+        song.genres.get().pk,
+        {"name": "Shoegaze"},
+    )
+
+    (message,) = _updates(browser, 1).values()
+    assert message["song"]["id"] == song.pk
+    assert "Shoegaze" in str(message["song"])
+
+
+def test_saving_an_artist_unchanged_pushes_nothing(
+    curator_client, django_capture_on_commit_callbacks
+):
+    song = SongFactory(artist__name="Same")
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        curator_client.post(
+            f"/admin/catalog/artist/{song.artist_id}/change/", {"name": "Same", "_save": "Save"}
+        )
+
+    assert callbacks == []

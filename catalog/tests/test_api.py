@@ -3,8 +3,8 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from catalog.audio_samples import SampleTags, make_cover
 from catalog.models import Song
+from demo.audio_samples import SampleTags, make_cover
 
 pytestmark = pytest.mark.django_db
 

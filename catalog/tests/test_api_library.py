@@ -6,9 +6,9 @@ from moto import mock_aws
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import CuratorFactory, UserFactory
-from catalog import audio_samples
 from catalog.models import IngestJob, Song
 from catalog.tests.factories import AlbumFactory, ArtistFactory, GenreFactory, SongFactory
+from demo import audio_samples
 
 pytestmark = pytest.mark.django_db
 

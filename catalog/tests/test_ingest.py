@@ -6,8 +6,8 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from catalog.audio_samples import FORMATS, SampleTags, make_cover
 from catalog.models import Album, Artist, Cover, Genre, IngestJob, Song
+from demo.audio_samples import FORMATS, SampleTags, make_cover
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,8 @@
 import pytest
 
 from catalog import services
-from catalog.audio_samples import SampleTags, make_cover
 from catalog.models import IngestJob, Song
+from demo.audio_samples import SampleTags, make_cover
 
 TAGS = SampleTags(
     title="Low Tide",

@@ -4,8 +4,8 @@ import pytest
 from django.core.management import call_command
 
 from catalog import services
-from catalog.audio_samples import SampleTags
 from catalog.models import IngestJob, Song
+from demo.audio_samples import SampleTags
 
 
 @pytest.mark.django_db

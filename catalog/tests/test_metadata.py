@@ -9,7 +9,8 @@ import pytest
 from mutagen.flac import FLAC
 from mutagen.id3 import ID3, TCON, TDRC, TPE1, TRCK
 
-from catalog.audio_samples import (
+from catalog.metadata import CoverArt, MetadataError, SongMetadata, read_metadata
+from demo.audio_samples import (
     EXTRA_FORMATS,
     FORMATS,
     SUFFIXES,
@@ -18,7 +19,6 @@ from catalog.audio_samples import (
     make_large_flac,
     write_sample,
 )
-from catalog.metadata import CoverArt, MetadataError, SongMetadata, read_metadata
 
 SECONDS = 2.0
 COVER = make_cover((30, 120, 200), size=64, text="HL")

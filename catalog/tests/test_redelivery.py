@@ -2,8 +2,8 @@
 
 import pytest
 
-from catalog.audio_samples import SampleTags
 from catalog.models import IngestJob, Song
+from demo.audio_samples import SampleTags
 
 
 def _unsequenced(record: dict, event_time: str) -> dict:

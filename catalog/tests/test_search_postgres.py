@@ -3,7 +3,6 @@
 import pytest
 from django.db import connection
 
-from catalog.management.commands.seed_catalog import seed
 from catalog.models import Album, Song
 from catalog.queries import song_list
 from catalog.search import (
@@ -15,6 +14,7 @@ from catalog.search import (
 )
 from catalog.tests.factories import ArtistFactory, SongFactory
 from conftest import require
+from demo.synthetic import seed
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -98,7 +98,7 @@ def test_a_broad_query_ranks_a_bounded_pool(songs, monkeypatch):
         SongFactory(title=f"Quiet Song {number}", artist=collective)
     refresh_search_text(Song.objects.filter(artist=collective).values_list("pk", flat=True))
     everything = [song.title for song in search_songs("collective")]
-    monkeypatch.setattr(catalog.search, "CANDIDATES", 3)
+    monkeypatch.setattr(catalog.search.ranking, "CANDIDATES", 3)
     bounded = [song.title for song in search_songs("collective")]
     assert len(everything) >= 8 and len(bounded) == 3
     assert set(bounded) <= set(everything)
@@ -134,7 +134,7 @@ def test_a_prefix_that_starts_few_words_is_spelled_out(songs, monkeypatch):
     sql = str(song_ranking_query("golden harb", song_list()).query)
     assert "harbour" in sql and "harb:*" not in sql
     spelled = [song.title for song in search_songs("golden harb")]
-    monkeypatch.setattr(catalog.search, "MAX_COMPLETIONS", 0)
+    monkeypatch.setattr(catalog.search.lexicon, "MAX_COMPLETIONS", 0)
     catalog.search.forget_near_spellings()
     assert "harb:*" in str(song_ranking_query("golden harb", song_list()).query)
     assert [song.title for song in search_songs("golden harb")] == spelled

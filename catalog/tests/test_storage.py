@@ -5,10 +5,10 @@ import pytest
 import requests
 from moto import mock_aws
 
-from catalog import audio_samples
 from catalog.metadata import read_metadata
 from catalog.models import IngestJob, Song
 from catalog.storage import IngestLimitExceeded, RangeReader, open_object
+from demo import audio_samples
 
 BUCKET = "music-test"
 

@@ -7,9 +7,9 @@ from django.tasks import task, task_backends
 from django.tasks.signals import task_started
 
 from catalog import services
-from catalog.audio_samples import SampleTags
 from catalog.models import IngestJob, Song
 from catalog.tasks_backend import wait_for_tasks
+from demo.audio_samples import SampleTags
 
 THREAD_BACKEND = "catalog.tasks_backend.ThreadPoolBackend"
 ran_on: set[str] = set()

@@ -5,15 +5,17 @@ reused by tests that need a stand-in for the server.
 """
 
 import json
+import re
 import threading
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote_plus
 
 import pytest
 
-from ingest_lambda import handler
+from ingest_lambda import delivery
 
 WEBHOOK_PATH = "/api/v1/ingest/events/"
 SECRET = "lambda-test-secret"
@@ -26,6 +28,7 @@ class Reply:
     status: int = 202
     delay: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
+    answer: dict | None = None  # the JSON body, instead of the webhook's own
 
 
 @dataclass(frozen=True)
@@ -43,11 +46,17 @@ class ReceivedRequest:
 
 
 class FakeWebhook:
-    """Record every request and answer with scripted replies, then 202 with a jobs list."""
+    """Record every request and answer with scripted replies, else as the real webhook does.
+
+    The real webhook answers 202 with one job per record (naming its bucket and key), 400 naming
+    the first record it cannot read (here: a sequencer that is not hexadecimal), and 413 for a
+    body over its ``INGEST_MAX_EVENT_BYTES`` (here: ``max_body_bytes``).
+    """
 
     def __init__(self) -> None:
         self.requests: list[ReceivedRequest] = []
         self.replies: deque[Reply] = deque()
+        self.max_body_bytes = 1024 * 1024
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _make_request_handler(self))
         self.server.daemon_threads = True
@@ -66,7 +75,35 @@ class FakeWebhook:
         """Record ``request`` and return the reply it gets."""
         with self.lock:
             self.requests.append(request)
-            return self.replies.popleft() if self.replies else Reply()
+            if self.replies:
+                return self.replies.popleft()
+        return self.answer(request)
+
+    def answer(self, request: ReceivedRequest) -> Reply:
+        """Answer as the real webhook would."""
+        if len(request.body) > self.max_body_bytes:
+            return Reply(413, answer={"detail": f"the event body is over {self.max_body_bytes}"})
+        records = request.json()["Records"]
+        for index, record in enumerate(records):
+            if not re.fullmatch(r"[0-9A-Fa-f]{1,64}", record["s3"]["object"].get("sequencer", "0")):
+                detail = f"Records[{index}].s3.object.sequencer must be a hexadecimal string"
+                return Reply(400, answer={"detail": detail})
+        return Reply(202, answer=accepted_answer(records))
+
+
+def accepted_answer(records: list[dict]) -> dict:
+    """Return the webhook's 202 answer: one job per record, naming its bucket and key."""
+    jobs = [
+        {
+            "id": number,
+            "bucket": record["s3"]["bucket"]["name"],
+            "key": unquote_plus(record["s3"]["object"]["key"]),
+            "event_name": record["eventName"],
+            "status": "pending",
+        }
+        for number, record in enumerate(records, start=1)
+    ]
+    return {"jobs": jobs, "ignored": 0}
 
 
 def _make_request_handler(webhook: FakeWebhook) -> type[BaseHTTPRequestHandler]:
@@ -84,9 +121,10 @@ def _make_request_handler(webhook: FakeWebhook) -> type[BaseHTTPRequestHandler]:
             reply = webhook.next_reply(request)
             if reply.delay:
                 threading.Event().wait(reply.delay)
-            if reply.status == 202:
-                records = request.json()["Records"]
-                answer = {"jobs": [{"id": n, "status": "queued"} for n in range(len(records))]}
+            if reply.answer is not None:
+                answer = reply.answer
+            elif 200 <= reply.status < 300:
+                answer = accepted_answer(request.json()["Records"])
             else:
                 answer = {"detail": f"scripted {reply.status}"}
             payload = json.dumps(answer).encode()
@@ -123,7 +161,7 @@ def webhook() -> Iterator[FakeWebhook]:
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Record the handler's backoff delays instead of sleeping."""
     delays: list[float] = []
-    monkeypatch.setattr(handler, "sleep", delays.append)
+    monkeypatch.setattr(delivery, "sleep", delays.append)
     return delays
 
 

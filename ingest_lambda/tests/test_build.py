@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -11,13 +12,21 @@ from urllib.parse import unquote_plus
 from ingest_lambda import build
 
 
-def test_package_holds_the_handler_at_its_root(tmp_path):
+def test_package_holds_every_module_of_the_function_and_not_the_build_script(tmp_path):
     package = build.build(tmp_path / "dist" / "ingest_lambda.zip")
+    source_dir = Path(build.__file__).parent
 
     with zipfile.ZipFile(package) as archive:
-        assert archive.namelist() == ["__init__.py", "handler.py"]
-        source = (Path(build.__file__).parent / "handler.py").read_bytes()
-        assert archive.read("handler.py") == source
+        names = archive.namelist()
+        assert "ingest_lambda/handler.py" in names
+        assert "ingest_lambda/build.py" not in names
+        assert names == sorted(
+            f"ingest_lambda/{path.name}"
+            for path in source_dir.glob("*.py")
+            if path.name != "build.py"
+        )
+        for name in names:
+            assert archive.read(name) == (source_dir / Path(name).name).read_bytes()
         assert all(info.date_time == build.FIXED_DATE_TIME for info in archive.infolist())
     assert package.stat().st_size < 16 * 1024
 
@@ -29,8 +38,18 @@ def test_package_is_byte_for_byte_reproducible(tmp_path):
     assert first == second
 
 
-def test_packaged_handler_delivers_without_site_packages(tmp_path, webhook):
+def template_handler() -> str:
+    """Return the Handler the SAM template gives the function, as "module.function"."""
+    template = (Path(build.__file__).parent / "template.yaml").read_text(encoding="utf-8")
+    [handler] = re.findall(r"^\s+Handler:\s*(\S+)\s*$", template, re.MULTILINE)
+    return handler
+
+
+def test_unzipped_package_runs_the_template_handler_without_site_packages(tmp_path, webhook):
     package = build.build(tmp_path / "ingest_lambda.zip")
+    task_root = tmp_path / "task"  # where Lambda unpacks the zip, the first entry of sys.path
+    with zipfile.ZipFile(package) as archive:
+        archive.extractall(task_root)
     event = {
         "Records": [
             {
@@ -44,14 +63,26 @@ def test_packaged_handler_delivers_without_site_packages(tmp_path, webhook):
             }
         ]
     }
+    # Find the handler as the Lambda runtime does: "module.function" under the task root.
     script = (
-        "import json, sys; sys.path.insert(0, sys.argv[1]); import handler; "
-        "print(json.dumps(handler.lambda_handler(json.loads(sys.argv[2]), None)))"
+        "import importlib, json, sys; sys.path.insert(0, sys.argv[1]); "
+        "module, _, name = sys.argv[3].rpartition('.'); "
+        "lambda_handler = getattr(importlib.import_module(module), name); "
+        "print(json.dumps(lambda_handler(json.loads(sys.argv[2]), None)))"
     )
 
     # -S -I: no site-packages and no current directory, so only the standard library is importable.
     completed = subprocess.run(
-        [sys.executable, "-S", "-I", "-c", script, str(package), json.dumps(event)],
+        [
+            sys.executable,
+            "-S",
+            "-I",
+            "-c",
+            script,
+            str(task_root),
+            json.dumps(event),
+            template_handler(),
+        ],
         capture_output=True,
         text=True,
         env=dict(os.environ),

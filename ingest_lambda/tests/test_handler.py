@@ -2,7 +2,6 @@
 
 import ast
 import hashlib
-import hmac
 import json
 import logging
 import socket
@@ -15,116 +14,23 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from ingest_lambda import handler
-from ingest_lambda.handler import WebhookDeliveryError, lambda_handler
+from ingest_lambda import delivery, handler
+from ingest_lambda.config import ConfigurationError
+from ingest_lambda.delivery import WebhookDeliveryError, sign
+from ingest_lambda.events import UnsupportedEventError
+from ingest_lambda.handler import lambda_handler
 
-from .conftest import SECRET, WEBHOOK_PATH, FakeWebhook, Reply
-
-BUCKET = "music"
-
-
-def s3_record(
-    key: str,
-    *,
-    size: int | None = 4096,
-    event_name: str = "ObjectCreated:Put",
-    sequencer: str = "0065A1B2C3D4E5F601",
-    version_id: str | None = None,
-) -> dict:
-    """Return one S3 notification record; ``key`` is given URL-encoded, as S3 sends it."""
-    s3_object = {"key": key, "eTag": "d41d8cd98f00b204e9800998ecf8427e", "sequencer": sequencer}
-    if size is not None:
-        s3_object["size"] = size
-    if version_id is not None:
-        s3_object["versionId"] = version_id
-    return {
-        "eventVersion": "2.1",
-        "eventSource": "aws:s3",
-        "awsRegion": "eu-west-1",
-        "eventTime": "2025-01-02T03:04:05.678Z",
-        "eventName": event_name,
-        "s3": {
-            "s3SchemaVersion": "1.0",
-            "configurationId": "music-ingest",
-            "bucket": {"name": BUCKET, "arn": f"arn:aws:s3:::{BUCKET}"},
-            "object": s3_object,
-        },
-    }
-
-
-def s3_event(*records: dict) -> dict:
-    """Return an S3 event notification holding ``records``."""
-    return {"Records": list(records)}
-
-
-def sqs_event(*bodies: tuple[str, dict | str]) -> dict:
-    """Return a Lambda SQS event with one message per ``(message_id, body)``."""
-    return {
-        "Records": [
-            {
-                "messageId": message_id,
-                "receiptHandle": f"handle-{message_id}",
-                "body": body if isinstance(body, str) else json.dumps(body),
-                "attributes": {"ApproximateReceiveCount": "1"},
-                "messageAttributes": {},
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:music-events",
-                "awsRegion": "eu-west-1",
-            }
-            for message_id, body in bodies
-        ]
-    }
-
-
-def eventbridge_event(
-    key: str, *, detail_type: str = "Object Created", reason: str = "PutObject", **object_fields
-) -> dict:
-    """Return an EventBridge S3 event; ``key`` is raw, as EventBridge sends it."""
-    s3_object = {"key": key, "sequencer": "00617F08299329D189", **object_fields}
-    return {
-        "version": "0",
-        "id": "17793124-05d4-b198-2fde-7ededc63b103",
-        "detail-type": detail_type,
-        "source": "aws.s3",
-        "account": "123456789012",
-        "time": "2025-01-02T03:04:05Z",
-        "region": "eu-west-1",
-        "resources": [f"arn:aws:s3:::{BUCKET}"],
-        "detail": {
-            "version": "0",
-            "bucket": {"name": BUCKET},
-            "object": s3_object,
-            "request-id": "N4N7GDK58NMKJ12R",
-            "requester": "123456789012",
-            "reason": reason,
-        },
-    }
-
-
-def signature_is_valid(headers: dict[str, str], body: bytes, secret: str = SECRET) -> bool:
-    """Check the request's signature the way the server does."""
-    timestamp = headers["x-ingest-timestamp"]
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return hmac.compare_digest(f"sha256={digest.hexdigest()}", headers["x-ingest-signature"])
-
-
-def forwarded_keys(webhook: FakeWebhook) -> list[str]:
-    """Return every key the webhook received, decoded as the server decodes it."""
-    return [
-        unquote_plus(record["s3"]["object"]["key"])
-        for request in webhook.requests
-        for record in request.json()["Records"]
-    ]
-
-
-class FakeContext:
-    """The part of the Lambda context the handler uses."""
-
-    def __init__(self, remaining_seconds: float) -> None:
-        self.ends_at = time.monotonic() + remaining_seconds
-
-    def get_remaining_time_in_millis(self) -> int:
-        return int((self.ends_at - time.monotonic()) * 1000)
+from .conftest import WEBHOOK_PATH, Reply
+from .events import (
+    BUCKET,
+    FakeContext,
+    eventbridge_event,
+    forwarded_keys,
+    s3_event,
+    s3_record,
+    signature_is_valid,
+    sqs_event,
+)
 
 
 def test_s3_event_is_posted_with_a_verifiable_signature(webhook):
@@ -143,7 +49,7 @@ def test_s3_event_is_posted_with_a_verifiable_signature(webhook):
 
 
 def test_signature_matches_the_documented_test_vector():
-    signature = handler.sign(b"example-secret", 1735787045, b'{"Records":[]}')
+    signature = sign(b"example-secret", 1735787045, b'{"Records":[]}')
 
     assert signature == "sha256=b39c0b7f7ea3e08319209b0ab1a92268db0b2b9fad799635933761cd0d344380"
 
@@ -179,18 +85,6 @@ def test_url_encoded_keys_reach_the_server_as_the_original_name(webhook, encoded
     lambda_handler(s3_event(s3_record(encoded)), None)
 
     assert forwarded_keys(webhook) == [original]
-
-
-def test_sqs_wrapped_s3_event_is_forwarded_per_message(webhook):
-    event = sqs_event(
-        ("m-1", s3_event(s3_record("Tide+Lines/01.mp3"))),
-        ("m-2", s3_event(s3_record("Tide+Lines/02.mp3"))),
-    )
-
-    assert lambda_handler(event, None) == {"batchItemFailures": []}
-    assert len(webhook.requests) == 2
-    assert forwarded_keys(webhook) == ["Tide Lines/01.mp3", "Tide Lines/02.mp3"]
-    assert all(signature_is_valid(r.headers, r.body) for r in webhook.requests)
 
 
 def test_sns_envelope_inside_sqs_is_unwrapped(webhook):
@@ -266,7 +160,7 @@ def test_eventbridge_event_of_another_kind_is_skipped(webhook):
     ],
 )
 def test_object_that_cannot_be_a_song_is_skipped_with_a_reason(webhook, caplog, key, size, reason):
-    caplog.set_level(logging.INFO, logger=handler.__name__)
+    caplog.set_level(logging.INFO, logger="ingest_lambda")
 
     result = lambda_handler(s3_event(s3_record(key, size=size)), None)
 
@@ -277,7 +171,7 @@ def test_object_that_cannot_be_a_song_is_skipped_with_a_reason(webhook, caplog, 
 
 def test_object_above_the_size_limit_is_skipped(webhook, caplog, monkeypatch):
     monkeypatch.setenv("INGEST_MAX_BYTES", "1000")
-    caplog.set_level(logging.INFO, logger=handler.__name__)
+    caplog.set_level(logging.INFO, logger="ingest_lambda")
 
     result = lambda_handler(s3_event(s3_record("big.wav", size=1001)), None)
 
@@ -318,7 +212,7 @@ def test_mixed_event_posts_only_the_audio_records_in_one_request(webhook):
 
 
 def test_s3_test_event_is_ignored(webhook, caplog):
-    caplog.set_level(logging.INFO, logger=handler.__name__)
+    caplog.set_level(logging.INFO, logger="ingest_lambda")
     test_event = {
         "Service": "Amazon S3",
         "Event": "s3:TestEvent",
@@ -377,8 +271,8 @@ def test_retry_after_from_a_429_is_honoured(webhook, sleeps):
 def test_each_attempt_is_signed_with_its_own_timestamp(webhook, monkeypatch):
     skew = [0.0]
     real_time = time.time
-    monkeypatch.setattr(handler.time, "time", lambda: real_time() + skew[0])
-    monkeypatch.setattr(handler, "sleep", lambda delay: skew.__setitem__(0, skew[0] + 60))
+    monkeypatch.setattr(delivery.time, "time", lambda: real_time() + skew[0])
+    monkeypatch.setattr(delivery, "sleep", lambda delay: skew.__setitem__(0, skew[0] + 60))
     webhook.script(500)
 
     lambda_handler(s3_event(s3_record("a.mp3")), None)
@@ -435,40 +329,6 @@ def test_redirect_is_not_followed(webhook):
     assert len(webhook.requests) == 1
 
 
-def test_sqs_partial_batch_failure_lists_only_the_failed_messages(webhook):
-    webhook.script(202, 403, 202)
-    event = sqs_event(
-        ("ok-1", s3_event(s3_record("1.mp3"))),
-        ("refused", s3_event(s3_record("2.mp3"))),
-        ("skipped", s3_event(s3_record("3.txt"))),
-        ("ok-2", s3_event(s3_record("4.mp3"))),
-        ("not-json", "{oops"),
-        ("not-s3", {"hello": "world"}),
-    )
-
-    result = lambda_handler(event, None)
-
-    assert result == {
-        "batchItemFailures": [
-            {"itemIdentifier": "refused"},
-            {"itemIdentifier": "not-json"},
-            {"itemIdentifier": "not-s3"},
-        ]
-    }
-    assert forwarded_keys(webhook) == ["1.mp3", "2.mp3", "4.mp3"]
-
-
-def test_sqs_message_that_keeps_failing_is_retried_then_reported(webhook, monkeypatch):
-    monkeypatch.setenv("INGEST_MAX_ATTEMPTS", "2")
-    webhook.script(503, 503, 202)
-    event = sqs_event(
-        ("flaky", s3_event(s3_record("1.mp3"))), ("fine", s3_event(s3_record("2.mp3")))
-    )
-
-    assert lambda_handler(event, None) == {"batchItemFailures": [{"itemIdentifier": "flaky"}]}
-    assert forwarded_keys(webhook) == ["1.mp3", "1.mp3", "2.mp3"]
-
-
 def test_connection_refused_is_retried_then_raises(monkeypatch, sleeps):
     with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))
@@ -511,7 +371,7 @@ def test_sqs_messages_left_when_time_runs_out_are_reported_failed(webhook):
 
 
 def test_unrecognised_event_raises(webhook):
-    with pytest.raises(handler.UnsupportedEventError):
+    with pytest.raises(UnsupportedEventError):
         lambda_handler({"detail-type": "Scheduled Event", "source": "aws.events"}, None)
 
     assert webhook.requests == []
@@ -530,24 +390,24 @@ def test_unrecognised_event_raises(webhook):
 def test_bad_configuration_raises(webhook, monkeypatch, name, value):
     monkeypatch.setenv(name, value)
 
-    with pytest.raises(handler.ConfigurationError):
+    with pytest.raises(ConfigurationError):
         lambda_handler(s3_event(s3_record("a.mp3")), None)
 
     assert webhook.requests == []
 
 
-def test_handler_imports_only_the_standard_library():
-    tree = ast.parse(Path(handler.__file__).read_text(encoding="utf-8"))
+def test_package_imports_only_the_standard_library_and_itself():
     imported = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            assert node.level == 0, "relative imports would break the single-file package"
-            imported.add(node.module)
+    for module in sorted(Path(handler.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                assert node.level == 0, f"{module.name}: import ingest_lambda modules by full name"
+                imported.add(node.module)
 
-    assert imported
-    assert {name.split(".")[0] for name in imported} <= sys.stdlib_module_names
+    assert "ingest_lambda.events" in imported
+    assert {name.split(".")[0] for name in imported} <= sys.stdlib_module_names | {"ingest_lambda"}
 
 
 @pytest.fixture

@@ -1,6 +1,10 @@
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
 from library.api import views
+
+router = SimpleRouter()
+router.register("songs", views.ListenerSongViewSet, basename="song")
 
 urlpatterns = [
     path("songs/<int:pk>/like/", views.SongLikeView.as_view(), name="song-like"),
@@ -8,4 +12,5 @@ urlpatterns = [
     path("songs/<int:pk>/plays/", views.SongPlaysView.as_view(), name="song-plays"),
     path("me/plays/", views.RecentPlaysView.as_view(), name="me-plays"),
     path("me/likes/", views.LikedSongsView.as_view(), name="me-likes"),
+    *router.urls,
 ]

@@ -9,9 +9,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.api.serializers import SongSerializer
+from catalog.api.views import SongViewSet
 from catalog.pagination import SongPagination
 from catalog.queries import published_song
 from library import queries, services
+from library.api.filters import ListenerSongFilter
 from library.api.serializers import (
     LikeSerializer,
     PlayInputSerializer,
@@ -19,6 +21,17 @@ from library.api.serializers import (
     RatingInputSerializer,
     RatingSerializer,
 )
+
+
+# The docstring is the operation's description in the OpenAPI schema: the same as the catalogue's.
+class ListenerSongViewSet(SongViewSet):
+    """The public catalogue of songs, newest first."""
+
+    filterset_class = ListenerSongFilter
+
+    def get_queryset(self):
+        # `liked` and `rating` of the calling user ride along in the same query.
+        return queries.listener_songs(self.request.user)
 
 
 def _song(pk: int):

@@ -9,3 +9,4 @@ from accounts.tests.fixtures import (  # noqa: F401
     other,
     other_api,
 )
+from catalog.tests.fixtures import catalogue  # noqa: F401

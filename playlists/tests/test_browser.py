@@ -7,9 +7,9 @@ from django.conf import settings
 from playwright.sync_api import expect, sync_playwright
 
 from accounts.tests.factories import UserFactory
-from catalog.audio_samples import SampleTags, make_cover
 from catalog.models import Song
 from catalog.tests.conftest import created, post_events, put_song  # noqa: F401
+from demo.audio_samples import SampleTags, make_cover
 from playlists.models import Playlist
 from playlists.tests.factories import PlaylistFactory, PlaylistItemFactory
 from tests.support import CHROMIUM_ARGS, DESKTOP, PHONE

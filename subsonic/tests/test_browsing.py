@@ -6,9 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from catalog.audio_samples import SampleTags
 from catalog.models import Song
 from catalog.services import songs_set_hidden
+from demo.audio_samples import SampleTags
 from subsonic.tests.conftest import LYRICS
 
 NS = "{http://subsonic.org/restapi}"

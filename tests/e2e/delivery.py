@@ -14,9 +14,9 @@ from urllib.parse import unquote_plus
 import requests
 from django.conf import settings
 
-from catalog.audio_samples import SampleTags, make_cover, write_sample
 from catalog.local_events import object_record, post_records
 from catalog.models import IngestJob
+from demo.audio_samples import SampleTags, make_cover, write_sample
 from ingest_lambda import handler
 from tests.servers import AsgiServer
 from tests.support import wait_for
@@ -62,7 +62,18 @@ def deliver_through_lambda(
     store: S3Store, server: AsgiServer, key: str, event_prefix: str, monkeypatch
 ) -> None:
     """Run the real Lambda handler on the SQS message S3 sent for ``key``, as Lambda would."""
-    message = receive_notification(store, key, event_prefix)
+    [message] = receive_notifications(store, [key], event_prefix)
+    answer = run_lambda_on_messages(store, server, [message], monkeypatch)
+    assert answer == {"batchItemFailures": []}, f"the Lambda failed to deliver {key!r}"
+
+
+def run_lambda_on_messages(
+    store: S3Store, server: AsgiServer, messages: list[dict], monkeypatch
+) -> dict:
+    """Run the real Lambda handler on ``messages`` as one SQS batch; return its answer.
+
+    As Lambda's SQS trigger does, delete the messages the answer does not report as failed.
+    """
     event = {
         "Records": [
             {
@@ -75,33 +86,40 @@ def deliver_through_lambda(
                 "attributes": {},
                 "messageAttributes": {},
             }
+            for message in messages
         ]
     }
     with monkeypatch.context() as patch:
         patch.setenv("INGEST_WEBHOOK_URL", server.webhook_url)
         patch.setenv("INGEST_SECRET", settings.INGEST_SECRET)
         answer = handler.lambda_handler(event, None)
-    assert answer == {"batchItemFailures": []}, f"the Lambda failed to deliver {key!r}"
-    # Lambda's SQS trigger deletes the messages a batch did not report as failed.
-    store.sqs.delete_message(QueueUrl=store.queue_url, ReceiptHandle=message["ReceiptHandle"])
+    failed = {failure["itemIdentifier"] for failure in answer.get("batchItemFailures", [])}
+    for message in messages:
+        if message["MessageId"] not in failed:
+            store.sqs.delete_message(
+                QueueUrl=store.queue_url, ReceiptHandle=message["ReceiptHandle"]
+            )
+    return answer
 
 
-def receive_notification(store: S3Store, key: str, event_prefix: str) -> dict:
-    """Return the SQS message S3 sent for ``key`` with an event name starting ``event_prefix``."""
+def receive_notifications(store: S3Store, keys: list[str], event_prefix: str) -> list[dict]:
+    """Return the SQS messages S3 sent for ``keys`` (in that order) with an event name starting
+    ``event_prefix``; delete the other messages on the queue."""
+    found: dict[str, dict] = {}
     seen: list[str] = []
 
-    def matching_message() -> dict | None:
+    def all_found() -> bool:
         reply = store.sqs.receive_message(
             QueueUrl=store.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
         )
-        found = None
         for message in reply.get("Messages", []):
             body = json.loads(message["Body"])
             record = (body.get("Records") or [{}])[0]
             name = record.get("eventName") or body.get("Event", "?")
             raw_key = record.get("s3", {}).get("object", {}).get("key", "")
-            if found is None and unquote_plus(raw_key) == key and name.startswith(event_prefix):
-                found = message
+            key = unquote_plus(raw_key)
+            if key in keys and key not in found and name.startswith(event_prefix):
+                found[key] = message
                 continue
             # S3's test event when the notification was set up, or left behind by an earlier
             # test that failed half-way: not ours to deliver.
@@ -110,16 +128,18 @@ def receive_notification(store: S3Store, key: str, event_prefix: str) -> dict:
             store.sqs.delete_message(
                 QueueUrl=store.queue_url, ReceiptHandle=message["ReceiptHandle"]
             )
-        return found
+        return len(found) == len(keys)
 
-    return wait_for(
-        matching_message,
+    wait_for(
+        all_found,
         timeout=10,
         interval=0,
         failure=lambda: (
-            f"S3 sent no {event_prefix} notification for {key!r} to SQS (other messages: {seen})"
+            f"S3 sent no {event_prefix} notification for {sorted(set(keys) - set(found))} to SQS "
+            f"(other messages: {seen})"
         ),
     )
+    return [found[key] for key in keys]
 
 
 def write_local_song(server: AsgiServer, key: str, tags: SampleTags) -> int:

@@ -11,11 +11,10 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from catalog.audio_samples import SampleTags, make_cover
 from catalog.models import IngestJob
 from catalog.tests.factories import SongFactory
-from catalog.views import HOME_SONGS
 from conftest import require
+from demo.audio_samples import SampleTags, make_cover
 from tests.e2e.delivery import (
     INGEST_TIMEOUT,
     deliver_through_lambda,
@@ -29,6 +28,7 @@ from tests.e2e.delivery import (
     write_local_song,
 )
 from tests.support import PHONE, wait_for
+from web.views import HOME_SONGS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

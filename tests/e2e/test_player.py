@@ -7,7 +7,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from playwright.sync_api import expect
 
-from catalog.audio_samples import SampleTags, make_cover, write_sample
+from demo.audio_samples import SampleTags, make_cover, write_sample
 from tests.e2e.delivery import deliver_through_lambda
 from tests.e2e.pages import ARTIFACTS
 from tests.support import CHROMIUM_ARGS, DESKTOP

@@ -1,0 +1,126 @@
+"""Seed a small demo catalogue through the real ingest path, and a local admin account."""
+
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from catalog.local_events import object_record
+from catalog.models import IngestJob, Song
+from catalog.services import check_s3_notification, record_ingest_events
+from demo import audio_samples
+
+# (artist, album, year, genre, cover colour, [(title, format, seconds)])
+DEMO_ALBUMS = [
+    (
+        "The Tidelines",
+        "Harbour Lights",
+        2021,
+        "Synthpop",
+        (214, 60, 110),
+        [
+            ("Neon Rain", "mp3", 24),
+            ("Harbour Lights", "flac", 20),
+            ("Night Ferry", "ogg", 18),
+        ],
+    ),
+    (
+        "Mira Sol",
+        "Desert Bloom",
+        2019,
+        "Folk",
+        (230, 160, 40),
+        [
+            ("Sandglass", "opus", 22),
+            ("Cactus Flower", "m4a", 19),
+            ("Dune Song", "mp3", 21),
+        ],
+    ),
+    (
+        "Kōri Collective",
+        "Ice Archive",
+        2023,
+        "Ambient",
+        (60, 140, 220),
+        [
+            ("Glacier Hum", "flac", 26),
+            ("Frost Lattice", "ogg", 17),
+            ("Meltwater", "mp3", 23),
+        ],
+    ),
+]
+ADMIN_USERNAME = "admin"
+ADMIN_PASSWORD = "admin"
+
+
+class Command(BaseCommand):
+    help = "Seed a demo catalogue (real encoded audio, tags, covers) when the catalogue is empty."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="Seed even if songs exist.")
+        parser.add_argument("--wait", type=float, default=60, help="Seconds to wait for ingest.")
+
+    def handle(self, *args, **options):
+        self._ensure_admin()
+        if Song.objects.exists() and not options["force"]:
+            self.stdout.write(f"The catalogue has {Song.objects.count()} songs; not seeding.")
+            return
+        with tempfile.TemporaryDirectory() as scratch:
+            records = self._write_demo_files(scratch)
+        object_events, _ = check_s3_notification({"Records": records})
+        with transaction.atomic():
+            jobs = record_ingest_events(object_events)
+        self._wait_for([job.pk for job in jobs], options["wait"])
+
+    def _write_demo_files(self, scratch: str) -> list[dict]:
+        """Write the demo songs to the media store; return their S3-shaped event records."""
+        records = []
+        frequency = 220.0
+        for artist, album, year, genre, colour, tracks in DEMO_ALBUMS:
+            cover = audio_samples.make_cover(colour, text=album)
+            for number, (title, fmt, seconds) in enumerate(tracks, start=1):
+                frequency *= 1.12
+                key = f"music/{artist}/{album}/{number:02d} {title}.{fmt}"
+                tags = audio_samples.SampleTags(
+                    title=title,
+                    artists=(artist,),
+                    album=album,
+                    track=number,
+                    track_total=len(tracks),
+                    year=year,
+                    genres=(genre,),
+                    cover=cover,
+                )
+                path = Path(scratch) / f"demo.{fmt}"
+                audio_samples.write_sample(path, fmt, tags, seconds=seconds, frequency=frequency)
+                data = path.read_bytes()
+                if default_storage.exists(key):
+                    default_storage.delete(key)
+                default_storage.save(key, ContentFile(data))
+                records.append(object_record(settings.INGEST_BUCKET_NAME, key, size=len(data)))
+        return records
+
+    def _ensure_admin(self) -> None:
+        User = get_user_model()
+        if not User.objects.exists():
+            User.objects.create_superuser(ADMIN_USERNAME, "admin@example.com", ADMIN_PASSWORD)
+            self.stdout.write(
+                f"Created the local admin account {ADMIN_USERNAME} / {ADMIN_PASSWORD}"
+            )
+
+    def _wait_for(self, job_ids: list[int], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        unfinished = (IngestJob.Status.PENDING, IngestJob.Status.RUNNING)
+        jobs = IngestJob.objects.filter(pk__in=job_ids)
+        while jobs.filter(status__in=unfinished).exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        done = jobs.filter(status=IngestJob.Status.DONE).count()
+        self.stdout.write(f"Seeded the demo catalogue: {done} of {len(job_ids)} songs ingested.")
+        for job in jobs.exclude(status=IngestJob.Status.DONE):
+            self.stderr.write(f"  {job.key}: {job.status} {job.reason}")
