@@ -11,7 +11,13 @@ import re
 
 from django.core.files.storage import Storage, default_storage
 from django.core.handlers.asgi import ASGIRequest
-from django.http import FileResponse, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 
 CHUNK_SIZE = 256 * 1024
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -123,7 +129,8 @@ def file_response(
     try:
         handle = open(path, "rb")  # noqa: SIM115 - the response closes it
     except FileNotFoundError:
-        return HttpResponse("The file is not in the store.", status=404, content_type="text/plain")
+        # The caller's own 404: the API's JSON error shape, the site's page.
+        raise Http404("The file is not in the store.") from None
     size = os.fstat(handle.fileno()).st_size
     range_header = request.headers.get("Range", "")
     if not range_header:

@@ -17,7 +17,7 @@ ERRORS = {
     "400": "The input is not valid (body, query parameters or filters).",
     "401": "No credentials, or credentials that are not valid.",
     "403": "Not allowed for this user.",
-    "404": "No such object (or a malformed id).",
+    "404": "No such object (or a malformed id), or no such page of a list.",
     "413": "The request body is too large.",
     "429": "Too many requests, or too many failed sign-ins; retry after `Retry-After` seconds.",
 }
@@ -31,9 +31,7 @@ class ErrorDocumentingSchema(AutoSchema):
         if operation is None:
             return None
         error = self.resolve_serializer(ApiErrorSerializer, "response").ref
-        codes = ["400", "401", "403"]
-        if "{" in path:
-            codes.append("404")
+        codes = ["400", "401", "403", "404"]
         if "requestBody" in operation:
             codes.append("413")
         if self.view.get_throttles():
