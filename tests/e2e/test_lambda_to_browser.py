@@ -12,10 +12,10 @@ import requests
 from playwright.sync_api import expect
 
 from catalog.audio_samples import SampleTags, make_cover
-from catalog.models import IngestJob
 from catalog.tests.factories import SongFactory
 from catalog.views import HOME_SONGS
 from conftest import require
+from ingest.models import IngestJob
 from tests.e2e.delivery import (
     INGEST_TIMEOUT,
     deliver_through_lambda,

@@ -3,7 +3,8 @@
 import pytest
 
 from catalog.audio_samples import SampleTags
-from catalog.models import IngestJob, Song
+from catalog.models import Song
+from ingest.models import IngestJob
 
 
 def _unsequenced(record: dict, event_time: str) -> dict:

@@ -18,7 +18,8 @@ from catalog.audio_samples import (
     make_large_flac,
     write_sample,
 )
-from catalog.metadata import CoverArt, MetadataError, SongMetadata, read_metadata
+from catalog.metadata import CoverArt, SongMetadata
+from ingest.tags import MetadataError, read_metadata
 
 SECONDS = 2.0
 COVER = make_cover((30, 120, 200), size=64, text="HL")
