@@ -5,6 +5,9 @@ import shutil
 
 import pytest
 
+# Songs brought in through the ingest (put_song, post_events, created...), for every app.
+pytest_plugins = ["ingest.tests.fixtures"]
+
 REQUIRE_ALL = os.environ.get("REQUIRE_ALL_TESTS") == "1"
 
 

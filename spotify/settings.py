@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "channels",
     "django_tasks_db",
     "catalog",
+    "ingest",
     "playlists",
     "accounts",
     "library",
@@ -231,7 +232,7 @@ else:
 # processes; "immediate" runs them inline (tests).
 TASKS_MODE = env("TASKS_MODE", "thread")
 TASK_BACKENDS = {
-    "thread": {"BACKEND": "catalog.tasks_backend.ThreadPoolBackend"},
+    "thread": {"BACKEND": "ingest.tasks_backend.ThreadPoolBackend"},
     "database": {"BACKEND": "django_tasks_db.DatabaseBackend"},
     "immediate": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"},
 }

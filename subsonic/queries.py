@@ -37,9 +37,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Lower, Mod, RowNumber
 from django.utils import timezone
 
-from catalog.models import Album, Artist, Cover, Genre, IngestJob, Song, SongArtist
+from catalog.models import Album, Artist, Cover, Genre, Song, SongArtist
 from catalog.prepared import PreparedQuery, one_of
 from catalog.queries import ALBUM_TRACK_ORDER
+from ingest.models import IngestJob
 from library.models import Like, Play, Rating
 from playlists.models import Playlist, PlaylistItem
 from playlists.queries import playlists_visible_to

@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from catalog.models import Album, Artist, Genre, IngestJob, Song
+from catalog.models import Album, Artist, Genre, Song
 
 
 class ArtistRefSerializer(serializers.ModelSerializer):
@@ -159,56 +159,3 @@ class SongSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.IntegerField(allow_null=True, min_value=1, max_value=5))
     def get_rating(self, song: Song) -> int | None:
         return getattr(song, "rating", None)
-
-
-class IngestJobSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = IngestJob
-        fields = [
-            "id",
-            "bucket",
-            "key",
-            "action",
-            "event_name",
-            "event_time",
-            "size",
-            "etag",
-            "version_id",
-            "sequencer",
-            "status",
-            "reason",
-            "attempts",
-            "song",
-            "created_at",
-            "started_at",
-            "finished_at",
-        ]
-        read_only_fields = fields
-
-
-class IngestAcceptedSerializer(serializers.Serializer):
-    jobs = IngestJobSerializer(many=True)
-    ignored = serializers.IntegerField(help_text="Records that are not object events we use.")
-
-
-class UploadRequestSerializer(serializers.Serializer):
-    filename = serializers.CharField(
-        required=False, max_length=255, help_text="S3: the file's name, to pick its key."
-    )
-    content_type = serializers.CharField(
-        required=False, allow_blank=True, max_length=100, help_text="S3: the Content-Type to PUT."
-    )
-    file = serializers.FileField(
-        required=False, help_text="Local storage: the audio file itself (multipart/form-data)."
-    )
-
-
-class UploadAnswerSerializer(serializers.Serializer):
-    key = serializers.CharField(help_text="Where the file is (or will be) in the store.")
-    upload_url = serializers.CharField(
-        required=False, help_text="S3: PUT the file's bytes here before it expires."
-    )
-    method = serializers.CharField(required=False)
-    headers = serializers.DictField(child=serializers.CharField(), required=False)
-    expires_in = serializers.IntegerField(required=False, help_text="Seconds.")
-    jobs = IngestJobSerializer(many=True, required=False, help_text="Local: the ingest job.")

@@ -5,10 +5,11 @@ import pytest
 import requests
 from moto import mock_aws
 
-from catalog.metadata import read_metadata
-from catalog.models import IngestJob, Song
-from catalog.storage import IngestLimitExceeded, RangeReader, open_object
+from catalog.models import Song
 from demo import audio_samples
+from ingest.models import IngestJob
+from ingest.store import IngestLimitExceeded, RangeReader, open_object
+from ingest.tags import read_metadata
 
 BUCKET = "music-test"
 

@@ -1,6 +1,8 @@
+"""Queue again the ingest jobs a stopped server or worker left unfinished (run at start)."""
+
 from django.core.management.base import BaseCommand
 
-from catalog.services import recover_ingest_jobs
+from ingest.tasks import recover_ingest_jobs
 
 
 class Command(BaseCommand):

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 
 from accounts.tests.factories import UserFactory
-from catalog.events import INGEST_GROUP
+from ingest.consumers import INGEST_GROUP
 from spotify.asgi import application
 
 pytestmark = pytest.mark.usefixtures("sync_thread_connections_closed")

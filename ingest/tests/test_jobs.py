@@ -3,9 +3,11 @@
 import pytest
 from django.core.management import call_command
 
-from catalog import services
-from catalog.models import IngestJob, Song
+from catalog.models import Song
 from demo.audio_samples import SampleTags
+from ingest.events import check_s3_notification
+from ingest.models import IngestJob
+from ingest.tasks import queue_ingest_events
 
 
 @pytest.mark.django_db
@@ -37,9 +39,9 @@ def test_job_past_its_byte_budget_fails_with_reason(put_song, post_events, creat
 def test_database_backend_queues_jobs_for_a_worker(put_song, created, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     key, size = put_song("music/queued.mp3", SampleTags(title="Queued"))
-    events, _ = services.check_s3_notification({"Records": [created(key, size)]})
+    events, _ = check_s3_notification({"Records": [created(key, size)]})
 
-    services.record_ingest_events(events)
+    queue_ingest_events(events)
 
     assert IngestJob.objects.get().status == IngestJob.Status.PENDING
     call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0.05")

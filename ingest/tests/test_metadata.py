@@ -9,7 +9,7 @@ import pytest
 from mutagen.flac import FLAC
 from mutagen.id3 import ID3, TCON, TDRC, TPE1, TRCK
 
-from catalog.metadata import CoverArt, MetadataError, SongMetadata, read_metadata
+from catalog.metadata import CoverArt, SongMetadata
 from demo.audio_samples import (
     EXTRA_FORMATS,
     FORMATS,
@@ -19,6 +19,7 @@ from demo.audio_samples import (
     make_large_flac,
     write_sample,
 )
+from ingest.tags import MetadataError, read_metadata
 
 SECONDS = 2.0
 COVER = make_cover((30, 120, 200), size=64, text="HL")

@@ -2,8 +2,9 @@
 
 import pytest
 
-from catalog.models import IngestJob, Song
+from catalog.models import Song
 from demo.audio_samples import SampleTags
+from ingest.models import IngestJob
 
 
 def _unsequenced(record: dict, event_time: str) -> dict:

@@ -6,8 +6,9 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from catalog.models import Album, Artist, Cover, Genre, IngestJob, Song
+from catalog.models import Album, Artist, Cover, Genre, Song
 from demo.audio_samples import FORMATS, SampleTags, make_cover
+from ingest.models import IngestJob
 
 pytestmark = pytest.mark.django_db
 
@@ -301,7 +302,7 @@ def test_non_ascii_signature_is_403_not_a_crash(post_events):
 
 
 def test_expired_signature_is_403(post_events, settings):
-    from catalog.signing import sign_headers
+    from ingest.signing import sign_headers
 
     body = b'{"Records": []}'
     response = post_events(body=body, headers=sign_headers(settings.INGEST_SECRET, body, now=1000))

@@ -1,19 +1,33 @@
-"""Watch the local media folder and post S3-shaped events for audio files to the webhook."""
+"""Watch the local media folder and post S3-shaped events for its files to the webhook.
 
+The folder speaks the same event JSON into the same webhook as S3, so a file dropped into
+media/music/ takes the one ingest path.
+"""
+
+import json
 import logging
 import threading
 import time
 import urllib.error
+import urllib.request
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
-from watchdog.observers import Observer
 
-from catalog.local_events import object_record, post_records
+from ingest.events import object_record
+from ingest.signing import sign_headers
 
 logger = logging.getLogger(__name__)
+
+
+def post_records(records: list[dict], webhook_url: str, secret: str, timeout: float = 10) -> dict:
+    """Sign and POST records to the ingest webhook; return its JSON answer."""
+    body = json.dumps({"Records": records}).encode()
+    headers = {"Content-Type": "application/json", **sign_headers(secret, body)}
+    request = urllib.request.Request(webhook_url, data=body, headers=headers, method="POST")
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read() or b"{}")
 
 
 class MediaFolderHandler(FileSystemEventHandler):
@@ -90,29 +104,3 @@ class MediaFolderHandler(FileSystemEventHandler):
         if not event.is_directory:
             self._removed(event.src_path)
             self._created(event.dest_path)
-
-
-class Command(BaseCommand):
-    help = "Watch MEDIA_ROOT/music and feed new, changed and removed files to the ingest webhook."
-
-    def add_arguments(self, parser):
-        parser.add_argument("--webhook", default=settings.INGEST_WEBHOOK_URL)
-
-    def handle(self, *args, **options):
-        root = Path(settings.MEDIA_ROOT)
-        music = root / "music"
-        music.mkdir(parents=True, exist_ok=True)
-        observer = Observer()
-        handler = MediaFolderHandler(root, options["webhook"])
-        observer.schedule(handler, str(music), recursive=True)
-        observer.start()
-        self.stdout.write(f"Watching {music} for audio files")
-        try:
-            while observer.is_alive():
-                observer.join(1)
-                handler.flush_pending()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            observer.stop()
-            observer.join()

@@ -6,12 +6,14 @@ import pytest
 from django.tasks import task, task_backends
 from django.tasks.signals import task_started
 
-from catalog import services
-from catalog.models import IngestJob, Song
-from catalog.tasks_backend import wait_for_tasks
+from catalog.models import Song
 from demo.audio_samples import SampleTags
+from ingest.events import check_s3_notification
+from ingest.models import IngestJob
+from ingest.tasks import queue_ingest_events
+from ingest.tasks_backend import wait_for_tasks
 
-THREAD_BACKEND = "catalog.tasks_backend.ThreadPoolBackend"
+THREAD_BACKEND = "ingest.tasks_backend.ThreadPoolBackend"
 ran_on: set[str] = set()
 
 
@@ -51,7 +53,7 @@ def test_thread_backend_runs_jobs_side_by_side_in_the_web_process(put_song, crea
     for number in range(4):
         key, size = put_song(f"music/{number}.ogg", SampleTags(title=f"Parallel {number}"))
         records.append(created(key, size))
-    object_events, _ = services.check_s3_notification({"Records": records})
+    object_events, _ = check_s3_notification({"Records": records})
     # Every job waits at the barrier until all four have started: they only all get past it
     # when they run at the same time, one queue behind another never would.
     together = threading.Barrier(4, timeout=60)
@@ -66,7 +68,7 @@ def test_thread_backend_runs_jobs_side_by_side_in_the_web_process(put_song, crea
 
     task_started.connect(wait_for_the_others)
     try:
-        services.record_ingest_events(object_events)
+        queue_ingest_events(object_events)
         assert wait_for_tasks(timeout=120)
     finally:
         task_started.disconnect(wait_for_the_others)
