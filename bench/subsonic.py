@@ -26,7 +26,7 @@ def scale_measures(context) -> list:
     from bench.scale import Measure, _sample_ids, _typo
     from catalog.models import Song
     from library.models import Play
-    from subsonic.views import endpoint
+    from subsonic.dispatch import endpoint
 
     listener = (
         get_user_model().objects.filter(pk__in=Play.objects.values("user_id")[:1]).first()

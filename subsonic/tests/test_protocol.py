@@ -7,8 +7,8 @@ import pytest
 
 from accounts.tests.factories import UserFactory
 from subsonic.auth import MAX_FAILURES
+from subsonic.dispatch import METHODS
 from subsonic.tests.conftest import make_api_key, token_params
-from subsonic.views import METHODS
 
 NS = "{http://subsonic.org/restapi}"
 
