@@ -21,6 +21,13 @@ from django.views.decorators.http import require_http_methods
 from accounts.queries import is_curator
 from catalog.models import Album, Artist, Song
 from catalog.queries import published_song
+from catalog.transcoding import (
+    SONG_FIELDS,
+    InvalidTranscode,
+    SourceMissing,
+    TranscoderBusy,
+    transcoded_response,
+)
 from library import services as library
 from playlists import services as playlist_services
 from playlists.queries import access_playlist, playlists_visible_to
@@ -49,6 +56,7 @@ EXTENSIONS = [
     {"name": "apiKeyAuthentication", "versions": [1]},
     {"name": "formPost", "versions": [1]},
     {"name": "songLyrics", "versions": [1]},
+    {"name": "transcodeOffset", "versions": [1]},
 ]
 
 
@@ -627,11 +635,7 @@ def delete_playlist(call: Call) -> dict:
 
 def _stored_song(call: Call) -> Song:
     _, pk = call.params.id("id", SONG)
-    song = (
-        Song.objects.filter(hidden=False, pk=pk)
-        .only("pk", "title", "storage_key", "mime_type", "file_size")
-        .first()
-    )
+    song = Song.objects.filter(hidden=False, pk=pk).only("title", *SONG_FIELDS).first()
     if song is None:
         raise _not_found("Song")
     return song
@@ -639,8 +643,25 @@ def _stored_song(call: Call) -> Song:
 
 @method("stream")
 def stream(call: Call) -> HttpResponseBase:
-    """Send the original file (no transcoding), with ranges; proxied, never redirected."""
+    """Send the song transcoded when asked (or by the user's defaults), else the original file,
+    with ranges; proxied, never redirected."""
     song = _stored_song(call)
+    try:
+        transcoded = transcoded_response(
+            call.request,
+            song,
+            format=call.params.get("format"),
+            max_bitrate=call.params.int("maxBitRate", 0),
+            time_offset=call.params.int("timeOffset", 0),
+            estimate_length=call.params.bool("estimateContentLength"),
+            user=call.user,
+        )
+    except (InvalidTranscode, TranscoderBusy) as error:
+        raise SubsonicError(ErrorCode.GENERIC, str(error)) from None
+    except SourceMissing:
+        raise _not_found("The song's file") from None
+    if transcoded is not None:
+        return transcoded
     try:
         return file_response(
             call.request, song.storage_key, song.mime_type, size_hint=song.file_size
