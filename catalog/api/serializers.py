@@ -223,6 +223,9 @@ class StreamQuerySerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
+        error_messages={
+            "invalid_choice": f"Unknown format {{input!r}}: use {', '.join((*FORMATS, RAW))}."
+        },
         help_text="opus, mp3, aac (ADTS), m4a (fragmented MP4), or raw for the original file.",
     )
     max_bitrate = serializers.IntegerField(

@@ -15,6 +15,7 @@ from rest_framework.exceptions import (
     PermissionDenied,
     ValidationError,
 )
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -53,6 +54,14 @@ class EncodersBusy(APIException):
     wait = 5  # seconds, sent as Retry-After by DRF's exception handler
 
 
+class AudioFormatNegotiation(DefaultContentNegotiation):
+    """Content negotiation that leaves `?format=` alone: on a stream it names the audio format,
+    not one of DRF's renderers (which would answer an unknown one with a 404)."""
+
+    class settings:
+        URL_FORMAT_OVERRIDE = None
+
+
 class PayloadTooLarge(ValidationError):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "payload_too_large"
@@ -84,7 +93,7 @@ class SongViewSet(viewsets.ReadOnlyModelViewSet):
             503: OpenApiResponse(description="Every encoder is busy: retry after Retry-After."),
         },
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], content_negotiation_class=AudioFormatNegotiation)
     def stream(self, request, pk=None):
         """Stream the original file with HTTP ranges for seeking, or transcoded on request:
         `format` (opus, mp3, aac, m4a; raw is the original) and/or `max_bitrate` in kbit/s

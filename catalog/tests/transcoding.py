@@ -4,10 +4,13 @@ import io
 from dataclasses import dataclass
 
 import av
+import boto3
 import pytest
+from moto import mock_aws
 
 from catalog.audio_samples import SampleTags
 from catalog.models import Song
+from catalog.transcoding import ENCODE_SLOTS
 
 LONG_SECONDS = 20.0
 
@@ -49,3 +52,34 @@ def long_flac(db, put_song, post_events, created) -> Song:
     response = post_events(created(key, size))
     assert response.status_code == 202, response.content
     return Song.objects.get(storage_key=key)
+
+
+@pytest.fixture
+def encoders_busy(settings):
+    """Hold this process's only encoder, with no room to wait behind it."""
+    settings.TRANSCODE_MAX_ENCODES = 1
+    settings.TRANSCODE_MAX_WAITING = 0
+    turn = ENCODE_SLOTS.reserve()
+    assert turn.begin(timeout=0)
+    yield turn
+    turn.end()
+
+
+@pytest.fixture
+def s3_bucket(settings, monkeypatch):
+    """A moto S3 bucket as the default storage; yield its boto3 client."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket="music-test")
+        settings.AWS_STORAGE_BUCKET_NAME = "music-test"
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {"BACKEND": "storages.backends.s3.S3Storage"},
+        }
+        yield client

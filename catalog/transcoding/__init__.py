@@ -19,7 +19,7 @@ from django.http import HttpResponse, HttpResponseBase, StreamingHttpResponse
 from accounts.queries import streaming_preference
 from catalog.media import file_response
 from catalog.transcoding import cache
-from catalog.transcoding.encoder import EncodeFailed, encode, encoder_runs
+from catalog.transcoding.encoder import EncodeFailed, encode, encoder_runs, remux
 from catalog.transcoding.jobs import open_cached_or_encode
 from catalog.transcoding.profiles import (
     DEFAULT_FORMAT,
@@ -135,26 +135,29 @@ def transcoded_response(
         if length is not None:
             response["Content-Length"] = str(length)
         return response
-    source = open_source(song.storage_key, song.file_size, storage)
+    key = _cache_key(song, plan, plan.offset)
+    whole = cache.cached_file(_cache_key(song, plan, 0.0)) if plan.offset else None
+    if whole is not None and cache.touch(whole):
+        # Cut the cached encode of the whole song: a seek costs no encoding. (Just touched, it
+        # is the last file the cache would evict.)
+        def chunks() -> Iterator[bytes]:
+            with open(whole, "rb") as encoded:
+                yield from remux(encoded, profile, plan.offset)
 
-    def chunks() -> Iterator[bytes]:
-        try:
-            yield from encode(source, profile, plan.kbps, plan.offset)
-        finally:
-            if hasattr(source, "close"):
-                source.close()
+        reserve = None
+    else:
+        source = open_source(song.storage_key, song.file_size, storage)
 
-    key = cache.cache_key(
-        song.storage_key,
-        song.file_size,
-        song.etag,
-        song.updated_at.isoformat() if song.updated_at else "",
-        profile.name,
-        plan.kbps,
-        round(plan.offset, 3),
-    )
+        def chunks() -> Iterator[bytes]:
+            try:
+                yield from encode(source, profile, plan.kbps, plan.offset)
+            finally:
+                if hasattr(source, "close"):
+                    source.close()
+
+        reserve = ENCODE_SLOTS.reserve
     found = open_cached_or_encode(
-        key, chunks, ENCODE_SLOTS.reserve, length=length, asynchronous=_under_asgi(request)
+        key, chunks, reserve, length=length, asynchronous=_under_asgi(request)
     )
     if isinstance(found, Path):
         response = file_response(
@@ -167,6 +170,18 @@ def transcoded_response(
         response["Cache-Control"] = "private, max-age=0"
     response["X-Content-Duration"] = f"{remaining:.2f}"
     return response
+
+
+def _cache_key(song, plan: TranscodePlan, offset: float) -> str:
+    return cache.cache_key(
+        song.storage_key,
+        song.file_size,
+        song.etag,
+        song.updated_at.isoformat() if song.updated_at else "",
+        plan.profile.name,
+        plan.kbps,
+        round(offset, 3),
+    )
 
 
 def _under_asgi(request) -> bool:

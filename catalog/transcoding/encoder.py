@@ -7,10 +7,11 @@ No Django imports.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 import av
@@ -68,43 +69,62 @@ def encode(
 ) -> Iterator[bytes]:
     """Yield `source` re-encoded to `profile` at `kbps`, starting `offset` seconds in."""
     _count_run()
+    produce = functools.partial(_encode_frames, profile=profile, kbps=kbps, offset=offset)
+    yield from _pipeline(source, profile, produce, "the file cannot be transcoded")
+
+
+def remux(encoded: BinaryIO, profile: Profile, offset: float) -> Iterator[bytes]:
+    """Yield an encode already in `profile` from `offset` seconds on, copying its packets.
+
+    A seek in a song whose whole encode is cached costs no encoding: the packets from the
+    offset on go into a new stream of the same format, their timestamps moved to start at 0.
+    """
+    produce = functools.partial(_copy_packets, offset=offset)
+    yield from _pipeline(encoded, profile, produce, "the cached encode cannot be cut")
+
+
+def _pipeline(
+    source: str | BinaryIO, profile: Profile, produce: Callable, failure: str
+) -> Iterator[bytes]:
+    """Open `source` and a `profile` muxer into a sink; yield what `produce` muxes, then the rest.
+
+    `produce(inp, source_stream, output, sink)` decodes or copies into `output` and yields the
+    sink's bytes as they gather; FFmpeg's errors become EncodeFailed("<failure>: <why>").
+    """
     try:
         inp = av.open(source, "r", buffer_size=INPUT_BUFFER)
     except (av.FFmpegError, OSError, ValueError) as error:
-        raise EncodeFailed(f"the file cannot be read as audio: {error}") from error
+        raise EncodeFailed(f"{failure}: {error}") from error
     sink = _Sink()
     try:
         if not inp.streams.audio:
-            raise EncodeFailed("the file holds no audio stream")
-        source_stream = inp.streams.audio[0]
-        channels = min(source_stream.channels or 2, 2)
-        rate = profile.sample_rate(source_stream.rate or 44100)
+            raise EncodeFailed(f"{failure}: it holds no audio stream")
         output = av.open(sink, "w", format=profile.container, options={**profile.container_options})
         try:
-            stream = output.add_stream(
-                profile.codec,
-                rate=rate,
-                layout="mono" if channels == 1 else "stereo",
-                options={**profile.codec_options},
-            )
-            stream.codec_context.bit_rate = kbps * 1000
-            resampler = av.AudioResampler(
-                format=stream.codec_context.format,
-                layout=stream.codec_context.layout,
-                rate=rate,
-            )
-            yield from _encode_frames(inp, source_stream, output, stream, resampler, sink, offset)
+            yield from produce(inp, inp.streams.audio[0], output, sink)
         finally:
             output.close()
         if sink.size:
             yield sink.take()
     except av.FFmpegError as error:
-        raise EncodeFailed(f"FFmpeg could not transcode the file: {error}") from error
+        raise EncodeFailed(f"{failure}: {error}") from error
     finally:
         inp.close()
 
 
-def _encode_frames(inp, source_stream, output, stream, resampler, sink, offset) -> Iterator[bytes]:
+def _encode_frames(inp, source_stream, output, sink, *, profile, kbps, offset) -> Iterator[bytes]:
+    channels = min(source_stream.channels or 2, 2)
+    rate = profile.sample_rate(source_stream.rate or 44100)
+    stream = output.add_stream(
+        profile.codec,
+        rate=rate,
+        layout="mono" if channels == 1 else "stereo",
+        options={**profile.codec_options},
+    )
+    stream.codec_context.bit_rate = kbps * 1000
+    resampler = av.AudioResampler(
+        format=stream.codec_context.format, layout=stream.codec_context.layout, rate=rate
+    )
     if offset > 0:
         # Seek to the last point at or before the offset, then drop decoded audio up to it.
         inp.seek(int(offset * av.time_base), backward=True, any_frame=False)
@@ -126,6 +146,26 @@ def _encode_frames(inp, source_stream, output, stream, resampler, sink, offset) 
             output.mux(packet)
     for packet in stream.encode(None):
         output.mux(packet)
+
+
+def _copy_packets(inp, source_stream, output, sink, *, offset) -> Iterator[bytes]:
+    time_base = source_stream.time_base
+    inp.seek(int(offset / time_base), stream=source_stream, backward=True)
+    stream = output.add_stream_from_template(source_stream)
+    shift = None
+    for packet in inp.demux(source_stream):
+        if packet.dts is None or packet.pts is None:
+            continue  # the demuxer's end-of-stream marker
+        if (packet.pts + (packet.duration or 0)) * time_base <= offset:
+            continue
+        if shift is None:
+            shift = packet.pts
+        packet.pts -= shift
+        packet.dts -= shift
+        packet.stream = stream
+        output.mux(packet)
+        if sink.size >= CHUNK_SIZE:
+            yield sink.take()
 
 
 def _trim_before(frame: av.AudioFrame, offset: float) -> av.AudioFrame | None:

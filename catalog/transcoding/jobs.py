@@ -33,7 +33,7 @@ _jobs_lock = threading.Lock()
 class EncodeJob:
     """One encode into the cache: a thread writes, any number of readers follow."""
 
-    def __init__(self, key: str, chunks: Callable[[], Iterator[bytes]], turn: Turn):
+    def __init__(self, key: str, chunks: Callable[[], Iterator[bytes]], turn: Turn | None):
         self.key = key
         self.final = cache.cached_file(key)
         self.part = self.final.with_name(f"{key}.{uuid.uuid4().hex[:8]}{cache.PART_SUFFIX}")
@@ -82,7 +82,7 @@ class EncodeJob:
 
     def _run(self) -> None:
         try:
-            if not self._turn.begin(settings.TRANSCODE_WAIT_SECONDS):
+            if self._turn and not self._turn.begin(settings.TRANSCODE_WAIT_SECONDS):
                 raise TimeoutError("no encoder came free in time")
             try:
                 for chunk in self._chunks():
@@ -90,7 +90,8 @@ class EncodeJob:
                     self._writer.flush()
                     self._advance(len(chunk))
             finally:
-                self._turn.end()
+                if self._turn:
+                    self._turn.end()
             self._writer.close()
             with _jobs_lock:
                 os.replace(self.part, self.final)
@@ -110,12 +111,15 @@ class EncodeJob:
 def open_cached_or_encode(
     key: str,
     chunks: Callable[[], Iterator[bytes]],
-    reserve: Callable[[], Turn],
+    reserve: Callable[[], Turn] | None,
     *,
     length: int | None,
     asynchronous: bool,
 ) -> Path | JobReader:
-    """Return the finished file for `key`, or a reader of its encode (joined or started)."""
+    """Return the finished file for `key`, or a reader of its encode (joined or started).
+
+    `reserve` takes an encoder's turn (None for work that needs none, such as a remux).
+    """
     with _jobs_lock:
         job = _jobs.get(key)
         if job is not None:
@@ -123,7 +127,7 @@ def open_cached_or_encode(
         final = cache.cached_file(key)
         if cache.touch(final):
             return final
-        job = EncodeJob(key, chunks, reserve())
+        job = EncodeJob(key, chunks, reserve() if reserve else None)
         _jobs[key] = job
         reader = job.reader(length, asynchronous)
     job.start()

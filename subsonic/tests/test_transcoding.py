@@ -5,9 +5,10 @@ import pytest
 from accounts.services import streaming_preference_set
 from catalog.tests import transcoding
 from catalog.tests.transcoding import LONG_SECONDS, body, decode
-from catalog.transcoding import ENCODE_SLOTS, encoder_runs
+from catalog.transcoding import encoder_runs
 
 long_flac = transcoding.long_flac
+encoders_busy = transcoding.encoders_busy
 
 # A FLAC of synthetic tones encodes well under these caps; the tolerance covers container pages
 # and the encoders' rate control over 20 seconds.
@@ -138,22 +139,34 @@ def test_bad_transcoding_values_are_a_subsonic_error(sub, long_flac, params, mes
     assert message in error["message"]
 
 
-def test_past_the_encoder_limit_the_app_hears_busy_at_once(sub, long_flac, settings):
-    settings.TRANSCODE_MAX_ENCODES = 1
-    settings.TRANSCODE_MAX_WAITING = 0
-    turn = ENCODE_SLOTS.reserve()
-    assert turn.begin(timeout=0)
-    try:
-        error = sub.error("stream", id=f"tr-{long_flac.pk}", format="opus")
-    finally:
-        turn.end()
+def test_past_the_encoder_limit_the_app_hears_busy_at_once(sub, long_flac, encoders_busy):
+    error = sub.error("stream", id=f"tr-{long_flac.pk}", format="opus")
 
     assert error["code"] == 0
     assert "busy" in error["message"]
-    assert decode(body(_stream(sub, long_flac, format="opus"))).codec in {"opus", "libopus"}
+
+
+def test_after_the_busy_encoder_ends_the_app_is_served(sub, long_flac, encoders_busy):
+    encoders_busy.end()
+
+    response = _stream(sub, long_flac, format="opus")
+
+    assert decode(body(response)).codec in {"opus", "libopus"}
 
 
 def test_the_transcode_offset_extension_is_announced(sub):
     answer = sub.call("getOpenSubsonicExtensions")
 
     assert {"name": "transcodeOffset", "versions": [1]} in answer["openSubsonicExtensions"]
+
+
+def test_a_seek_in_a_cached_song_cuts_the_cache_without_encoding(sub, long_flac):
+    _stream(sub, long_flac, format="opus", maxBitRate=96).getvalue()
+    runs = encoder_runs()
+
+    seek = _stream(sub, long_flac, format="opus", maxBitRate=96, timeOffset=12)
+
+    decoded = decode(body(seek))
+    assert encoder_runs() == runs
+    assert decoded.codec in {"opus", "libopus"}
+    assert decoded.seconds == pytest.approx(LONG_SECONDS - 12, abs=DURATION_TOLERANCE)
