@@ -5,6 +5,7 @@
 import { fillSongMenu, openSongMenu } from "./menu.js";
 import { navigate, startNavigation } from "./nav.js";
 import { askPlaylistName } from "./playlist-dialog.js";
+import { streamSource } from "./quality.js";
 
 const $ = (id) => document.getElementById(id);
 const audio = $("audio");
@@ -131,7 +132,7 @@ function load(index, { autoplay = true, at = 0 } = {}) {
   state.listened = 0;
   state.lastTime = at;
   state.playRecorded = false;
-  audio.src = track.src;
+  audio.src = streamSource(track.src);
   if (at) audio.addEventListener("loadedmetadata", () => (audio.currentTime = at), { once: true });
   if (autoplay) play();
   showTrack(track);
