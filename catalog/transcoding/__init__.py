@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.core.files.storage import FileSystemStorage, Storage
 from django.core.handlers.asgi import ASGIRequest
@@ -24,6 +24,7 @@ from catalog.transcoding.jobs import open_cached_or_encode
 from catalog.transcoding.profiles import (
     DEFAULT_FORMAT,
     FORMATS,
+    PROFILES,
     RAW,
     InvalidTranscode,
     Profile,
@@ -74,20 +75,18 @@ def plan_transcode(
 ) -> TranscodePlan | None:
     """Decide what to send: None for the original file, else the format, bitrate and offset.
 
-    `format` "raw" is the original; a named format is transcoded unless the file already is
-    that format within the cap (and no offset is asked). With no format, a cap (kbit/s) below
-    the file's bitrate transcodes to the user's default format, Opus without one. A cap of 0
-    (or none) falls back to the user's default cap, if any.
+    `format` "raw" is the original (so is a format we do not encode, say "flac", that the file
+    already is); a named format is transcoded unless the file already is that format within
+    the cap (and no offset is asked). With no format, a cap (kbit/s) below the file's bitrate
+    transcodes to the user's default format, Opus without one. A cap of 0 (or none) falls back
+    to the user's default cap, if any.
     """
     name = (format or "").strip().lower()
-    if name == RAW:
-        return None
+    own = (song.codec, PurePosixPath(song.storage_key).suffix.lstrip(".").lower())
+    if name == RAW or (name and name not in PROFILES and name in own):
+        return None  # the original, or a format we do not encode that the file already is
     if max_bitrate is not None and max_bitrate < 0:
         raise InvalidTranscode("The maximum bitrate must be 0 (no limit) or a number of kbit/s.")
-    if time_offset < 0 or (time_offset and time_offset >= (song.duration or 0)):
-        raise InvalidTranscode(
-            f"The time offset must be between 0 and the song's {song.duration or 0:.0f} seconds."
-        )
     preference = streaming_preference(user)
     cap = max_bitrate or preference.max_bitrate
     bitrate = song.bitrate or 0
@@ -96,11 +95,15 @@ def plan_transcode(
         same_file = profile.source_codec == song.codec and profile.mime_type == song.mime_type
         if same_file and not time_offset and (not cap or (bitrate and bitrate <= cap * 1000)):
             return None
-        return TranscodePlan(profile, profile.bitrate(cap), float(time_offset))
-    if cap and (not bitrate or bitrate > cap * 1000):
+    elif cap and (not bitrate or bitrate > cap * 1000):
         profile = profile_for(preference.format or DEFAULT_FORMAT)
-        return TranscodePlan(profile, profile.bitrate(cap), float(time_offset))
-    return None
+    else:
+        return None
+    if time_offset < 0 or (time_offset and time_offset >= (song.duration or 0)):
+        raise InvalidTranscode(
+            f"The time offset must be between 0 and the song's {song.duration or 0:.0f} seconds."
+        )
+    return TranscodePlan(profile, profile.bitrate(cap), float(time_offset))
 
 
 def transcoded_response(

@@ -112,6 +112,27 @@ def test_format_raw_sends_the_original_whatever_the_cap(sub, long_flac):
     assert int(response["Content-Length"]) == long_flac.file_size
 
 
+def test_a_format_the_file_already_is_sends_the_original(sub, long_flac):
+    response = _stream(sub, long_flac, format="flac", maxBitRate=64)
+
+    assert response["Content-Type"] == "audio/flac"
+    assert int(response["Content-Length"]) == long_flac.file_size
+
+
+def test_a_cap_below_an_mp3_transcodes_it_even_to_mp3(sub, catalogue):
+    song = catalogue.songs["neon"]  # a 128 kbit/s MP3
+
+    response = _stream(sub, song, format="mp3", maxBitRate=64)
+
+    assert decode(body(response)).kbps == pytest.approx(64, rel=BITRATE_TOLERANCE)
+
+
+def test_a_time_offset_is_ignored_when_the_original_is_sent(sub, long_flac):
+    response = _stream(sub, long_flac, timeOffset=3600)
+
+    assert response["Content-Type"] == "audio/flac"
+
+
 def test_the_users_defaults_apply_when_the_app_names_no_format_or_cap(sub, long_flac, listener):
     streaming_preference_set(listener.user, max_bitrate=96, format="mp3")
 
