@@ -209,3 +209,17 @@ def test_the_profile_page_refuses_a_bitrate_it_does_not_offer(client, db):
 
     assert response.status_code == 200
     assert not StreamingPreference.objects.filter(user=user).exists()
+
+
+def test_a_file_ffmpeg_cannot_decode_ends_the_stream_and_is_not_cached(client, put_bytes, db):
+    key, size = put_bytes("music/broken.flac", b"fLaC" + bytes(range(256)) * 64)
+    song = SongFactory(storage_key=key, file_size=size, bitrate=900_000, codec="flac")
+
+    first = client.get(_url(song, format="opus"))
+    assert first.status_code == 200 and body(first) == b""
+    runs = encoder_runs()
+    again = client.get(_url(song, format="opus"))
+
+    assert body(again) == b""
+    assert encoder_runs() == runs + 1
+    assert list(cache_dir().glob("*")) == []

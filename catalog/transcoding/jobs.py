@@ -20,7 +20,9 @@ from pathlib import Path
 from django.conf import settings
 
 from catalog.transcoding import cache
+from catalog.transcoding.encoder import EncodeFailed
 from catalog.transcoding.slots import Turn
+from catalog.transcoding.source import SourceMissing
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +100,8 @@ class EncodeJob:
                 _jobs.pop(self.key, None)
             cache.evict()
         except Exception as error:
-            logger.warning("Transcoding %s failed: %s", self.key, error, exc_info=True)
+            expected = isinstance(error, (EncodeFailed, SourceMissing, TimeoutError))
+            logger.warning("Transcoding %s failed: %s", self.key, error, exc_info=not expected)
             self.failure = str(error) or type(error).__name__
             self._writer.close()
             with _jobs_lock:
