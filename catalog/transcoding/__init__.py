@@ -55,7 +55,7 @@ SONG_FIELDS = (
     "storage_key",
     "file_size",
     "etag",
-    "updated_at",
+    "content_hash",
     "duration",
     "bitrate",
     "codec",
@@ -176,11 +176,13 @@ def transcoded_response(
 
 
 def _cache_key(song, plan: TranscodePlan, offset: float) -> str:
+    # What the file is (a new upload under the same key changes its size, ETag or hash), not
+    # the row's edits: renaming a song keeps its encodes.
     return cache.cache_key(
         song.storage_key,
         song.file_size,
         song.etag,
-        song.updated_at.isoformat() if song.updated_at else "",
+        song.content_hash,
         plan.profile.name,
         plan.kbps,
         round(offset, 3),

@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 READ_SIZE = 256 * 1024
 
-_jobs: dict[str, EncodeJob] = {}
+_jobs: dict[Path, EncodeJob] = {}  # by the file each one makes: one cache folder, one job
 _jobs_lock = threading.Lock()
 
 
@@ -97,7 +97,7 @@ class EncodeJob:
             self._writer.close()
             with _jobs_lock:
                 os.replace(self.part, self.final)
-                _jobs.pop(self.key, None)
+                _jobs.pop(self.final, None)
             cache.evict()
         except Exception as error:
             expected = isinstance(error, (EncodeFailed, SourceMissing, TimeoutError))
@@ -105,7 +105,7 @@ class EncodeJob:
             self.failure = str(error) or type(error).__name__
             self._writer.close()
             with _jobs_lock:
-                _jobs.pop(self.key, None)
+                _jobs.pop(self.final, None)
                 cache._remove(str(self.part))
         finally:
             self._advance(done=True)
@@ -123,15 +123,15 @@ def open_cached_or_encode(
 
     `reserve` takes an encoder's turn (None for work that needs none, such as a remux).
     """
+    final = cache.cached_file(key)
     with _jobs_lock:
-        job = _jobs.get(key)
+        job = _jobs.get(final)
         if job is not None:
             return job.reader(length, asynchronous)
-        final = cache.cached_file(key)
         if cache.touch(final):
             return final
         job = EncodeJob(key, chunks, reserve() if reserve else None)
-        _jobs[key] = job
+        _jobs[final] = job
         reader = job.reader(length, asynchronous)
     job.start()
     return reader
