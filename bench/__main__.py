@@ -131,9 +131,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _finish(rows: list[Row], args, files: int, began: float, load_before: float) -> int:
     """Print the table with the machine and its load, save it, and return the exit status."""
-    ctx = context(
-        "quick" if args.quick else "full", files, time.perf_counter() - began, load_before
-    )
+    mode = ("quick" if args.quick else "full") + (f", {args.only} only" if args.only else "")
+    ctx = context(mode, files, time.perf_counter() - began, load_before)
     out()
     out(
         f"{ctx['mode']} run, {files} files, {ctx['machine']}, load average "
