@@ -51,7 +51,14 @@ def touch(path: Path) -> bool:
 
 def evict(folder: Path | None = None, max_bytes: int | None = None) -> int:
     """Remove the least recently used files until the folder fits; return how many went."""
-    folder = folder or cache_dir()
+    try:
+        return _evict(folder or cache_dir(), max_bytes)
+    except OSError:
+        logger.warning("Could not tidy the transcoding cache", exc_info=True)
+        return 0
+
+
+def _evict(folder: Path, max_bytes: int | None) -> int:
     if max_bytes is None:
         max_bytes = max(settings.TRANSCODE_CACHE_MAX_MB, 0) * 1024 * 1024
     entries = []
@@ -63,7 +70,7 @@ def evict(folder: Path | None = None, max_bytes: int | None = None) -> int:
             continue
         if entry.name.endswith(PART_SUFFIX):
             if now - stat.st_mtime > STALE_PART_SECONDS:
-                _remove(entry.path)
+                remove(entry.path)
             continue
         if entry.name.endswith(SUFFIX):
             entries.append((stat.st_mtime, stat.st_size, entry.path))
@@ -72,13 +79,14 @@ def evict(folder: Path | None = None, max_bytes: int | None = None) -> int:
     for _, size, path in sorted(entries):
         if total <= max_bytes:
             break
-        _remove(path)
+        remove(path)
         total -= size
         removed += 1
     return removed
 
 
-def _remove(path: str) -> None:
+def remove(path: str | Path) -> None:
+    """Remove a file of the cache; one already gone is fine."""
     try:
         os.remove(path)
     except FileNotFoundError:

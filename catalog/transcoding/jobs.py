@@ -84,21 +84,7 @@ class EncodeJob:
 
     def _run(self) -> None:
         try:
-            if self._turn and not self._turn.begin(settings.TRANSCODE_WAIT_SECONDS):
-                raise TimeoutError("no encoder came free in time")
-            try:
-                for chunk in self._chunks():
-                    self._writer.write(chunk)
-                    self._writer.flush()
-                    self._advance(len(chunk))
-            finally:
-                if self._turn:
-                    self._turn.end()
-            self._writer.close()
-            with _jobs_lock:
-                os.replace(self.part, self.final)
-                _jobs.pop(self.final, None)
-            cache.evict()
+            self._encode()
         except Exception as error:
             expected = isinstance(error, (EncodeFailed, SourceMissing, TimeoutError))
             logger.warning("Transcoding %s failed: %s", self.key, error, exc_info=not expected)
@@ -106,9 +92,27 @@ class EncodeJob:
             self._writer.close()
             with _jobs_lock:
                 _jobs.pop(self.final, None)
-                cache._remove(str(self.part))
+                cache.remove(self.part)
+        else:
+            cache.evict()  # before the readers hear the end: the cache is in bounds by then
         finally:
             self._advance(done=True)
+
+    def _encode(self) -> None:
+        if self._turn and not self._turn.begin(settings.TRANSCODE_WAIT_SECONDS):
+            raise TimeoutError("no encoder came free in time")
+        try:
+            for chunk in self._chunks():
+                self._writer.write(chunk)
+                self._writer.flush()
+                self._advance(len(chunk))
+        finally:
+            if self._turn:
+                self._turn.end()
+        self._writer.close()
+        with _jobs_lock:
+            os.replace(self.part, self.final)
+            _jobs.pop(self.final, None)
 
 
 def open_cached_or_encode(
