@@ -15,6 +15,7 @@ import resource
 import shutil
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import requests
@@ -33,6 +34,7 @@ CODECS = (("opus", 128), ("mp3", 192), ("aac", 192))
 ROUNDS = 2
 SOURCE_RATE = 44100
 PIPE_READ = 64 * 1024
+CONCURRENT = (1, 2, 4, 8, 12)
 
 
 @dataclass
@@ -122,8 +124,53 @@ def _first_byte_over_http(session: requests.Session, url: str) -> tuple[float, i
     return first, size
 
 
+def _one_stream(url: str) -> tuple[int, float | None]:
+    """GET one transcode to its end on a connection of its own; return (status, first byte)."""
+    with requests.Session() as session:
+        session.trust_env = False
+        started = time.perf_counter()
+        with session.get(url, stream=True, timeout=300) as response:
+            if response.status_code != 200:
+                return response.status_code, None
+            chunks = response.iter_content(chunk_size=None)
+            if next(chunks, None) is None:
+                return 0, None  # an empty answer: the encode failed or never got its turn
+            first = time.perf_counter() - started
+            for _ in chunks:
+                pass
+    return 200, first
+
+
+def _concurrent_streams(server: Server, song_id: int) -> list[dict]:
+    """Start K new Opus encodes at the same moment, K = 1, 2, 4, 8, 12 (each a bitrate no
+    other asked for, so none is shared or cached); return each round's answers."""
+    rounds, bitrate = [], 16
+    for count in CONCURRENT:
+        urls = []
+        for _ in range(count):
+            bitrate += 1
+            urls.append(
+                f"{server.url}/api/v1/songs/{song_id}/stream/?format=opus&max_bitrate={bitrate}"
+            )
+        with ThreadPoolExecutor(max_workers=count) as pool:
+            answers = list(pool.map(_one_stream, urls))
+        firsts = sorted(first for status, first in answers if first is not None)
+        rounds.append(
+            {
+                "streams": count,
+                "served": len(firsts),
+                "refused": sum(status == 503 for status, _ in answers),
+                "empty": sum(status == 0 for status, _ in answers),
+                "first_byte_max": firsts[-1] if firsts else None,
+                "started_in_time": sum(first <= GOAL_FIRST_BYTE for first in firsts),
+            }
+        )
+    return rounds
+
+
 def _over_http(workspace: Workspace, server: Server | None, source_bytes: bytes) -> dict:
-    """Return {codec: (first byte encoding, first byte from the cache)} over a real daphne."""
+    """Return {codec: (first byte encoding, first byte from the cache)} over a real daphne,
+    and under "concurrent" the rounds of simultaneous new encodes."""
     if server is None:
         server = start_server(workspace, "transcode", workspace.folder("media-transcode"))
     key = "bench/transcode/source.flac"
@@ -143,6 +190,7 @@ def _over_http(workspace: Workspace, server: Server | None, source_bytes: bytes)
         cached, _ = _first_byte_over_http(session, url)
         results[name] = (encoding, cached)
     session.close()
+    results["concurrent"] = _concurrent_streams(server, song_id)
     return results
 
 
@@ -163,7 +211,40 @@ def measure(workspace: Workspace, server: Server | None, quick: bool) -> list[Ro
                 peer.append(_ffmpeg(ffmpeg_argv(ffmpeg, str(source), profile, kbps)))
             ours.append(_ours(str(source), profile, kbps))
         rows.append(_row(name, kbps, seconds, ours, peer, http.get(name), version))
+    rows.append(_concurrency_row(http["concurrent"], seconds))
     return rows
+
+
+def _concurrency_row(rounds: list[dict], seconds: float) -> Row:
+    """Report how many encodes may start at once before one waits past the first-byte goal."""
+    in_time = [r["streams"] for r in rounds if r["started_in_time"] == r["streams"]]
+    first_stall = next((r for r in rounds if r["started_in_time"] < r["streams"]), None)
+    detail = "; ".join(
+        f"{r['streams']} at once: {r['started_in_time']} first bytes < "
+        f"{GOAL_FIRST_BYTE * 1000:.0f} ms, {r['served'] - r['started_in_time']} later "
+        f"(last after {(r['first_byte_max'] or 0) * 1000:.0f} ms), {r['refused']} refused (503)"
+        + (f", {r['empty']} empty" if r["empty"] else "")
+        for r in rounds
+    )
+    late = ""
+    if first_stall:
+        late = f"; the first late start came with {first_stall['streams']} at once"
+    return Row(
+        target=f"{TARGET}, new Opus streams at once on this machine",
+        ours=f"{max(in_time, default=0)} start in time",
+        peer="-",
+        ratio="-",
+        goal="(no target)",
+        verdict="info",
+        notes=[
+            f"each a new {seconds:.0f} s encode, read to its end, with the server's defaults "
+            f"(TRANSCODE_MAX_ENCODES = its CPU count, TRANSCODE_MAX_WAITING 4): {detail}",
+            "past the encoders, streams wait in line and start once one ends (encodes run at "
+            "full speed into the cache, not at the listener's pace); past the line, a 503 at once"
+            + late,
+        ],
+        data={"rounds": rounds},
+    )
 
 
 def _row(name, kbps, seconds, ours, peer, http, version) -> Row:
