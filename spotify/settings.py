@@ -181,6 +181,15 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
+# Transcoding (catalog.transcoding): encodes at once per server process, how many more may wait
+# (each at most TRANSCODE_WAIT_SECONDS) before a request hears "busy", and the disk cache of
+# finished encodes (empty: MEDIA_ROOT/transcoded), least recently used files removed past its size.
+TRANSCODE_MAX_ENCODES = env_int("TRANSCODE_MAX_ENCODES", os.cpu_count() or 2)
+TRANSCODE_MAX_WAITING = env_int("TRANSCODE_MAX_WAITING", 4)
+TRANSCODE_WAIT_SECONDS = env_int("TRANSCODE_WAIT_SECONDS", 60)
+TRANSCODE_CACHE_DIR = env("TRANSCODE_CACHE_DIR")
+TRANSCODE_CACHE_MAX_MB = env_int("TRANSCODE_CACHE_MAX_MB", 2048)
+
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
 AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL") or None
 # Where browsers and apps reach the store, when that differs from AWS_S3_ENDPOINT_URL (inside

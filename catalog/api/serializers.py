@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import Album, Artist, Genre, Song
+from catalog.transcoding.profiles import FORMATS, RAW
 
 
 class ArtistRefSerializer(serializers.ModelSerializer):
@@ -159,3 +160,25 @@ class SongSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.IntegerField(allow_null=True, min_value=1, max_value=5))
     def get_rating(self, song: Song) -> int | None:
         return getattr(song, "rating", None)
+
+
+class StreamQuerySerializer(serializers.Serializer):
+    """The query of a song's stream: the original file unless a format or a bitrate cap asks."""
+
+    format = serializers.ChoiceField(
+        choices=[*FORMATS, RAW],
+        required=False,
+        allow_blank=True,
+        default="",
+        error_messages={
+            "invalid_choice": f"Unknown format {{input!r}}: use {', '.join((*FORMATS, RAW))}."
+        },
+        help_text="opus, mp3, aac (ADTS), m4a (fragmented MP4), or raw for the original file.",
+    )
+    max_bitrate = serializers.IntegerField(
+        required=False,
+        default=0,
+        min_value=0,
+        max_value=10_000,
+        help_text="kbit/s; a song above it is transcoded (to Opus unless `format` says). 0: none.",
+    )

@@ -2,8 +2,10 @@
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import permissions, viewsets
+from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
 
 from catalog import queries
 from catalog.api.filters import AlbumFilter, ArtistFilter, SongFilter
@@ -12,10 +14,32 @@ from catalog.api.serializers import (
     ArtistSerializer,
     GenreSerializer,
     SongSerializer,
+    StreamQuerySerializer,
 )
 from catalog.media import file_response
 from catalog.models import Song
 from catalog.pagination import SongPagination
+from catalog.transcoding import (
+    SONG_FIELDS,
+    InvalidTranscode,
+    SourceMissing,
+    TranscoderBusy,
+    transcoded_response,
+)
+
+
+class EncodersBusy(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "encoders_busy"
+    wait = 5  # seconds, sent as Retry-After by DRF's exception handler
+
+
+class AudioFormatNegotiation(DefaultContentNegotiation):
+    """Content negotiation that leaves `?format=` alone: on a stream it names the audio format,
+    not one of DRF's renderers (which would answer an unknown one with a 404)."""
+
+    class settings:
+        URL_FORMAT_OVERRIDE = None
 
 
 # library.api.views.ListenerSongViewSet serves this at /api/v1/songs/, adding the calling
@@ -33,19 +57,37 @@ class SongViewSet(viewsets.ReadOnlyModelViewSet):
         return queries.song_list()
 
     @extend_schema(
+        parameters=[StreamQuerySerializer],
         responses={
-            (200, "audio/*"): OpenApiResponse(description="The whole file."),
+            (200, "audio/*"): OpenApiResponse(
+                description="The whole file, or the song transcoded as it is encoded."
+            ),
             (206, "audio/*"): OpenApiResponse(description="The requested byte range."),
             302: OpenApiResponse(description="A short-lived presigned URL on S3."),
+            400: OpenApiResponse(description="An unknown format or a bad bitrate."),
             416: OpenApiResponse(description="The range cannot be satisfied."),
-        }
+            503: OpenApiResponse(description="Every encoder is busy: retry after Retry-After."),
+        },
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], content_negotiation_class=AudioFormatNegotiation)
     def stream(self, request, pk=None):
-        """Stream the original file, with HTTP range support for seeking."""
-        song = get_object_or_404(
-            Song.objects.filter(hidden=False).only("storage_key", "mime_type"), pk=pk
-        )
+        """Stream the original file with HTTP ranges for seeking, or transcoded on request:
+        `format` (opus, mp3, aac, m4a; raw is the original) and/or `max_bitrate` in kbit/s
+        (a song above it is sent as Opus, or in `format`). Transcoded answers are cached: once
+        complete they are served with ranges too."""
+        query = StreamQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        song = get_object_or_404(Song.objects.filter(hidden=False).only(*SONG_FIELDS), pk=pk)
+        try:
+            transcoded = transcoded_response(request, song, **query.validated_data)
+        except InvalidTranscode as error:
+            raise ValidationError({"format": [str(error)]}) from None
+        except TranscoderBusy as error:
+            raise EncodersBusy(str(error)) from None
+        except SourceMissing:
+            raise NotFound("The song's file is not in the store.") from None
+        if transcoded is not None:
+            return transcoded
         return file_response(request, song.storage_key, song.mime_type)
 
 

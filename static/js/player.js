@@ -47,6 +47,7 @@ import {
   toast,
   ui,
 } from "./player/view.js";
+import { streamSource } from "./quality.js";
 
 const audio = document.getElementById("audio");
 const body = document.body.dataset;
@@ -97,7 +98,7 @@ function load(index, { autoplay = true, at = 0 } = {}) {
   listening.seconds = 0;
   listening.lastTime = at;
   listening.recorded = false;
-  audio.src = track.src;
+  audio.src = streamSource(track.src);
   if (at) audio.addEventListener("loadedmetadata", () => (audio.currentTime = at), { once: true });
   if (autoplay) play();
   showTrack(track, { canLike: Boolean(body.likeUrl) });

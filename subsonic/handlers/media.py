@@ -6,21 +6,45 @@ from django.http import HttpResponse, HttpResponseBase
 
 from catalog.media import Missing, stored_file_response
 from catalog.models import Song
+from catalog.transcoding import (
+    InvalidTranscode,
+    SourceMissing,
+    TranscoderBusy,
+    transcoded_response,
+)
 from playlists.queries import playlists_visible_to
 from subsonic import serializers
 from subsonic.covers import resized_cover
 from subsonic.dispatch import Call, find_object, method, not_found
 from subsonic.params import ALBUM, ARTIST, PLAYLIST, SONG
 from subsonic.queries import media as queries
+from subsonic.responses import ErrorCode, SubsonicError
 
 COVER_CACHE = "public, max-age=86400"
 
 
 @method("stream")
 def stream(call: Call) -> HttpResponseBase:
-    """Send the original file (no transcoding), with ranges; on S3 proxied, never redirected:
-    many apps do not follow redirects when streaming."""
+    """Send the song transcoded when asked (or by the user's defaults), else the original file
+    with ranges; on S3 proxied, never redirected: many apps do not follow redirects when
+    streaming."""
     song = find_object(call, queries.stored_song, SONG)
+    try:
+        transcoded = transcoded_response(
+            call.request,
+            song,
+            format=call.params.get("format"),
+            max_bitrate=call.params.int("maxBitRate", 0),
+            time_offset=call.params.int("timeOffset", 0),
+            estimate_length=call.params.bool("estimateContentLength"),
+            user=call.user,
+        )
+    except (InvalidTranscode, TranscoderBusy) as error:
+        raise SubsonicError(ErrorCode.GENERIC, str(error)) from None
+    except SourceMissing:
+        raise not_found("The song's file") from None
+    if transcoded is not None:
+        return transcoded
     try:
         return stored_file_response(
             call.request, song.storage_key, song.mime_type, size_hint=song.file_size, proxy_s3=True

@@ -8,6 +8,7 @@ EXTENSIONS = [
     {"name": "apiKeyAuthentication", "versions": [1]},
     {"name": "formPost", "versions": [1]},
     {"name": "songLyrics", "versions": [1]},
+    {"name": "transcodeOffset", "versions": [1]},
 ]
 
 

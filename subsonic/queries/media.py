@@ -1,6 +1,7 @@
 """Reads for media retrieval: the file behind a song, cover art, lyrics."""
 
 from catalog.models import Cover, Song, name_key
+from catalog.transcoding import SONG_FIELDS
 from playlists.models import PlaylistItem
 
 
@@ -46,8 +47,7 @@ def song_with_lyrics(artist_name: str, title: str) -> Song | None:
 
 def stored_song(user, song_id: int) -> Song | None:
     """Return a published song with what sending its file needs."""
-    fields = ("pk", "title", "storage_key", "mime_type", "file_size")
-    return Song.objects.filter(hidden=False, pk=song_id).only(*fields).first()
+    return Song.objects.filter(hidden=False, pk=song_id).only("title", *SONG_FIELDS).first()
 
 
 def song_with_artist(user, song_id: int) -> Song | None:
