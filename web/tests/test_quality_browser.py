@@ -3,8 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from web.tests import test_player_browser as player
 from catalog.transcoding import encoder_runs
+from web.tests import test_player_browser as player
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
