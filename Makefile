@@ -59,8 +59,15 @@ run: seed
 	  $(VPY) manage.py watch_media --webhook http://$(HOST):$(PORT)/api/v1/ingest/events/ & \
 	  $(VENV)/bin/daphne -b $(HOST) -p $(PORT) spotify.asgi:application
 
+# Tests run in parallel processes, one per core (pytest-xdist). `--dist load` hands each worker
+# tests in pytest-django's order, so on each one the tests that flush the database (transactional)
+# still run after those that rely on what migrations wrote (the Curators group). Nothing is
+# shared between processes: ports are free ones, each process has its own test database, media
+# folders and channel-layer prefix (conftest.py). `make test TEST_WORKERS=0`: one process.
+TEST_WORKERS ?= auto
+
 test: install
-	$(VPY) -m pytest $(PYTEST_ARGS)
+	$(VPY) -m pytest -n $(TEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 worker: install
 	TASKS_MODE=database $(VPY) manage.py db_worker

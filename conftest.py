@@ -1,9 +1,14 @@
-"""Project-wide test fixtures: a private media folder per test and honest skips."""
+"""Project-wide test fixtures: a private media folder per test, honest skips, and a channel
+layer of each test process's own, so `make test` can run the suite in parallel (pytest-xdist)."""
 
 import os
 import shutil
+import uuid
 
 import pytest
+
+# Songs brought in through the ingest (put_song, post_events, created...), for every app.
+pytest_plugins = ["ingest.tests.fixtures"]
 
 REQUIRE_ALL = os.environ.get("REQUIRE_ALL_TESTS") == "1"
 
@@ -44,3 +49,29 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
     if database["ENGINE"] == "django.db.backends.sqlite3":
         test_file = tmp_path_factory.mktemp("database") / "test.sqlite3"
         database.setdefault("TEST", {})["NAME"] = str(test_file)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def channel_layer_of_this_process(request):
+    """Give this test process a channel-layer prefix of its own when the layer is Redis.
+
+    Parallel workers (and other runs) on the same Redis would otherwise hear each other's live
+    events in their websocket tests.
+    """
+    if not request.config.pluginmanager.hasplugin("django"):
+        yield
+        return
+    from django.conf import settings
+    from django.test import override_settings
+
+    layers = settings.CHANNEL_LAYERS
+    config = layers["default"].get("CONFIG", {})
+    if "prefix" not in config:
+        yield
+        return
+    default = {
+        **layers["default"],
+        "CONFIG": {**config, "prefix": f"{config['prefix']}-{uuid.uuid4().hex[:12]}"},
+    }
+    with override_settings(CHANNEL_LAYERS={**layers, "default": default}):
+        yield

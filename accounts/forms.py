@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.contrib.auth.models import User
@@ -5,6 +6,7 @@ from django.core.exceptions import ValidationError
 
 from accounts import signin
 from accounts.addresses import client_address
+from accounts.models import StreamingPreference
 
 
 class SignUpForm(UserCreationForm):
@@ -42,3 +44,12 @@ class SignInForm(LimitedSignIn, AuthenticationForm):
 
 class AdminSignInForm(LimitedSignIn, AdminAuthenticationForm):
     """The admin's sign-in form (staff only, as Django's)."""
+
+
+class StreamingPreferenceForm(forms.ModelForm):
+    """The bitrate cap and format a listener's Subsonic apps get by default."""
+
+    class Meta:
+        model = StreamingPreference
+        fields = ["max_bitrate", "format"]
+        labels = {"max_bitrate": "Maximum bitrate", "format": "Format above it"}

@@ -40,3 +40,36 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class StreamingPreference(models.Model):
+    """How a listener's Subsonic apps stream by default: a bitrate cap and the format past it.
+
+    A song above the cap is transcoded to the format when the app names neither; 0 means no
+    cap (the original file). For phones on cellular networks: say 128 kbit/s Opus.
+    """
+
+    class Format(models.TextChoices):
+        OPUS = "opus", "Opus (smallest for the quality)"
+        MP3 = "mp3", "MP3 (plays everywhere)"
+        AAC = "aac", "AAC"
+
+    class MaxBitrate(models.IntegerChoices):
+        ORIGINAL = 0, "No limit (the original file)"
+        KBPS_64 = 64, "64 kbit/s"
+        KBPS_96 = 96, "96 kbit/s"
+        KBPS_128 = 128, "128 kbit/s"
+        KBPS_192 = 192, "192 kbit/s"
+        KBPS_256 = 256, "256 kbit/s"
+        KBPS_320 = 320, "320 kbit/s"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="streaming_preference"
+    )
+    max_bitrate = models.PositiveSmallIntegerField(
+        choices=MaxBitrate.choices, default=MaxBitrate.ORIGINAL, help_text="kbit/s; 0: no limit."
+    )
+    format = models.CharField(max_length=8, choices=Format.choices, default=Format.OPUS)
+
+    def __str__(self) -> str:
+        return f"Streaming preference of {self.user_id}"

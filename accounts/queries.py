@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from accounts.models import ApiToken, SubsonicCredential
+from accounts.models import ApiToken, StreamingPreference, SubsonicCredential
 
 CURATORS_GROUP = "Curators"
 
@@ -19,3 +19,11 @@ def has_subsonic_password(user) -> bool:
 def is_curator(user) -> bool:
     """Curators (and admins) manage the catalogue: they may add songs."""
     return bool(user and user.is_authenticated and user.has_perm("catalog.add_song"))
+
+
+def streaming_preference(user) -> StreamingPreference:
+    """Return the user's streaming defaults, unsaved defaults (no cap, Opus) when none are set."""
+    if user is None or not user.is_authenticated:
+        return StreamingPreference()
+    found = StreamingPreference.objects.filter(user=user).first()
+    return found or StreamingPreference(user=user)

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.models import ApiToken, SubsonicCredential
+from accounts.models import ApiToken, StreamingPreference, SubsonicCredential
 
 SUBSONIC_PASSWORD_BYTES = 18  # 24 URL-safe characters
 TOKEN_KEY_BYTES = 20  # 40 hex characters, 160 random bits
@@ -175,3 +175,14 @@ def subsonic_password_matches(stored: str | None, password: str) -> bool:
         except (ValueError, UnicodeDecodeError):
             return False
     return stored is not None and hmac.compare_digest(stored.encode(), password.encode())
+
+
+# --- streaming ----------------------------------------------------------------------------
+
+
+def streaming_preference_set(user, *, max_bitrate: int, format: str) -> StreamingPreference:
+    """Save the user's default bitrate cap and format for Subsonic apps."""
+    preference, _ = StreamingPreference.objects.update_or_create(
+        user=user, defaults={"max_bitrate": max_bitrate, "format": format}
+    )
+    return preference

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts import queries, services
-from accounts.forms import SignUpForm
+from accounts.forms import SignUpForm, StreamingPreferenceForm
 from accounts.mail import mail_configured
 
 
@@ -33,13 +33,15 @@ def sign_up(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request):
-    """Show the account; create or revoke named API tokens; reset the Subsonic password.
+    """Show the account; create or revoke named API tokens; reset the Subsonic password; set
+    the streaming defaults of Subsonic apps.
 
     Secrets are rendered in the POST's answer only (never stored in the session or a redirect),
     so they show once.
     """
     shown: dict[str, str] = {}
     action = request.POST.get("action")
+    streaming = StreamingPreferenceForm(instance=queries.streaming_preference(request.user))
     if action == "create-token":
         created = services.token_create(request.user, request.POST.get("name", ""))
         shown["token"] = created.key
@@ -50,10 +52,17 @@ def profile(request):
         return redirect("accounts:profile")
     elif action == "subsonic-password":
         shown["subsonic_password"] = services.subsonic_password_reset(request.user)
+    elif action == "streaming":
+        streaming = StreamingPreferenceForm(request.POST, instance=streaming.instance)
+        if streaming.is_valid():
+            services.streaming_preference_set(request.user, **streaming.cleaned_data)
+            messages.success(request, "Streaming defaults saved.")
+            return redirect("accounts:profile")
     context = {
         "tokens": queries.user_tokens(request.user),
         "has_subsonic_password": queries.has_subsonic_password(request.user),
         "is_curator": queries.is_curator(request.user),
+        "streaming_form": streaming,
         **shown,
     }
     response = render(request, "accounts/profile.html", context)

@@ -52,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         "--quick", action="store_true", help="fewer files, skip the 500 MB file (< 2 minutes)"
     )
     parser.add_argument("--files", type=int, help="songs in the ingest corpus")
+    parser.add_argument(
+        "--only", choices=["transcoding"], help="measure one section alone (its own server)"
+    )
     args = parser.parse_args(argv)
     files = args.files or (QUICK_FILES if args.quick else FULL_FILES)
     stream_requests = 50 if args.quick else 200
@@ -64,6 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     with Workspace() as workspace:
         progress(f"working in {workspace.root} (removed at the end)")
         _setup_django(workspace)
+        from bench import transcoding
+
+        if args.only == "transcoding":
+            measure = lambda: transcoding.measure(workspace, None, args.quick)  # noqa: E731
+            _section(rows, transcoding.TARGET, measure)
+            return _finish(rows, args, files, began, load_before)
         from bench import bytes_read, ingest, memory, streaming
         from bench.corpus import write_corpus
         from bench.s3 import start_moto
@@ -104,6 +113,11 @@ def main(argv: list[str] | None = None) -> int:
                 streaming.TARGET,
                 lambda: streaming.range_streaming(workspace, server, stream_requests),
             )
+        _section(
+            rows,
+            transcoding.TARGET,
+            lambda: transcoding.measure(workspace, server if local else None, args.quick),
+        )
         from bench import recommend
 
         _section(rows, recommend.RECALL_TARGET, lambda: recommend.evaluate(args.quick))
@@ -112,16 +126,20 @@ def main(argv: list[str] | None = None) -> int:
         _section(rows, scale.TARGET, lambda: scale.measure(args.quick))
         progress("stopping servers and removing the temporary folder")
 
-    ctx = context(
-        "quick" if args.quick else "full", files, time.perf_counter() - began, load_before
-    )
+    return _finish(rows, args, files, began, load_before)
+
+
+def _finish(rows: list[Row], args, files: int, began: float, load_before: float) -> int:
+    """Print the table with the machine and its load, save it, and return the exit status."""
+    mode = ("quick" if args.quick else "full") + (f", {args.only} only" if args.only else "")
+    ctx = context(mode, files, time.perf_counter() - began, load_before)
     out()
     out(
         f"{ctx['mode']} run, {files} files, {ctx['machine']}, load average "
         f"{ctx['load_average'][0]} -> {ctx['load_average'][1]}"
     )
     out(text_table(rows))
-    json_path, md_path = save(rows, ctx)
+    json_path, md_path = save(rows, ctx, f"latest-{args.only}" if args.only else "latest")
     out()
     out(
         f"{sum(r.verdict == 'PASS' for r in rows)} PASS, "

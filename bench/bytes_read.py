@@ -1,4 +1,4 @@
-"""Bytes read from S3 to ingest one song: catalog.storage.open_object + read_metadata.
+"""Bytes read from S3 to ingest one song: ingest.store.open_object + ingest.tags.read_metadata.
 
 The reader is opened as the ingest job opens it (the object's size from its event, the tag
 byte budget from settings) and its own counters say what went over the wire.
@@ -20,8 +20,8 @@ GOAL_PERCENT = 2.0
 def _bytes_read(s3: MotoS3, key: str, path: Path, cover: int) -> dict:
     from django.conf import settings
 
-    from catalog.metadata import read_metadata
-    from catalog.storage import open_object
+    from ingest.store import open_object
+    from ingest.tags import read_metadata
 
     _, size, _ = s3.upload(key, path)
     reader = open_object(

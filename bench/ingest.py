@@ -1,7 +1,7 @@
 """Ingest throughput through the full path, on local storage and on S3, beside its peers.
 
 Full path: a signed S3 event per file POSTed to the webhook of a real daphne -> ingest job on
-the thread pool -> tags read through catalog.storage -> rows -> song.added on /ws/songs/,
+the thread pool -> tags read through ingest.store -> rows -> song.added on /ws/songs/,
 received by a websocket client of the bench. The clock stops when every job has finished
 and every song.added has arrived.
 """

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import random
 import statistics
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from bench.measures import Measure, ScaleContext, percentile, time_calls
 from bench.report import Row, progress, verdict
 
 RECALL_TARGET = "Recommendations recall@10 (held-out songs)"
@@ -201,11 +201,6 @@ def _random_picks(community: Community, seed: int = 11) -> dict[int, list[int]]:
     return picks
 
 
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
 def recommendation_latency(user_ids: list[int], samples: int, limit: int = 20) -> dict:
     """Time recommend_for_user for listeners taken in turn; return p50/p95 in ms."""
     from django.contrib.auth import get_user_model
@@ -216,16 +211,12 @@ def recommendation_latency(user_ids: list[int], samples: int, limit: int = 20) -
     if not users:
         return {"samples": 0}
     recommend_for_user(users[0], limit)  # warm the connection and the caches
-    timings = []
-    for index in range(samples):
-        user = users[index % len(users)]
-        started = time.perf_counter()
-        recommend_for_user(user, limit)
-        timings.append((time.perf_counter() - started) * 1000)
+    calls = [lambda user=user: recommend_for_user(user, limit) for user in users]
+    timings = time_calls(calls, samples)
     return {
         "samples": samples,
-        "p50_ms": round(_percentile(timings, 0.5), 2),
-        "p95_ms": round(_percentile(timings, 0.95), 2),
+        "p50_ms": round(percentile(timings, 0.5), 2),
+        "p95_ms": round(percentile(timings, 0.95), 2),
     }
 
 
@@ -421,7 +412,7 @@ def measure_at_scale(samples: int = 300, label: str = "") -> list[Row]:
     return rows
 
 
-def recommendation_measures(context) -> list:
+def recommendation_measures(context: ScaleContext) -> list[Measure]:
     """Recommendation measures for bench.scale (its MEASURES hook), on its seeded database.
 
     The first run on a database refreshes the neighbours fully (kept with the database for the
@@ -430,7 +421,6 @@ def recommendation_measures(context) -> list:
     """
     from django.contrib.auth import get_user_model
 
-    from bench.scale import Measure
     from library.models import Play
     from recommendations.models import RefreshState, SongNeighbor
     from recommendations.queries import listener_taste, recommend_for_user, similar_songs

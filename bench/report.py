@@ -88,9 +88,9 @@ def context(mode: str, files: int, seconds: float, load_before: float) -> dict:
     }
 
 
-def save(rows: list[Row], ctx: dict) -> tuple[Path, Path]:
+def save(rows: list[Row], ctx: dict, stem: str = "latest") -> tuple[Path, Path]:
     RESULTS.mkdir(exist_ok=True)
-    json_path, md_path = RESULTS / "latest.json", RESULTS / "latest.md"
+    json_path, md_path = RESULTS / f"{stem}.json", RESULTS / f"{stem}.md"
     json_path.write_text(
         json.dumps({"context": ctx, "results": [asdict(row) for row in rows]}, indent=2) + "\n"
     )

@@ -35,14 +35,14 @@ def main() -> None:
     django.setup()
     from django.conf import settings
 
-    from catalog import services
-    from catalog.local_events import object_record
+    from ingest.events import check_s3_notification, object_record
+    from ingest.tasks import queue_ingest_events
 
     baseline = peak_rss_bytes()
     started = time.perf_counter()
     payload = {"Records": [object_record(settings.INGEST_BUCKET_NAME, key, size=size)]}
-    events, _ = services.check_s3_notification(payload)
-    (job,) = services.record_ingest_events(events)
+    events, _ = check_s3_notification(payload)
+    (job,) = queue_ingest_events(events)
     job.refresh_from_db()
     seconds = time.perf_counter() - started
     result = {

@@ -10,8 +10,8 @@ EXPLAIN ANALYZE of the same query (its execution time and the indexes it scans).
 BENCH_SCALE_MEASURES=search_measures,browse_measures runs only the measures named.
 
 Adding a measure (for example recommendations): append to MEASURES a function that takes the
-`ScaleContext` and returns a list of `Measure`; it runs in the child, with Django set up on the
-seeded database, and its rows join the same table.
+`ScaleContext` and returns a list of `Measure` (both in bench.measures); it runs in the child,
+with Django set up on the seeded database, and its rows join the same table.
 """
 
 from __future__ import annotations
@@ -25,13 +25,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from itertools import cycle
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from bench.measures import Measure, ScaleContext, percentile, sample_ids, time_calls, typo
 from bench.recommend import recommendation_measures
 from bench.report import NOT_RUN, Row, out, progress, text_table, verdict
 from bench.subsonic import scale_measures as subsonic_measures
@@ -42,26 +42,6 @@ SEARCH_TARGET_MS, LIST_TARGET_MS = 30.0, 20.0
 PAGE = 20  # songs a search or browse page fetches, with their artists, album and genres
 ROOT = Path(__file__).resolve().parent.parent
 INDEX_SCAN = re.compile(r"(?:Index(?: Only)? Scan(?: Backward)? using|Bitmap Index Scan on) (\S+)")
-
-
-@dataclass
-class ScaleContext:
-    """What a measure knows: the catalogue size and a fixed random source for its inputs."""
-
-    songs: int
-    samples: int
-    random: random.Random
-
-
-@dataclass
-class Measure:
-    """One timed target: calls are cycled through `samples` times, explain gives the SQL."""
-
-    target: str
-    goal_ms: float
-    calls: list[Callable[[], object]]
-    explain: Callable[[], object] | None = None  # a QuerySet whose plan to show
-    notes: list[str] = field(default_factory=list)
 
 
 def community_sizes(songs: int) -> dict[str, int]:
@@ -94,12 +74,10 @@ def search_measures(context: ScaleContext) -> list[Measure]:
     )
 
     picked = list(
-        Song.objects.filter(pk__in=_sample_ids(context, Song, 20)).values_list("title", flat=True)
+        Song.objects.filter(pk__in=sample_ids(context, Song, 20)).values_list("title", flat=True)
     )
     artists = list(
-        Artist.objects.filter(pk__in=_sample_ids(context, Artist, 10)).values_list(
-            "name", flat=True
-        )
+        Artist.objects.filter(pk__in=sample_ids(context, Artist, 10)).values_list("name", flat=True)
     )
     queries = [
         "neon rian",  # a typo
@@ -110,7 +88,7 @@ def search_measures(context: ScaleContext) -> list[Measure]:
         "velvet tides",
         "cafe",  # no accent typed
         "lovr of the",
-        *(_typo(context.random, title) for title in picked[:10]),
+        *(typo(context.random, title) for title in picked[:10]),
         *(title[: max(3, len(title) // 2)] for title in picked[10:]),
         *(name.split()[-1][:4] for name in artists),
     ]
@@ -188,7 +166,7 @@ def browse_measures(context: ScaleContext) -> list[Measure]:
     from library.api.views import ListenerSongViewSet
 
     genres = list(Genre.objects.values_list("pk", flat=True))
-    artist_ids = _sample_ids(context, Artist, 10)
+    artist_ids = sample_ids(context, Artist, 10)
     filters = [
         {},
         *({"genre_id": str(genre)} for genre in genres[:6]),
@@ -265,28 +243,6 @@ MEASURES: list[Callable[[ScaleContext], list[Measure]]] = [
 ]
 
 
-def _sample_ids(context: ScaleContext, model, count: int) -> list[int]:
-    top = model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    low = model.objects.order_by("pk").values_list("pk", flat=True).first() or 0
-    return [context.random.randint(low, top) for _ in range(count)] if top else []
-
-
-def _typo(rng: random.Random, text: str) -> str:
-    """Swap two neighbouring letters of the longest word, as a fast typist does."""
-    words = text.split()
-    longest = max(range(len(words)), key=lambda index: len(words[index]))
-    word = words[longest]
-    if len(word) >= 5:
-        at = rng.randint(1, len(word) - 3)
-        words[longest] = word[:at] + word[at + 1] + word[at] + word[at + 2 :]
-    return " ".join(words)
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
-
-
 def _explain(queryset) -> tuple[float, list[str], str]:
     """Return the EXPLAIN ANALYZE execution time, the indexes scanned and the plan."""
     from django.db import connection
@@ -313,13 +269,8 @@ def measure_here(songs: int, samples: int) -> list[dict]:
         for measure in make(context):
             for call in measure.calls:  # warm the caches and the connection
                 call()
-            timings = []
-            for index in range(samples):
-                call = measure.calls[index % len(measure.calls)]
-                started = time.perf_counter()
-                call()
-                timings.append((time.perf_counter() - started) * 1000)
-            p50, p95 = statistics.median(timings), _percentile(timings, 0.95)
+            timings = time_calls(measure.calls, samples)
+            p50, p95 = statistics.median(timings), percentile(timings, 0.95)
             peer, notes, data = "-", list(measure.notes), {"timings_ms": timings}
             if measure.explain is not None:
                 executed, indexes, plan = _explain(measure.explain())

@@ -23,8 +23,8 @@ import psutil
 import requests
 
 from bench.workspace import INGEST_SECRET, Workspace, django_env, free_port, python, venv_script
-from catalog.local_events import object_record
-from catalog.signing import sign_headers
+from ingest.events import object_record
+from ingest.signing import sign_headers
 
 WEBHOOK_PATH = "/api/v1/ingest/events/"
 POSTING_CLIENTS = 4  # concurrent webhook callers, like a few Lambda invocations at once

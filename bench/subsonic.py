@@ -11,22 +11,23 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from bench.measures import Measure, ScaleContext, sample_ids, typo
+
 SEARCH_TARGET_MS = 30.0
 SYNC_PAGE_TARGET_MS = 100.0
 ALBUM_LIST_TARGET_MS = 50.0
 SYNC_PAGE = 500
 
 
-def scale_measures(context) -> list:
+def scale_measures(context: ScaleContext) -> list[Measure]:
     """Return the Subsonic measures for a seeded catalogue (see bench.scale)."""
     from django.contrib.auth import get_user_model
     from django.test import RequestFactory
 
     from accounts.services import subsonic_password_reset
-    from bench.scale import Measure, _sample_ids, _typo
     from catalog.models import Song
     from library.models import Play
-    from subsonic.views import endpoint
+    from subsonic.dispatch import endpoint
 
     listener = (
         get_user_model().objects.filter(pk__in=Play.objects.values("user_id")[:1]).first()
@@ -48,9 +49,9 @@ def scale_measures(context) -> list:
         return run
 
     titles = list(
-        Song.objects.filter(pk__in=_sample_ids(context, Song, 40)).values_list("title", flat=True)
+        Song.objects.filter(pk__in=sample_ids(context, Song, 40)).values_list("title", flat=True)
     )
-    queries = [*titles[:10], *(_typo(context.random, title) for title in titles[10:20])]
+    queries = [*titles[:10], *(typo(context.random, title) for title in titles[10:20])]
     pages = [context.random.randint(0, max(context.songs // SYNC_PAGE - 1, 0)) for _ in range(10)]
     list_types = ["newest", "frequent", "recent", "starred", "highest", "random"]
     alphabetical = ["alphabeticalByName", "alphabeticalByArtist"]

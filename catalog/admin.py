@@ -1,4 +1,4 @@
-"""The curators' tool: browse, fix, hide and merge the catalogue; follow and retry ingest jobs.
+"""The curators' tool: browse, fix, hide and merge the catalogue (ingest/admin.py adds jobs).
 
 Actions stay thin: each calls one catalog.services function.
 """
@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from catalog import admin_merge, search, services
-from catalog.models import Album, Artist, Cover, Genre, IngestJob, Song, SongArtist
+from catalog.models import Album, Artist, Cover, Genre, Song, SongArtist
 
 
 def cover_thumbnail(cover: Cover | None) -> str:
@@ -54,7 +54,7 @@ class SongAdmin(RefreshesSearch, admin.ModelAdmin):
     list_select_related = ["artist", "album", "cover"]
     list_filter = ["hidden", "codec", "genres", "created_at"]
     date_hierarchy = "created_at"
-    actions = ["reread_metadata", "hide", "publish"]
+    actions = ["hide", "publish"]
     search_fields = ["title", "artist__name", "album__title", "storage_key"]
     autocomplete_fields = ["artist", "album", "genres"]
     readonly_fields = [
@@ -98,15 +98,6 @@ class SongAdmin(RefreshesSearch, admin.ModelAdmin):
     @admin.display(description="Published", boolean=True, ordering="hidden")
     def published(self, song: Song) -> bool:
         return not song.hidden
-
-    @admin.action(description="Re-read metadata from the files", permissions=["change"])
-    def reread_metadata(self, request, queryset):
-        jobs = services.song_reread_metadata(queryset)
-        self.message_user(
-            request,
-            f"Queued {len(jobs)} ingest job(s) to re-read the tags; see Ingest jobs for results.",
-            messages.SUCCESS,
-        )
 
     @admin.action(description="Hide from the public catalogue", permissions=["change"])
     def hide(self, request, queryset):
@@ -177,22 +168,3 @@ class CoverAdmin(admin.ModelAdmin):
     @admin.display(description="Image")
     def thumbnail(self, cover: Cover) -> str:
         return cover_thumbnail(cover)
-
-
-@admin.register(IngestJob)
-class IngestJobAdmin(admin.ModelAdmin):
-    list_display = ["key", "action", "status", "reason", "attempts", "created_at", "finished_at"]
-    list_filter = ["status", "action", "created_at"]
-    search_fields = ["key", "reason"]
-    readonly_fields = [field.name for field in IngestJob._meta.fields]
-    actions = ["retry"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    @admin.action(description="Retry the selected jobs", permissions=["change"])
-    def retry(self, request, queryset):
-        jobs = list(queryset)
-        for job in jobs:
-            services.retry_ingest_job(job)
-        self.message_user(request, f"Queued {len(jobs)} job(s) again.", messages.SUCCESS)

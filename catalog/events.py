@@ -15,7 +15,6 @@ from django.template.loader import render_to_string
 logger = logging.getLogger(__name__)
 
 SONGS_GROUP = "songs"
-INGEST_GROUP = "ingest"
 SEND_TIMEOUT = 10  # seconds; a layer that hangs must not hold an ingest job forever
 
 
@@ -39,7 +38,8 @@ def _sender() -> asyncio.AbstractEventLoop:
         return _sender_loop
 
 
-def _send(group: str, message: dict) -> None:
+def send_to_group(group: str, message: dict) -> None:
+    """Send a message to a channel layer group; a failure is logged, never raised."""
     layer = get_channel_layer()
     if layer is None:
         return
@@ -73,18 +73,8 @@ def song_message(kind: str, song_id: int) -> dict | None:
 def send_song_event(kind: str, song_id: int) -> None:
     message = song_message(kind, song_id)
     if message is not None:
-        _send(SONGS_GROUP, message)
+        send_to_group(SONGS_GROUP, message)
 
 
 def send_song_removed(song_id: int) -> None:
-    _send(SONGS_GROUP, {"type": "song.removed", "song": {"id": song_id}})
-
-
-def send_ingest_event(job_id: int, key: str, status: str, reason: str) -> None:
-    _send(
-        INGEST_GROUP,
-        {
-            "type": "ingest.finished",
-            "job": {"id": job_id, "key": key, "status": status, "reason": reason},
-        },
-    )
+    send_to_group(SONGS_GROUP, {"type": "song.removed", "song": {"id": song_id}})

@@ -4,5 +4,4 @@ from catalog import consumers
 
 websocket_urlpatterns = [
     path("ws/songs/", consumers.SongsConsumer.as_asgi()),
-    path("ws/ingest/", consumers.IngestConsumer.as_asgi()),
 ]

@@ -1,6 +1,7 @@
-"""Writes to the catalogue: record store events as ingest jobs, process them, take songs off.
+"""Writes to the catalogue: turn read tags into rows, take songs off, curators' edits.
 
 Every write that browsers should hear about sends its live event from here, after commit.
+The ingest app reads the files and calls song_ingest; nothing here knows about jobs.
 """
 
 import hashlib
@@ -8,286 +9,41 @@ import io
 import logging
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from pathlib import PurePosixPath
-from urllib.parse import unquote_plus
+from typing import Protocol
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from catalog import events, search
-from catalog.metadata import CoverArt, MetadataError, SongMetadata, read_metadata
+from catalog.metadata import CoverArt, SongMetadata
 from catalog.models import (
     Album,
     Artist,
     Cover,
     Genre,
-    IngestJob,
     Song,
     SongArtist,
     StoredObject,
     name_key,
 )
-from catalog.storage import ObjectMissing, open_object
-from catalog.storages import signing_client
 
 logger = logging.getLogger(__name__)
 
 UNKNOWN_ARTIST = "Unknown Artist"
-CREATED_PREFIXES = ("ObjectCreated:",)
-REMOVED_PREFIXES = ("ObjectRemoved:", "LifecycleExpiration:")
 
 
-class InvalidEvent(ValueError):
-    """The webhook body is not an S3 event notification we can record; str() says why."""
+class ObjectVersion(Protocol):
+    """Which version of which stored object a song is read from (an ingest job is one)."""
 
-
-@dataclass(frozen=True)
-class ObjectEvent:
-    """One S3 object event, decoded from a notification record."""
-
-    action: str
     bucket: str
     key: str
-    event_name: str
-    event_time: datetime | None
-    size: int | None
     etag: str
     version_id: str
     sequencer: str
-
-    @property
-    def dedup_key(self) -> str:
-        """Name the event, alike for every delivery of it and apart from any other event."""
-        parts = [self.bucket, self.key, self.action, self.sequencer, self.version_id, self.etag]
-        if not (self.sequencer or self.version_id) and self.event_time is not None:
-            # Nothing else tells a second upload of the same bytes (after a delete, say) from
-            # a redelivery of the first: only the time the store saw it.
-            parts.append(self.event_time.isoformat())
-        return hashlib.sha256("\0".join(parts).encode()).hexdigest()
-
-
-# --- parsing the webhook body -------------------------------------------------------------
-
-
-def check_s3_notification(payload: object) -> tuple[list[ObjectEvent], int]:
-    """Decode an S3 event notification into object events; return them and the ignored count.
-
-    Accepts what S3 (through our Lambda), MinIO and our local watcher send: `{"Records": [...]}`
-    with URL-encoded keys; an S3 test event has no records and is ignored.
-    """
-    if not isinstance(payload, dict):
-        raise InvalidEvent("the body must be a JSON object with a 'Records' list")
-    if payload.get("Event") == "s3:TestEvent":
-        return [], 1
-    records = payload.get("Records")
-    if not isinstance(records, list):
-        raise InvalidEvent("the body must be a JSON object with a 'Records' list")
-    decoded, ignored = [], 0
-    for index, record in enumerate(records):
-        event = _check_record(record, index)
-        if event is None:
-            ignored += 1
-        else:
-            decoded.append(event)
-    return decoded, ignored
-
-
-def _check_record(record: object, index: int) -> ObjectEvent | None:
-    where = f"Records[{index}]"
-    if not isinstance(record, dict):
-        raise InvalidEvent(f"{where} must be an object")
-    event_name = record.get("eventName")
-    if not isinstance(event_name, str) or not event_name:
-        raise InvalidEvent(f"{where}.eventName is missing")
-    event_name = event_name.removeprefix("s3:")  # MinIO spells them "s3:ObjectCreated:Put"
-    if event_name.startswith(CREATED_PREFIXES):
-        action = IngestJob.Action.CREATED
-    elif event_name.startswith(REMOVED_PREFIXES):
-        action = IngestJob.Action.REMOVED
-    else:
-        return None
-    s3 = record.get("s3")
-    if not isinstance(s3, dict):
-        raise InvalidEvent(f"{where}.s3 is missing")
-    bucket = (s3.get("bucket") or {}).get("name") if isinstance(s3.get("bucket"), dict) else None
-    obj = s3.get("object")
-    if not isinstance(bucket, str) or not bucket:
-        raise InvalidEvent(f"{where}.s3.bucket.name is missing")
-    if not isinstance(obj, dict) or not isinstance(obj.get("key"), str) or not obj["key"]:
-        raise InvalidEvent(f"{where}.s3.object.key is missing")
-    key = unquote_plus(obj["key"])
-    if len(key) > 1024:
-        raise InvalidEvent(f"{where}.s3.object.key is longer than S3 allows (1024)")
-    size = obj.get("size")
-    if size is not None:
-        try:
-            size = int(size)
-        except (TypeError, ValueError):
-            raise InvalidEvent(f"{where}.s3.object.size must be a number") from None
-        if size < 0:
-            raise InvalidEvent(f"{where}.s3.object.size must not be negative")
-    sequencer = str(obj.get("sequencer") or "")
-    if sequencer and not re.fullmatch(r"[0-9A-Fa-f]{1,64}", sequencer):
-        raise InvalidEvent(f"{where}.s3.object.sequencer must be a hexadecimal string")
-    event_time = record.get("eventTime")
-    parsed_time = parse_datetime(event_time) if isinstance(event_time, str) else None
-    return ObjectEvent(
-        action=action,
-        bucket=bucket,
-        key=key,
-        event_name=event_name,
-        event_time=parsed_time,
-        size=size,
-        etag=str(obj.get("eTag") or obj.get("etag") or "").strip('"')[:100],
-        version_id=str(obj.get("versionId") or "")[:1024],
-        sequencer=sequencer.upper(),
-    )
-
-
-# --- recording and running jobs -----------------------------------------------------------
-
-
-def _job_fields(event: ObjectEvent) -> dict:
-    return {
-        "bucket": event.bucket,
-        "key": event.key,
-        "action": event.action,
-        "event_name": event.event_name,
-        "event_time": event.event_time,
-        "size": event.size,
-        "etag": event.etag,
-        "version_id": event.version_id,
-        "sequencer": event.sequencer,
-    }
-
-
-def record_ingest_events(object_events: Iterable[ObjectEvent]) -> list[IngestJob]:
-    """Record each event as a durable ingest job and queue the new ones after commit.
-
-    A repeated delivery of the same event finds its earlier job instead of making another.
-    A body of many records costs one lookup and one insert, in one transaction; each record
-    still gets its own job, done or failed on its own.
-    """
-    object_events = list(object_events)
-    keys = [event.dedup_key for event in object_events]
-    earlier = {job.dedup_key: job for job in IngestJob.objects.filter(dedup_key__in=keys)}
-    new: dict[str, IngestJob] = {}
-    for key, event in zip(keys, object_events, strict=True):
-        if key not in earlier and key not in new:
-            new[key] = IngestJob(dedup_key=key, **_job_fields(event))
-    if new:
-        try:
-            with transaction.atomic():
-                IngestJob.objects.bulk_create(new.values())
-                for job in new.values():
-                    transaction.on_commit(lambda job_id=job.pk: enqueue_ingest_job(job_id))
-        except IntegrityError:
-            # Another delivery of the same event was recorded in between: go one by one.
-            return _record_one_by_one(object_events)
-    jobs = []
-    for key in keys:
-        job = new.pop(key, None)
-        if job is not None:
-            job.is_new = True
-        else:
-            job = earlier.get(key) or IngestJob.objects.get(dedup_key=key)
-            job.is_new = False
-        jobs.append(job)
-    return jobs
-
-
-def _record_one_by_one(object_events: list[ObjectEvent]) -> list[IngestJob]:
-    jobs = []
-    with transaction.atomic():
-        for event in object_events:
-            job, created = IngestJob.objects.get_or_create(
-                dedup_key=event.dedup_key, defaults=_job_fields(event)
-            )
-            job.is_new = created
-            jobs.append(job)
-            if created:
-                transaction.on_commit(lambda job_id=job.pk: enqueue_ingest_job(job_id))
-    return jobs
-
-
-def enqueue_ingest_job(job_id: int) -> None:
-    """Hand a job to the configured task backend."""
-    from catalog.tasks import run_ingest_job
-
-    run_ingest_job.enqueue(job_id)
-
-
-def retry_ingest_job(job: IngestJob) -> IngestJob:
-    """Queue a finished job again, as if its event had just arrived."""
-    with transaction.atomic():
-        job = IngestJob.objects.select_for_update().get(pk=job.pk)
-        if job.status in (IngestJob.Status.PENDING, IngestJob.Status.RUNNING):
-            return job
-        job.status = IngestJob.Status.PENDING
-        job.reason = ""
-        job.started_at = job.finished_at = None
-        job.save(update_fields=["status", "reason", "started_at", "finished_at"])
-        transaction.on_commit(lambda: enqueue_ingest_job(job.pk))
-    return job
-
-
-def recover_ingest_jobs(stale_after: timedelta | None = None) -> int:
-    """Queue again the jobs a stopped process left pending or running; return how many."""
-    stale_after = stale_after or timedelta(seconds=settings.INGEST_JOB_TIMEOUT * 2)
-    cutoff = timezone.now() - stale_after
-    stuck = IngestJob.objects.filter(status=IngestJob.Status.RUNNING, started_at__lt=cutoff)
-    stuck.update(status=IngestJob.Status.PENDING)
-    pending = list(
-        IngestJob.objects.filter(status=IngestJob.Status.PENDING).values_list("pk", flat=True)
-    )
-    for job_id in pending:
-        enqueue_ingest_job(job_id)
-    return len(pending)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status: str
-    reason: str = ""
-    song_id: int | None = None
-
-
-def process_ingest_job(job_id: int) -> str:
-    """Run one ingest job to its end (done, skipped or failed with a reason); return the status."""
-    # Claim the job in one statement: of two workers handed the same job, one wins.
-    claimed = IngestJob.objects.filter(pk=job_id, status=IngestJob.Status.PENDING).update(
-        status=IngestJob.Status.RUNNING, attempts=F("attempts") + 1, started_at=timezone.now()
-    )
-    job = IngestJob.objects.filter(pk=job_id).first()
-    if job is None or not claimed:
-        return job.status if job else "missing"
-    try:
-        if job.action == IngestJob.Action.REMOVED:
-            outcome = _ingest_removed(job)
-        else:
-            outcome = _ingest_created(job)
-    except Exception as error:
-        logger.exception("ingest job %s failed unexpectedly", job.pk)
-        outcome = Outcome(IngestJob.Status.FAILED, f"unexpected error: {error!r}"[:2000])
-    IngestJob.objects.filter(pk=job.pk).update(
-        status=outcome.status,
-        reason=outcome.reason,
-        song_id=outcome.song_id,
-        finished_at=timezone.now(),
-    )
-    if outcome.status == IngestJob.Status.FAILED:
-        logger.warning("ingest of %s failed: %s", job.key, outcome.reason)
-    transaction.on_commit(
-        lambda: events.send_ingest_event(job.pk, job.key, outcome.status, outcome.reason)
-    )
-    return outcome.status
 
 
 def sequencer_is_stale(sequencer: str, applied: str) -> bool:
@@ -295,99 +51,6 @@ def sequencer_is_stale(sequencer: str, applied: str) -> bool:
     if not sequencer or not applied:
         return False
     return int(sequencer, 16) <= int(applied, 16)
-
-
-def _stale_outcome(job: IngestJob) -> Outcome | None:
-    applied = (
-        StoredObject.objects.filter(bucket=job.bucket, key=job.key)
-        .values_list("sequencer", flat=True)
-        .first()
-    )
-    if applied and sequencer_is_stale(job.sequencer, applied):
-        return Outcome(
-            IngestJob.Status.SKIPPED,
-            "a newer event for this object was already applied (out-of-order delivery)",
-        )
-    return None
-
-
-def _ingest_created(job: IngestJob) -> Outcome:
-    if job.bucket != settings.INGEST_BUCKET_NAME:
-        return Outcome(
-            IngestJob.Status.FAILED,
-            f"bucket '{job.bucket}' is not this server's bucket '{settings.INGEST_BUCKET_NAME}'",
-        )
-    if stale := _stale_outcome(job):
-        return stale
-    if job.size == 0:
-        return Outcome(IngestJob.Status.FAILED, "empty file (0 bytes)")
-    limit = settings.INGEST_MAX_FILE_BYTES
-    if job.size is not None and job.size > limit:
-        return Outcome(
-            IngestJob.Status.FAILED,
-            f"too large: {job.size / 1024**2:.0f} MB, the limit is {limit / 1024**2:.0f} MB",
-        )
-    try:
-        reader = open_object(
-            job.key,
-            size=job.size,
-            version_id=job.version_id,
-            max_bytes=settings.INGEST_MAX_TAG_BYTES,
-            timeout=settings.INGEST_JOB_TIMEOUT,
-        )
-    except ObjectMissing as missing:
-        return Outcome(IngestJob.Status.SKIPPED, f"the object is no longer in the store: {missing}")
-    try:
-        if reader.size == 0:
-            return Outcome(IngestJob.Status.FAILED, "empty file (0 bytes)")
-        if reader.size > limit:
-            return Outcome(
-                IngestJob.Status.FAILED,
-                f"too large: {reader.size / 1024**2:.0f} MB, the limit is {limit / 1024**2:.0f} MB",
-            )
-        metadata = read_metadata(reader, PurePosixPath(job.key).name)
-        content_hash = hashlib.sha256(f"{reader.size}:".encode() + reader.head).hexdigest()
-        size = reader.size
-    except ObjectMissing as missing:
-        return Outcome(IngestJob.Status.SKIPPED, f"the object is no longer in the store: {missing}")
-    except MetadataError as error:
-        return Outcome(IngestJob.Status.FAILED, str(error))
-    except Exception as error:
-        if getattr(error, "ingest_limit", False):
-            return Outcome(IngestJob.Status.FAILED, str(error))
-        raise
-    finally:
-        reader.close()
-    cover = cover_for(metadata.cover) if metadata.cover else None
-    song = song_ingest(job, metadata, size=size, content_hash=content_hash, cover=cover)
-    if song is None:
-        return _stale_outcome(job) or Outcome(IngestJob.Status.SKIPPED, "superseded")
-    return Outcome(IngestJob.Status.DONE, "", song.pk)
-
-
-def _ingest_removed(job: IngestJob) -> Outcome:
-    with transaction.atomic():
-        stored, _ = StoredObject.objects.select_for_update().get_or_create(
-            bucket=job.bucket, key=job.key, defaults={"sequencer": job.sequencer, "exists": False}
-        )
-        if stored.sequencer != job.sequencer and sequencer_is_stale(
-            job.sequencer, stored.sequencer
-        ):
-            return Outcome(
-                IngestJob.Status.SKIPPED,
-                "a newer event for this object was already applied (out-of-order delivery)",
-            )
-        song = stored.song
-        stored.exists = False
-        stored.sequencer = job.sequencer or stored.sequencer
-        stored.song = None
-        stored.save()
-        if song is None:
-            song = Song.objects.filter(storage_key=job.key).first()
-        if song is None:
-            return Outcome(IngestJob.Status.DONE, "no song was stored for this object")
-        song_remove(song)
-    return Outcome(IngestJob.Status.DONE)
 
 
 # --- catalogue rows -----------------------------------------------------------------------
@@ -494,7 +157,7 @@ def _lock_stored_object(bucket: str, key: str, **defaults) -> StoredObject:
 
 
 def song_ingest(
-    job: IngestJob,
+    job: ObjectVersion,
     metadata: SongMetadata,
     *,
     size: int,
@@ -602,104 +265,7 @@ def _prune_orphans(album_id: int | None, artist_ids: set[int]) -> None:
             artist.delete()
 
 
-# --- uploads: into the store, then through the one ingest path ----------------------------
-
-UPLOAD_PREFIX = "music/uploads"
-AUDIO_SUFFIXES = frozenset(
-    {".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".mp4", ".aac", ".wav", ".aif", ".aiff"}
-    | {".wv", ".wma", ".ape"}
-)
-
-
-class InvalidUpload(ValueError):
-    """The upload cannot be accepted; str() says why."""
-
-
-@dataclass(frozen=True)
-class PresignedUpload:
-    """Where and how a client PUTs a file straight into the S3 bucket."""
-
-    key: str
-    url: str
-    method: str
-    headers: dict[str, str]
-    expires_in: int
-
-
-def upload_key(filename: str) -> str:
-    """Return a fresh, safe key under music/uploads/ for a file name from a client."""
-    import uuid
-
-    name = PurePosixPath(filename.replace("\\", "/")).name
-    suffix = PurePosixPath(name).suffix.lower()
-    if suffix not in AUDIO_SUFFIXES:
-        allowed = ", ".join(sorted(AUDIO_SUFFIXES))
-        raise InvalidUpload(f"'{name}' is not an audio file we ingest; use one of {allowed}")
-    stem = re.sub(r"[^\w.\- ]+", "", PurePosixPath(name).stem).strip(" .")[:120] or "upload"
-    day = timezone.now()
-    return f"{UPLOAD_PREFIX}/{day:%Y/%m}/{uuid.uuid4().hex[:12]}-{stem}{suffix}"
-
-
-def upload_presign(filename: str, content_type: str = "") -> PresignedUpload:
-    """Sign a PUT of one file into the bucket; its ObjectCreated event then ingests it."""
-    key = upload_key(filename)
-    params = {"Bucket": settings.AWS_STORAGE_BUCKET_NAME, "Key": key}
-    headers = {}
-    if content_type:
-        params["ContentType"] = content_type
-        headers["Content-Type"] = content_type
-    url = signing_client(default_storage).generate_presigned_url(
-        "put_object", Params=params, ExpiresIn=settings.AWS_QUERYSTRING_EXPIRE
-    )
-    return PresignedUpload(key, url, "PUT", headers, settings.AWS_QUERYSTRING_EXPIRE)
-
-
-def upload_store(upload, filename: str) -> tuple[str, list[IngestJob]]:
-    """Store an uploaded file in the local media folder and record its ObjectCreated event.
-
-    The event is the same S3-shaped record the watcher sends, so the upload is ingested by the
-    same job as any other object.
-    """
-    from catalog.local_events import object_record
-
-    key = upload_key(filename)
-    limit = settings.INGEST_MAX_FILE_BYTES
-    if upload.size == 0:
-        raise InvalidUpload("the file is empty")
-    if upload.size > limit:
-        raise InvalidUpload(f"the file is over the limit of {limit / 1024**2:.0f} MB")
-    stored_key = default_storage.save(key, upload)
-    record = object_record(settings.INGEST_BUCKET_NAME, stored_key, size=upload.size)
-    object_events, _ = check_s3_notification({"Records": [record]})
-    return stored_key, record_ingest_events(object_events)
-
-
-# --- curation: re-read, hide and publish, merge ---------------------------------------------
-
-
-def song_reread_metadata(songs: Iterable[Song]) -> list[IngestJob]:
-    """Read the songs' tags from their files again, through an ingest job per song.
-
-    The job carries no sequencer, so it never counts as newer or older than the store's own
-    events; asking again re-runs the earlier re-read job instead of recording a twin.
-    """
-    object_events = [
-        ObjectEvent(
-            action=IngestJob.Action.CREATED,
-            bucket=settings.INGEST_BUCKET_NAME,
-            key=song.storage_key,
-            event_name="ObjectCreated:Reread",
-            event_time=None,  # so that asking again finds the earlier re-read job
-            size=song.file_size,
-            etag=song.etag,
-            version_id=song.version_id,
-            sequencer="",
-        )
-        for song in songs
-    ]
-    with transaction.atomic():
-        jobs = record_ingest_events(object_events)
-        return [job if job.is_new else retry_ingest_job(job) for job in jobs]
+# --- curation: hide and publish, merge ----------------------------------------------------
 
 
 def song_announce_edit(song: Song, *, was_public: bool) -> None:

@@ -1,6 +1,6 @@
 """POST records to the webhook, signed, retrying what a retry can mend.
 
-The body is signed with HMAC-SHA256 over ``"<timestamp>." + body``, as ``catalog/signing.py``
+The body is signed with HMAC-SHA256 over ``"<timestamp>." + body``, as ``ingest/signing.py``
 checks it. Transient failures (the webhook down, slow, or busy) are retried with capped,
 jittered backoff within the invocation's remaining time; anything else is raised at once.
 """

@@ -1,4 +1,9 @@
-"""What each listener keeps of the catalogue: likes, star ratings and the plays they made."""
+"""What each listener keeps of the catalogue: likes, star ratings, plays, stars on albums and
+artists, the saved play queue and what is playing now.
+
+The starred albums and artists, the play queue and now playing came from the Subsonic app and
+keep its table names (db_table), so moving them here touched no data.
+"""
 
 from django.conf import settings
 from django.db import models
@@ -49,3 +54,85 @@ class Play(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} played {self.song_id} at {self.played_at:%Y-%m-%d %H:%M}"
+
+
+class StarredAlbum(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    album = models.ForeignKey("catalog.Album", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "subsonic_starredalbum"
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "album"], name="starred_album_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} starred album {self.album_id}"
+
+
+class StarredArtist(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    artist = models.ForeignKey("catalog.Artist", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "subsonic_starredartist"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "artist"], name="starred_artist_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} starred artist {self.artist_id}"
+
+
+class PlayQueue(models.Model):
+    """The queue a listener saved from one app, to pick up in another."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    current = models.ForeignKey(
+        "catalog.Song", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    position_ms = models.PositiveBigIntegerField(default=0)
+    changed_by = models.CharField(max_length=200, blank=True)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "subsonic_playqueue"
+
+    def __str__(self) -> str:
+        return f"Play queue of {self.user_id}"
+
+
+class PlayQueueEntry(models.Model):
+    queue = models.ForeignKey(PlayQueue, on_delete=models.CASCADE, related_name="entries")
+    song = models.ForeignKey("catalog.Song", on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        db_table = "subsonic_playqueueentry"
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.queue_id}#{self.position}: {self.song_id}"
+
+
+class NowPlaying(models.Model):
+    """What a listener's player last said it is playing (scrobble with submission=false)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    player = models.CharField(max_length=200, blank=True, help_text="The client's name (c=).")
+    song = models.ForeignKey("catalog.Song", on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "subsonic_nowplaying"
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "player"], name="now_playing_per_player")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.player or '?'} plays {self.song_id}"

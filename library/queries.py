@@ -1,10 +1,17 @@
-"""Reads of a listener's library, and the per-user state every song in the API carries."""
+"""Reads of a listener's library (likes, plays, stars, the play queue, now playing), and the
+per-user state every song in the API carries."""
+
+from datetime import datetime, timedelta
 
 from django.db.models import Exists, Max, OuterRef, Prefetch, QuerySet, Subquery
+from django.utils import timezone
 
 from catalog.models import Song
 from catalog.queries import song_list
-from library.models import Like, Play, Rating
+from library.models import Like, NowPlaying, Play, PlayQueue, Rating, StarredAlbum, StarredArtist
+
+NOW_PLAYING_SLACK = timedelta(minutes=5)
+NOW_PLAYING_HORIZON = timedelta(hours=2)
 
 
 def with_listener_state(songs: QuerySet[Song], user) -> QuerySet[Song]:
@@ -60,3 +67,48 @@ def recently_played_songs(user, *, limit: int) -> list[Song]:
     for song in ordered:
         song.last_played = when[song.pk]
     return ordered
+
+
+def starred_song_ids(user) -> QuerySet:
+    """Return the ids of the published songs the user liked (starred), latest first."""
+    likes = Like.objects.filter(user=user, song__hidden=False).order_by("-created_at", "-pk")
+    return likes.values_list("song_id", flat=True)
+
+
+def starred_album_ids(user) -> QuerySet:
+    """Return the ids of the albums the user starred, latest first."""
+    stars = StarredAlbum.objects.filter(user=user).order_by("-created_at", "-pk")
+    return stars.values_list("album_id", flat=True)
+
+
+def starred_artist_ids(user) -> QuerySet:
+    """Return the ids of the artists the user starred, latest first."""
+    stars = StarredArtist.objects.filter(user=user).order_by("-created_at", "-pk")
+    return stars.values_list("artist_id", flat=True)
+
+
+def artists_starred_at(user) -> dict[int, datetime]:
+    """Return when the user starred each artist they starred, by artist id."""
+    return dict(StarredArtist.objects.filter(user=user).values_list("artist_id", "created_at"))
+
+
+def now_playing() -> list[NowPlaying]:
+    """Return what every listener's players are playing now, newest first."""
+    now = timezone.now()
+    entries = NowPlaying.objects.filter(
+        started_at__gte=now - NOW_PLAYING_HORIZON, song__hidden=False
+    ).select_related("user", "song")
+    return [
+        entry
+        for entry in entries
+        if entry.started_at + timedelta(seconds=entry.song.duration) + NOW_PLAYING_SLACK >= now
+    ]
+
+
+def play_queue(user) -> tuple[PlayQueue | None, list[int]]:
+    """Return the user's saved play queue (None when nothing is saved) and its song ids."""
+    queue = PlayQueue.objects.filter(user=user).first()
+    if queue is None:
+        return None, []
+    entries = queue.entries.order_by("position", "id").values_list("song_id", flat=True)
+    return queue, list(entries)

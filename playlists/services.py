@@ -1,5 +1,7 @@
 """Writes to playlists. Each locks its playlist row, so concurrent edits keep positions dense."""
 
+from collections.abc import Iterable, Sequence
+
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -92,3 +94,50 @@ def playlist_move_item(playlist: Playlist, item: PlaylistItem, position: int) ->
         item.save(update_fields=["position"])
         _touch(playlist)
     return item
+
+
+def _renumber(playlist: Playlist) -> None:
+    """Make positions dense again (0, 1, 2...) after entries went away."""
+    items = list(PlaylistItem.objects.filter(playlist=playlist).order_by("position", "id"))
+    changed = []
+    for position, item in enumerate(items):
+        if item.position != position:
+            item.position = position
+            changed.append(item)
+    PlaylistItem.objects.bulk_update(changed, ["position"])
+
+
+def playlist_set_songs(playlist: Playlist, songs: Sequence[Song]) -> None:
+    """Replace every entry of a playlist with these songs, in this order."""
+    with transaction.atomic():
+        _lock(playlist)
+        PlaylistItem.objects.filter(playlist=playlist).delete()
+        PlaylistItem.objects.bulk_create(
+            PlaylistItem(playlist=playlist, song=song, position=position)
+            for position, song in enumerate(songs)
+        )
+        _touch(playlist)
+
+
+def playlist_edit_songs(
+    playlist: Playlist, *, remove_indexes: Iterable[int], add: Sequence[Song]
+) -> None:
+    """Remove entries by their index in the listing apps see (published songs only), then
+    append songs, as Subsonic's updatePlaylist does: indexes refer to the list before the edit."""
+    with transaction.atomic():
+        _lock(playlist)
+        visible = list(
+            PlaylistItem.objects.filter(playlist=playlist, song__hidden=False)
+            .order_by("position", "id")
+            .values_list("pk", flat=True)
+        )
+        doomed = [visible[index] for index in set(remove_indexes) if 0 <= index < len(visible)]
+        if doomed:
+            PlaylistItem.objects.filter(pk__in=doomed).delete()
+            _renumber(playlist)
+        length = PlaylistItem.objects.filter(playlist=playlist).count()
+        PlaylistItem.objects.bulk_create(
+            PlaylistItem(playlist=playlist, song=song, position=length + offset)
+            for offset, song in enumerate(add)
+        )
+        _touch(playlist)

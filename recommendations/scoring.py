@@ -1,7 +1,8 @@
 """How much each thing a listener does says about their taste, and how candidates are ranked.
 
-Plain functions without Django, shared by the per-request recommender (queries.py) and the job
-that precomputes song neighbours (services.py), so both read a listener's history the same way.
+Plain functions without Django, shared by the per-request recommender (taste.py, queries.py,
+radio.py) and the job that precomputes song neighbours (refresh/baskets.py), so both read a
+listener's history the same way.
 """
 
 import math

@@ -11,13 +11,14 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from catalog.routing import websocket_urlpatterns  # noqa: E402
+from catalog.routing import websocket_urlpatterns as catalog_sockets  # noqa: E402
+from ingest.routing import websocket_urlpatterns as ingest_sockets  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            AuthMiddlewareStack(URLRouter([*catalog_sockets, *ingest_sockets]))
         ),
     }
 )

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "channels",
     "django_tasks_db",
     "catalog",
+    "ingest",
     "playlists",
     "accounts",
     "library",
@@ -184,6 +185,15 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
+# Transcoding (catalog.transcoding): encodes at once per server process, how many more may wait
+# (each at most TRANSCODE_WAIT_SECONDS) before a request hears "busy", and the disk cache of
+# finished encodes (empty: MEDIA_ROOT/transcoded), least recently used files removed past its size.
+TRANSCODE_MAX_ENCODES = env_int("TRANSCODE_MAX_ENCODES", os.cpu_count() or 2)
+TRANSCODE_MAX_WAITING = env_int("TRANSCODE_MAX_WAITING", 4)
+TRANSCODE_WAIT_SECONDS = env_int("TRANSCODE_WAIT_SECONDS", 60)
+TRANSCODE_CACHE_DIR = env("TRANSCODE_CACHE_DIR")
+TRANSCODE_CACHE_MAX_MB = env_int("TRANSCODE_CACHE_MAX_MB", 2048)
+
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
 AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL") or None
 # Where browsers and apps reach the store, when that differs from AWS_S3_ENDPOINT_URL (inside
@@ -255,7 +265,7 @@ WEBSOCKET_MAX_PER_ADDRESS = env_int("WEBSOCKET_MAX_PER_ADDRESS", 50)
 # processes; "immediate" runs them inline (tests).
 TASKS_MODE = env("TASKS_MODE", "thread")
 TASK_BACKENDS = {
-    "thread": {"BACKEND": "catalog.tasks_backend.ThreadPoolBackend"},
+    "thread": {"BACKEND": "ingest.tasks_backend.ThreadPoolBackend"},
     "database": {"BACKEND": "django_tasks_db.DatabaseBackend"},
     "immediate": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"},
 }
@@ -338,9 +348,10 @@ def _store_origins() -> list[str]:
     """Return the origins browsers fetch media from and upload to (presigned S3 URLs)."""
     if not AWS_STORAGE_BUCKET_NAME:
         return []  # /media/ and /covers/ on this site
-    if not AWS_S3_ENDPOINT_URL:
+    endpoint_url = AWS_S3_PUBLIC_ENDPOINT_URL or AWS_S3_ENDPOINT_URL
+    if not endpoint_url:
         return ["https://*.amazonaws.com"]
-    endpoint = urlsplit(AWS_S3_ENDPOINT_URL)
+    endpoint = urlsplit(endpoint_url)
     # Path-style (endpoint/bucket/key) or virtual-hosted (bucket.endpoint/key) addresses.
     return [f"{endpoint.scheme}://{endpoint.netloc}", f"{endpoint.scheme}://*.{endpoint.netloc}"]
 

@@ -1,11 +1,13 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.api import TokenView
 
 api_patterns = [
     path("", include("catalog.api.urls")),
+    path("", include("ingest.api.urls")),
     path("", include("library.api.urls")),
     path("", include("playlists.api.urls")),
     path("", include("accounts.urls_api")),
@@ -21,6 +23,13 @@ api_patterns = [
 ]
 
 urlpatterns = [
+    # The jobs' admin moved with the model from the catalogue to the ingest app.
+    re_path(
+        r"^admin/catalog/ingestjob/(?P<rest>.*)$",
+        RedirectView.as_view(
+            url="/admin/ingest/ingestjob/%(rest)s", query_string=True, permanent=True
+        ),
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_patterns)),
     path("accounts/", include("accounts.urls")),

@@ -1,8 +1,8 @@
 """Translate catalogue rows into Subsonic elements (dicts for subsonic.responses); no queries.
 
-Songs and albums come from subsonic.queries as SongRow and AlbumRow values; artists as model
-instances annotated with `starred_at`, `album_count` and `cover_id`. Elements leave out empty
-attributes themselves, so the renderer need not look inside them again.
+Songs and albums come from subsonic.queries (songs, albums) as SongRow and AlbumRow values;
+artists as model instances annotated with `starred_at`, `album_count` and `cover_id`. Elements
+leave out empty attributes themselves, so the renderer need not look inside them again.
 """
 
 import posixpath
@@ -10,7 +10,8 @@ import posixpath
 from catalog.models import Artist, Song
 from playlists.models import Playlist
 from subsonic.params import ALBUM, ARTIST, PLAYLIST, SONG, make_id
-from subsonic.queries import AlbumRow, SongRow
+from subsonic.queries.albums import AlbumRow
+from subsonic.queries.songs import SongRow
 from subsonic.responses import Element, timestamp
 
 MUSIC_FOLDER_ID = 1

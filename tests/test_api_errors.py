@@ -4,7 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
-from catalog.tests.conftest import post_events  # noqa: F401
+from ingest.tests.fixtures import post_events  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

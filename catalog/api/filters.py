@@ -2,7 +2,7 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef
 
-from catalog.models import Album, Artist, Genre, IngestJob, Song, SongArtist, name_key
+from catalog.models import Album, Artist, Genre, Song, SongArtist, name_key
 from catalog.search import search_albums, search_artists, search_songs
 
 SEARCH_HELP = (
@@ -134,9 +134,3 @@ class AlbumFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         return search_albums(value, queryset)
-
-
-class IngestJobFilter(django_filters.FilterSet):
-    class Meta:
-        model = IngestJob
-        fields = ["status", "action", "bucket", "key"]

@@ -3,7 +3,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from catalog.models import Album, Artist, Genre, IngestJob, Song
+from catalog.models import Album, Artist, Genre, Song
+from catalog.transcoding.profiles import FORMATS, RAW
 
 
 class ArtistRefSerializer(serializers.ModelSerializer):
@@ -161,54 +162,23 @@ class SongSerializer(serializers.ModelSerializer):
         return getattr(song, "rating", None)
 
 
-class IngestJobSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = IngestJob
-        fields = [
-            "id",
-            "bucket",
-            "key",
-            "action",
-            "event_name",
-            "event_time",
-            "size",
-            "etag",
-            "version_id",
-            "sequencer",
-            "status",
-            "reason",
-            "attempts",
-            "song",
-            "created_at",
-            "started_at",
-            "finished_at",
-        ]
-        read_only_fields = fields
+class StreamQuerySerializer(serializers.Serializer):
+    """The query of a song's stream: the original file unless a format or a bitrate cap asks."""
 
-
-class IngestAcceptedSerializer(serializers.Serializer):
-    jobs = IngestJobSerializer(many=True)
-    ignored = serializers.IntegerField(help_text="Records that are not object events we use.")
-
-
-class UploadRequestSerializer(serializers.Serializer):
-    filename = serializers.CharField(
-        required=False, max_length=255, help_text="S3: the file's name, to pick its key."
+    format = serializers.ChoiceField(
+        choices=[*FORMATS, RAW],
+        required=False,
+        allow_blank=True,
+        default="",
+        error_messages={
+            "invalid_choice": f"Unknown format {{input!r}}: use {', '.join((*FORMATS, RAW))}."
+        },
+        help_text="opus, mp3, aac (ADTS), m4a (fragmented MP4), or raw for the original file.",
     )
-    content_type = serializers.CharField(
-        required=False, allow_blank=True, max_length=100, help_text="S3: the Content-Type to PUT."
+    max_bitrate = serializers.IntegerField(
+        required=False,
+        default=0,
+        min_value=0,
+        max_value=10_000,
+        help_text="kbit/s; a song above it is transcoded (to Opus unless `format` says). 0: none.",
     )
-    file = serializers.FileField(
-        required=False, help_text="Local storage: the audio file itself (multipart/form-data)."
-    )
-
-
-class UploadAnswerSerializer(serializers.Serializer):
-    key = serializers.CharField(help_text="Where the file is (or will be) in the store.")
-    upload_url = serializers.CharField(
-        required=False, help_text="S3: PUT the file's bytes here before it expires."
-    )
-    method = serializers.CharField(required=False)
-    headers = serializers.DictField(child=serializers.CharField(), required=False)
-    expires_in = serializers.IntegerField(required=False, help_text="Seconds.")
-    jobs = IngestJobSerializer(many=True, required=False, help_text="Local: the ingest job.")

@@ -1,5 +1,7 @@
 """Merging duplicate artists or albums in the admin: the curator picks the one to keep."""
 
+import re
+
 import pytest
 
 from accounts.tests.factories import CuratorFactory
@@ -49,6 +51,13 @@ def test_merge_first_asks_which_artist_to_keep_and_changes_nothing(merge):
     assert "2 songs, 2 albums" in body and "Tidelines &lt;i&gt;" in body
     assert " checked" not in body
     assert Artist.objects.count() == 2
+
+
+def test_the_merge_pages_style_carries_the_nonce_the_policy_allows(merge):
+    response = merge("artist", [ArtistFactory(name="Tidelines"), ArtistFactory(name="Tide")])
+
+    nonce = re.search(r'<style nonce="([^"]+)">', response.content.decode()).group(1)
+    assert f"'nonce-{nonce}'" in response["Content-Security-Policy"]
 
 
 def test_merge_keeps_the_artist_the_curator_chose_even_with_fewer_songs(merge):

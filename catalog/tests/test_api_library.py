@@ -1,14 +1,10 @@
-"""The catalogue's browse endpoints (artists, albums, genres), song filters, uploads, errors."""
+"""The catalogue's browse endpoints (artists, albums, genres), song filters, errors."""
 
-import boto3
 import pytest
-from moto import mock_aws
 from rest_framework.test import APIClient
 
-from accounts.tests.factories import CuratorFactory, UserFactory
-from catalog.models import IngestJob, Song
+from accounts.tests.factories import CuratorFactory
 from catalog.tests.factories import AlbumFactory, ArtistFactory, GenreFactory, SongFactory
-from demo import audio_samples
 
 pytestmark = pytest.mark.django_db
 
@@ -147,133 +143,6 @@ def test_errors_share_one_shape():
 
     assert set(not_found) == {"detail", "code"}
     assert set(forbidden) == {"detail", "code"}
-
-
-# --- uploads --------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def flac_file(tmp_path):
-    path = tmp_path / "01 - Upload Song.flac"
-    audio_samples.write_sample(path, "flac", audio_samples.SampleTags(title="Uploaded"))
-    return path
-
-
-def test_curator_upload_on_local_storage_is_ingested(
-    flac_file, media_root, django_capture_on_commit_callbacks
-):
-    client = _client(CuratorFactory())
-
-    with django_capture_on_commit_callbacks(execute=True), flac_file.open("rb") as upload:
-        response = client.post("/api/v1/uploads/", {"file": upload}, format="multipart")
-
-    assert response.status_code == 201
-    body = response.json()
-    assert body["key"].startswith("music/uploads/")
-    assert (media_root / body["key"]).exists()
-    job = IngestJob.objects.get(pk=body["jobs"][0]["id"])
-    assert job.status == IngestJob.Status.DONE
-    assert Song.objects.get(storage_key=body["key"]).title == "Uploaded"
-
-
-def test_listener_cannot_upload(flac_file):
-    client = _client(UserFactory())
-
-    with flac_file.open("rb") as upload:
-        response = client.post("/api/v1/uploads/", {"file": upload}, format="multipart")
-
-    assert response.status_code == 403
-    assert not IngestJob.objects.exists()
-
-
-def test_anonymous_cannot_upload(flac_file):
-    with flac_file.open("rb") as upload:
-        response = _client().post("/api/v1/uploads/", {"file": upload}, format="multipart")
-
-    assert response.status_code in (401, 403)
-
-
-def test_upload_without_a_file_is_400():
-    response = _client(CuratorFactory()).post("/api/v1/uploads/", {}, format="multipart")
-
-    assert response.status_code == 400
-    assert response.json()["detail"].startswith("file: ")
-
-
-def test_upload_of_a_non_audio_name_is_400(tmp_path):
-    path = tmp_path / "notes.txt"
-    path.write_text("hello")
-
-    with path.open("rb") as upload:
-        response = _client(CuratorFactory()).post(
-            "/api/v1/uploads/", {"file": upload}, format="multipart"
-        )
-
-    assert response.status_code == 400
-    assert "not an audio file" in response.json()["detail"]
-    assert not IngestJob.objects.exists()
-
-
-def test_upload_over_the_size_limit_is_400(flac_file, settings):
-    settings.INGEST_MAX_FILE_BYTES = 100
-
-    with flac_file.open("rb") as upload:
-        response = _client(CuratorFactory()).post(
-            "/api/v1/uploads/", {"file": upload}, format="multipart"
-        )
-
-    assert response.status_code == 400
-    assert "limit" in response.json()["detail"]
-
-
-def test_upload_key_keeps_no_path_from_the_client_name():
-    from catalog.services import upload_key
-
-    key = upload_key("../../etc/evil name?.mp3")
-
-    assert key.startswith("music/uploads/")
-    assert ".." not in key and "?" not in key
-    assert key.endswith("-evil name.mp3")
-
-
-@pytest.fixture
-def s3_store(settings, monkeypatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket="uploads-test")
-        settings.AWS_STORAGE_BUCKET_NAME = "uploads-test"
-        settings.INGEST_BUCKET_NAME = "uploads-test"
-        settings.STORAGES = {
-            **settings.STORAGES,
-            "default": {"BACKEND": "storages.backends.s3.S3Storage"},
-        }
-        yield client
-
-
-def test_curator_upload_on_s3_answers_a_presigned_put(s3_store):
-    response = _client(CuratorFactory()).post(
-        "/api/v1/uploads/",
-        {"filename": "New Song.mp3", "content_type": "audio/mpeg"},
-        format="json",
-    )
-
-    assert response.status_code == 201
-    body = response.json()
-    assert body["method"] == "PUT"
-    assert body["key"].startswith("music/uploads/") and body["key"].endswith("-New Song.mp3")
-    assert "Signature=" in body["upload_url"]
-    assert body["headers"] == {"Content-Type": "audio/mpeg"}
-    assert not IngestJob.objects.exists()  # the bucket's own event brings the file in
-
-
-def test_s3_upload_without_a_filename_is_400(s3_store):
-    response = _client(CuratorFactory()).post("/api/v1/uploads/", {}, format="json")
-
-    assert response.status_code == 400
-    assert response.json()["detail"].startswith("filename: ")
 
 
 def test_api_docs_are_served_without_a_cdn(client):

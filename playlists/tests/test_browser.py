@@ -8,7 +8,6 @@ from playwright.sync_api import expect, sync_playwright
 
 from accounts.tests.factories import UserFactory
 from catalog.models import Song
-from catalog.tests.conftest import created, post_events, put_song  # noqa: F401
 from demo.audio_samples import SampleTags, make_cover
 from playlists.models import Playlist
 from playlists.tests.factories import PlaylistFactory, PlaylistItemFactory
@@ -32,7 +31,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def songs(put_song, post_events, created):  # noqa: F811
+def songs(put_song, post_events, created):
     """Ingest three 8-second songs of one album with a cover, and a single by another artist."""
     cover = make_cover((30, 120, 200), text="RT")
     for track, title in enumerate(["Amber", "Basalt", "Cobalt"], start=1):

@@ -12,6 +12,7 @@ from playlists.services import playlist_delete, playlist_remove_item
 from playlists.tests.factories import PlaylistFactory, PlaylistItemFactory
 from recommendations import services
 from recommendations.models import PopularSong, RefreshState, SongNeighbor, SongStats
+from recommendations.refresh import changes, neighbours
 from recommendations.tests.factories import fans
 
 pytestmark = pytest.mark.django_db
@@ -102,7 +103,7 @@ def test_small_batches_give_the_same_neighbours_as_one_batch(community, monkeypa
     fans([first[0], second[1]], 2, prefix="mixed")
     services.refresh_recommendations(full=True)
     whole = set(SongNeighbor.objects.values_list("song_id", "neighbor_id", "score"))
-    monkeypatch.setattr(services, "PAIRS_PER_BATCH", 3)
+    monkeypatch.setattr(neighbours, "PAIRS_PER_BATCH", 3)
 
     services.refresh_recommendations(full=True)
 
@@ -112,7 +113,7 @@ def test_small_batches_give_the_same_neighbours_as_one_batch(community, monkeypa
 def test_neighbours_are_capped_per_song(monkeypatch):
     songs = [SongFactory() for _ in range(6)]
     fans(songs, 2)
-    monkeypatch.setattr(services, "NEIGHBORS", 3)
+    monkeypatch.setattr(neighbours, "NEIGHBORS", 3)
 
     services.refresh_recommendations(full=True)
 
@@ -145,7 +146,7 @@ def test_incremental_refresh_samples_the_listeners_of_songs_everyone_plays(commu
     crossover = UserFactory(username="crossover")
     LikeFactory(user=crossover, song=first[0])
     LikeFactory(user=crossover, song=second[0])
-    monkeypatch.setattr(services, "MAX_BASKETS", 3)
+    monkeypatch.setattr(changes, "MAX_BASKETS", 3)
 
     result = services.refresh_recommendations()
 

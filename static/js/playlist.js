@@ -3,6 +3,8 @@
 // remove it. The buttons are forms that also work without this module. Listeners sit on the
 // document, since nav.js runs this module once and swaps playlist pages in and out.
 
+import { api } from "./api.js";
+
 const SECONDS_PER_MINUTE = 60;
 
 function table() {
@@ -11,28 +13,6 @@ function table() {
 
 function rows(tracks) {
   return [...tracks.querySelectorAll("tbody tr.song-row")];
-}
-
-function csrfToken() {
-  return document.querySelector('meta[name="csrf-token"]')?.content || "";
-}
-
-async function api(method, url, payload) {
-  const response = await fetch(url, {
-    method,
-    credentials: "same-origin",
-    headers: {
-      "Content-Type": "application/json",
-      Accept: "application/json",
-      "X-CSRFToken": csrfToken(),
-    },
-    body: payload === undefined ? undefined : JSON.stringify(payload),
-  });
-  if (!response.ok) {
-    const answer = await response.json().catch(() => ({}));
-    throw new Error(answer.detail || `The server answered ${response.status}.`);
-  }
-  return response.status === 204 ? null : response.json();
 }
 
 function announce(message) {

@@ -1,14 +1,13 @@
 // The curators' upload page: drop several files, watch each one's progress bar, then its ingest
 // outcome pushed live over /ws/ingest/. On S3 the server answers a presigned PUT and the browser
 // sends the bytes straight to the bucket; on local storage the file goes to the server itself.
+// XMLHttpRequest, not fetch: only it reports an upload's progress.
+
+import { csrfToken, errorMessage } from "./api.js";
 
 const outcomes = new Map(); // store key -> ingest.finished job, in case it beats the upload's answer
 const waiting = new Map(); // store key -> function showing the outcome on its list item
 let socket = null;
-
-function csrfToken() {
-  return document.querySelector('meta[name="csrf-token"]')?.content || "";
-}
 
 function send(method, url, body, headers, onProgress) {
   return new Promise((resolve, reject) => {
@@ -25,14 +24,13 @@ function send(method, url, body, headers, onProgress) {
 }
 
 function errorText(request) {
+  let answer = null;
   try {
-    const answer = JSON.parse(request.responseText);
-    const detail = answer.file?.[0] || answer.detail || answer.error?.message;
-    if (detail) return String(detail);
-    return Object.values(answer).flat().join(" ");
+    answer = JSON.parse(request.responseText);
   } catch {
-    return `the server answered ${request.status}`;
+    // Not JSON (a proxy's error page): the status says enough.
   }
+  return errorMessage(answer, request.status);
 }
 
 function listItem(file) {

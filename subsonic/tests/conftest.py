@@ -12,7 +12,6 @@ from accounts.services import subsonic_password_reset
 from accounts.tests.factories import UserFactory
 from accounts.tests.fixtures import fast_password_hashing, fresh_throttles  # noqa: F401
 from catalog.models import Album, Artist, Song, SongArtist
-from catalog.tests.conftest import created, post_events, put_song  # noqa: F401
 from catalog.tests.factories import AlbumFactory, ArtistFactory, GenreFactory, SongFactory
 from demo.audio_samples import SampleTags, make_cover
 

@@ -19,7 +19,7 @@ from PIL import Image
 
 from catalog.models import Song
 from catalog.services import songs_set_hidden
-from subsonic.queries import MARK_STEP
+from subsonic.queries.searching import MARK_STEP
 from subsonic.tests.conftest import add_songs, make_api_key, token_params
 from tests.conftest import server_database_url, start_asgi_server  # noqa: F401
 

@@ -10,11 +10,11 @@ from django.test import AsyncRequestFactory, RequestFactory
 from moto import mock_aws
 from PIL import Image
 
+from catalog.media import stored_file_response as file_response
 from catalog.models import Song
 from catalog.tests.factories import SongFactory
 from demo.audio_samples import SampleTags, write_sample
 from subsonic.covers import resized_key
-from subsonic.streaming import file_response
 
 
 def _body(response) -> bytes:

@@ -7,8 +7,8 @@ import pytest
 
 from accounts.signin import LOCKOUT_FAILURES
 from accounts.tests.factories import UserFactory
+from subsonic.dispatch import METHODS
 from subsonic.tests.conftest import make_api_key, token_params
-from subsonic.views import METHODS
 
 NS = "{http://subsonic.org/restapi}"
 

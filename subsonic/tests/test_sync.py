@@ -2,7 +2,7 @@
 catalogue, songOffset growing by songCount, and expect each song exactly once in a stable order.
 
 The catalogue here is a few thousand song rows (a factory, no audio), enough for pages to start
-from several of the marks subsonic.queries keeps every MARK_STEP songs.
+from several of the marks subsonic.queries.searching keeps every MARK_STEP songs.
 """
 
 import pytest
@@ -13,7 +13,7 @@ from catalog.models import Genre, Song
 from catalog.services import songs_remove, songs_set_hidden
 from catalog.tests.factories import GenreFactory
 from library.services import play_record, song_rate
-from subsonic.queries import MARK_STEP
+from subsonic.queries.searching import MARK_STEP
 from subsonic.tests.conftest import add_songs
 
 SONGS = 2 * MARK_STEP + 345
@@ -151,7 +151,7 @@ def test_genres_of_other_songs_in_the_range_stay_off_the_page(sub, many_songs):
 
 def test_a_search_page_comes_from_the_ranking_in_hand(db, django_assert_num_queries):
     """search3 pages a query's songs from the ids the search ranked, not by asking again."""
-    from subsonic.queries import _page_ids
+    from subsonic.queries.searching import _page_ids
 
     ids = [song.pk for song in add_songs(12)]
     ranked = Song.objects.all().in_ranked_order(list(reversed(ids)))

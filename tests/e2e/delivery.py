@@ -14,9 +14,10 @@ from urllib.parse import unquote_plus
 import requests
 from django.conf import settings
 
-from catalog.local_events import object_record, post_records
-from catalog.models import IngestJob
 from demo.audio_samples import SampleTags, make_cover, write_sample
+from ingest.events import object_record
+from ingest.models import IngestJob
+from ingest.watcher import post_records
 from ingest_lambda import handler
 from tests.servers import AsgiServer
 from tests.support import wait_for

@@ -5,9 +5,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from catalog.audio_samples import SampleTags, make_cover
+from demo.audio_samples import SampleTags, make_cover
 from catalog.models import Song
-from catalog.tests.conftest import created, post_events, put_song  # noqa: F401
+from ingest.tests.fixtures import created, post_events, put_song  # noqa: F401
 from tests.support import DESKTOP, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

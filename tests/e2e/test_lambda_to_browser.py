@@ -11,10 +11,10 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from catalog.models import IngestJob
 from catalog.tests.factories import SongFactory
 from conftest import require
 from demo.audio_samples import SampleTags, make_cover
+from ingest.models import IngestJob
 from tests.e2e.delivery import (
     INGEST_TIMEOUT,
     deliver_through_lambda,

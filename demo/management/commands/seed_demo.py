@@ -11,10 +11,11 @@ from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from catalog.local_events import object_record
-from catalog.models import IngestJob, Song
-from catalog.services import check_s3_notification, record_ingest_events
+from catalog.models import Song
 from demo import audio_samples
+from ingest.events import check_s3_notification, object_record
+from ingest.models import IngestJob
+from ingest.tasks import queue_ingest_events
 
 # (artist, album, year, genre, cover colour, [(title, format, seconds)])
 DEMO_ALBUMS = [
@@ -75,7 +76,7 @@ class Command(BaseCommand):
             records = self._write_demo_files(scratch)
         object_events, _ = check_s3_notification({"Records": records})
         with transaction.atomic():
-            jobs = record_ingest_events(object_events)
+            jobs = queue_ingest_events(object_events)
         self._wait_for([job.pk for job in jobs], options["wait"])
 
     def _write_demo_files(self, scratch: str) -> list[dict]:

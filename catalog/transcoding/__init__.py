@@ -1,0 +1,193 @@
+"""Stream a song re-encoded (Opus, MP3, AAC) at a bitrate cap, from an offset, while it encodes.
+
+The views call `transcoded_response`; it answers None when the original file is what the
+listener asked for (each view then sends it its own way). Pieces: `profiles` (what a format
+is), `encoder` (PyAV), `jobs` (encodes that run ahead into the disk cache, readers that follow),
+`cache` (the folder, least recently used out first), `slots` (how many encodes at once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from django.core.files.storage import FileSystemStorage, Storage
+from django.core.handlers.asgi import ASGIRequest
+from django.http import HttpResponse, HttpResponseBase, StreamingHttpResponse
+
+from accounts.queries import streaming_preference
+from catalog.media import file_response
+from catalog.transcoding import cache
+from catalog.transcoding.encoder import EncodeFailed, encode, encoder_runs, remux
+from catalog.transcoding.jobs import open_cached_or_encode
+from catalog.transcoding.profiles import (
+    DEFAULT_FORMAT,
+    FORMATS,
+    PROFILES,
+    RAW,
+    InvalidTranscode,
+    Profile,
+    estimated_length,
+    profile_for,
+)
+from catalog.transcoding.slots import ENCODE_SLOTS, TranscoderBusy
+from catalog.transcoding.source import SourceMissing, open_source
+
+__all__ = [
+    "FORMATS",
+    "RAW",
+    "SONG_FIELDS",
+    "ENCODE_SLOTS",
+    "EncodeFailed",
+    "InvalidTranscode",
+    "SourceMissing",
+    "TranscodePlan",
+    "TranscoderBusy",
+    "encoder_runs",
+    "plan_transcode",
+    "transcoded_response",
+]
+
+# What a view must load of a song for transcoded_response: pass to QuerySet.only().
+SONG_FIELDS = (
+    "pk",
+    "storage_key",
+    "file_size",
+    "etag",
+    "content_hash",
+    "duration",
+    "bitrate",
+    "codec",
+    "mime_type",
+)
+
+
+@dataclass(frozen=True)
+class TranscodePlan:
+    profile: Profile
+    kbps: int
+    offset: float  # seconds into the song
+
+
+def plan_transcode(
+    song, *, format: str = "", max_bitrate: int | None = 0, time_offset: float = 0, user=None
+) -> TranscodePlan | None:
+    """Decide what to send: None for the original file, else the format, bitrate and offset.
+
+    `format` "raw" is the original (so is a format we do not encode, say "flac", that the file
+    already is); a named format is transcoded unless the file already is that format within
+    the cap (and no offset is asked). With no format, a cap (kbit/s) below the file's bitrate
+    transcodes to the user's default format, Opus without one. A cap of 0 (or none) falls back
+    to the user's default cap, if any.
+    """
+    name = (format or "").strip().lower()
+    own = (song.codec, PurePosixPath(song.storage_key).suffix.lstrip(".").lower())
+    if name == RAW or (name and name not in PROFILES and name in own):
+        return None  # the original, or a format we do not encode that the file already is
+    if max_bitrate is not None and max_bitrate < 0:
+        raise InvalidTranscode("The maximum bitrate must be 0 (no limit) or a number of kbit/s.")
+    preference = streaming_preference(user)
+    cap = max_bitrate or preference.max_bitrate
+    bitrate = song.bitrate or 0
+    if name:
+        profile = profile_for(name)
+        same_file = profile.source_codec == song.codec and profile.mime_type == song.mime_type
+        if same_file and not time_offset and (not cap or (bitrate and bitrate <= cap * 1000)):
+            return None
+    elif cap and (not bitrate or bitrate > cap * 1000):
+        profile = profile_for(preference.format or DEFAULT_FORMAT)
+    else:
+        return None
+    if time_offset < 0 or (time_offset and time_offset >= (song.duration or 0)):
+        raise InvalidTranscode(
+            f"The time offset must be between 0 and the song's {song.duration or 0:.0f} seconds."
+        )
+    return TranscodePlan(profile, profile.bitrate(cap), float(time_offset))
+
+
+def transcoded_response(
+    request,
+    song,
+    *,
+    format: str = "",
+    max_bitrate: int | None = 0,
+    time_offset: float = 0,
+    estimate_length: bool = False,
+    user=None,
+    storage: Storage | None = None,
+) -> HttpResponseBase | None:
+    """Answer with the song transcoded as asked, or None when the original file is the answer.
+
+    The first request starts one encode into the cache and streams it as it is written; a
+    request for the same output joins that encode, and once it is complete, the cached file
+    is served with ranges. With `estimate_length`, Content-Length is duration x bitrate
+    (the body is padded or cut to it). Raise InvalidTranscode for values no encode can honour,
+    TranscoderBusy when this process runs all the encodes it may, SourceMissing without a file.
+    """
+    plan = plan_transcode(
+        song, format=format, max_bitrate=max_bitrate, time_offset=time_offset, user=user
+    )
+    if plan is None:
+        return None
+    profile = plan.profile
+    remaining = max((song.duration or 0) - plan.offset, 0.0)
+    length = estimated_length(remaining, plan.kbps) if estimate_length else None
+    if request.method == "HEAD":
+        response = HttpResponse(content_type=profile.mime_type)
+        if length is not None:
+            response["Content-Length"] = str(length)
+        return response
+    key = _cache_key(song, plan, plan.offset)
+    whole = cache.cached_file(_cache_key(song, plan, 0.0)) if plan.offset else None
+    if whole is not None and cache.touch(whole):
+        # Cut the cached encode of the whole song: a seek costs no encoding. (Just touched, it
+        # is the last file the cache would evict.)
+        def chunks() -> Iterator[bytes]:
+            with open(whole, "rb") as encoded:
+                yield from remux(encoded, profile, plan.offset)
+
+        reserve = None
+    else:
+        source = open_source(song.storage_key, song.file_size, storage)
+
+        def chunks() -> Iterator[bytes]:
+            try:
+                yield from encode(source, profile, plan.kbps, plan.offset)
+            finally:
+                if hasattr(source, "close"):
+                    source.close()
+
+        reserve = ENCODE_SLOTS.reserve
+    found = open_cached_or_encode(
+        key, chunks, reserve, length=length, asynchronous=_under_asgi(request)
+    )
+    if isinstance(found, Path):
+        response = file_response(
+            request, found.name, profile.mime_type, storage=FileSystemStorage(found.parent)
+        )
+    else:
+        response = StreamingHttpResponse(found, content_type=profile.mime_type)
+        if length is not None:
+            response["Content-Length"] = str(length)
+        response["Cache-Control"] = "private, max-age=0"
+    response["X-Content-Duration"] = f"{remaining:.2f}"
+    return response
+
+
+def _cache_key(song, plan: TranscodePlan, offset: float) -> str:
+    # What the file is (a new upload under the same key changes its size, ETag or hash), not
+    # the row's edits: renaming a song keeps its encodes.
+    return cache.cache_key(
+        song.storage_key,
+        song.file_size,
+        song.etag,
+        song.content_hash,
+        plan.profile.name,
+        plan.kbps,
+        round(offset, 3),
+    )
+
+
+def _under_asgi(request) -> bool:
+    return isinstance(getattr(request, "_request", request), ASGIRequest)

@@ -1,0 +1,58 @@
+"""Translate ingest jobs and upload requests to and from JSON; no workflow here."""
+
+from rest_framework import serializers
+
+from ingest.models import IngestJob
+
+
+class IngestJobSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = IngestJob
+        fields = [
+            "id",
+            "bucket",
+            "key",
+            "action",
+            "event_name",
+            "event_time",
+            "size",
+            "etag",
+            "version_id",
+            "sequencer",
+            "status",
+            "reason",
+            "attempts",
+            "song",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class IngestAcceptedSerializer(serializers.Serializer):
+    jobs = IngestJobSerializer(many=True)
+    ignored = serializers.IntegerField(help_text="Records that are not object events we use.")
+
+
+class UploadRequestSerializer(serializers.Serializer):
+    filename = serializers.CharField(
+        required=False, max_length=255, help_text="S3: the file's name, to pick its key."
+    )
+    content_type = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, help_text="S3: the Content-Type to PUT."
+    )
+    file = serializers.FileField(
+        required=False, help_text="Local storage: the audio file itself (multipart/form-data)."
+    )
+
+
+class UploadAnswerSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="Where the file is (or will be) in the store.")
+    upload_url = serializers.CharField(
+        required=False, help_text="S3: PUT the file's bytes here before it expires."
+    )
+    method = serializers.CharField(required=False)
+    headers = serializers.DictField(child=serializers.CharField(), required=False)
+    expires_in = serializers.IntegerField(required=False, help_text="Seconds.")
+    jobs = IngestJobSerializer(many=True, required=False, help_text="Local: the ingest job.")

@@ -1,0 +1,155 @@
+"""Object events in the S3 notification shape: parse a webhook body, build a record.
+
+Every source (S3 through the Lambda, a store's own webhook, the local watcher, uploads, the
+re-sync) speaks S3 event notification JSON, so there is one ingest path. Local sources use a
+nanosecond clock in hex as the sequencer, ordered like S3's.
+"""
+
+import hashlib
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import quote_plus, unquote_plus
+
+from django.utils.dateparse import parse_datetime
+
+from ingest.models import IngestJob
+
+CREATED_PREFIXES = ("ObjectCreated:",)
+REMOVED_PREFIXES = ("ObjectRemoved:", "LifecycleExpiration:")
+
+
+class InvalidEvent(ValueError):
+    """The webhook body is not an S3 event notification we can record; str() says why."""
+
+
+@dataclass(frozen=True)
+class ObjectEvent:
+    """One S3 object event, decoded from a notification record."""
+
+    action: str
+    bucket: str
+    key: str
+    event_name: str
+    event_time: datetime | None
+    size: int | None
+    etag: str
+    version_id: str
+    sequencer: str
+
+    @property
+    def dedup_key(self) -> str:
+        """Name the event, alike for every delivery of it and apart from any other event."""
+        parts = [self.bucket, self.key, self.action, self.sequencer, self.version_id, self.etag]
+        if not (self.sequencer or self.version_id) and self.event_time is not None:
+            # Nothing else tells a second upload of the same bytes (after a delete, say) from
+            # a redelivery of the first: only the time the store saw it.
+            parts.append(self.event_time.isoformat())
+        return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+# --- parsing the webhook body -------------------------------------------------------------
+
+
+def check_s3_notification(payload: object) -> tuple[list[ObjectEvent], int]:
+    """Decode an S3 event notification into object events; return them and the ignored count.
+
+    Accepts what S3 (through our Lambda), MinIO and our local watcher send: `{"Records": [...]}`
+    with URL-encoded keys; an S3 test event has no records and is ignored.
+    """
+    if not isinstance(payload, dict):
+        raise InvalidEvent("the body must be a JSON object with a 'Records' list")
+    if payload.get("Event") == "s3:TestEvent":
+        return [], 1
+    records = payload.get("Records")
+    if not isinstance(records, list):
+        raise InvalidEvent("the body must be a JSON object with a 'Records' list")
+    decoded, ignored = [], 0
+    for index, record in enumerate(records):
+        event = _check_record(record, index)
+        if event is None:
+            ignored += 1
+        else:
+            decoded.append(event)
+    return decoded, ignored
+
+
+def _check_record(record: object, index: int) -> ObjectEvent | None:
+    where = f"Records[{index}]"
+    if not isinstance(record, dict):
+        raise InvalidEvent(f"{where} must be an object")
+    event_name = record.get("eventName")
+    if not isinstance(event_name, str) or not event_name:
+        raise InvalidEvent(f"{where}.eventName is missing")
+    event_name = event_name.removeprefix("s3:")  # MinIO spells them "s3:ObjectCreated:Put"
+    if event_name.startswith(CREATED_PREFIXES):
+        action = IngestJob.Action.CREATED
+    elif event_name.startswith(REMOVED_PREFIXES):
+        action = IngestJob.Action.REMOVED
+    else:
+        return None
+    s3 = record.get("s3")
+    if not isinstance(s3, dict):
+        raise InvalidEvent(f"{where}.s3 is missing")
+    bucket = (s3.get("bucket") or {}).get("name") if isinstance(s3.get("bucket"), dict) else None
+    obj = s3.get("object")
+    if not isinstance(bucket, str) or not bucket:
+        raise InvalidEvent(f"{where}.s3.bucket.name is missing")
+    if not isinstance(obj, dict) or not isinstance(obj.get("key"), str) or not obj["key"]:
+        raise InvalidEvent(f"{where}.s3.object.key is missing")
+    key = unquote_plus(obj["key"])
+    if len(key) > 1024:
+        raise InvalidEvent(f"{where}.s3.object.key is longer than S3 allows (1024)")
+    size = obj.get("size")
+    if size is not None:
+        try:
+            size = int(size)
+        except (TypeError, ValueError):
+            raise InvalidEvent(f"{where}.s3.object.size must be a number") from None
+        if size < 0:
+            raise InvalidEvent(f"{where}.s3.object.size must not be negative")
+    sequencer = str(obj.get("sequencer") or "")
+    if sequencer and not re.fullmatch(r"[0-9A-Fa-f]{1,64}", sequencer):
+        raise InvalidEvent(f"{where}.s3.object.sequencer must be a hexadecimal string")
+    event_time = record.get("eventTime")
+    parsed_time = parse_datetime(event_time) if isinstance(event_time, str) else None
+    return ObjectEvent(
+        action=action,
+        bucket=bucket,
+        key=key,
+        event_name=event_name,
+        event_time=parsed_time,
+        size=size,
+        etag=str(obj.get("eTag") or obj.get("etag") or "").strip('"')[:100],
+        version_id=str(obj.get("versionId") or "")[:1024],
+        sequencer=sequencer.upper(),
+    )
+
+
+# --- building records for sources that are not S3 ------------------------------------------
+
+_last_sequencer = 0
+
+
+def next_sequencer() -> str:
+    """Return a hex sequencer greater than any this process returned before."""
+    global _last_sequencer
+    _last_sequencer = max(time.time_ns(), _last_sequencer + 1)
+    return f"{_last_sequencer:016X}"
+
+
+def object_record(
+    bucket: str, key: str, *, removed: bool = False, size: int | None = None, etag: str = ""
+) -> dict:
+    """Build one S3 event notification record (eventVersion 2.1) for an object."""
+    obj = {"key": quote_plus(key, safe="/"), "sequencer": next_sequencer()}
+    if not removed:
+        obj.update({"size": size or 0, "eTag": etag})
+    return {
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "eventTime": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "eventName": "ObjectRemoved:Delete" if removed else "ObjectCreated:Put",
+        "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": bucket}, "object": obj},
+    }

@@ -1,0 +1,35 @@
+"""Watch the local media folder and post S3-shaped events for audio files to the webhook."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from watchdog.observers import Observer
+
+from ingest.watcher import MediaFolderHandler
+
+
+class Command(BaseCommand):
+    help = "Watch MEDIA_ROOT/music and feed new, changed and removed files to the ingest webhook."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--webhook", default=settings.INGEST_WEBHOOK_URL)
+
+    def handle(self, *args, **options):
+        root = Path(settings.MEDIA_ROOT)
+        music = root / "music"
+        music.mkdir(parents=True, exist_ok=True)
+        observer = Observer()
+        handler = MediaFolderHandler(root, options["webhook"])
+        observer.schedule(handler, str(music), recursive=True)
+        observer.start()
+        self.stdout.write(f"Watching {music} for audio files")
+        try:
+            while observer.is_alive():
+                observer.join(1)
+                handler.flush_pending()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            observer.stop()
+            observer.join()

@@ -1,0 +1,57 @@
+"""Vorbis comments (FLAC, Ogg Vorbis, Opus, Speex, Ogg FLAC); keys are case-insensitive."""
+
+import base64
+import binascii
+import logging
+import struct
+
+from mutagen import MutagenError
+from mutagen._vorbis import VComment
+from mutagen.flac import Picture
+
+from ingest.tags.families import TagFamily
+from ingest.tags.values import RawPicture
+
+logger = logging.getLogger(__name__)
+
+KEYS = {
+    "title": ("title",),
+    "artists": ("artists", "artist"),
+    "album": ("album",),
+    "album_artist": ("albumartist", "album artist", "album_artist"),
+    "track": ("tracknumber",),
+    "track_total": ("tracktotal", "totaltracks"),
+    "disc": ("discnumber",),
+    "disc_total": ("disctotal", "totaldiscs"),
+    "year": ("date", "year", "originaldate", "originalyear"),
+    "genres": ("genre",),
+    "lyrics": ("lyrics", "unsyncedlyrics"),
+}
+
+
+def texts(tags: VComment, key: str) -> list[str]:
+    return tags.get(key) or []
+
+
+def pictures(tags: VComment) -> list[RawPicture]:
+    found = []
+    for encoded in FAMILY.first_texts(tags, ("metadata_block_picture",)):
+        try:
+            picture = Picture(base64.b64decode(encoded))
+        except (binascii.Error, ValueError, MutagenError, struct.error, IndexError):
+            logger.debug("skipping an undecodable METADATA_BLOCK_PICTURE")
+            continue
+        found.append(RawPicture(picture.data, picture.mime, picture.type))
+    # The older COVERART comment, with its MIME type in a COVERARTMIME beside it.
+    legacy_mimes = FAMILY.first_texts(tags, ("coverartmime",))
+    for index, encoded in enumerate(FAMILY.first_texts(tags, ("coverart",))):
+        try:
+            data = base64.b64decode(encoded)
+        except (binascii.Error, ValueError):
+            continue
+        mime = legacy_mimes[index] if index < len(legacy_mimes) else ""
+        found.append(RawPicture(data, mime))
+    return found
+
+
+FAMILY = TagFamily(VComment, KEYS, texts, pictures)

@@ -1,0 +1,90 @@
+"""The ingest in the curators' admin: the jobs list, retrying a job, re-reading songs' tags."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from catalog.models import Song
+from catalog.tests.factories import SongFactory
+from demo.audio_samples import SampleTags
+from ingest.models import IngestJob
+
+pytestmark = pytest.mark.django_db
+
+
+def _act(client, model: str, action: str, objects, capture):
+    data = {"action": action, "_selected_action": [obj.pk for obj in objects]}
+    with capture(execute=True):
+        return client.post(f"/admin/{model}/", data, follow=True)
+
+
+def test_curators_group_covers_the_catalogue_and_ingest_jobs_only():
+    codenames = set(
+        Group.objects.get(name="Curators").permissions.values_list(
+            "content_type__app_label", flat=True
+        )
+    )
+
+    assert codenames == {"catalog", "ingest"}
+
+
+def test_curator_sees_the_ingest_jobs(curator_client):
+    SongFactory()
+
+    assert curator_client.get("/admin/ingest/ingestjob/").status_code == 200
+
+
+def test_the_old_jobs_address_leads_to_the_new_one(curator_client):
+    response = curator_client.get("/admin/catalog/ingestjob/?status__exact=failed")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/admin/ingest/ingestjob/?status__exact=failed"
+
+
+def test_reread_metadata_restores_the_files_tags(
+    curator_client, put_song, post_events, created, django_capture_on_commit_callbacks
+):
+    key, size = put_song("music/reread.mp3", SampleTags(title="From The File"))
+    post_events(created(key, size))
+    Song.objects.update(title="Typo")
+
+    _act(
+        curator_client,
+        "catalog/song",
+        "reread_metadata",
+        Song.objects.all(),
+        django_capture_on_commit_callbacks,
+    )
+
+    assert Song.objects.get().title == "From The File"
+
+
+def test_reread_metadata_twice_runs_again(
+    curator_client, put_song, post_events, created, django_capture_on_commit_callbacks
+):
+    key, size = put_song("music/reread.mp3", SampleTags(title="From The File"))
+    post_events(created(key, size))
+    songs = Song.objects.all()
+    capture = django_capture_on_commit_callbacks
+    _act(curator_client, "catalog/song", "reread_metadata", songs, capture)
+    Song.objects.update(title="Typo again")
+
+    _act(curator_client, "catalog/song", "reread_metadata", songs, capture)
+
+    assert Song.objects.get().title == "From The File"
+
+
+def test_retry_action_runs_a_failed_job_again(
+    curator_client, put_bytes, put_song, post_events, created, django_capture_on_commit_callbacks
+):
+    key, size = put_bytes("music/later.mp3", b"not audio yet")
+    post_events(created(key, size))
+    job = IngestJob.objects.get()
+    assert job.status == IngestJob.Status.FAILED
+    key, size = put_song("music/later.mp3", SampleTags(title="Fixed"))
+    IngestJob.objects.filter(pk=job.pk).update(size=size)
+
+    _act(curator_client, "ingest/ingestjob", "retry", [job], django_capture_on_commit_callbacks)
+
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (IngestJob.Status.DONE, 2)
+    assert Song.objects.get().title == "Fixed"

@@ -1,0 +1,153 @@
+"""Range reads over S3 (moto) and local files: only the bytes the tags need."""
+
+import boto3
+import pytest
+import requests
+from moto import mock_aws
+
+from catalog.models import Song
+from demo import audio_samples
+from ingest.models import IngestJob
+from ingest.store import IngestLimitExceeded, RangeReader, open_object
+from ingest.tags import read_metadata
+
+BUCKET = "music-test"
+
+
+@pytest.fixture
+def s3(settings, monkeypatch):
+    """A moto S3 bucket configured as the media store."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket=BUCKET)
+        settings.AWS_STORAGE_BUCKET_NAME = BUCKET
+        settings.INGEST_BUCKET_NAME = BUCKET
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {"BACKEND": "storages.backends.s3.S3Storage"},
+        }
+        yield client
+
+
+def test_tags_of_a_30_mb_flac_cost_under_2_percent_of_its_bytes(s3, tmp_path):
+    cover = audio_samples.make_cover((90, 30, 160), size=600)
+    path = tmp_path / "big.flac"
+    audio_samples.make_large_flac(path, 30 * 1024 * 1024)
+    audio_samples.tag_audio(path, "flac", audio_samples.SampleTags(title="Big", cover=cover))
+    size = path.stat().st_size
+    s3.upload_file(str(path), BUCKET, "music/big.flac")
+
+    reader = open_object("music/big.flac", size=size)
+    metadata = read_metadata(reader, "big.flac")
+
+    assert metadata.title == "Big"
+    assert metadata.cover.data == cover
+    assert reader.stats.bytes_fetched - len(cover) <= 0.02 * size
+    assert reader.stats.requests <= 4
+
+
+def test_reader_stops_at_its_byte_budget(s3, tmp_path):
+    path = tmp_path / "song.flac"
+    audio_samples.write_sample(path, "flac", audio_samples.SampleTags(cover=None), seconds=5)
+    s3.upload_file(str(path), BUCKET, "song.flac")
+
+    reader = open_object("song.flac", max_bytes=1000)
+
+    with pytest.raises(IngestLimitExceeded):
+        read_metadata(reader, "song.flac")
+
+
+def test_reader_learns_the_size_from_the_first_range(s3):
+    s3.put_object(Bucket=BUCKET, Key="blob", Body=bytes(range(256)) * 1000)
+
+    reader = open_object("blob")
+    reader.seek(-10, 2)
+
+    assert reader.read() == bytes(range(246, 256))
+    assert reader.size == 256_000
+
+
+def test_range_reader_reads_across_blocks_like_a_file():
+    data = bytes(index % 251 for index in range(300_000))
+
+    def fetch(start, end):
+        return data[start : end + 1], len(data)
+
+    reader = RangeReader(fetch, "x", size=len(data))
+    reader.seek(65_530)
+    assert reader.read(20) == data[65_530:65_550]
+    reader.seek(-5, 2)
+    assert reader.read(100) == data[-5:]
+    assert reader.read(1) == b""
+    reader.seek(0)
+    assert reader.read() == data
+
+
+@pytest.mark.django_db
+def test_song_put_in_s3_is_ingested_and_streams_by_presigned_redirect(
+    s3, client, post_events, created, tmp_path
+):
+    path = tmp_path / "s3.mp3"
+    cover = audio_samples.make_cover((5, 200, 90))
+    audio_samples.write_sample(path, "mp3", audio_samples.SampleTags(title="From S3", cover=cover))
+    s3.upload_file(str(path), BUCKET, "inbox/From S3.mp3")
+
+    post_events(created("inbox/From S3.mp3", path.stat().st_size))
+
+    job = IngestJob.objects.get()
+    assert job.status == IngestJob.Status.DONE, job.reason
+    song = Song.objects.get()
+    assert song.title == "From S3"
+    stream = client.get(f"/api/v1/songs/{song.pk}/stream/")
+    assert stream.status_code == 302
+    assert BUCKET in stream["Location"] and "Signature" in stream["Location"]
+    assert "response-content-type=audio%2Fmpeg" in stream["Location"]
+    stored_cover = s3.get_object(Bucket=BUCKET, Key=song.cover.image.name)["Body"].read()
+    assert stored_cover == cover
+
+
+@pytest.mark.django_db
+def test_s3_stream_redirect_serves_the_songs_content_type(
+    s3, client, post_events, created, tmp_path
+):
+    path = tmp_path / "typed.flac"
+    audio_samples.write_sample(path, "flac", audio_samples.SampleTags(title="Typed"))
+    # A presigned upload often stores objects as binary/octet-stream.
+    s3.put_object(
+        Bucket=BUCKET,
+        Key="inbox/typed.flac",
+        Body=path.read_bytes(),
+        ContentType="binary/octet-stream",
+    )
+    post_events(created("inbox/typed.flac", path.stat().st_size))
+    song = Song.objects.get()
+
+    stream = client.get(f"/api/v1/songs/{song.pk}/stream/")
+    fetched = requests.get(stream["Location"], timeout=10)
+
+    assert fetched.status_code == 200
+    assert fetched.headers["Content-Type"] == "audio/flac"
+
+
+@pytest.mark.django_db
+def test_s3_cover_redirect_is_cached_privately_until_before_its_signature_expires(
+    s3, client, post_events, created, tmp_path, settings
+):
+    path = tmp_path / "covered.mp3"
+    cover = audio_samples.make_cover((40, 90, 20))
+    audio_samples.write_sample(path, "mp3", audio_samples.SampleTags(cover=cover))
+    s3.upload_file(str(path), BUCKET, "inbox/covered.mp3")
+    post_events(created("inbox/covered.mp3", path.stat().st_size))
+    song = Song.objects.get()
+
+    redirect = client.get(song.cover.url)
+    stream = client.get(f"/api/v1/songs/{song.pk}/stream/")
+
+    assert redirect.status_code == 302
+    visibility, max_age = redirect["Cache-Control"].split(", ")
+    assert visibility == "private"
+    assert 0 < int(max_age.removeprefix("max-age=")) < settings.AWS_QUERYSTRING_EXPIRE
+    assert stream["Cache-Control"] == "private, max-age=0"

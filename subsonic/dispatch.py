@@ -1,0 +1,153 @@
+"""The Subsonic API: one view parses the call, authenticates and dispatches to a handler.
+
+Handlers live in subsonic.handlers, one module per section of the API, and register under
+their method names with @method. Each reads its parameters, calls one query or service and
+returns a payload dict (rendered by subsonic.responses) or, for media, an HTTP response. Every
+failure a client can cause answers HTTP 200 with a Subsonic error code, never a 500.
+"""
+
+import logging
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseBase
+from django.http.multipartparser import MultiPartParserError
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from catalog.models import Song
+from catalog.queries import published_song
+from subsonic.auth import authenticate
+from subsonic.params import ALBUM, ARTIST, PLAYLIST, SONG, Params, make_id
+from subsonic.queries.songs import published_songs
+from subsonic.responses import FORMATS, ErrorCode, SubsonicError, render, render_error
+
+logger = logging.getLogger(__name__)
+
+MAX_LIST_SIZE = 500
+MAX_SEARCH_COUNT = 1000
+MAX_OFFSET = 10_000_000
+KIND_NAMES = {SONG: "Song", ALBUM: "Album", ARTIST: "Artist", PLAYLIST: "Playlist"}
+
+
+@dataclass
+class Call:
+    request: object
+    params: Params
+    user: object
+
+    def called_as(self, name: str) -> bool:
+        """Tell whether the request named this method (of two that share a handler)."""
+        last = self.request.path.rstrip("/").rsplit("/", 1)[-1]
+        return last in (name, f"{name}.view")
+
+
+@dataclass(frozen=True)
+class Handler:
+    function: Callable[[Call], dict | HttpResponseBase]
+    public: bool = False
+
+
+METHODS: dict[str, Handler] = {}
+
+
+def method(*names: str, public: bool = False):
+    """Register a handler under one or more Subsonic method names."""
+
+    def register(function):
+        for name in names:
+            METHODS[name] = Handler(function, public)
+        return function
+
+    return register
+
+
+def not_found(what: str) -> SubsonicError:
+    return SubsonicError(ErrorCode.NOT_FOUND, f"{what} not found.")
+
+
+def found[T](value: T | None, what: str) -> T:
+    """Return value, or answer error 70 saying what was not found."""
+    if value is None:
+        raise not_found(what)
+    return value
+
+
+def find_object[T](
+    call: Call, fetch: Callable[[object, int], T | None], kind: str, name: str = "id"
+) -> T:
+    """Parse the id parameter `name` of this kind, fetch it for the caller, or answer error 70.
+
+    `fetch(user, pk)` returns the object or None.
+    """
+    _, pk = call.params.id(name, kind)
+    return found(fetch(call.user, pk), KIND_NAMES[kind])
+
+
+def found_all[T](ids: list[int], by_id: Mapping[int, T], kind: str) -> list[T]:
+    """Return the objects with these ids in order, or answer error 70 naming the first missing."""
+    missing = [pk for pk in ids if pk not in by_id]
+    if missing:
+        raise not_found(f"{KIND_NAMES[kind]} {make_id(kind, missing[0])}")
+    return [by_id[pk] for pk in ids]
+
+
+def find_song(pk: int) -> Song:
+    """Return the published song with this id (for writes), or answer error 70."""
+    return found(published_song(pk), "Song")
+
+
+def find_songs(call: Call, name: str) -> list[Song]:
+    """Return the published songs a repeated parameter names, in order (unknown ids: 70)."""
+    ids = [pk for _, pk in call.params.ids(name, SONG)]
+    return found_all(ids, published_songs(ids), SONG)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def endpoint(request, name: str):
+    """Answer /rest/<name> and /rest/<name>.view, from the query string or a form body."""
+    try:
+        params = Params(request.GET, request.POST if request.method == "POST" else None)
+    except (MultiPartParserError, ValueError):
+        params = Params(request.GET)
+    fmt = params.get("f", "xml").lower()
+    fmt = fmt if fmt in FORMATS else "xml"
+    callback = params.get("callback")
+    try:
+        if fmt == "jsonp" and not callback:
+            raise SubsonicError(ErrorCode.MISSING_PARAMETER, "Required parameter missing: callback")
+        handler = METHODS.get(name)
+        if handler is None:
+            raise SubsonicError(ErrorCode.NOT_FOUND, f"Unknown API method: {name[:60]}")
+        _check_version(params.get("v"))
+        user = None if handler.public else authenticate(request, params)
+        answer = handler.function(Call(request, params, user))
+    except SubsonicError as error:
+        return render_error(fmt, error, callback=callback)
+    except Http404 as missing:
+        error = SubsonicError(ErrorCode.NOT_FOUND, str(missing) or "Not found.")
+        return render_error(fmt, error, callback=callback)
+    except PermissionDenied as denied:
+        error = SubsonicError(ErrorCode.NOT_AUTHORIZED, str(denied) or "Not authorised.")
+        return render_error(fmt, error, callback=callback)
+    except Exception:
+        logger.exception("Subsonic %s failed", name)
+        error = SubsonicError(ErrorCode.GENERIC, "The server could not answer this request.")
+        return render_error(fmt, error, callback=callback)
+    if isinstance(answer, HttpResponseBase):
+        return answer
+    return render(fmt, answer, callback=callback)
+
+
+def _check_version(version: str) -> None:
+    match = re.match(r"^\s*(\d+)\.(\d+)", version or "")
+    if not match:
+        return
+    major = int(match.group(1))
+    if major < 1:
+        raise SubsonicError(ErrorCode.CLIENT_TOO_OLD, "Client must upgrade: this server is 1.16.1")
+    if major > 1:
+        raise SubsonicError(ErrorCode.SERVER_TOO_OLD, "Server must upgrade: it speaks 1.16.1")

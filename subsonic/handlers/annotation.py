@@ -1,0 +1,93 @@
+"""Media annotation: star and unstar, ratings, scrobbles (plays and now playing).
+
+A starred song is a liked song (library): the site and the REST API see the same state.
+"""
+
+from datetime import UTC, datetime
+
+from django.utils import timezone
+
+from library import services as library
+from subsonic.dispatch import Call, find_song, found_all, method
+from subsonic.params import ALBUM, ARTIST, SONG
+from subsonic.queries.annotation import albums_by_pk, artists_by_pk
+from subsonic.responses import ErrorCode, SubsonicError
+
+
+def _star_targets(call: Call) -> tuple[list[int], list[int], list[int]]:
+    songs, albums, artists = [], [], []
+    for kind, pk in call.params.ids("id", SONG, ALBUM, ARTIST):
+        {SONG: songs, ALBUM: albums, ARTIST: artists}[kind].append(pk)
+    albums += [pk for _, pk in call.params.ids("albumId", ALBUM)]
+    artists += [pk for _, pk in call.params.ids("artistId", ARTIST)]
+    if not (songs or albums or artists):
+        raise SubsonicError(ErrorCode.MISSING_PARAMETER, "Required parameter is missing: id")
+    return songs, albums, artists
+
+
+def _mark(call: Call, on_song, on_album, on_artist) -> dict:
+    """Check every id the call names (unknown ones: 70), then apply the action to each."""
+    song_ids, album_ids, artist_ids = _star_targets(call)
+    songs = [find_song(pk) for pk in song_ids]
+    albums = found_all(album_ids, albums_by_pk(album_ids), ALBUM)
+    artists = found_all(artist_ids, artists_by_pk(artist_ids), ARTIST)
+    for action, targets in ((on_song, songs), (on_album, albums), (on_artist, artists)):
+        for target in targets:
+            action(call.user, target)
+    return {}
+
+
+@method("star")
+def star(call: Call) -> dict:
+    return _mark(call, library.song_like, library.album_star, library.artist_star)
+
+
+@method("unstar")
+def unstar(call: Call) -> dict:
+    return _mark(call, library.song_unlike, library.album_unstar, library.artist_unstar)
+
+
+@method("setRating")
+def set_rating(call: Call) -> dict:
+    kind, pk = call.params.id("id", SONG, ALBUM, ARTIST)
+    stars = call.params.int("rating", required=True)
+    if kind != SONG:
+        raise SubsonicError(ErrorCode.GENERIC, "Only songs can be rated on this server.")
+    song = find_song(pk)
+    if stars == 0:
+        library.song_unrate(call.user, song)
+        return {}
+    try:
+        library.song_rate(call.user, song, stars)
+    except library.InvalidRating as invalid:
+        raise SubsonicError(ErrorCode.GENERIC, f"rating must be from 0 to 5 ({invalid})") from None
+    return {}
+
+
+@method("scrobble")
+def scrobble(call: Call) -> dict:
+    """Record plays (submission=true, the default) or what is playing now (false)."""
+    ids = [pk for _, pk in call.params.ids("id", SONG)]
+    if not ids:
+        raise SubsonicError(ErrorCode.MISSING_PARAMETER, "Required parameter is missing: id")
+    songs = [find_song(pk) for pk in ids]
+    times = [_moment(value) for value in call.params.list("time")]
+    submission = call.params.bool("submission", True)
+    for index, song in enumerate(songs):
+        played_at = times[index] if index < len(times) else None
+        if submission:
+            library.play_record(call.user, song, played_at)
+        else:
+            library.now_playing_set(call.user, song, call.params.get("c"), played_at)
+    return {}
+
+
+def _moment(value: str) -> datetime | None:
+    """Read a scrobble time (milliseconds since the epoch); out of range means now."""
+    try:
+        moment = datetime.fromtimestamp(int(value) / 1000, tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        raise SubsonicError(
+            ErrorCode.GENERIC, f"time must be milliseconds since 1970, not {value[:40]!r}"
+        ) from None
+    return moment if moment <= timezone.now() else None

@@ -1,0 +1,146 @@
+"""Media retrieval: stream and download a song's file, cover art at any size, lyrics."""
+
+import re
+
+from django.http import HttpResponse, HttpResponseBase
+
+from catalog.media import Missing, stored_file_response
+from catalog.models import Song
+from catalog.transcoding import (
+    InvalidTranscode,
+    SourceMissing,
+    TranscoderBusy,
+    transcoded_response,
+)
+from playlists.queries import playlists_visible_to
+from subsonic import serializers
+from subsonic.covers import resized_cover
+from subsonic.dispatch import Call, find_object, method, not_found
+from subsonic.params import ALBUM, ARTIST, PLAYLIST, SONG
+from subsonic.queries import media as queries
+from subsonic.responses import ErrorCode, SubsonicError
+
+COVER_CACHE = "public, max-age=86400"
+
+
+@method("stream")
+def stream(call: Call) -> HttpResponseBase:
+    """Send the song transcoded when asked (or by the user's defaults), else the original file
+    with ranges; on S3 proxied, never redirected: many apps do not follow redirects when
+    streaming."""
+    song = find_object(call, queries.stored_song, SONG)
+    try:
+        transcoded = transcoded_response(
+            call.request,
+            song,
+            format=call.params.get("format"),
+            max_bitrate=call.params.int("maxBitRate", 0),
+            time_offset=call.params.int("timeOffset", 0),
+            estimate_length=call.params.bool("estimateContentLength"),
+            user=call.user,
+        )
+    except (InvalidTranscode, TranscoderBusy) as error:
+        raise SubsonicError(ErrorCode.GENERIC, str(error)) from None
+    except SourceMissing:
+        raise not_found("The song's file") from None
+    if transcoded is not None:
+        return transcoded
+    try:
+        return stored_file_response(
+            call.request, song.storage_key, song.mime_type, size_hint=song.file_size, proxy_s3=True
+        )
+    except Missing:
+        raise not_found("The song's file") from None
+
+
+@method("download")
+def download(call: Call) -> HttpResponseBase:
+    """Send the original file as an attachment; on S3 redirect to a presigned URL."""
+    song = find_object(call, queries.stored_song, SONG)
+    name = f"{song.title}.{serializers.suffix(song)}"
+    try:
+        return stored_file_response(
+            call.request,
+            song.storage_key,
+            song.mime_type,
+            size_hint=song.file_size,
+            attachment=name,
+        )
+    except Missing:
+        raise not_found("The song's file") from None
+
+
+@method("getCoverArt")
+def get_cover_art(call: Call) -> HttpResponseBase:
+    kind, pk = call.params.id("id", ALBUM, SONG, ARTIST, PLAYLIST)
+    if kind == PLAYLIST and not playlists_visible_to(call.user).filter(pk=pk).exists():
+        raise not_found("Playlist")
+    cover = queries.cover_for(kind, pk)
+    if cover is None:
+        raise not_found("Cover art")
+    size = call.params.int("size", minimum=1, maximum=100_000)
+    if size:
+        data = resized_cover(cover, size)
+        if data is not None:
+            response = HttpResponse(data, content_type="image/jpeg")
+            response["Cache-Control"] = COVER_CACHE
+            return response
+    try:
+        return stored_file_response(
+            call.request,
+            cover.image.name,
+            cover.mime_type,
+            cache_control=COVER_CACHE,
+            proxy_s3=True,
+        )
+    except Missing:
+        raise not_found("Cover art") from None
+
+
+LRC_LINE = re.compile(r"^\[(\d{1,3}):(\d{1,2})(?:[.:](\d{1,3}))?\](.*)$")
+
+
+def structured_lyrics(song: Song) -> dict | None:
+    """Return a song's lyrics as OpenSubsonic structured lyrics: synced when they are LRC."""
+    text = (song.lyrics or "").strip()
+    if not text:
+        return None
+    lines = text.splitlines()
+    timed = [LRC_LINE.match(line.strip()) for line in lines]
+    synced = bool(lines) and sum(1 for match in timed if match) >= max(1, len(lines) // 2)
+    if synced:
+        entries = []
+        for match in timed:
+            if not match:
+                continue
+            minutes, seconds, fraction, words = match.groups()
+            fraction = (fraction or "0").ljust(3, "0")[:3]
+            start = (int(minutes) * 60 + int(seconds)) * 1000 + int(fraction)
+            entries.append({"start": start, "value": words.strip()})
+        entries.sort(key=lambda entry: entry["start"])
+    else:
+        entries = [{"value": line} for line in lines]
+    return {
+        "displayArtist": song.artist.name,
+        "displayTitle": song.title,
+        "lang": "xxx",
+        "offset": 0,
+        "synced": synced,
+        "line": entries,
+    }
+
+
+@method("getLyricsBySongId")
+def get_lyrics_by_song_id(call: Call) -> dict:
+    lyrics = structured_lyrics(find_object(call, queries.song_with_artist, SONG))
+    return {"lyricsList": {"structuredLyrics": [lyrics] if lyrics else []}}
+
+
+@method("getLyrics")
+def get_lyrics(call: Call) -> dict:
+    song = queries.song_with_lyrics(call.params.get("artist"), call.params.get("title"))
+    if song is None:
+        return {"lyrics": {}}
+    plain = structured_lyrics(song)
+    text = "\n".join(line["value"] for line in plain["line"]) if plain else ""
+    return {"lyrics": {"artist": song.artist.name, "title": song.title, "value": text}}

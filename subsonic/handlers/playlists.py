@@ -1,0 +1,89 @@
+"""Playlists: list, read, create or replace, edit, delete."""
+
+from playlists import services as playlist_services
+from playlists.models import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
+from playlists.queries import access_playlist
+from subsonic import serializers
+from subsonic.dispatch import Call, find_songs, found, method
+from subsonic.params import PLAYLIST
+from subsonic.queries import playlists as queries
+from subsonic.responses import ErrorCode, SubsonicError
+
+
+def _playlist_answer(call: Call, playlist_id: int) -> dict:
+    playlist = found(queries.playlist(call.user, playlist_id), "Playlist")
+    songs = queries.playlist_songs(call.user, playlist)
+    return {
+        "playlist": {
+            **serializers.playlist(playlist),
+            "entry": [serializers.child(song) for song in songs],
+        }
+    }
+
+
+@method("getPlaylists")
+def get_playlists(call: Call) -> dict:
+    username = call.params.get("username")
+    if username and username != call.user.get_username():
+        raise SubsonicError(ErrorCode.NOT_AUTHORIZED, "You may only list your own playlists.")
+    return {
+        "playlists": {"playlist": [serializers.playlist(p) for p in queries.playlists(call.user)]}
+    }
+
+
+@method("getPlaylist")
+def get_playlist(call: Call) -> dict:
+    _, pk = call.params.id("id", PLAYLIST)
+    return _playlist_answer(call, pk)
+
+
+@method("createPlaylist")
+def create_playlist(call: Call) -> dict:
+    songs = find_songs(call, "songId")
+    if "playlistId" in call.params:
+        _, pk = call.params.id("playlistId", PLAYLIST)
+        playlist = access_playlist(call.user, pk, change=True)
+        if "name" in call.params:
+            name = call.params.get("name")[:NAME_MAX_LENGTH]
+            playlist_services.playlist_update(playlist, name=name)
+    else:
+        name = call.params.require("name")[:NAME_MAX_LENGTH]
+        playlist = playlist_services.playlist_create(call.user, name=name)
+    playlist_services.playlist_set_songs(playlist, songs)
+    return _playlist_answer(call, playlist.pk)
+
+
+@method("updatePlaylist")
+def update_playlist(call: Call) -> dict:
+    _, pk = call.params.id("playlistId", PLAYLIST)
+    playlist = access_playlist(call.user, pk, change=True)
+    changes = {}
+    if "name" in call.params:
+        changes["name"] = call.params.get("name")[:NAME_MAX_LENGTH]
+    if call.params.has("comment"):
+        changes["description"] = call.params.get("comment")[:DESCRIPTION_MAX_LENGTH]
+    if "public" in call.params:
+        changes["is_public"] = call.params.bool("public")
+    if changes:
+        playlist_services.playlist_update(playlist, **changes)
+    add = find_songs(call, "songIdToAdd")
+    remove = [_index(value) for value in call.params.list("songIndexToRemove")]
+    if add or remove:
+        playlist_services.playlist_edit_songs(playlist, remove_indexes=remove, add=add)
+    return {}
+
+
+def _index(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise SubsonicError(
+            ErrorCode.GENERIC, f"songIndexToRemove must be a whole number, not {value[:40]!r}"
+        ) from None
+
+
+@method("deletePlaylist")
+def delete_playlist(call: Call) -> dict:
+    _, pk = call.params.id("id", PLAYLIST)
+    playlist_services.playlist_delete(access_playlist(call.user, pk, change=True))
+    return {}

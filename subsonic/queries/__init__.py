@@ -1,0 +1,2 @@
+"""Reads for Subsonic apps, one module per section of the API (browsing, lists, searching...)
+over the shared row loaders (catalogue, songs, albums, artists)."""

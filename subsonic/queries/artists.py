@@ -1,0 +1,60 @@
+"""Credited artists with their album count, a cover and the caller's star."""
+
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Lower
+
+from catalog.models import Album, Artist, SongArtist
+from catalog.prepared import PreparedQuery, one_of
+from library.models import StarredArtist
+from subsonic.queries.catalogue import count_of, published_in_album
+
+
+def artists_for(user) -> QuerySet[Artist]:
+    """Return artists credited on published songs, with album count, a cover and user state.
+
+    `user` is the user's id, or a Slot for it in a prepared query.
+    """
+    credited = SongArtist.objects.filter(artist=OuterRef("pk"), song__hidden=False)
+    albums = Album.objects.filter(album_artist=OuterRef("pk")).filter(Exists(published_in_album()))
+    return (
+        Artist.objects.filter(Exists(credited))
+        .annotate(
+            album_count=count_of(albums, "album_artist"),
+            cover_id=Subquery(
+                albums.filter(cover__isnull=False).order_by("-year", "pk").values("cover_id")[:1]
+            ),
+            starred_at=Subquery(
+                StarredArtist.objects.filter(user_id=user, artist=OuterRef("pk")).values(
+                    "created_at"
+                )[:1]
+            ),
+        )
+        .order_by(Lower("name"), "pk")
+    )
+
+
+_ARTISTS = PreparedQuery(
+    lambda ids, user: (
+        artists_for(user)
+        .filter(one_of("pk", ids))
+        .order_by()
+        .values_list("pk", "name", "album_count", "cover_id", "starred_at")
+    )
+)
+
+
+def artists_by_id(user, ids: list[int]) -> list[Artist]:
+    """Load credited artists with album count, a cover and the user's star, in ids' order."""
+    if not ids:
+        return []
+    found = {}
+    for pk, name, album_count, cover_id, starred_at in _ARTISTS.rows(ids=ids, user=user.pk):
+        artist = Artist(pk=pk, name=name)
+        artist.album_count, artist.cover_id, artist.starred_at = album_count, cover_id, starred_at
+        found[pk] = artist
+    return [found[pk] for pk in ids if pk in found]
+
+
+def artist(user, artist_id: int) -> Artist | None:
+    found = artists_by_id(user, [artist_id])
+    return found[0] if found else None
