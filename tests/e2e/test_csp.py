@@ -5,8 +5,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from demo.audio_samples import SampleTags, make_cover
 from catalog.models import Song
+from demo.audio_samples import SampleTags, make_cover
 from ingest.tests.fixtures import created, post_events, put_song  # noqa: F401
 from tests.support import DESKTOP, wait_for
 
