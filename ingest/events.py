@@ -18,6 +18,12 @@ from ingest.models import IngestJob
 
 CREATED_PREFIXES = ("ObjectCreated:",)
 REMOVED_PREFIXES = ("ObjectRemoved:", "LifecycleExpiration:")
+# Bounds of what a record may hold: S3's own (a key is at most 1024 bytes of UTF-8) and the
+# columns of IngestJob, so a record the webhook accepts is one the database stores.
+MAX_BUCKET_LENGTH = 255
+MAX_KEY_BYTES = 1024
+MAX_EVENT_NAME_LENGTH = 100
+MAX_SIZE = 2**63 - 1
 
 
 class InvalidEvent(ValueError):
@@ -82,6 +88,7 @@ def _check_record(record: object, index: int) -> ObjectEvent | None:
     event_name = record.get("eventName")
     if not isinstance(event_name, str) or not event_name:
         raise InvalidEvent(f"{where}.eventName is missing")
+    _check_text(event_name, f"{where}.eventName", MAX_EVENT_NAME_LENGTH)
     event_name = event_name.removeprefix("s3:")  # MinIO spells them "s3:ObjectCreated:Put"
     if event_name.startswith(CREATED_PREFIXES):
         action = IngestJob.Action.CREATED
@@ -96,35 +103,79 @@ def _check_record(record: object, index: int) -> ObjectEvent | None:
     obj = s3.get("object")
     if not isinstance(bucket, str) or not bucket:
         raise InvalidEvent(f"{where}.s3.bucket.name is missing")
+    _check_text(bucket, f"{where}.s3.bucket.name", MAX_BUCKET_LENGTH)
     if not isinstance(obj, dict) or not isinstance(obj.get("key"), str) or not obj["key"]:
         raise InvalidEvent(f"{where}.s3.object.key is missing")
     key = unquote_plus(obj["key"])
-    if len(key) > 1024:
-        raise InvalidEvent(f"{where}.s3.object.key is longer than S3 allows (1024)")
-    size = obj.get("size")
-    if size is not None:
-        try:
-            size = int(size)
-        except (TypeError, ValueError):
-            raise InvalidEvent(f"{where}.s3.object.size must be a number") from None
-        if size < 0:
-            raise InvalidEvent(f"{where}.s3.object.size must not be negative")
+    check_object_key(key, f"{where}.s3.object.key")
     sequencer = str(obj.get("sequencer") or "")
     if sequencer and not re.fullmatch(r"[0-9A-Fa-f]{1,64}", sequencer):
         raise InvalidEvent(f"{where}.s3.object.sequencer must be a hexadecimal string")
-    event_time = record.get("eventTime")
-    parsed_time = parse_datetime(event_time) if isinstance(event_time, str) else None
+    etag = str(obj.get("eTag") or obj.get("etag") or "").strip('"')[:100]
+    version_id = str(obj.get("versionId") or "")[:1024]
+    _check_text(etag, f"{where}.s3.object.eTag", 100)
+    _check_text(version_id, f"{where}.s3.object.versionId", 1024)
     return ObjectEvent(
         action=action,
         bucket=bucket,
         key=key,
         event_name=event_name,
-        event_time=parsed_time,
-        size=size,
-        etag=str(obj.get("eTag") or obj.get("etag") or "").strip('"')[:100],
-        version_id=str(obj.get("versionId") or "")[:1024],
+        event_time=_check_time(record.get("eventTime"), f"{where}.eventTime"),
+        size=_check_size(obj.get("size"), f"{where}.s3.object.size"),
+        etag=etag,
+        version_id=version_id,
         sequencer=sequencer.upper(),
     )
+
+
+def check_object_key(key: str, where: str = "key") -> None:
+    """Refuse a key no store of ours can hold as an object: raise InvalidEvent saying why.
+
+    Keys are relative names: a leading "/" or a "." or ".." segment would name a file outside
+    the media folder (or an S3 key django-storages refuses), so they never reach the store.
+    """
+    _check_text(key, where, MAX_KEY_BYTES)
+    if len(key.encode()) > MAX_KEY_BYTES:
+        raise InvalidEvent(f"{where} is longer than S3 allows ({MAX_KEY_BYTES} bytes)")
+    if key.startswith("/"):
+        raise InvalidEvent(f"{where} must be relative, not start with '/'")
+    if any(segment in (".", "..") for segment in key.split("/")):
+        raise InvalidEvent(f"{where} must not hold '.' or '..' path segments")
+
+
+def _check_text(value: str, where: str, limit: int) -> None:
+    if len(value) > limit:
+        raise InvalidEvent(f"{where} is longer than {limit} characters")
+    if "\0" in value:
+        raise InvalidEvent(f"{where} must not contain NUL characters")
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise InvalidEvent(f"{where} is not valid UTF-8") from None
+
+
+def _check_size(size: object, where: str) -> int | None:
+    """Return the size in bytes: a whole number from 0 to 2**63 - 1 (what the database holds)."""
+    if size is None:
+        return None
+    if isinstance(size, float) and size.is_integer():
+        size = int(size)
+    if isinstance(size, str) and size.isdecimal() and len(size) <= 19:
+        size = int(size)
+    if isinstance(size, bool) or not isinstance(size, int):
+        raise InvalidEvent(f"{where} must be a number (whole bytes)")
+    if not 0 <= size <= MAX_SIZE:
+        raise InvalidEvent(f"{where} must be from 0 to {MAX_SIZE}")
+    return size
+
+
+def _check_time(value: object, where: str) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_datetime(value)
+    except ValueError:
+        raise InvalidEvent(f"{where} is not a real date and time: {value[:40]!r}") from None
 
 
 # --- building records for sources that are not S3 ------------------------------------------

@@ -135,7 +135,11 @@ def process_ingest_job(job_id: int) -> str:
             outcome = _ingest_created(job)
     except Exception as error:
         logger.exception("ingest job %s failed unexpectedly", job.pk)
-        outcome = Outcome(IngestJob.Status.FAILED, f"unexpected error: {error!r}"[:2000])
+        # Only the kind of error: its text may hold server paths, which the log keeps.
+        outcome = Outcome(
+            IngestJob.Status.FAILED,
+            f"unexpected error ({type(error).__name__}); the server log has the details",
+        )
     IngestJob.objects.filter(pk=job.pk).update(
         status=outcome.status,
         reason=outcome.reason,

@@ -12,6 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import Storage, default_storage
 
 from catalog.media import is_s3
@@ -193,8 +194,9 @@ def _local_fetcher(storage: Storage, key: str) -> tuple[Fetch, int]:
     try:
         path = storage.path(key)
         handle = open(path, "rb")  # noqa: SIM115 - closed by the reader's close()
-    except (FileNotFoundError, NotImplementedError) as error:
-        raise ObjectMissing(f"{key} is not in the media folder") from error
+    except (OSError, NotImplementedError, SuspiciousFileOperation) as error:
+        # The key alone: the error's text names server paths.
+        raise ObjectMissing(f"{key} is not a file in the media folder") from error
     size = handle.seek(0, io.SEEK_END)
 
     def fetch(start: int, end: int) -> tuple[bytes, int | None]:
