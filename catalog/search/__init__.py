@@ -31,7 +31,9 @@ from catalog.search.documents import (
 )
 from catalog.search.lexicon import (
     MAX_COMPLETIONS,
+    MAX_QUERY_CHARS,
     MAX_QUERY_WORDS,
+    MAX_WORD_CHARS,
     MIN_TYPO_WORD,
     MIN_WORD,
     NEAR_MEMORY_SECONDS,
@@ -39,6 +41,7 @@ from catalog.search.lexicon import (
     LexiconMatch,
     add_search_words,
     allowed_typos,
+    clip_query,
     edit_distance,
     forget_near_spellings,
     lexicon_match,
@@ -75,8 +78,10 @@ __all__ = [
     "MAX_COMPLETIONS",
     "MAX_MENDED_PHRASES",
     "MAX_NAME_RESULTS",
+    "MAX_QUERY_CHARS",
     "MAX_QUERY_WORDS",
     "MAX_RESULTS",
+    "MAX_WORD_CHARS",
     "MIN_TYPO_WORD",
     "MIN_WORD",
     "NAME_CANDIDATES",
@@ -90,6 +95,7 @@ __all__ = [
     "album_ids",
     "allowed_typos",
     "artist_ids",
+    "clip_query",
     "edit_distance",
     "forget_near_spellings",
     "lexicon_match",
@@ -130,7 +136,7 @@ def search_catalogue(
     query: str, limit: int = 10, songs: QuerySet[Song] | None = None
 ) -> CatalogueMatches:
     """Find the best few songs, artists and albums for a query."""
-    query = " ".join(query.split())
+    query = clip_query(query)
     if not query_words(query):
         return CatalogueMatches(query, [], [], [])
     return CatalogueMatches(

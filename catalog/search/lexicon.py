@@ -22,6 +22,10 @@ from catalog.models import SearchWord, name_key
 from catalog.prepared import Slot, contains, starts_with
 
 MAX_QUERY_WORDS = 8
+# A query is read up to MAX_QUERY_CHARS characters, each word up to MAX_WORD_CHARS (longer than
+# any word of a title): the rest of a 2 MB query is dropped before it costs anything.
+MAX_QUERY_CHARS = 256
+MAX_WORD_CHARS = 40
 MIN_WORD = 3  # shorter words are too common to keep in the lexicon
 MIN_TYPO_WORD = 4  # shorter query words match as prefixes only
 NEAR_SPELLINGS = 4  # near spellings tried per query word
@@ -37,9 +41,15 @@ def normalise(text: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", _APOSTROPHES.sub("", folded)).split())
 
 
+def clip_query(query: str) -> str:
+    """Return the part of a query search reads: MAX_QUERY_CHARS, words cut at MAX_WORD_CHARS."""
+    return " ".join(word[:MAX_WORD_CHARS] for word in query[:MAX_QUERY_CHARS].split())
+
+
 def query_words(query: str) -> list[str]:
     """Split a query into its distinct normalised words, in order, at most MAX_QUERY_WORDS."""
-    return list(dict.fromkeys(normalise(query).split()))[:MAX_QUERY_WORDS]
+    words = (word[:MAX_WORD_CHARS] for word in normalise(clip_query(query)).split())
+    return list(dict.fromkeys(words))[:MAX_QUERY_WORDS]
 
 
 def is_postgres() -> bool:

@@ -251,6 +251,14 @@ def test_random_songs_and_songs_by_genre_filter(sub, catalogue):
     assert [s["title"] for s in by_genre["songsByGenre"]["song"]] == ["Harbour Lights", "Neon Rain"]
 
 
+def test_search3_never_sends_a_huge_query_to_the_database(sub, catalogue):
+    with CaptureQueriesContext(connection) as queries:
+        found = sub.call("search3", query="oasis " + "z" * 2_000_000)["searchResult3"]
+
+    assert found["song"] == []
+    assert max(len(query["sql"]) for query in queries.captured_queries) < 20_000
+
+
 def test_search3_finds_by_title_artist_and_album_with_typos(sub, catalogue):
     by_title = sub.call("search3", query="oasis")["searchResult3"]
     by_artist = sub.call("search3", query="mira")["searchResult3"]

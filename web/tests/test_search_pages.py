@@ -65,3 +65,10 @@ def test_browse_counts_exactly_up_to_the_limit_then_estimates(client, catalogue,
         assert paginator.exact and "5 songs" in body and "Page 1 of 3" in body
     assert len(response.context["songs"]) == 2
     assert response.context["next_url"] == "?page=2"
+
+
+def test_search_page_reads_only_the_start_of_a_huge_query(client, catalogue):
+    response = client.get("/search/", {"q": "neon rain" + " " * 300 + "zz" * 1_000_000})
+
+    assert response.context["matches"].songs[0].title == "Neon Rain"
+    assert len(response.content) < 1_000_000
