@@ -1,4 +1,8 @@
-"""Seed a small demo catalogue through the real ingest path, and a local admin account."""
+"""Seed a small demo catalogue through the real ingest path, and a local admin account.
+
+The account is admin / admin, so it is made only while DEBUG is on (`make run`) or when
+--with-demo-admin asks for it: never by accident on a server the internet can reach.
+"""
 
 import tempfile
 import time
@@ -66,9 +70,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="Seed even if songs exist.")
         parser.add_argument("--wait", type=float, default=60, help="Seconds to wait for ingest.")
+        parser.add_argument(
+            "--with-demo-admin",
+            action="store_true",
+            help="Create the admin / admin account even with DEBUG off (never on a public server).",
+        )
 
     def handle(self, *args, **options):
-        self._ensure_admin()
+        if settings.DEBUG or options["with_demo_admin"]:
+            self._ensure_admin()
+        else:
+            self.stderr.write(
+                "Not creating the admin / admin demo account: DEBUG is off. Create an admin with "
+                "`manage.py createsuperuser`, or pass --with-demo-admin on a private machine."
+            )
         if Song.objects.exists() and not options["force"]:
             self.stdout.write(f"The catalogue has {Song.objects.count()} songs; not seeding.")
             return
