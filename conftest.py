@@ -33,6 +33,19 @@ def media_root(request, tmp_path):
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(autouse=True)
+def process_cache(request):
+    """Keep each test's cache in this process: with REDIS_URL the settings share one Redis
+    database between parallel test processes, where one test's clear() (a FLUSHDB) would wipe
+    another's. Tests marked `redis` keep the shared cache."""
+    if not request.config.pluginmanager.hasplugin("django"):
+        return
+    if request.node.get_closest_marker("redis"):
+        return
+    settings = request.getfixturevalue("settings")
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
 @pytest.fixture
 def chromium_path() -> str:
     path = shutil.which("chromium") or "/usr/bin/chromium"

@@ -1,5 +1,8 @@
 """One sign-in limiter for the token endpoint, the login forms and Subsonic (accounts.signin)."""
 
+import os
+import secrets
+
 import pytest
 from django.test import Client
 from rest_framework.test import APIClient
@@ -182,3 +185,20 @@ def test_the_forwarded_scheme_is_trusted_only_behind_a_declared_proxy():
 
     assert settings_value(header, DJANGO_NUM_PROXIES="0") == "None"
     assert settings_value(header, DJANGO_NUM_PROXIES="1") == "('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
+@pytest.mark.redis
+def test_with_redis_the_lockout_is_kept_where_every_server_process_sees_it(listener):
+    from django.conf import settings
+
+    from conftest import require
+
+    require(bool(settings.REDIS_URL), "set REDIS_URL to share the cache between processes")
+    import redis
+
+    address = f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{os.getpid() % 250}"
+    for _ in range(LOCKOUT_FAILURES):
+        token_login("guess", address=address)
+
+    assert token_login(PASSWORD, address=address).status_code == 429
+    assert redis.Redis.from_url(settings.REDIS_URL).keys("*signin:locked:*")
