@@ -1,7 +1,7 @@
 """Upgrading a database where the catalogue owned IngestJob: rows and permissions carry over."""
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -34,7 +34,13 @@ def test_upgrade_keeps_the_jobs_rows_and_the_curators_permissions(client, settin
         status="failed",
         reason="kept across the upgrade",
     )
-    curators = Group.objects.get(name="Curators")
+    # What accounts.0002 granted the Curators while the catalogue owned the jobs.
+    curators, _ = Group.objects.get_or_create(name="Curators")
+    curators.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="catalog", codename__endswith="_ingestjob"
+        )
+    )
     assert curators.permissions.filter(
         content_type__app_label="catalog", codename="change_ingestjob"
     ).exists()
