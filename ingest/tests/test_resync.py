@@ -2,6 +2,7 @@
 
 import io
 
+import boto3
 import pytest
 from django.core.files.storage import default_storage
 from django.core.management import call_command
@@ -269,3 +270,55 @@ def test_local_listing_is_in_byte_order_like_s3(media_root):
 
     assert keys == sorted(keys, key=lambda key: key.encode())
     assert keys == ["music/B.mp3", "music/a-b.mp3", "music/a/b.mp3", "music/a0.mp3", "music/é.mp3"]
+
+
+# --- over HTTP, against moto's server: more than one page of listing -------------------------
+
+
+@pytest.fixture
+def s3_server(settings, monkeypatch):
+    """moto's S3 server on 127.0.0.1 (no notifications) as the media store."""
+    from moto.server import ThreadedMotoServer
+
+    from tests.support import free_port
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "testing")
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    client.create_bucket(Bucket="served")
+    settings.AWS_STORAGE_BUCKET_NAME = settings.INGEST_BUCKET_NAME = "served"
+    settings.AWS_S3_ENDPOINT_URL = endpoint
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "storages.backends.s3.S3Storage"},
+    }
+    yield client
+    server.stop()
+
+
+def test_resync_through_moto_server_walks_every_page(s3_server, tmp_path, object_requests):
+    path = tmp_path / "song.ogg"
+    audio_samples.write_sample(path, "ogg", SampleTags(title="Song"), seconds=1.0)
+    for key in ("a/first.ogg", "m/middle.ogg", "z/last.ogg"):
+        s3_server.upload_file(str(path), "served", key)
+    for number in range(1001):  # more than one ListObjectsV2 page, between the songs
+        s3_server.put_object(Bucket="served", Key=f"m/notes/{number:04}.txt", Body=b"x")
+
+    first = resync.resync("")
+    object_requests.clear()
+    again = resync.resync("")
+
+    assert (first.listed, first.added, first.not_audio, first.failed) == (1004, 3, 1001, 0)
+    assert Song.objects.count() == 3
+    assert (again.unchanged, again.added, again.updated, again.removed) == (3, 0, 0, 0)
+    assert object_requests == []
