@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 BATCH = 200  # changed objects recorded in one transaction and run as one batch
 CHUNK = 2000  # catalogue rows read per query
+PROGRESS_EVERY = 1000  # listed objects between progress reports (one S3 page)
 MAX_REASONS = 50  # failures and skips kept with their reasons for the summary
 
 ADDED, UPDATED, REMOVED = "added", "updated", "removed"
@@ -194,6 +195,8 @@ def resync(
     report = report or ResyncReport()
     report.prefix, report.dry_run, report.started_at = prefix, dry_run, timezone.now()
     listing = _guarded(list_objects(prefix), prefix)
+    if progress:
+        listing = _reporting(listing, report, progress)
     changes = compare(listing, catalogue_entries(prefix), report)
     try:
         while batch := list(islice(changes, BATCH)):
@@ -212,6 +215,16 @@ def resync(
     if progress:
         progress(report)
     return report
+
+
+def _reporting(
+    listing: Iterator[ListedObject], report: ResyncReport, progress: Callable
+) -> Iterator[ListedObject]:
+    """Pass the listing through, telling ``progress`` every page's worth of objects."""
+    for number, listed in enumerate(listing, 1):
+        yield listed
+        if number % PROGRESS_EVERY == 0:
+            progress(report)
 
 
 def _guarded(listing: Iterator[ListedObject], prefix: str) -> Iterator[ListedObject]:

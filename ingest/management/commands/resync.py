@@ -51,7 +51,7 @@ class Command(BaseCommand):
     def _run_once(self, prefix: str, dry_run: bool) -> None:
         bar = None
         if sys.stderr.isatty():
-            bar = tqdm(desc="re-sync", unit=" objects", file=sys.stderr, dynamic_ncols=True)
+            bar = tqdm(desc="re-sync", unit=" objects", file=sys.stderr)
 
         def progress(report: ResyncReport) -> None:
             if bar is not None:
