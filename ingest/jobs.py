@@ -180,16 +180,17 @@ def process_ingest_jobs(job_ids: Iterable[int]) -> dict[int, str]:
         else:
             to_read.append(job)
     early.update(_read_all(to_read))
-    outcomes = _write_all(claimed, early)
-    finished = timezone.now()
-    for job in claimed:
-        outcome = outcomes[job.pk]
-        job.status, job.reason, job.song_id = outcome.status, outcome.reason, outcome.song_id
-        job.finished_at = finished
-        statuses[job.pk] = outcome.status
-        if outcome.status == IngestJob.Status.FAILED:
-            logger.warning("ingest of %s failed: %s", job.key, outcome.reason)
-    IngestJob.objects.bulk_update(claimed, ["status", "reason", "song", "finished_at"])
+    with transaction.atomic():  # the batch's rows and its jobs' outcomes, one commit
+        outcomes = _write_all(claimed, early)
+        finished = timezone.now()
+        for job in claimed:
+            outcome = outcomes[job.pk]
+            job.status, job.reason, job.song_id = outcome.status, outcome.reason, outcome.song_id
+            job.finished_at = finished
+            statuses[job.pk] = outcome.status
+            if outcome.status == IngestJob.Status.FAILED:
+                logger.warning("ingest of %s failed: %s", job.key, outcome.reason)
+        IngestJob.objects.bulk_update(claimed, ["status", "reason", "song", "finished_at"])
     for job in claimed:
         transaction.on_commit(
             lambda job=job: send_ingest_event(job.pk, job.key, job.status, job.reason)
@@ -297,21 +298,20 @@ def _read_tags(job: IngestJob) -> Outcome | TagsRead:
 
 
 def _write_all(jobs: list[IngestJob], read: dict[int, Outcome | TagsRead]) -> dict[int, Outcome]:
-    """Write the batch's rows in one transaction, each job in its own savepoint."""
+    """Write the batch's rows (in the caller's transaction), each job in its own savepoint."""
     outcomes: dict[int, Outcome] = {}
-    with transaction.atomic():
-        for job in jobs:
-            try:
-                with transaction.atomic():
-                    if job.action == IngestJob.Action.REMOVED:
-                        outcomes[job.pk] = _ingest_removed(job)
-                    else:
-                        outcomes[job.pk] = _ingest_created(job, read[job.pk])
-            except Exception as error:
-                logger.exception("ingest job %s failed unexpectedly", job.pk)
-                outcomes[job.pk] = Outcome(
-                    IngestJob.Status.FAILED, f"unexpected error: {error!r}"[:2000]
-                )
+    for job in jobs:
+        try:
+            with transaction.atomic():
+                if job.action == IngestJob.Action.REMOVED:
+                    outcomes[job.pk] = _ingest_removed(job)
+                else:
+                    outcomes[job.pk] = _ingest_created(job, read[job.pk])
+        except Exception as error:
+            logger.exception("ingest job %s failed unexpectedly", job.pk)
+            outcomes[job.pk] = Outcome(
+                IngestJob.Status.FAILED, f"unexpected error: {error!r}"[:2000]
+            )
     return outcomes
 
 
