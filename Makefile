@@ -50,10 +50,12 @@ seed: migrate
 
 run: seed
 	$(VPY) manage.py recover_ingest_jobs
+	$(VPY) manage.py resync --prefix music/
 	@echo ""
 	@echo "  Serving on http://$(HOST):$(PORT)/   (Ctrl+C stops it)"
 	@echo "  Sign in at http://$(HOST):$(PORT)/admin/ as admin / admin (local demo account)"
-	@echo "  Drop audio files into media/music/ and they appear live on the home page."
+	@echo "  Drop audio files into media/music/ and they appear live on the home page;"
+	@echo "  files copied there while the server was down came in with the re-sync above."
 	@echo ""
 	@trap 'kill 0' EXIT; \
 	  $(VPY) manage.py watch_media --webhook http://$(HOST):$(PORT)/api/v1/ingest/events/ & \

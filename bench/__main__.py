@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     files = args.files or (QUICK_FILES if args.quick else FULL_FILES)
     stream_requests = 50 if args.quick else 200
     latency_samples = 10 if args.quick else 30
+    resync_objects = 10_000 if args.quick else 100_000
+    compare_keys = 100_000 if args.quick else 1_000_000
     timeout = 60 + files * 2.0
 
     raise_on_interrupt()
@@ -73,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
             measure = lambda: transcoding.measure(workspace, None, args.quick)  # noqa: E731
             _section(rows, transcoding.TARGET, measure)
             return _finish(rows, args, files, began, load_before)
-        from bench import bytes_read, ingest, memory, streaming
+        from bench import bytes_read, ingest, memory, resync, streaming
         from bench.corpus import write_corpus
         from bench.s3 import start_moto
 
@@ -105,6 +107,14 @@ def main(argv: list[str] | None = None) -> int:
                 "Bytes read from S3 per song",
                 lambda: bytes_read.s3_bytes_per_song(workspace, s3[0]),
             )
+            _section(
+                rows,
+                resync.UNCHANGED_TARGET,
+                lambda: resync.unchanged_bucket(workspace, s3[0], resync_objects),
+            )
+        _section(
+            rows, resync.COMPARE_TARGET, lambda: resync.compare_memory(workspace, compare_keys)
+        )
         skip = "skipped with --quick (writes and ingests a 500 MB file)" if args.quick else ""
         _section(rows, memory.TARGET, lambda: memory.peak_rss(workspace, skip))
         if local:

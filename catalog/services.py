@@ -163,8 +163,12 @@ def song_ingest(
     size: int,
     content_hash: str,
     cover: Cover | None,
+    only_if_applied: str | None = None,
 ) -> Song | None:
     """Create or update the song for a stored object; None when a newer event got there first.
+
+    With ``only_if_applied`` (a re-sync, which read the object without an event of its own),
+    the song is written only if the object's applied sequencer is still that one.
 
     Each row is looked up once and created in one insert when new, so a new song costs a
     fixed, small number of queries (see test_ingest_queries.py).
@@ -172,6 +176,8 @@ def song_ingest(
     artist_names = list(metadata.artists) or [UNKNOWN_ARTIST]
     with transaction.atomic():
         stored = _lock_stored_object(job.bucket, job.key, exists=False)
+        if only_if_applied is not None and stored.sequencer != only_if_applied:
+            return None
         if stored.sequencer != job.sequencer and sequencer_is_stale(
             job.sequencer, stored.sequencer
         ):

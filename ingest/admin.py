@@ -4,11 +4,17 @@ The catalogue's song admin gains its "re-read metadata" action here, so the cata
 imports the ingest: this module registers a subclass of it in its place.
 """
 
+from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 
 from catalog.admin import SongAdmin
 from catalog.models import Song
-from ingest import services, tasks
+from ingest import resync, services, tasks
 from ingest.models import IngestJob
 
 
@@ -25,6 +31,8 @@ class SongWithIngestAdmin(SongAdmin):
         )
 
 
+RESYNC_COUNTS = ("listed", "added", "updated", "removed", "unchanged", "skipped", "failed")
+
 admin.site.unregister(Song)
 admin.site.register(Song, SongWithIngestAdmin)
 
@@ -36,6 +44,7 @@ class IngestJobAdmin(admin.ModelAdmin):
     search_fields = ["key", "reason"]
     readonly_fields = [field.name for field in IngestJob._meta.fields]
     actions = ["retry"]
+    change_list_template = "admin/ingest/ingestjob/change_list.html"
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -46,3 +55,46 @@ class IngestJobAdmin(admin.ModelAdmin):
         for job in jobs:
             tasks.retry_ingest_job(job)
         self.message_user(request, f"Queued {len(jobs)} job(s) again.", messages.SUCCESS)
+
+    def get_urls(self):
+        return [
+            path(
+                "resync/",
+                self.admin_site.admin_view(self.resync_view),
+                name="ingest_ingestjob_resync",
+            ),
+            path(
+                "resync/status/",
+                self.admin_site.admin_view(self.resync_status_view),
+                name="ingest_ingestjob_resync_status",
+            ),
+            *super().get_urls(),
+        ]
+
+    def resync_view(self, request):
+        """Start a re-sync of the store (POST) and follow its progress live."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            if resync.start_resync(settings.RESYNC_PREFIX):
+                self.message_user(request, "Re-sync of the store started.", messages.SUCCESS)
+            else:
+                self.message_user(request, "A re-sync is already running.", messages.WARNING)
+            return redirect(request.path)
+        status = resync.resync_status()
+        report = status["report"] or {}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Re-sync the store",
+            "prefix": settings.RESYNC_PREFIX,
+            "status": status,
+            "counts": [(name, report.get(name, 0)) for name in RESYNC_COUNTS],
+        }
+        return TemplateResponse(request, "admin/ingest/resync.html", context)
+
+    def resync_status_view(self, request):
+        """Answer the background re-sync's status and counts as JSON, for the page to poll."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return JsonResponse(resync.resync_status())

@@ -24,6 +24,9 @@ MAX_BUCKET_LENGTH = 255
 MAX_KEY_BYTES = 1024
 MAX_EVENT_NAME_LENGTH = 100
 MAX_SIZE = 2**63 - 1
+# A re-sync's events ("ObjectCreated:Resync"): their sequencer is the one applied when the
+# store was listed, which the job expects to find still applied, not an event's own.
+RESYNC_EVENT_SUFFIX = ":Resync"
 
 
 class InvalidEvent(ValueError):
@@ -48,7 +51,10 @@ class ObjectEvent:
     def dedup_key(self) -> str:
         """Name the event, alike for every delivery of it and apart from any other event."""
         parts = [self.bucket, self.key, self.action, self.sequencer, self.version_id, self.etag]
-        if not (self.sequencer or self.version_id) and self.event_time is not None:
+        resync = self.event_name.endswith(RESYNC_EVENT_SUFFIX)
+        if resync:
+            parts.append("resync")
+        if (resync or not (self.sequencer or self.version_id)) and self.event_time is not None:
             # Nothing else tells a second upload of the same bytes (after a delete, say) from
             # a redelivery of the first: only the time the store saw it.
             parts.append(self.event_time.isoformat())

@@ -8,6 +8,7 @@ Queueing belongs to tasks.py, which imports this module, never the reverse.
 import hashlib
 import logging
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import PurePosixPath
@@ -18,10 +19,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from catalog.events import send_to_group
+from catalog.metadata import SongMetadata
 from catalog.models import Song, StoredObject
 from catalog.services import cover_for, sequencer_is_stale, song_ingest, song_remove
 from ingest.consumers import INGEST_GROUP
-from ingest.events import ObjectEvent
+from ingest.events import RESYNC_EVENT_SUFFIX, ObjectEvent
 from ingest.models import IngestJob
 from ingest.store import ObjectMissing, open_object
 from ingest.tags import MetadataError, read_metadata
@@ -119,47 +121,100 @@ class Outcome:
     song_id: int | None = None
 
 
+@dataclass(frozen=True)
+class TagsRead:
+    """What reading an object's tags gave, ready to be written as a song."""
+
+    metadata: SongMetadata
+    size: int
+    content_hash: str
+
+
+def is_resync(job: IngestJob) -> bool:
+    """Tell a re-sync's job from an event's: its sequencer is the one it expects, not its own."""
+    return job.event_name.endswith(RESYNC_EVENT_SUFFIX)
+
+
 def process_ingest_job(job_id: int) -> str:
     """Run one ingest job to its end (done, skipped or failed with a reason); return the status."""
-    # Claim the job in one statement: of two workers handed the same job, one wins.
-    claimed = IngestJob.objects.filter(pk=job_id, status=IngestJob.Status.PENDING).update(
-        status=IngestJob.Status.RUNNING, attempts=F("attempts") + 1, started_at=timezone.now()
+    return process_ingest_jobs([job_id]).get(job_id, "missing")
+
+
+def process_ingest_jobs(job_ids: Iterable[int]) -> dict[int, str]:
+    """Run a batch of jobs to their end; return {job id: final status}.
+
+    The batch is claimed in one statement (of two workers handed the same job, one wins);
+    tags are read side by side, a few ranged GETs each over one pooled client; then the rows
+    are written in one transaction, each job in a savepoint of its own, so a poison file
+    fails alone with its reason and the others are kept. A job another worker holds is left
+    to it, and its current status is returned.
+    """
+    job_ids = list(dict.fromkeys(job_ids))
+    stamp = timezone.now()
+    IngestJob.objects.filter(pk__in=job_ids, status=IngestJob.Status.PENDING).update(
+        status=IngestJob.Status.RUNNING, attempts=F("attempts") + 1, started_at=stamp
     )
-    job = IngestJob.objects.filter(pk=job_id).first()
-    if job is None or not claimed:
-        return job.status if job else "missing"
-    try:
-        if job.action == IngestJob.Action.REMOVED:
-            outcome = _ingest_removed(job)
-        else:
-            outcome = _ingest_created(job)
-    except Exception as error:
-        logger.exception("ingest job %s failed unexpectedly", job.pk)
-        # Only the kind of error: its text may hold server paths, which the log keeps.
-        outcome = Outcome(
-            IngestJob.Status.FAILED,
-            f"unexpected error ({type(error).__name__}); the server log has the details",
+    claimed = list(
+        IngestJob.objects.filter(
+            pk__in=job_ids, status=IngestJob.Status.RUNNING, started_at=stamp
+        ).order_by("pk")
+    )
+    statuses: dict[int, str] = {}
+    if len(claimed) < len(job_ids):
+        statuses.update(
+            IngestJob.objects.filter(pk__in=job_ids)
+            .exclude(pk__in=[job.pk for job in claimed])
+            .values_list("pk", "status")
         )
-    IngestJob.objects.filter(pk=job.pk).update(
-        status=outcome.status,
-        reason=outcome.reason,
-        song_id=outcome.song_id,
-        finished_at=timezone.now(),
-    )
-    if outcome.status == IngestJob.Status.FAILED:
-        logger.warning("ingest of %s failed: %s", job.key, outcome.reason)
-    transaction.on_commit(
-        lambda: send_ingest_event(job.pk, job.key, outcome.status, outcome.reason)
-    )
-    return outcome.status
+    if not claimed:
+        return statuses
+    applied = _applied_sequencers(claimed)
+    early: dict[int, Outcome | TagsRead] = {}
+    to_read = []
+    for job in claimed:
+        if job.action == IngestJob.Action.REMOVED:
+            continue
+        outcome = _check_created(job, applied.get(job.key, ""))
+        if outcome is not None:
+            early[job.pk] = outcome
+        else:
+            to_read.append(job)
+    early.update(_read_all(to_read))
+    with transaction.atomic():  # the batch's rows and its jobs' outcomes, one commit
+        outcomes = _write_all(claimed, early)
+        finished = timezone.now()
+        for job in claimed:
+            outcome = outcomes[job.pk]
+            job.status, job.reason, job.song_id = outcome.status, outcome.reason, outcome.song_id
+            job.finished_at = finished
+            statuses[job.pk] = outcome.status
+            if outcome.status == IngestJob.Status.FAILED:
+                logger.warning("ingest of %s failed: %s", job.key, outcome.reason)
+        IngestJob.objects.bulk_update(claimed, ["status", "reason", "song", "finished_at"])
+    for job in claimed:
+        transaction.on_commit(
+            lambda job=job: send_ingest_event(job.pk, job.key, job.status, job.reason)
+        )
+    return statuses
 
 
-def _stale_outcome(job: IngestJob) -> Outcome | None:
-    applied = (
-        StoredObject.objects.filter(bucket=job.bucket, key=job.key)
-        .values_list("sequencer", flat=True)
-        .first()
+def _applied_sequencers(jobs: list[IngestJob]) -> dict[str, str]:
+    """Return {key: sequencer applied} for the jobs' objects (all in this server's bucket)."""
+    return dict(
+        StoredObject.objects.filter(
+            bucket=settings.INGEST_BUCKET_NAME, key__in={job.key for job in jobs}
+        ).values_list("key", "sequencer")
     )
+
+
+def _stale_outcome(job: IngestJob, applied: str) -> Outcome | None:
+    if is_resync(job):
+        if applied != job.sequencer:
+            return Outcome(
+                IngestJob.Status.SKIPPED,
+                "an event for this object came after the re-sync listed it; the event wins",
+            )
+        return None
     if applied and sequencer_is_stale(job.sequencer, applied):
         return Outcome(
             IngestJob.Status.SKIPPED,
@@ -168,13 +223,14 @@ def _stale_outcome(job: IngestJob) -> Outcome | None:
     return None
 
 
-def _ingest_created(job: IngestJob) -> Outcome:
+def _check_created(job: IngestJob, applied: str) -> Outcome | None:
+    """Return the outcome of a created job that needs no read, or None to read its tags."""
     if job.bucket != settings.INGEST_BUCKET_NAME:
         return Outcome(
             IngestJob.Status.FAILED,
             f"bucket '{job.bucket}' is not this server's bucket '{settings.INGEST_BUCKET_NAME}'",
         )
-    if stale := _stale_outcome(job):
+    if stale := _stale_outcome(job, applied):
         return stale
     if job.size == 0:
         return Outcome(IngestJob.Status.FAILED, "empty file (0 bytes)")
@@ -184,6 +240,30 @@ def _ingest_created(job: IngestJob) -> Outcome:
             IngestJob.Status.FAILED,
             f"too large: {job.size / 1024**2:.0f} MB, the limit is {limit / 1024**2:.0f} MB",
         )
+    return None
+
+
+def _read_all(jobs: list[IngestJob]) -> dict[int, Outcome | TagsRead]:
+    """Read the tags of every job's object, side by side on a small pool of threads."""
+    if len(jobs) <= 1:
+        return {job.pk: _read_safely(job) for job in jobs}
+    with ThreadPoolExecutor(
+        max_workers=min(settings.INGEST_THREADS, len(jobs)), thread_name_prefix="ingest-read"
+    ) as pool:
+        return dict(zip((job.pk for job in jobs), pool.map(_read_safely, jobs), strict=True))
+
+
+def _read_safely(job: IngestJob) -> Outcome | TagsRead:
+    try:
+        return _read_tags(job)
+    except Exception as error:
+        logger.exception("ingest job %s failed unexpectedly", job.pk)
+        return _unexpected(error)
+
+
+def _read_tags(job: IngestJob) -> Outcome | TagsRead:
+    """Read only the bytes the tags need; touch no database (this runs on a pool thread)."""
+    limit = settings.INGEST_MAX_FILE_BYTES
     try:
         reader = open_object(
             job.key,
@@ -204,7 +284,7 @@ def _ingest_created(job: IngestJob) -> Outcome:
             )
         metadata = read_metadata(reader, PurePosixPath(job.key).name)
         content_hash = hashlib.sha256(f"{reader.size}:".encode() + reader.head).hexdigest()
-        size = reader.size
+        return TagsRead(metadata, reader.size, content_hash)
     except ObjectMissing as missing:
         return Outcome(IngestJob.Status.SKIPPED, f"the object is no longer in the store: {missing}")
     except MetadataError as error:
@@ -215,10 +295,48 @@ def _ingest_created(job: IngestJob) -> Outcome:
         raise
     finally:
         reader.close()
+
+
+def _write_all(jobs: list[IngestJob], read: dict[int, Outcome | TagsRead]) -> dict[int, Outcome]:
+    """Write the batch's rows (in the caller's transaction), each job in its own savepoint."""
+    outcomes: dict[int, Outcome] = {}
+    for job in jobs:
+        try:
+            with transaction.atomic():
+                if job.action == IngestJob.Action.REMOVED:
+                    outcomes[job.pk] = _ingest_removed(job)
+                else:
+                    outcomes[job.pk] = _ingest_created(job, read[job.pk])
+        except Exception as error:
+            logger.exception("ingest job %s failed unexpectedly", job.pk)
+            outcomes[job.pk] = _unexpected(error)
+    return outcomes
+
+
+def _unexpected(error: Exception) -> Outcome:
+    """Fail with only the kind of error: its text may hold server paths, which the log keeps."""
+    return Outcome(
+        IngestJob.Status.FAILED,
+        f"unexpected error ({type(error).__name__}); the server log has the details",
+    )
+
+
+def _ingest_created(job: IngestJob, read: Outcome | TagsRead) -> Outcome:
+    if isinstance(read, Outcome):
+        return read
+    metadata = read.metadata
     cover = cover_for(metadata.cover) if metadata.cover else None
-    song = song_ingest(job, metadata, size=size, content_hash=content_hash, cover=cover)
+    song = song_ingest(
+        job,
+        metadata,
+        size=read.size,
+        content_hash=read.content_hash,
+        cover=cover,
+        only_if_applied=job.sequencer if is_resync(job) else None,
+    )
     if song is None:
-        return _stale_outcome(job) or Outcome(IngestJob.Status.SKIPPED, "superseded")
+        applied = _applied_sequencers([job]).get(job.key, "")
+        return _stale_outcome(job, applied) or Outcome(IngestJob.Status.SKIPPED, "superseded")
     return Outcome(IngestJob.Status.DONE, "", song.pk)
 
 
@@ -227,13 +345,11 @@ def _ingest_removed(job: IngestJob) -> Outcome:
         stored, _ = StoredObject.objects.select_for_update().get_or_create(
             bucket=job.bucket, key=job.key, defaults={"sequencer": job.sequencer, "exists": False}
         )
-        if stored.sequencer != job.sequencer and sequencer_is_stale(
-            job.sequencer, stored.sequencer
-        ):
-            return Outcome(
-                IngestJob.Status.SKIPPED,
-                "a newer event for this object was already applied (out-of-order delivery)",
-            )
+        applied = stored.sequencer
+        if applied == job.sequencer and not is_resync(job):
+            applied = ""  # the row was just made from this event, or this is its redelivery
+        if stale := _stale_outcome(job, applied):
+            return stale
         song = stored.song
         stored.exists = False
         stored.sequencer = job.sequencer or stored.sequencer

@@ -4,6 +4,7 @@ Both go through the one ingest path: an upload lands in the store and comes back
 ObjectCreated event; a re-read is an ingest job per song.
 """
 
+import os
 import re
 import uuid
 from collections.abc import Iterable
@@ -19,13 +20,10 @@ from catalog.models import Song
 from catalog.storages import signing_client
 from ingest.events import ObjectEvent, check_s3_notification, object_record
 from ingest.models import IngestJob
+from ingest.store import AUDIO_SUFFIXES, local_etag
 from ingest.tasks import queue_ingest_events, retry_ingest_job
 
 UPLOAD_PREFIX = "music/uploads"
-AUDIO_SUFFIXES = frozenset(
-    {".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".mp4", ".aac", ".wav", ".aif", ".aiff"}
-    | {".wv", ".wma", ".ape"}
-)
 
 
 class InvalidUpload(ValueError):
@@ -82,7 +80,10 @@ def upload_store(upload, filename: str) -> tuple[str, list[IngestJob]]:
     if upload.size > limit:
         raise InvalidUpload(f"the file is over the limit of {limit / 1024**2:.0f} MB")
     stored_key = default_storage.save(key, upload)
-    record = object_record(settings.INGEST_BUCKET_NAME, stored_key, size=upload.size)
+    stat = os.stat(default_storage.path(stored_key))
+    record = object_record(
+        settings.INGEST_BUCKET_NAME, stored_key, size=upload.size, etag=local_etag(stat)
+    )
     object_events, _ = check_s3_notification({"Records": [record]})
     return stored_key, queue_ingest_events(object_events)
 

@@ -1,17 +1,24 @@
-"""Read objects from the media store a range at a time, within a byte and time budget.
+"""Read the media store: range reads within a byte and time budget, and listings in key order.
 
 Reading tags needs a few kilobytes at the head of a file (and sometimes at its tail), not
 the whole song: on S3 every read becomes an HTTP range GET of whole blocks, cached, so a
 30 MB FLAC costs a handful of kilobytes. On local storage the same reader wraps the file.
+Listings (for the re-sync) come in the order S3 lists keys, UTF-8 byte order, on both.
 """
 
 import io
 import logging
+import os
+import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
 
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import Storage, default_storage
 
@@ -21,6 +28,11 @@ logger = logging.getLogger(__name__)
 
 BLOCK_SIZE = 64 * 1024
 MAX_CACHED_BLOCKS = 64
+POOL_CONNECTIONS = 32
+AUDIO_SUFFIXES = frozenset(
+    {".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".mp4", ".aac", ".wav", ".aif", ".aiff"}
+    | {".wv", ".wma", ".ape"}
+)
 
 
 class IngestLimitExceeded(Exception):
@@ -159,8 +171,33 @@ class RangeReader(io.RawIOBase):
             )
 
 
+_clients_lock = threading.Lock()
+
+
+def s3_client(storage: Storage):
+    """Return the storage's one boto3 client for ingest reads and listings, shared by threads.
+
+    django-storages opens a connection per thread; jobs read from many threads at once, so
+    they share one thread-safe client with a connection pool large enough for all of them.
+    """
+    with _clients_lock:
+        client = getattr(storage, "_ingest_client", None)
+        if client is None:
+            config = storage.client_config.merge(Config(max_pool_connections=POOL_CONNECTIONS))
+            client = storage._create_session().client(
+                "s3",
+                region_name=storage.region_name,
+                use_ssl=storage.use_ssl,
+                endpoint_url=storage.endpoint_url,
+                config=config,
+                verify=storage.verify,
+            )
+            storage._ingest_client = client
+        return client
+
+
 def _s3_fetcher(storage: Storage, key: str, version_id: str) -> Fetch:
-    client = storage.connection.meta.client
+    client = s3_client(storage)
     bucket = storage.bucket_name
     extra = {"VersionId": version_id} if version_id else {}
 
@@ -232,3 +269,106 @@ def open_object(
     else:
         fetch, size = _local_fetcher(storage, key)
     return StoreReader(fetch, key, size=size, max_bytes=max_bytes, deadline=deadline)
+
+
+# --- listings, for the re-sync ------------------------------------------------------------
+
+
+class StoreUnavailable(Exception):
+    """The store cannot be listed (no such bucket, access denied, unreachable); str() says why."""
+
+
+@dataclass(frozen=True)
+class ListedObject:
+    """One object as a listing shows it: enough to tell whether the catalogue is up to date."""
+
+    key: str
+    etag: str
+    size: int
+    last_modified: datetime
+
+
+def is_audio_key(key: str) -> bool:
+    """Tell whether a key names a file we ingest, by its extension."""
+    return PurePosixPath(key).suffix.lower() in AUDIO_SUFFIXES
+
+
+def local_etag(stat: os.stat_result) -> str:
+    """Return a local file's stand-in for an ETag: it changes whenever the file is rewritten."""
+    return f"{stat.st_mtime_ns:x}-{stat.st_size:x}"
+
+
+def list_objects(prefix: str = "", *, storage: Storage | None = None) -> Iterator[ListedObject]:
+    """Yield the store's objects under ``prefix`` in key order (UTF-8 bytes), a page at a time.
+
+    Raises StoreUnavailable, at the start or midway, when the store cannot be listed.
+    """
+    storage = storage or default_storage
+    if is_s3(storage):
+        yield from _list_s3(storage, prefix)
+    else:
+        root = Path(storage.location)
+        if not root.is_dir():
+            raise StoreUnavailable(f"the media folder {root} does not exist")
+        yield from _list_folder(root, "", prefix)
+
+
+_LISTING_ERRORS = {
+    "NoSuchBucket": "there is no bucket named '{bucket}'",
+    "AccessDenied": "access to bucket '{bucket}' is denied (check the credentials and policy)",
+    "AllAccessDisabled": "access to bucket '{bucket}' is disabled",
+    "InvalidAccessKeyId": "the access key is not valid for the store of bucket '{bucket}'",
+    "SignatureDoesNotMatch": "the secret key is wrong for the store of bucket '{bucket}'",
+}
+
+
+def _list_s3(storage: Storage, prefix: str) -> Iterator[ListedObject]:
+    bucket = storage.bucket_name
+    pages = s3_client(storage).get_paginator("list_objects_v2")
+    try:
+        for page in pages.paginate(Bucket=bucket, Prefix=prefix):
+            for item in page.get("Contents", ()):
+                yield ListedObject(
+                    key=item["Key"],
+                    etag=str(item.get("ETag", "")).strip('"')[:100],
+                    size=int(item.get("Size", 0)),
+                    last_modified=item["LastModified"],
+                )
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        reason = _LISTING_ERRORS.get(code, "cannot list bucket '{bucket}': " + str(error))
+        raise StoreUnavailable(reason.format(bucket=bucket)) from None
+    except BotoCoreError as error:
+        raise StoreUnavailable(f"cannot reach the store of bucket '{bucket}': {error}") from None
+
+
+def _list_folder(folder: Path, under: str, prefix: str) -> Iterator[ListedObject]:
+    """Walk a folder in key order: a folder's key sorts as its name followed by "/"."""
+    try:
+        with os.scandir(folder) as scan:
+            entries = [
+                (entry.name + "/" if entry.is_dir(follow_symlinks=False) else entry.name, entry)
+                for entry in scan
+                if not entry.name.startswith(".")
+            ]
+    except OSError as error:
+        raise StoreUnavailable(f"cannot read the media folder {folder}: {error}") from None
+    entries.sort(key=lambda named: named[0])
+    for name, entry in entries:
+        key = under + name
+        if name.endswith("/"):
+            if key.startswith(prefix) or prefix.startswith(key):
+                yield from _list_folder(Path(entry.path), key, prefix)
+            continue
+        if not key.startswith(prefix):
+            continue
+        try:
+            stat = entry.stat()
+        except FileNotFoundError:
+            continue  # deleted while we walked
+        yield ListedObject(
+            key=key,
+            etag=local_etag(stat),
+            size=stat.st_size,
+            last_modified=datetime.fromtimestamp(stat.st_mtime, UTC),
+        )

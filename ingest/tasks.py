@@ -1,18 +1,23 @@
 """Background tasks of the ingest, run by whichever Django task backend is configured.
 
 This module queues jobs (after commit, so a worker never looks for a row that is not there
-yet) and runs them; jobs.py records and processes them and never imports this module.
+yet) and runs them in batches; jobs.py records and processes them and never imports this
+module.
 """
 
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.tasks import task
 
 from ingest import jobs
 from ingest.events import ObjectEvent
 from ingest.models import IngestJob
+
+MAX_BATCH = 50  # jobs per task: one claim, one transaction of rows, one status update
 
 
 @task
@@ -21,20 +26,40 @@ def run_ingest_job(job_id: int) -> str:
     return jobs.process_ingest_job(job_id)
 
 
+@task
+def run_ingest_batch(job_ids: list[int]) -> dict[str, str]:
+    """Process a batch of recorded ingest jobs; return {job id: final status}."""
+    return {str(pk): status for pk, status in jobs.process_ingest_jobs(job_ids).items()}
+
+
+def batches(job_ids: Sequence[int]) -> list[list[int]]:
+    """Split jobs into batches, one per task thread at most, so they still run side by side."""
+    if not job_ids:
+        return []
+    size = min(MAX_BATCH, max(1, math.ceil(len(job_ids) / settings.INGEST_THREADS)))
+    return [list(job_ids[start : start + size]) for start in range(0, len(job_ids), size)]
+
+
+def enqueue_ingest_jobs(job_ids: Sequence[int]) -> None:
+    """Hand jobs to the configured task backend, in batches."""
+    for batch in batches(job_ids):
+        run_ingest_batch.enqueue(batch)
+
+
 def enqueue_ingest_job(job_id: int) -> None:
-    """Hand a job to the configured task backend."""
-    run_ingest_job.enqueue(job_id)
+    """Hand one job to the configured task backend."""
+    enqueue_ingest_jobs([job_id])
 
 
 def queue_ingest_events(object_events: Iterable[ObjectEvent]) -> list[IngestJob]:
-    """Record each event as a durable job and queue the new ones after commit.
+    """Record each event as a durable job (one transaction) and queue the new ones after commit.
 
     A repeated delivery of the same event finds its earlier job and queues nothing.
     """
     recorded = jobs.record_ingest_events(object_events)
-    for job in recorded:
-        if job.is_new:
-            transaction.on_commit(lambda job_id=job.pk: enqueue_ingest_job(job_id))
+    new = [job.pk for job in recorded if job.is_new]
+    if new:
+        transaction.on_commit(lambda: enqueue_ingest_jobs(new))
     return recorded
 
 
@@ -49,6 +74,5 @@ def retry_ingest_job(job: IngestJob) -> IngestJob:
 def recover_ingest_jobs(stale_after: timedelta | None = None) -> int:
     """Queue again the jobs a stopped process left pending or running; return how many."""
     pending = jobs.unfinished_ingest_jobs(stale_after)
-    for job_id in pending:
-        enqueue_ingest_job(job_id)
+    enqueue_ingest_jobs(pending)
     return len(pending)

@@ -17,6 +17,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 
 from ingest.events import object_record
 from ingest.signing import sign_headers
+from ingest.store import local_etag
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +60,12 @@ class MediaFolderHandler(FileSystemEventHandler):
         key = self._key(path)
         if key is None or not Path(path).is_file():
             return
-        self._post(object_record(settings.INGEST_BUCKET_NAME, key, size=Path(path).stat().st_size))
+        stat = Path(path).stat()
+        self._post(
+            object_record(
+                settings.INGEST_BUCKET_NAME, key, size=stat.st_size, etag=local_etag(stat)
+            )
+        )
 
     def _removed(self, path: str) -> None:
         key = self._key(path)

@@ -12,6 +12,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from catalog.routing import websocket_urlpatterns as catalog_sockets  # noqa: E402
+from ingest.resync import schedule_periodic_resync  # noqa: E402
 from ingest.routing import websocket_urlpatterns as ingest_sockets  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -22,3 +23,6 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# The safety net for events the store lost: re-sync every RESYNC_EVERY_SECONDS (0: off).
+schedule_periodic_resync()

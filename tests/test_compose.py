@@ -21,10 +21,6 @@ COMPOSE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
 DOCKERFILE = ROOT / "Dockerfile"
 
-# Built on another branch (issue: library import) and referenced here already; drop it from
-# this set once that branch is merged.
-AWAITING_MERGE = {"resync"}
-
 VARIABLE = re.compile(r"(?<!\$)\$\{(\w+)(?::?[-?+][^}]*)?\}|(?<!\$)\$(\w+)")
 MANAGE_COMMAND = re.compile(r"manage\.py\s+([\w-]+)")
 PINNED_TAG = re.compile(r"\d+\.\d+")
@@ -151,7 +147,7 @@ def test_every_variable_compose_uses_is_in_env_example(compose_text):
 
 
 def test_every_manage_py_command_compose_runs_exists(compose):
-    assert missing_commands(compose) - AWAITING_MERGE == set()
+    assert missing_commands(compose) == set()
 
 
 def test_every_asgi_application_compose_serves_imports(compose):

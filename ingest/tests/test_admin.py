@@ -3,9 +3,11 @@
 import pytest
 from django.contrib.auth.models import Group
 
+from accounts.tests.factories import UserFactory
 from catalog.models import Song
 from catalog.tests.factories import SongFactory
 from demo.audio_samples import SampleTags
+from ingest import resync
 from ingest.models import IngestJob
 
 pytestmark = pytest.mark.django_db
@@ -88,3 +90,33 @@ def test_retry_action_runs_a_failed_job_again(
     job.refresh_from_db()
     assert (job.status, job.attempts) == (IngestJob.Status.DONE, 2)
     assert Song.objects.get().title == "Fixed"
+
+
+# --- the "Re-sync the store" button ---------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_resync_button_brings_in_files_and_reports_the_counts(curator_client, put_song):
+    put_song("music/shelf/one.mp3", SampleTags(title="On The Shelf"))
+    assert b"Re-sync the store" in curator_client.get("/admin/ingest/ingestjob/").content
+
+    response = curator_client.post("/admin/ingest/ingestjob/resync/")
+
+    assert response.status_code == 302
+    assert resync.wait_for_resync(timeout=60)
+    status = curator_client.get("/admin/ingest/ingestjob/resync/status/").json()
+    assert status["scanning"] is False
+    assert (status["report"]["added"], status["report"]["failed"]) == (1, 0)
+    assert Song.objects.get().title == "On The Shelf"
+    page = curator_client.get("/admin/ingest/ingestjob/resync/").content.decode()
+    assert '<dd id="resync-added">1</dd>' in page
+
+
+def test_a_listener_cannot_start_a_resync(client):
+    client.force_login(UserFactory())
+
+    response = client.post("/admin/ingest/ingestjob/resync/")
+
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+    assert resync.resync_status()["scanning"] is False

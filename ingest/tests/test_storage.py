@@ -1,35 +1,14 @@
 """Range reads over S3 (moto) and local files: only the bytes the tags need."""
 
-import boto3
 import pytest
 import requests
-from moto import mock_aws
 
 from catalog.models import Song
 from demo import audio_samples
 from ingest.models import IngestJob
 from ingest.store import IngestLimitExceeded, RangeReader, open_object
 from ingest.tags import read_metadata
-
-BUCKET = "music-test"
-
-
-@pytest.fixture
-def s3(settings, monkeypatch):
-    """A moto S3 bucket configured as the media store."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket=BUCKET)
-        settings.AWS_STORAGE_BUCKET_NAME = BUCKET
-        settings.INGEST_BUCKET_NAME = BUCKET
-        settings.STORAGES = {
-            **settings.STORAGES,
-            "default": {"BACKEND": "storages.backends.s3.S3Storage"},
-        }
-        yield client
+from ingest.tests.conftest import BUCKET
 
 
 def test_tags_of_a_30_mb_flac_cost_under_2_percent_of_its_bytes(s3, tmp_path):

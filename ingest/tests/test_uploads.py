@@ -1,8 +1,6 @@
 """POST /api/v1/uploads/: curators add a file; it comes in through the one ingest path."""
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from catalog.models import Song
 from demo import audio_samples
@@ -86,24 +84,7 @@ def test_upload_key_keeps_no_path_from_the_client_name():
     assert key.endswith("-evil name.mp3")
 
 
-@pytest.fixture
-def s3_store(settings, monkeypatch):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket="uploads-test")
-        settings.AWS_STORAGE_BUCKET_NAME = "uploads-test"
-        settings.INGEST_BUCKET_NAME = "uploads-test"
-        settings.STORAGES = {
-            **settings.STORAGES,
-            "default": {"BACKEND": "storages.backends.s3.S3Storage"},
-        }
-        yield client
-
-
-def test_curator_upload_on_s3_answers_a_presigned_put(s3_store, curator_api):
+def test_curator_upload_on_s3_answers_a_presigned_put(s3, curator_api):
     response = curator_api.post(
         "/api/v1/uploads/",
         {"filename": "New Song.mp3", "content_type": "audio/mpeg"},
@@ -119,7 +100,7 @@ def test_curator_upload_on_s3_answers_a_presigned_put(s3_store, curator_api):
     assert not IngestJob.objects.exists()  # the bucket's own event brings the file in
 
 
-def test_s3_upload_without_a_filename_is_400(s3_store, curator_api):
+def test_s3_upload_without_a_filename_is_400(s3, curator_api):
     response = curator_api.post("/api/v1/uploads/", {}, format="json")
 
     assert response.status_code == 400

@@ -1,5 +1,8 @@
 """System calls: ping, licence, OpenSubsonic extensions, the token's owner, the "scan"."""
 
+from django.conf import settings
+
+from ingest.resync import start_resync
 from subsonic.dispatch import Call, method
 from subsonic.queries.system import scan_status
 from subsonic.responses import ErrorCode, SubsonicError
@@ -34,13 +37,14 @@ def token_info(call: Call) -> dict:
 
 @method("getScanStatus")
 def get_scan_status(call: Call) -> dict:
-    scanning, count = scan_status()
-    return {"scanStatus": {"scanning": scanning, "count": count}}
+    status = scan_status()
+    return {"scanStatus": {"scanning": status.scanning, "count": status.count}}
 
 
 @method("startScan")
 def start_scan(call: Call) -> dict:
-    """Report the ingest state: every store event already ingests, so there is no scan to run."""
+    """Start a re-sync of the store (as `manage.py resync` does), then report its status."""
     if not call.user.is_staff:
         raise SubsonicError(ErrorCode.NOT_AUTHORIZED, "Only administrators may start a scan.")
+    start_resync(settings.RESYNC_PREFIX)
     return get_scan_status(call)

@@ -5,8 +5,12 @@ from xml.etree import ElementTree
 
 import pytest
 
+from accounts.services import subsonic_password_reset
 from accounts.signin import LOCKOUT_FAILURES
 from accounts.tests.factories import UserFactory
+from catalog.models import Song
+from demo.audio_samples import SampleTags
+from ingest.resync import wait_for_resync
 from subsonic.dispatch import METHODS
 from subsonic.tests.conftest import make_api_key, token_params
 
@@ -214,13 +218,22 @@ def test_system_methods(sub, catalogue):
     assert sub.error("startScan")["code"] == 50
 
 
-def test_start_scan_reports_the_status_to_staff(client, catalogue, listener):
-    listener.user.is_staff = True
-    listener.user.save()
+@pytest.mark.django_db(transaction=True)
+def test_start_scan_resyncs_files_copied_into_the_store(client, put_song, settings):
+    """startScan re-syncs the store: a file that arrived without an event becomes a song."""
+    admin = UserFactory(username="ada", is_staff=True)
+    password = subsonic_password_reset(admin)
+    settings.RESYNC_PREFIX = "music/"
+    put_song("music/copied/while-down.flac", SampleTags(title="While Down"))
+    auth = {**token_params("ada", password), "f": "json"}
 
-    body = client.get("/rest/startScan", {**token_params("ada", listener.password), "f": "json"})
+    started = client.get("/rest/startScan", auth).json()["subsonic-response"]
 
-    assert body.json()["subsonic-response"]["scanStatus"] == {"scanning": False, "count": 5}
+    assert started["status"] == "ok" and "scanStatus" in started
+    assert wait_for_resync(timeout=120)
+    status = client.get("/rest/getScanStatus", auth).json()["subsonic-response"]["scanStatus"]
+    assert status == {"scanning": False, "count": 1}
+    assert list(Song.objects.values_list("title", flat=True)) == ["While Down"]
 
 
 def test_get_user_describes_the_caller_only(sub, other_listener):

@@ -1,0 +1,398 @@
+"""Bring the catalogue to match the store: the store is the source of truth for songs.
+
+The store's listing (key order) and the catalogue's songs (the same order, read in chunks)
+are walked side by side, a merge join that holds one page of each in memory whatever the
+size of the library. New and changed objects (by key, ETag and size) and vanished ones
+become the same durable jobs events make, recorded and run a batch at a time; unchanged
+objects cost nothing but the listing.
+
+A re-sync's job carries the sequencer that was applied to its object when the store was
+listed, and applies only if that is still the one applied: an event that arrives in
+between always wins, and a song removed by a newer event is never brought back. Jobs are
+idempotent (a run interrupted at any point leaves recorded jobs that the next run finds and
+finishes), so running it again simply carries on.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import islice
+
+from django.conf import settings
+from django.db import close_old_connections, connection
+from django.db.models import F
+from django.db.models.functions import Collate
+from django.utils import timezone
+
+from catalog.models import Song, StoredObject
+from ingest import jobs
+from ingest.events import RESYNC_EVENT_SUFFIX, ObjectEvent
+from ingest.models import IngestJob
+from ingest.store import ListedObject, StoreUnavailable, is_audio_key, list_objects
+
+logger = logging.getLogger(__name__)
+
+BATCH = 200  # changed objects recorded in one transaction and run as one batch
+CHUNK = 2000  # catalogue rows read per query
+PROGRESS_EVERY = 1000  # listed objects between progress reports (one S3 page)
+MAX_REASONS = 50  # failures and skips kept with their reasons for the summary
+
+ADDED, UPDATED, REMOVED = "added", "updated", "removed"
+
+
+@dataclass
+class ResyncReport:
+    """What a re-sync found and did; every failure and skip comes with its reason."""
+
+    prefix: str = ""
+    dry_run: bool = False
+    listed: int = 0
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    not_audio: int = 0
+    skipped: int = 0
+    failed: int = 0
+    queued: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    skips: list[tuple[str, str]] = field(default_factory=list)
+    error: str = ""
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+    @property
+    def done(self) -> int:
+        return self.added + self.updated + self.removed + self.skipped + self.failed
+
+    def as_dict(self) -> dict:
+        return {
+            "prefix": self.prefix,
+            "dry_run": self.dry_run,
+            "listed": self.listed,
+            "added": self.added,
+            "updated": self.updated,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped + self.not_audio,
+            "not_audio": self.not_audio,
+            "failed": self.failed,
+            "queued": self.queued,
+            "failures": [{"key": key, "reason": reason} for key, reason in self.failures],
+            "skips": [{"key": key, "reason": reason} for key, reason in self.skips],
+            "error": self.error,
+            "started_at": self.started_at.isoformat() if self.started_at else None,
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+        }
+
+    def summary_lines(self) -> list[str]:
+        verb = "would be " if self.dry_run else ""
+        lines = [
+            f"Listed {self.listed} object(s) under '{self.prefix}': "
+            f"{self.added} {verb}added, {self.updated} {verb}updated, "
+            f"{self.removed} {verb}removed, {self.unchanged} unchanged, "
+            f"{self.skipped + self.not_audio} skipped ({self.not_audio} not audio), "
+            f"{self.failed} failed."
+        ]
+        lines += [f"  failed  {key}: {reason}" for key, reason in self.failures]
+        lines += [f"  skipped {key}: {reason}" for key, reason in self.skips]
+        if self.failed > len(self.failures):
+            lines.append(f"  ... and {self.failed - len(self.failures)} more failure(s)")
+        return lines
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """A song as the catalogue knows its object."""
+
+    key: str
+    etag: str
+    size: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str
+    key: str
+    listed: ListedObject | None = None
+    entry: CatalogueEntry | None = None
+
+
+def catalogue_entries(prefix: str = "") -> Iterator[CatalogueEntry]:
+    """Yield the catalogue's songs under ``prefix`` in key order (UTF-8 bytes), by chunks."""
+    songs = _songs_under(prefix)
+    last = None
+    while True:
+        chunk = songs.filter(sort_key__gt=last) if last is not None else songs
+        fields = ("storage_key", "etag", "file_size", "updated_at")
+        rows = list(chunk.order_by("sort_key").values_list(*fields)[:CHUNK])
+        for key, etag, size, updated_at in rows:
+            yield CatalogueEntry(key, etag, size, updated_at)
+        if len(rows) < CHUNK:
+            return
+        last = rows[-1][0]
+
+
+def _songs_under(prefix: str):
+    """Return the songs whose key starts with ``prefix``, annotated with a byte-order sort key.
+
+    A key range rather than LIKE, which SQLite matches without regard to case.
+    """
+    if connection.vendor == "postgresql":
+        # The database's collation may sort "a-b" after "a/b"; the store sorts by bytes.
+        songs = Song.objects.annotate(sort_key=Collate("storage_key", "C"))
+    else:
+        songs = Song.objects.annotate(sort_key=F("storage_key"))
+    if prefix:
+        songs = songs.filter(
+            sort_key__gte=prefix, sort_key__lt=prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        )
+    return songs
+
+
+def compare(
+    listing: Iterable[ListedObject], catalogue: Iterable[CatalogueEntry], report: ResyncReport
+) -> Iterator[Change]:
+    """Merge the two sorted streams; yield what differs, count what does not."""
+    entries = iter(catalogue)
+    entry = next(entries, None)
+    for listed in listing:
+        report.listed += 1
+        while entry is not None and entry.key < listed.key:
+            yield Change(REMOVED, entry.key, entry=entry)
+            entry = next(entries, None)
+        if entry is not None and entry.key == listed.key:
+            if entry.etag == listed.etag and entry.size == listed.size:
+                report.unchanged += 1
+            else:
+                yield Change(UPDATED, listed.key, listed=listed, entry=entry)
+            entry = next(entries, None)
+        elif is_audio_key(listed.key):
+            yield Change(ADDED, listed.key, listed=listed)
+        else:
+            report.not_audio += 1
+    while entry is not None:
+        yield Change(REMOVED, entry.key, entry=entry)
+        entry = next(entries, None)
+
+
+def resync(
+    prefix: str = "",
+    *,
+    dry_run: bool = False,
+    progress: Callable[[ResyncReport], None] | None = None,
+    report: ResyncReport | None = None,
+) -> ResyncReport:
+    """List the store under ``prefix`` and bring the catalogue to match it; return the report.
+
+    Raises StoreUnavailable when the store cannot be listed at all; when it goes away midway,
+    the report says how far the run got (``error``) and nothing past that point is touched.
+    """
+    report = report or ResyncReport()
+    report.prefix, report.dry_run, report.started_at = prefix, dry_run, timezone.now()
+    listing = _guarded(list_objects(prefix), prefix)
+    if progress:
+        listing = _reporting(listing, report, progress)
+    changes = compare(listing, catalogue_entries(prefix), report)
+    try:
+        while batch := list(islice(changes, BATCH)):
+            if dry_run:
+                for change in batch:
+                    setattr(report, change.kind, getattr(report, change.kind) + 1)
+            else:
+                _apply(batch, report)
+            if progress:
+                progress(report)
+    except StoreUnavailable as error:
+        if not report.listed:
+            raise
+        report.error = str(error)
+    report.finished_at = timezone.now()
+    if progress:
+        progress(report)
+    return report
+
+
+def _reporting(
+    listing: Iterator[ListedObject], report: ResyncReport, progress: Callable
+) -> Iterator[ListedObject]:
+    """Pass the listing through, telling ``progress`` every page's worth of objects."""
+    for number, listed in enumerate(listing, 1):
+        yield listed
+        if number % PROGRESS_EVERY == 0:
+            progress(report)
+
+
+def _guarded(listing: Iterator[ListedObject], prefix: str) -> Iterator[ListedObject]:
+    """Refuse to empty the catalogue because the store listed nothing (a wrong bucket or path)."""
+    first = next(listing, None)
+    if first is None:
+        known = _songs_under(prefix).count()
+        if known:
+            raise StoreUnavailable(
+                f"the store lists nothing under '{prefix}' but the catalogue has {known} "
+                "song(s) there; not removing them all (check the bucket or media folder)"
+            )
+        return
+    yield first
+    yield from listing
+
+
+def _apply(batch: list[Change], report: ResyncReport) -> None:
+    """Record the batch's jobs in one transaction, run the pending ones, count the outcomes."""
+    bucket = settings.INGEST_BUCKET_NAME
+    applied = dict(
+        StoredObject.objects.filter(bucket=bucket, key__in=[c.key for c in batch]).values_list(
+            "key", "sequencer"
+        )
+    )
+    recorded = jobs.record_ingest_events(
+        _event(change, bucket, applied.get(change.key, "")) for change in batch
+    )
+    runnable = [job.pk for job in recorded if _runnable(job)]
+    report.queued += len(runnable)
+    try:
+        jobs.process_ingest_jobs(runnable)
+    except BaseException:
+        # Interrupted (Ctrl-C): leave the batch pending for the next run, not "running".
+        IngestJob.objects.filter(pk__in=runnable, status=IngestJob.Status.RUNNING).update(
+            status=IngestJob.Status.PENDING
+        )
+        raise
+    finished = dict(
+        (pk, (status, reason))
+        for pk, status, reason in IngestJob.objects.filter(
+            pk__in=[job.pk for job in recorded]
+        ).values_list("pk", "status", "reason")
+    )
+    for change, job in zip(batch, recorded, strict=True):
+        status, reason = finished[job.pk]
+        if status == IngestJob.Status.DONE:
+            setattr(report, change.kind, getattr(report, change.kind) + 1)
+        elif status == IngestJob.Status.FAILED:
+            report.failed += 1
+            if len(report.failures) < MAX_REASONS:
+                report.failures.append((change.key, reason))
+        else:
+            report.skipped += 1
+            if len(report.skips) < MAX_REASONS:
+                report.skips.append((change.key, reason or status))
+
+
+def _event(change: Change, bucket: str, applied: str) -> ObjectEvent:
+    if change.kind == REMOVED:
+        return ObjectEvent(
+            action=IngestJob.Action.REMOVED,
+            bucket=bucket,
+            key=change.key,
+            event_name="ObjectRemoved" + RESYNC_EVENT_SUFFIX,
+            event_time=change.entry.updated_at,  # the catalogue's version being taken off
+            size=None,
+            etag="",
+            version_id="",
+            sequencer=applied,
+        )
+    listed = change.listed
+    return ObjectEvent(
+        action=IngestJob.Action.CREATED,
+        bucket=bucket,
+        key=change.key,
+        event_name="ObjectCreated" + RESYNC_EVENT_SUFFIX,
+        event_time=listed.last_modified,
+        size=listed.size,
+        etag=listed.etag,
+        version_id="",
+        sequencer=applied,
+    )
+
+
+def _runnable(job: IngestJob) -> bool:
+    """Run new jobs, and those an interrupted run left pending or (long) running."""
+    if job.status == IngestJob.Status.PENDING:
+        return True
+    if job.status == IngestJob.Status.RUNNING:
+        cutoff = timezone.now() - timedelta(seconds=settings.INGEST_JOB_TIMEOUT * 2)
+        if job.started_at is None or job.started_at < cutoff:
+            return bool(
+                IngestJob.objects.filter(pk=job.pk, status=IngestJob.Status.RUNNING).update(
+                    status=IngestJob.Status.PENDING
+                )
+            )
+    return False
+
+
+# --- one re-sync at a time in the background: the admin's button, Subsonic's startScan ----
+
+_state_lock = threading.Lock()
+_current: ResyncReport | None = None
+_running = False
+_thread: threading.Thread | None = None
+
+
+def start_resync(prefix: str = "") -> bool:
+    """Start a re-sync of the store in the background; False if one is already running."""
+    global _current, _running, _thread
+    with _state_lock:
+        if _running:
+            return False
+        _running = True
+        _current = ResyncReport(prefix=prefix)
+        _thread = threading.Thread(
+            target=_run_in_background, args=(prefix, _current), name="resync", daemon=True
+        )
+        _thread.start()
+    return True
+
+
+def resync_status() -> dict:
+    """Return whether a background re-sync is running and the counts of the latest one."""
+    with _state_lock:
+        report = _current.as_dict() if _current else None
+        return {"scanning": _running, "report": report}
+
+
+def wait_for_resync(timeout: float | None = None) -> bool:
+    """Block until the background re-sync has finished; False if ``timeout`` ran out."""
+    thread = _thread
+    if thread is not None:
+        thread.join(timeout)
+        return not thread.is_alive()
+    return True
+
+
+def _run_in_background(prefix: str, report: ResyncReport) -> None:
+    global _running
+    try:
+        close_old_connections()
+        resync(prefix, report=report)
+    except StoreUnavailable as error:
+        report.error = str(error)
+    except Exception as error:
+        logger.exception("the background re-sync failed")
+        report.error = f"unexpected error: {error!r}"
+    finally:
+        report.finished_at = report.finished_at or timezone.now()
+        close_old_connections()
+        with _state_lock:
+            _running = False
+
+
+def schedule_periodic_resync(every: int | None = None) -> threading.Thread | None:
+    """Re-sync the store every ``every`` seconds (RESYNC_EVERY_SECONDS) from this process."""
+    every = settings.RESYNC_EVERY_SECONDS if every is None else every
+    if every <= 0:
+        return None
+
+    def loop() -> None:
+        while True:
+            time.sleep(every)
+            if not start_resync(settings.RESYNC_PREFIX):
+                logger.info("a re-sync is still running; skipping this period's")
+
+    thread = threading.Thread(target=loop, name="resync-every", daemon=True)
+    thread.start()
+    return thread

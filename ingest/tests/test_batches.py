@@ -1,0 +1,58 @@
+"""Jobs run in batches: one claim and one transaction of rows, yet each job ends on its own."""
+
+import pytest
+
+from catalog.models import Song
+from demo.audio_samples import SampleTags
+from ingest import jobs, tasks
+from ingest.events import check_s3_notification
+from ingest.models import IngestJob
+
+pytestmark = pytest.mark.django_db
+
+
+def _record(created, *keys_and_sizes) -> list[int]:
+    records = [created(key, size) for key, size in keys_and_sizes]
+    object_events, _ = check_s3_notification({"Records": records})
+    return [job.pk for job in jobs.record_ingest_events(object_events)]
+
+
+def test_a_poison_file_fails_alone_and_the_rest_of_its_batch_is_kept(
+    put_song, put_bytes, created, django_capture_on_commit_callbacks
+):
+    batch = _record(
+        created,
+        put_song("music/a.mp3", SampleTags(title="A")),
+        put_bytes("music/poison.mp3", b"ID3" + b"\xff" * 5000),
+        put_song("music/b.flac", SampleTags(title="B")),
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        statuses = jobs.process_ingest_jobs(batch)
+
+    assert [statuses[pk] for pk in batch] == ["done", "failed", "done"]
+    poison = IngestJob.objects.get(key="music/poison.mp3")
+    assert poison.reason
+    assert sorted(Song.objects.values_list("title", flat=True)) == ["A", "B"]
+
+
+def test_a_job_already_claimed_elsewhere_is_left_to_its_worker(put_song, created):
+    (first, second) = _record(
+        created,
+        put_song("music/mine.mp3", SampleTags(title="Mine")),
+        put_song("music/theirs.mp3", SampleTags(title="Theirs")),
+    )
+    IngestJob.objects.filter(pk=second).update(status=IngestJob.Status.RUNNING)
+
+    statuses = jobs.process_ingest_jobs([first, second])
+
+    assert statuses == {first: "done", second: "running"}
+    assert list(Song.objects.values_list("title", flat=True)) == ["Mine"]
+
+
+def test_a_webhook_body_is_queued_as_one_batch_per_task_thread(settings):
+    settings.INGEST_THREADS = 4
+
+    assert [len(batch) for batch in tasks.batches(list(range(10)))] == [3, 3, 3, 1]
+    assert [len(batch) for batch in tasks.batches([1])] == [1]
+    assert max(len(batch) for batch in tasks.batches(list(range(1000)))) == tasks.MAX_BATCH
