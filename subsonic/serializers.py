@@ -13,6 +13,7 @@ from subsonic.params import ALBUM, ARTIST, PLAYLIST, SONG, make_id
 from subsonic.queries.albums import AlbumRow
 from subsonic.queries.songs import SongRow
 from subsonic.responses import Element, timestamp
+from subsonic.sorting import index_letter
 
 MUSIC_FOLDER_ID = 1
 SUFFIX_BY_MIME = {
@@ -123,6 +124,7 @@ def album_id3(album: AlbumRow) -> Element:
             "playCount": album.play_count or 0,
             "created": timestamp(album.created_at),
             "starred": timestamp(album.starred_at),
+            "userRating": album.user_rating,
             "year": album.year,
             "genre": album.genre_name,
             "genres": [{"name": album.genre_name}] if album.genre_name else [],
@@ -151,6 +153,7 @@ def album_dir(album: AlbumRow) -> Element:
             "playCount": album.play_count or 0,
             "created": timestamp(album.created_at),
             "starred": timestamp(album.starred_at),
+            "userRating": album.user_rating,
             "albumId": make_id(ALBUM, album.pk),
             "artistId": make_id(ARTIST, album.album_artist_id),
             "songCount": album.song_count or 0,
@@ -168,6 +171,7 @@ def artist_id3(artist: Artist) -> dict:
             "coverArt": make_id(ARTIST, artist.pk) if getattr(artist, "cover_id", None) else None,
             "albumCount": getattr(artist, "album_count", 0) or 0,
             "starred": timestamp(getattr(artist, "starred_at", None)),
+            "userRating": getattr(artist, "user_rating", None),
         }
     )
 
@@ -179,19 +183,15 @@ def artist_index_entry(artist: Artist) -> dict:
             "id": make_id(ARTIST, artist.pk),
             "name": artist.name,
             "starred": timestamp(getattr(artist, "starred_at", None)),
+            "userRating": getattr(artist, "user_rating", None),
             "albumCount": getattr(artist, "album_count", 0) or 0,
             "coverArt": make_id(ARTIST, artist.pk) if getattr(artist, "cover_id", None) else None,
         }
     )
 
 
-def index_letter(name: str) -> str:
-    first = name.strip()[:1].upper()
-    return first if first.isalpha() else "#"
-
-
 def indexed(artists: list[Artist], entry) -> list[dict]:
-    """Group artists under their initial letter (non-letters under "#"), in name order."""
+    """Group artists (in sort order) under their sort key's initial (non-letters under "#")."""
     groups: dict[str, list[dict]] = {}
     for artist in artists:
         groups.setdefault(index_letter(artist.name), []).append(entry(artist))

@@ -8,8 +8,8 @@ from django.db.models.functions import Lower
 
 from catalog.models import Album, Song
 from catalog.prepared import PreparedQuery, one_of
-from library.models import Play, StarredAlbum
-from subsonic.queries.songs import PLAYED, STARRED
+from library.models import AlbumRating, Play, StarredAlbum
+from subsonic.queries.songs import PLAYED, RATED, STARRED
 
 
 @dataclass(slots=True)
@@ -27,6 +27,7 @@ class AlbumRow:
     total_duration: float = 0.0
     genre_name: str | None = None
     starred_at: datetime | None = None
+    user_rating: int | None = None
     play_count: int = 0
 
 
@@ -45,7 +46,8 @@ def album_rows(
     user, ids: list[int], *, play_counts: dict[int, int] | None = None
 ) -> dict[int, AlbumRow]:
     """Load the albums with these ids that have published songs, by id, in three flat queries:
-    the albums with their songs' count and length, their first genre, the user's stars and plays.
+    the albums with their songs' count and length, their first genre, the user's stars, ratings
+    and plays.
 
     Correlated subqueries per album cost little in the database but much to build: Django
     spent longer compiling that one query than PostgreSQL spent running it. The user's plays
@@ -63,10 +65,12 @@ def album_rows(
     for album_id, name in _ALBUM_GENRES.rows(ids=list(found)):
         if found[album_id].genre_name is None:
             found[album_id].genre_name = name
-    state = _ALBUM_STATE if play_counts is None else _ALBUM_STARS
+    state = _ALBUM_STATE if play_counts is None else _ALBUM_MARKS
     for kind, album_id, moment, number in state.rows(ids=list(found), user=user.pk):
         if kind == STARRED:
             found[album_id].starred_at = moment
+        elif kind == RATED:
+            found[album_id].user_rating = number
         else:
             found[album_id].play_count = number
     for album_id, count in (play_counts or {}).items():
@@ -97,18 +101,27 @@ def _album_genres(ids) -> QuerySet:
     )
 
 
-def _album_stars(ids, user) -> QuerySet:
+def _album_marks(ids, user) -> QuerySet:
+    """The user's stars and ratings of these albums, in one query."""
     no_number = Value(None, output_field=IntegerField())
-    return (
+    stars = (
         StarredAlbum.objects.filter(one_of("album_id", ids), user_id=user)
         .annotate(kind=Value(STARRED), number=no_number)
         .values_list("kind", "album_id", "created_at", "number")
         .order_by()
     )
+    ratings = (
+        AlbumRating.objects.filter(one_of("album_id", ids), user_id=user)
+        .annotate(kind=Value(RATED), moment=Value(None, output_field=DateTimeField()))
+        .values_list("kind", "album_id", "moment", "stars")
+        .order_by()
+    )
+    return stars.union(ratings, all=True).order_by()
 
 
 def _album_state(ids, user) -> QuerySet:
-    """The user's stars of these albums and plays of their published songs, in one query."""
+    """The user's stars and ratings of these albums and plays of their published songs, in one
+    query."""
     plays = (
         Play.objects.filter(one_of("song__album_id", ids), user_id=user, song__hidden=False)
         .values("song__album_id")
@@ -120,7 +133,7 @@ def _album_state(ids, user) -> QuerySet:
         .order_by()
         .values_list("kind", "song__album_id", "moment", "number")
     )
-    return _album_stars(ids, user).union(plays, all=True).order_by()
+    return _album_marks(ids, user).union(plays, all=True).order_by()
 
 
 _ALBUM_VALUES = PreparedQuery(_album_values)
@@ -129,7 +142,7 @@ _ALBUM_VALUES = PreparedQuery(_album_values)
 _ALBUM_GENRES = PreparedQuery(_album_genres)
 
 
-_ALBUM_STARS = PreparedQuery(_album_stars)
+_ALBUM_MARKS = PreparedQuery(_album_marks)
 
 
 _ALBUM_STATE = PreparedQuery(_album_state)

@@ -11,7 +11,7 @@ from subsonic.queries.albums import albums_by_id
 from subsonic.queries.artists import artists_by_id
 from subsonic.queries.catalogue import (
     CATALOGUE_CACHE_SECONDS,
-    credited_artists,
+    listed_artists,
     published,
     published_albums,
 )
@@ -34,7 +34,7 @@ def search(user, query: str, *, songs: tuple[int, int], albums: tuple[int, int],
         count, offset = songs
         song_page = catalogue_songs(user, offset, count)
         album_ids = published_albums().order_by("pk")
-        artist_ids = credited_artists().order_by("pk")
+        artist_ids = listed_artists().order_by("pk")
     else:
         song_ids = engine.song_ids(query) if songs[0] > 0 else []
         song_page = songs_in_order(user, _page_ids(song_ids, songs))
