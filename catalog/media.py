@@ -11,7 +11,9 @@ iterator.
 import asyncio
 import os
 import re
+import unicodedata
 from typing import Protocol
+from urllib.parse import quote
 
 from django.core.files.storage import Storage, default_storage
 from django.core.handlers.asgi import ASGIRequest
@@ -229,8 +231,18 @@ def stored_file_response(
     response["Accept-Ranges"] = "bytes"
     response["Cache-Control"] = cache_control
     if attachment:
-        response["Content-Disposition"] = content_disposition_header(True, attachment)
+        response["Content-Disposition"] = attachment_header(attachment)
     return response
+
+
+def attachment_header(name: str) -> str:
+    """Return a Content-Disposition for saving a file under `name`: a plain ASCII filename=
+    beside filename*= (RFC 6266), since some apps read only the first."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    plain = re.sub(r'[\x00-\x1f"\\]', "_", plain).strip() or "download"
+    if plain == name:
+        return content_disposition_header(True, name)
+    return f"attachment; filename=\"{plain}\"; filename*=utf-8''{quote(name)}"
 
 
 def _s3_size(storage: Storage, key: str) -> int:
