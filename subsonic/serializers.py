@@ -7,7 +7,7 @@ leave out empty attributes themselves, so the renderer need not look inside them
 
 import posixpath
 
-from catalog.models import Artist, Song
+from catalog.models import Artist, Song, name_key
 from playlists.models import Playlist
 from subsonic.params import ALBUM, ARTIST, PLAYLIST, SONG, make_id
 from subsonic.queries.albums import AlbumRow
@@ -93,8 +93,58 @@ def child(song: SongRow) -> Element:
             "genres": [{"name": name} for name in genres],
             "artists": [{"id": make_id(ARTIST, pk), "name": name} for pk, name in credited],
             "displayArtist": ", ".join(name for _, name in credited) or song.artist_name,
+            "albumArtists": _album_artists(song),
+            "displayAlbumArtist": song.album_artist_name if song.album_id is not None else None,
+            "played": timestamp(song.played_at),
+            "sortName": song.sort_title or None,
+            "bitDepth": song.bit_depth,
+            "bpm": song.bpm,
+            "comment": song.comment or None,
+            "musicBrainzId": song.musicbrainz_id or None,
+            "isrc": _several(song.isrc),
+            "replayGain": _replay_gain(song),
         }
     )
+
+
+def _album_artists(song: SongRow) -> list[dict]:
+    if song.album_id is None or song.album_artist_id is None:
+        return []
+    return [{"id": make_id(ARTIST, song.album_artist_id), "name": song.album_artist_name}]
+
+
+def _several(value: str) -> list[str]:
+    """Split a tag field that holds several values ("; "-separated)."""
+    return [part.strip() for part in value.split(";") if part.strip()]
+
+
+def _replay_gain(song: SongRow) -> Element | None:
+    gain = _clean(
+        {
+            "trackGain": song.replay_gain_track,
+            "trackPeak": song.replay_gain_track_peak,
+            "albumGain": song.replay_gain_album,
+            "albumPeak": song.replay_gain_album_peak,
+        }
+    )
+    return gain or None
+
+
+def item_date(value: str) -> Element | None:
+    """Turn "2019", "2019-05" or "2019-05-17" into OpenSubsonic's ItemDate (year, month, day)."""
+    parts = value.split("-")
+    if not value or not all(part.isdigit() for part in parts):
+        return None
+    numbers = (int(part) for part in parts[:3])
+    return _clean(dict(zip(("year", "month", "day"), numbers, strict=False)))
+
+
+COMPILATION_ARTISTS = {"various artists", "various", "va"}
+
+
+def is_compilation(album: AlbumRow) -> bool:
+    """Tell whether an album is a compilation: tagged so, or by "Various Artists"."""
+    return album.is_compilation or name_key(album.album_artist_name) in COMPILATION_ARTISTS
 
 
 def _path(song: SongRow, extension: str) -> str:
@@ -130,7 +180,14 @@ def album_id3(album: AlbumRow) -> Element:
             "genres": [{"name": album.genre_name}] if album.genre_name else [],
             "artists": [{"id": artist_id, "name": album.album_artist_name}],
             "displayArtist": album.album_artist_name,
-            "isCompilation": False,
+            "isCompilation": is_compilation(album),
+            "played": timestamp(album.played_at),
+            "sortName": album.sort_title or None,
+            "musicBrainzId": album.musicbrainz_id or None,
+            "releaseDate": item_date(album.release_date),
+            "originalReleaseDate": item_date(album.original_release_date),
+            "recordLabels": [{"name": label} for label in _several(album.record_labels)],
+            "releaseTypes": _several(album.release_types),
         }
     )
 
@@ -172,6 +229,8 @@ def artist_id3(artist: Artist) -> dict:
             "albumCount": getattr(artist, "album_count", 0) or 0,
             "starred": timestamp(getattr(artist, "starred_at", None)),
             "userRating": getattr(artist, "user_rating", None),
+            "sortName": artist.sort_name or None,
+            "musicBrainzId": artist.musicbrainz_id or None,
         }
     )
 
@@ -194,7 +253,8 @@ def indexed(artists: list[Artist], entry) -> list[dict]:
     """Group artists (in sort order) under their sort key's initial (non-letters under "#")."""
     groups: dict[str, list[dict]] = {}
     for artist in artists:
-        groups.setdefault(index_letter(artist.name), []).append(entry(artist))
+        name = getattr(artist, "sort_name", "") or artist.name
+        groups.setdefault(index_letter(name), []).append(entry(artist))
     return [{"name": letter, "artist": groups[letter]} for letter in sorted(groups)]
 
 

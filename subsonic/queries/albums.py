@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, DateTimeField, IntegerField, Q, QuerySet, Sum, Value
+from django.db.models import Count, DateTimeField, IntegerField, Max, Q, QuerySet, Sum, Value
 from django.db.models.functions import Lower
 
 from catalog.models import Album, Song
@@ -23,12 +23,20 @@ class AlbumRow:
     year: int | None
     cover_id: int | None
     created_at: datetime
+    sort_title: str
+    is_compilation: bool
+    release_date: str
+    original_release_date: str
+    record_labels: str
+    release_types: str
+    musicbrainz_id: str
     song_count: int = 0
     total_duration: float = 0.0
     genre_name: str | None = None
     starred_at: datetime | None = None
     user_rating: int | None = None
     play_count: int = 0
+    played_at: datetime | None = None
 
 
 ALBUM_COLUMNS = (
@@ -39,6 +47,13 @@ ALBUM_COLUMNS = (
     "year",
     "cover_id",
     "created_at",
+    "sort_title",
+    "is_compilation",
+    "release_date",
+    "original_release_date",
+    "record_labels",
+    "release_types",
+    "musicbrainz_id",
 )
 
 
@@ -72,7 +87,7 @@ def album_rows(
         elif kind == RATED:
             found[album_id].user_rating = number
         else:
-            found[album_id].play_count = number
+            found[album_id].play_count, found[album_id].played_at = number, moment
     for album_id, count in (play_counts or {}).items():
         if album_id in found:
             found[album_id].play_count = count
@@ -127,7 +142,7 @@ def _album_state(ids, user) -> QuerySet:
         .values("song__album_id")
         .annotate(
             kind=Value(PLAYED),
-            moment=Value(None, output_field=DateTimeField()),
+            moment=Max("played_at"),
             number=Count("pk"),
         )
         .order_by()

@@ -36,12 +36,21 @@ def artists_for(user) -> QuerySet[Artist]:
     )
 
 
+ARTIST_COLUMNS = (
+    "pk",
+    "name",
+    "sort_name",
+    "musicbrainz_id",
+    "album_count",
+    "cover_id",
+    "starred_at",
+    "user_rating",
+)
+
+
 _ARTISTS = PreparedQuery(
     lambda ids, user: (
-        artists_for(user)
-        .filter(one_of("pk", ids))
-        .order_by()
-        .values_list("pk", "name", "album_count", "cover_id", "starred_at", "user_rating")
+        artists_for(user).filter(one_of("pk", ids)).order_by().values_list(*ARTIST_COLUMNS)
     )
 )
 
@@ -51,8 +60,10 @@ def artists_by_id(user, ids: list[int]) -> list[Artist]:
     if not ids:
         return []
     found = {}
-    for pk, name, album_count, cover_id, starred_at, rating in _ARTISTS.rows(ids=ids, user=user.pk):
-        artist = Artist(pk=pk, name=name)
+    for pk, name, sort_name, mbid, album_count, cover_id, starred_at, rating in _ARTISTS.rows(
+        ids=ids, user=user.pk
+    ):
+        artist = Artist(pk=pk, name=name, sort_name=sort_name, musicbrainz_id=mbid)
         artist.album_count, artist.cover_id = album_count, cover_id
         artist.starred_at, artist.user_rating = starred_at, rating
         found[pk] = artist

@@ -55,7 +55,7 @@ def artist_index(user) -> list[Artist]:
     The catalogue part is one aggregate, cached; only the user's marks are read each time.
     """
 
-    def compute() -> list[tuple[int, str, int, int | None]]:
+    def compute() -> list[tuple[int, str, str, str, int, int | None]]:
         albums = (
             published_albums()
             .order_by()
@@ -64,15 +64,15 @@ def artist_index(user) -> list[Artist]:
         )
         summary = {row["album_artist_id"]: (row["count"], row["cover"]) for row in albums}
         names = sorted(
-            listed_artists().values_list("pk", "name"),
-            key=lambda row: (sort_key(row[1]), row[1].casefold(), row[0]),
+            listed_artists().values_list("pk", "name", "sort_name", "musicbrainz_id"),
+            key=lambda row: (sort_key(row[2] or row[1]), row[1].casefold(), row[0]),
         )
-        return [(pk, name, *summary.get(pk, (0, None))) for pk, name in names]
+        return [(*row, *summary.get(row[0], (0, None))) for row in names]
 
     starred, ratings = artists_starred_at(user), artist_ratings(user)
     artists = []
-    for pk, name, album_count, cover_id in cached("artist-index", compute):
-        artist = Artist(pk=pk, name=name)
+    for pk, name, sort_name, mbid, album_count, cover_id in cached("artist-index", compute):
+        artist = Artist(pk=pk, name=name, sort_name=sort_name, musicbrainz_id=mbid)
         artist.album_count, artist.cover_id = album_count, cover_id
         artist.starred_at, artist.user_rating = starred.get(pk), ratings.get(pk)
         artists.append(artist)
