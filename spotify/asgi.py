@@ -1,4 +1,5 @@
-"""ASGI entry point: Django over HTTP, the live websockets beside it."""
+"""ASGI entry point: Django over HTTP (song streams by a lean path), the live websockets beside
+it."""
 
 import os
 
@@ -11,11 +12,12 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from catalog.asgi import SongStreams  # noqa: E402
 from catalog.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": SongStreams(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),
