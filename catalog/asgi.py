@@ -5,8 +5,8 @@ or REST framework negotiation, and under ASGI Django runs its synchronous middle
 worker thread, one more hop per request. SongStreams answers GET /api/v1/songs/<id>/stream/
 with Django's own request and response objects, the security and framing headers of the
 middleware that sets them (with its redirect to HTTPS), and catalog.media's range handling;
-anything out of the ordinary (another host, an unknown song, a missing file, S3, a front
-proxy) goes to the whole Django application, which answers it as before.
+anything out of the ordinary (query parameters, another host, an unknown song, a missing file,
+S3, a front proxy) goes to the whole Django application, which answers it as before.
 """
 
 import re
@@ -82,6 +82,8 @@ def _lean(scope) -> bool:
         scope["type"] == "http"
         and scope["method"] == "GET"
         and STREAM_PATH.match(scope["path"]) is not None
+        # Parameters ask for something else than the stored file (a transcode): the view's.
+        and not scope.get("query_string")
         and not getattr(settings, "MEDIA_SENDFILE", "")
         and not is_s3(default_storage)
     )

@@ -19,7 +19,8 @@ pytestmark = pytest.mark.usefixtures("sync_thread_connections_closed")
 
 
 def _scope(path: str, headers: list[tuple[bytes, bytes]], host: bytes = b"localhost") -> dict:
-    """Return the ASGI scope of a GET from a local client."""
+    """Return the ASGI scope of a GET from a local client (a query after "?" in path)."""
+    path, _, query = path.partition("?")
     return {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -28,7 +29,7 @@ def _scope(path: str, headers: list[tuple[bytes, bytes]], host: bytes = b"localh
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
-        "query_string": b"",
+        "query_string": query.encode(),
         "root_path": "",
         "headers": [(b"host", host), *headers],
         "client": ("127.0.0.1", 50000),
@@ -177,7 +178,12 @@ async def test_streams_take_the_lean_path_with_the_same_headers(media_root):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     ("case", "status", "asked"),
-    [("unknown song", 404, 1), ("other host", 400, 1), ("plain http", 301, 0)],
+    [
+        ("unknown song", 404, 1),
+        ("other host", 400, 1),
+        ("plain http", 301, 0),
+        ("parameters", 206, 1),
+    ],
 )
 async def test_the_lean_path_redirects_to_https_and_leaves_the_rest_to_the_site(
     media_root, settings, case, status, asked
@@ -191,9 +197,12 @@ async def test_the_lean_path_redirects_to_https_and_leaves_the_rest_to_the_site(
         host = b"evil.example"
     else:
         settings.SECURE_SSL_REDIRECT = True
+    path = f"/api/v1/songs/{song_id}/stream/"
+    if case == "parameters":
+        path += "?max_bitrate=128"
     site = _SiteMustNotAnswer(django_asgi_app)
 
-    response = await _asgi_get(SongStreams(site), f"/api/v1/songs/{song_id}/stream/", [], host)
+    response = await _asgi_get(SongStreams(site), path, [(b"range", b"bytes=0-9")], host)
 
     assert response["status"] == status
     assert site.asked == asked
