@@ -52,7 +52,10 @@ class SongStreams(ASGIHandler):
     async def __call__(self, scope, receive, send):
         if not _lean(scope):
             return await self.site(scope, receive, send)
-        return await super().__call__(scope, receive, send)
+        # Not in a ThreadSensitiveContext, as Django's handler is: its synchronous steps (the
+        # connection signals, one query, closing) run in asgiref's one shared thread instead of
+        # a thread started and joined for each request, which cost more than the query.
+        return await self.handle(scope, receive, send)
 
     async def stream(self, request) -> HttpResponse:
         song_id = int(STREAM_PATH.match(request.path_info).group(1))
