@@ -66,3 +66,14 @@ def test_index_letters_and_order_ignore_accents_and_leading_articles(sub, db):
         ("Z", ["The Zebras"]),
     ]
     assert sub.call("getIndexes")["indexes"]["ignoredArticles"] == "The El La Los Las Le Les"
+
+
+def test_a_search_finds_an_album_only_artist(sub, compilation):
+    found = sub.call("search3", query="various", artistCount=5)["searchResult3"]
+    credited = sub.call("search3", query="ana lux", artistCount=5)["searchResult3"]
+
+    assert [artist["name"] for artist in found["artist"]] == ["Various Artists"]
+    assert [artist["name"] for artist in credited["artist"]] == ["Ana Lux"]
+    assert (
+        sub.call("search3", query="various", artistCount=0)["searchResult3"].get("artist", []) == []
+    )
