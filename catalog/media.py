@@ -1,18 +1,26 @@
 """Serve stored files to players from any store: HTTP ranges, presigned redirects, proxying.
 
-One place for the three ways a file leaves the store: read from the local folder a range at a
-time; on S3 a redirect to a presigned URL (the site, downloads); or on S3 proxied through one
-ranged GET, for Subsonic apps that do not follow redirects when streaming. Nothing is read
-whole. Under ASGI the chunks come from an async iterator (Django's ASGI handler would otherwise
-collect a sync iterator into a list first, the whole file in memory); under WSGI from a plain
-iterator.
+One place for the ways a file leaves the store: read from the local folder a range at a time
+(or handed to a front proxy with X-Accel-Redirect / X-Sendfile, MEDIA_SENDFILE); on S3 a
+redirect to a presigned URL (the site, downloads); or on S3 proxied through one ranged GET, for
+Subsonic apps that do not follow redirects when streaming. Nothing is read whole. Under ASGI the
+chunks come from an async iterator (Django's ASGI handler would otherwise collect a sync
+iterator into a list first, the whole file in memory); under WSGI from a plain iterator.
+
+Ranges follow RFC 9110: one range gets a 206, a range past the end a 416, and what cannot be
+answered as one range (several ranges, another unit, a malformed header, an If-Range that no
+longer matches the file) the whole file with a 200.
 """
 
 import asyncio
 import os
 import re
+import unicodedata
+from datetime import UTC, datetime
 from typing import Protocol
+from urllib.parse import quote
 
+from django.conf import settings
 from django.core.files.storage import Storage, default_storage
 from django.core.handlers.asgi import ASGIRequest
 from django.http import (
@@ -23,12 +31,16 @@ from django.http import (
     HttpResponseRedirect,
     StreamingHttpResponse,
 )
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, http_date, parse_http_date_safe
 
-CHUNK_SIZE = 256 * 1024
+# Large enough that a player's 1 MB range is one read in one worker thread, small enough that
+# a stream holds little memory.
+CHUNK_SIZE = 1024 * 1024
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 MAX_AGE_RE = re.compile(r"max-age=(\d+)")
 PRIVATE = "private, max-age=0"
+UNSATISFIABLE = "unsatisfiable"
+SENDFILE_HEADERS = {"x-accel-redirect": "X-Accel-Redirect", "x-sendfile": "X-Sendfile"}
 
 
 class Missing(Exception):
@@ -46,12 +58,27 @@ def is_s3(storage: Storage) -> bool:
     return hasattr(storage, "bucket_name") and hasattr(storage, "connection")
 
 
-class FileRange:
-    """`length` bytes of an open reader, from `start` (0: where it stands); closed when done."""
+class LocalFile:
+    """An open local file read from `position` on with pread: no seek, one call per chunk."""
 
-    def __init__(self, reader: Reader, start: int, length: int):
+    def __init__(self, handle, position: int = 0):
+        self.handle = handle
+        self.position = position
+
+    def read(self, size: int) -> bytes:
+        data = os.pread(self.handle.fileno(), size, self.position)
+        self.position += len(data)
+        return data
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+class FileRange:
+    """The next `length` bytes of a reader; the response closes the reader when done."""
+
+    def __init__(self, reader: Reader, length: int):
         self.reader = reader
-        self.start = start
         self.length = length
 
     def close(self) -> None:
@@ -60,8 +87,6 @@ class FileRange:
 
 class SyncFileRange(FileRange):
     def __iter__(self):
-        if self.start:
-            self.reader.seek(self.start)
         remaining = self.length
         while remaining > 0:
             chunk = self.reader.read(min(CHUNK_SIZE, remaining))
@@ -74,8 +99,6 @@ class SyncFileRange(FileRange):
 class AsyncFileRange(FileRange):
     async def __aiter__(self):
         # Each read runs in a worker thread: a slow disk or store never stalls the event loop.
-        if self.start:
-            await asyncio.to_thread(self.reader.seek, self.start)
         remaining = self.length
         while remaining > 0:
             chunk = await asyncio.to_thread(self.reader.read, min(CHUNK_SIZE, remaining))
@@ -85,22 +108,41 @@ class AsyncFileRange(FileRange):
             yield chunk
 
 
-class S3Object:
-    """One GET of an S3 object (the bytes first..last when given), read as it arrives."""
+class Changed(Exception):
+    """The object no longer matches the If-Range validator a ranged GET was sent with."""
 
-    def __init__(self, storage: Storage, key: str, wanted: tuple[int, int] | None = None):
+
+class S3Object:
+    """One GET of an S3 object (the bytes first..last when given), read as it arrives.
+
+    `if_range` (an ETag or an HTTP date) makes a ranged GET conditional: Changed when the
+    object is no longer the one the client holds part of.
+    """
+
+    def __init__(
+        self,
+        storage: Storage,
+        key: str,
+        wanted: tuple[int, int] | None = None,
+        if_range: str = "",
+    ):
         from botocore.exceptions import ClientError
 
         client = storage.connection.meta.client
         extra = {"Range": "bytes={}-{}".format(*wanted)} if wanted else {}
+        if wanted and if_range:
+            extra.update(_s3_condition(if_range))
         try:
             answer = client.get_object(Bucket=storage.bucket_name, Key=key, **extra)
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")
             if code in ("NoSuchKey", "404", "NotFound"):
                 raise Missing(key) from None
+            if code in ("PreconditionFailed", "412"):
+                raise Changed(key) from None
             raise
         self.body = answer["Body"]
+        self.etag = answer.get("ETag", "")
         content_range = answer.get("ContentRange") or ""
         self.size = (
             int(content_range.rpartition("/")[2]) if content_range else int(answer["ContentLength"])
@@ -111,6 +153,15 @@ class S3Object:
 
     def close(self) -> None:
         self.body.close()
+
+
+def _s3_condition(if_range: str) -> dict:
+    if if_range.startswith(('"', "W/")):
+        return {"IfMatch": if_range}
+    moment = parse_http_date_safe(if_range)
+    if moment is None:
+        raise Changed(if_range)
+    return {"IfUnmodifiedSince": datetime.fromtimestamp(moment, tz=UTC)}
 
 
 def _under_asgi(request) -> bool:
@@ -142,22 +193,45 @@ def redirect_max_age(storage: Storage, cache_control: str) -> int:
     return max(max_age, 0)
 
 
-def parse_range(header: str, size: int) -> tuple[int, int] | None:
-    """Return the (start, end) a single-range header asks for, or None when unsatisfiable."""
+def parse_range(header: str, size: int) -> tuple[int, int] | str | None:
+    """Return the (start, end) a single-range header asks for, UNSATISFIABLE when it starts
+    past the end, or None when it is not one byte range (send the whole file)."""
     match = RANGE_RE.match(header.strip())
     if not match or (not match.group(1) and not match.group(2)):
         return None
     first, last = match.groups()
     if not first:
         length = int(last)
-        if length == 0:
-            return None
+        if length == 0 or size == 0:
+            return UNSATISFIABLE
         return max(size - length, 0), size - 1
     start = int(first)
-    end = int(last) if last else size - 1
-    if start >= size or end < start:
+    if last and int(last) < start:
         return None
+    if start >= size:
+        return UNSATISFIABLE
+    end = int(last) if last else size - 1
     return start, min(end, size - 1)
+
+
+def wanted_range(request, size: int, etag: str = "", last_modified: int | None = None):
+    """Return what a GET asks of a file of `size` bytes: see parse_range. An If-Range that
+    names another version of the file (ETag, or a date it was modified after) asks for all."""
+    header = request.headers.get("Range", "")
+    if not header:
+        return None
+    if_range = request.headers.get("If-Range", "").strip()
+    if if_range and not _if_range_holds(if_range, etag, last_modified):
+        return None
+    return parse_range(header, size)
+
+
+def _if_range_holds(if_range: str, etag: str, last_modified: int | None) -> bool:
+    if if_range.startswith(('"', "W/")):
+        # A weak validator never matches (RFC 9110, 13.1.5).
+        return bool(etag) and if_range == etag and not etag.startswith("W/")
+    moment = parse_http_date_safe(if_range)
+    return moment is not None and last_modified is not None and last_modified <= moment
 
 
 def _unsatisfiable(size: int) -> HttpResponse:
@@ -167,12 +241,12 @@ def _unsatisfiable(size: int) -> HttpResponse:
     return response
 
 
-def _open_local(storage: Storage, key: str) -> tuple[Reader, int]:
+def _open_local(storage: Storage, key: str):
     try:
         handle = open(storage.path(key), "rb")  # noqa: SIM115 - the response closes it
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         raise Missing(key) from None
-    return handle, os.fstat(handle.fileno()).st_size
+    return handle, os.fstat(handle.fileno())
 
 
 def stored_file_response(
@@ -193,44 +267,85 @@ def stored_file_response(
     range). Raise Missing when the object is not in the store (checked unless redirecting).
     """
     storage = storage or default_storage
-    range_header = request.headers.get("Range", "")
-    wanted = None
     if is_s3(storage):
         if not proxy_s3:
             return _presigned_redirect(storage, key, content_type, cache_control)
-        if range_header:
-            size = size_hint if size_hint is not None else _s3_size(storage, key)
-            wanted = parse_range(range_header, size)
-            if wanted is None:
-                return _unsatisfiable(size)
-        reader = S3Object(storage, key, wanted)
-        size, seek_to = reader.size, 0
+        response = _proxied(request, storage, key, size_hint)
     else:
-        reader, size = _open_local(storage, key)
-        if range_header:
-            wanted = parse_range(range_header, size)
-            if wanted is None:
-                reader.close()
-                return _unsatisfiable(size)
-        seek_to = wanted[0] if wanted else 0
+        sendfile = getattr(settings, "MEDIA_SENDFILE", "")
+        response = _sendfile(storage, key, sendfile) if sendfile else _local(request, storage, key)
+    if response.status_code != 416:
+        response["Content-Type"] = content_type
+        response["Accept-Ranges"] = "bytes"
+        response["Cache-Control"] = cache_control
+        if attachment:
+            response["Content-Disposition"] = attachment_header(attachment)
+    return response
+
+
+def _local(request, storage: Storage, key: str) -> HttpResponseBase:
+    handle, stat = _open_local(storage, key)
+    size, modified = stat.st_size, int(stat.st_mtime)
+    etag = f'"{size:x}-{stat.st_mtime_ns:x}"'
+    wanted = wanted_range(request, size, etag, modified)
+    if wanted == UNSATISFIABLE:
+        handle.close()
+        return _unsatisfiable(size)
+    if wanted is None and not _under_asgi(request):
+        # The whole file under WSGI: the server may hand it to sendfile (wsgi.file_wrapper).
+        response = FileResponse(handle)
+    else:
+        start = wanted[0] if wanted else 0
+        response = _streaming(request, LocalFile(handle, start), wanted, size)
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(modified)
+    return response
+
+
+def _proxied(request, storage: Storage, key: str, size_hint: int | None) -> HttpResponseBase:
+    wanted = None
+    if request.headers.get("Range"):
+        size = size_hint if size_hint is not None else _s3_size(storage, key)
+        wanted = parse_range(request.headers["Range"], size)
+        if wanted == UNSATISFIABLE:
+            return _unsatisfiable(size)
+    try:
+        reader = S3Object(storage, key, wanted, request.headers.get("If-Range", "").strip())
+    except Changed:
+        wanted = None
+        reader = S3Object(storage, key)
+    response = _streaming(request, reader, wanted, reader.size)
+    if reader.etag:
+        response["ETag"] = reader.etag
+    return response
+
+
+def _streaming(request, reader: Reader, wanted, size: int) -> StreamingHttpResponse:
     start, end = wanted or (0, size - 1)
     length = max(end - start + 1, 0)
-    if _under_asgi(request):
-        response = StreamingHttpResponse(AsyncFileRange(reader, seek_to, length))
-    elif wanted or is_s3(storage):
-        response = StreamingHttpResponse(SyncFileRange(reader, seek_to, length))
-    else:
-        # The whole local file: a WSGI server may hand it to sendfile (wsgi.file_wrapper).
-        response = FileResponse(reader)
+    chunks = AsyncFileRange if _under_asgi(request) else SyncFileRange
+    response = StreamingHttpResponse(chunks(reader, length))
     if wanted:
         response.status_code = 206
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
-    response["Content-Type"] = content_type
     response["Content-Length"] = str(length)
-    response["Accept-Ranges"] = "bytes"
-    response["Cache-Control"] = cache_control
-    if attachment:
-        response["Content-Disposition"] = content_disposition_header(True, attachment)
+    return response
+
+
+def _sendfile(storage: Storage, key: str, mode: str) -> HttpResponse:
+    """Hand the file to the front proxy, which sends it and answers ranges itself."""
+    path = storage.path(key)
+    if not os.path.isfile(path):
+        raise Missing(key)
+    response = HttpResponse()
+    header = SENDFILE_HEADERS.get(mode.lower())
+    if header == "X-Accel-Redirect":
+        prefix = getattr(settings, "MEDIA_SENDFILE_PREFIX", "/internal-media/").rstrip("/")
+        response[header] = f"{prefix}/{quote(key)}"
+    elif header == "X-Sendfile":
+        response[header] = path
+    else:
+        raise ValueError(f"MEDIA_SENDFILE must be x-accel-redirect or x-sendfile, not {mode!r}")
     return response
 
 
@@ -238,6 +353,16 @@ def _s3_size(storage: Storage, key: str) -> int:
     probe = S3Object(storage, key, (0, 0))
     probe.close()
     return probe.size
+
+
+def attachment_header(name: str) -> str:
+    """Return a Content-Disposition for saving a file under `name`: a plain ASCII filename=
+    beside filename*= (RFC 6266), since some apps read only the first."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    plain = re.sub(r'[\x00-\x1f"\\]', "_", plain).strip() or "download"
+    if plain == name:
+        return content_disposition_header(True, name)
+    return f"attachment; filename=\"{plain}\"; filename*=utf-8''{quote(name)}"
 
 
 def file_response(

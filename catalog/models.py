@@ -150,6 +150,9 @@ class Cover(models.Model):
 class Artist(models.Model):
     name = models.CharField(max_length=255)
     name_key = models.CharField(max_length=255, unique=True, editable=False)
+    # From the tags when they have them (ARTISTSORT, MUSICBRAINZ_ARTISTID).
+    sort_name = models.CharField(max_length=255, blank=True, default="", db_default="")
+    musicbrainz_id = models.CharField(max_length=36, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = RankedQuerySet.as_manager()
@@ -180,6 +183,17 @@ class Album(models.Model):
     cover = models.ForeignKey(
         Cover, on_delete=models.SET_NULL, null=True, blank=True, related_name="albums"
     )
+    # From the tags when they have them (ALBUMSORT, COMPILATION, DATE or RELEASEDATE,
+    # ORIGINALDATE, LABEL, RELEASETYPE, MUSICBRAINZ_ALBUMID); dates are ISO 8601, as precise as
+    # the tag ("2019", "2019-05" or "2019-05-17"); labels and release types may be several,
+    # "; "-separated.
+    sort_title = models.CharField(max_length=255, blank=True, default="", db_default="")
+    is_compilation = models.BooleanField(default=False, db_default=False)
+    release_date = models.CharField(max_length=10, blank=True, default="", db_default="")
+    original_release_date = models.CharField(max_length=10, blank=True, default="", db_default="")
+    record_labels = models.CharField(max_length=500, blank=True, default="", db_default="")
+    release_types = models.CharField(max_length=200, blank=True, default="", db_default="")
+    musicbrainz_id = models.CharField(max_length=36, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = RankedQuerySet.as_manager()
@@ -219,6 +233,20 @@ class Song(models.Model):
     codec = models.CharField(max_length=20)
     mime_type = models.CharField(max_length=60)
     lyrics = models.TextField(blank=True)
+    # From the tags when they have them: TITLESORT, the stream's bits per sample, BPM, COMMENT,
+    # MUSICBRAINZ_TRACKID, ISRC, REPLAYGAIN_{TRACK,ALBUM}_{GAIN,PEAK} (Opus: R128_*_GAIN).
+    sort_title = models.CharField(max_length=255, blank=True, default="", db_default="")
+    bit_depth = models.PositiveSmallIntegerField(null=True, blank=True)
+    bpm = models.PositiveSmallIntegerField(null=True, blank=True)
+    comment = models.TextField(blank=True, default="", db_default="")
+    musicbrainz_id = models.CharField(max_length=36, blank=True, default="", db_default="")
+    isrc = models.CharField(
+        max_length=200, blank=True, default="", db_default="", help_text="; -separated."
+    )
+    replay_gain_track = models.FloatField(null=True, blank=True, help_text="dB.")
+    replay_gain_track_peak = models.FloatField(null=True, blank=True)
+    replay_gain_album = models.FloatField(null=True, blank=True, help_text="dB.")
+    replay_gain_album_peak = models.FloatField(null=True, blank=True)
     file_size = models.PositiveBigIntegerField()
     storage_key = models.CharField(max_length=1024, unique=True)
     etag = models.CharField(max_length=100, blank=True)

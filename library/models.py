@@ -56,6 +56,66 @@ class Play(models.Model):
         return f"{self.user_id} played {self.song_id} at {self.played_at:%Y-%m-%d %H:%M}"
 
 
+class StarsRating(models.Model):
+    """A listener's 1 to 5 stars for something of the catalogue; subclasses name the target."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    stars = models.PositiveSmallIntegerField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(stars__gte=1, stars__lte=5), name="%(class)s_stars_1_to_5"
+            ),
+        ]
+
+
+class AlbumRating(StarsRating):
+    album = models.ForeignKey("catalog.Album", on_delete=models.CASCADE, related_name="+")
+
+    class Meta(StarsRating.Meta):
+        constraints = [
+            *StarsRating.Meta.constraints,
+            models.UniqueConstraint(fields=["user", "album"], name="album_rating_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} rates album {self.album_id}: {self.stars}"
+
+
+class ArtistRating(StarsRating):
+    artist = models.ForeignKey("catalog.Artist", on_delete=models.CASCADE, related_name="+")
+
+    class Meta(StarsRating.Meta):
+        constraints = [
+            *StarsRating.Meta.constraints,
+            models.UniqueConstraint(fields=["user", "artist"], name="artist_rating_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} rates artist {self.artist_id}: {self.stars}"
+
+
+class Bookmark(models.Model):
+    """A place in a song a listener means to come back to (one per song)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    song = models.ForeignKey("catalog.Song", on_delete=models.CASCADE, related_name="+")
+    position_ms = models.PositiveBigIntegerField(default=0)
+    comment = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "song"], name="bookmark_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} marks {self.song_id} at {self.position_ms} ms"
+
+
 class StarredAlbum(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     album = models.ForeignKey("catalog.Album", on_delete=models.CASCADE, related_name="+")
@@ -95,6 +155,9 @@ class PlayQueue(models.Model):
     current = models.ForeignKey(
         "catalog.Song", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    current_index = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Which entry plays: the same song may be queued twice."
+    )
     position_ms = models.PositiveBigIntegerField(default=0)
     changed_by = models.CharField(max_length=200, blank=True)
     changed_at = models.DateTimeField(auto_now=True)
@@ -126,6 +189,12 @@ class NowPlaying(models.Model):
     player = models.CharField(max_length=200, blank=True, help_text="The client's name (c=).")
     song = models.ForeignKey("catalog.Song", on_delete=models.CASCADE, related_name="+")
     started_at = models.DateTimeField()
+    state = models.CharField(
+        max_length=20, blank=True, help_text="starting, playing, paused (reportPlayback)."
+    )
+    position_ms = models.PositiveBigIntegerField(null=True, blank=True)
+    playback_rate = models.FloatField(null=True, blank=True)
+    reported_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "subsonic_nowplaying"

@@ -8,7 +8,17 @@ from django.utils import timezone
 
 from catalog.models import Song
 from catalog.queries import song_list
-from library.models import Like, NowPlaying, Play, PlayQueue, Rating, StarredAlbum, StarredArtist
+from library.models import (
+    ArtistRating,
+    Bookmark,
+    Like,
+    NowPlaying,
+    Play,
+    PlayQueue,
+    Rating,
+    StarredAlbum,
+    StarredArtist,
+)
 
 NOW_PLAYING_SLACK = timedelta(minutes=5)
 NOW_PLAYING_HORIZON = timedelta(hours=2)
@@ -92,17 +102,33 @@ def artists_starred_at(user) -> dict[int, datetime]:
     return dict(StarredArtist.objects.filter(user=user).values_list("artist_id", "created_at"))
 
 
+def artist_ratings(user) -> dict[int, int]:
+    """Return the user's stars for each artist they rated, by artist id."""
+    return dict(ArtistRating.objects.filter(user=user).values_list("artist_id", "stars"))
+
+
 def now_playing() -> list[NowPlaying]:
-    """Return what every listener's players are playing now, newest first."""
+    """Return what every listener's players are playing now, newest first.
+
+    An entry lasts until its song would have ended; a paused one (reportPlayback) while its
+    player keeps reporting.
+    """
     now = timezone.now()
     entries = NowPlaying.objects.filter(
         started_at__gte=now - NOW_PLAYING_HORIZON, song__hidden=False
     ).select_related("user", "song")
-    return [
-        entry
-        for entry in entries
-        if entry.started_at + timedelta(seconds=entry.song.duration) + NOW_PLAYING_SLACK >= now
-    ]
+    return [entry for entry in entries if _still_playing(entry, now)]
+
+
+def _still_playing(entry: NowPlaying, now: datetime) -> bool:
+    if entry.state == "paused":
+        return entry.reported_at is not None and entry.reported_at + NOW_PLAYING_SLACK >= now
+    return entry.started_at + timedelta(seconds=entry.song.duration) + NOW_PLAYING_SLACK >= now
+
+
+def bookmarks(user) -> QuerySet[Bookmark]:
+    """Return the user's bookmarks in published songs, latest changed first."""
+    return Bookmark.objects.filter(user=user, song__hidden=False).order_by("-changed_at", "-pk")
 
 
 def play_queue(user) -> tuple[PlayQueue | None, list[int]]:

@@ -2,13 +2,16 @@
 play queue, say what is playing. Each is idempotent where it can be."""
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalog.models import Album, Artist, Song
 from library.models import (
+    AlbumRating,
+    ArtistRating,
+    Bookmark,
     Like,
     NowPlaying,
     Play,
@@ -103,14 +106,72 @@ def now_playing_set(user, song: Song, player: str, started_at: datetime | None =
     NowPlaying.objects.update_or_create(
         user=user,
         player=player[:200],
-        defaults={"song": song, "started_at": started_at or timezone.now()},
+        defaults={
+            "song": song,
+            "started_at": started_at or timezone.now(),
+            "state": "",
+            "position_ms": None,
+            "playback_rate": None,
+            "reported_at": None,
+        },
+    )
+
+
+PLAYBACK_STATES = ("starting", "playing", "paused", "stopped")
+# As last.fm counts a scrobble: half the song or four minutes, whichever comes first.
+PLAYED_SHARE, PLAYED_ENOUGH_MS = 0.5, 4 * 60 * 1000
+
+
+def playback_report(
+    user,
+    song: Song,
+    player: str,
+    *,
+    state: str,
+    position_ms: int,
+    playback_rate: float = 1.0,
+    scrobble: bool = True,
+) -> None:
+    """Follow a player's timeline: what plays and where (now playing); on `stopped`, forget the
+    entry and record a play when enough of the song was heard (unless told not to)."""
+    now = timezone.now()
+    player = player[:200]
+    if state == "stopped":
+        NowPlaying.objects.filter(user=user, player=player).delete()
+        heard = min(PLAYED_ENOUGH_MS, (song.duration or 0) * 1000 * PLAYED_SHARE)
+        if scrobble and position_ms >= heard:
+            play_record(user, song, now)
+        return
+    elapsed = timedelta(milliseconds=position_ms / (playback_rate or 1.0))
+    NowPlaying.objects.update_or_create(
+        user=user,
+        player=player,
+        defaults={
+            "song": song,
+            "started_at": now - elapsed,
+            "state": state,
+            "position_ms": position_ms,
+            "playback_rate": playback_rate,
+            "reported_at": now,
+        },
     )
 
 
 def play_queue_save(
-    user, songs: Sequence[Song], current: Song | None, position_ms: int, changed_by: str
+    user,
+    songs: Sequence[Song],
+    position_ms: int,
+    changed_by: str,
+    *,
+    current: Song | None = None,
+    current_index: int | None = None,
 ) -> None:
-    """Save the user's play queue; an empty list of songs clears it."""
+    """Save the user's play queue and what plays: an entry by its index (the same song may be
+    queued twice) or a song; an empty list of songs clears the queue."""
+    if current_index is not None:
+        current = songs[current_index]
+    elif current is not None:
+        current_index = next((i for i, song in enumerate(songs) if song.pk == current.pk), None)
     with transaction.atomic():
         if not songs:
             PlayQueue.objects.filter(user=user).delete()
@@ -119,6 +180,7 @@ def play_queue_save(
             user=user,
             defaults={
                 "current": current,
+                "current_index": current_index,
                 "position_ms": max(position_ms, 0),
                 "changed_by": changed_by[:200],
             },
@@ -128,3 +190,42 @@ def play_queue_save(
             PlayQueueEntry(queue=queue, song=song, position=position)
             for position, song in enumerate(songs)
         )
+
+
+def _rate(model, user, stars: object, **target):
+    """Set the user's stars (1 to 5) for one target of a rating model, replacing any earlier."""
+    stars = check_stars(stars)
+    rating, _ = model.objects.update_or_create(user=user, **target, defaults={"stars": stars})
+    return rating
+
+
+def album_rate(user, album: Album, stars: object) -> AlbumRating:
+    """Set the user's rating of an album (1 to 5 stars), replacing any earlier one."""
+    return _rate(AlbumRating, user, stars, album=album)
+
+
+def album_unrate(user, album: Album) -> None:
+    AlbumRating.objects.filter(user=user, album=album).delete()
+
+
+def artist_rate(user, artist: Artist, stars: object) -> ArtistRating:
+    """Set the user's rating of an artist (1 to 5 stars), replacing any earlier one."""
+    return _rate(ArtistRating, user, stars, artist=artist)
+
+
+def artist_unrate(user, artist: Artist) -> None:
+    ArtistRating.objects.filter(user=user, artist=artist).delete()
+
+
+def bookmark_save(user, song: Song, position_ms: int, comment: str = "") -> Bookmark:
+    """Create or move the user's bookmark in a song (one per song)."""
+    bookmark, _ = Bookmark.objects.update_or_create(
+        user=user,
+        song=song,
+        defaults={"position_ms": max(position_ms, 0), "comment": comment[:500]},
+    )
+    return bookmark
+
+
+def bookmark_delete(user, song: Song) -> None:
+    Bookmark.objects.filter(user=user, song=song).delete()

@@ -1,4 +1,5 @@
-"""ASGI entry point: Django over HTTP, the live websockets beside it."""
+"""ASGI entry point: Django over HTTP (song streams by a lean path), the live websockets beside
+it."""
 
 import os
 
@@ -11,13 +12,14 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from catalog.asgi import SongStreams  # noqa: E402
 from catalog.routing import websocket_urlpatterns as catalog_sockets  # noqa: E402
 from ingest.resync import schedule_periodic_resync  # noqa: E402
 from ingest.routing import websocket_urlpatterns as ingest_sockets  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": SongStreams(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter([*catalog_sockets, *ingest_sockets]))
         ),

@@ -181,6 +181,11 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Tidal Pool <noreply@localhost>")
 # Storage: a local media folder by default, S3 or MinIO when a bucket is named.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
+# Local media behind a front proxy: "x-accel-redirect" (nginx) or "x-sendfile" (Apache,
+# lighttpd) hands each file to the proxy, which sends it and answers ranges itself; nginx maps
+# MEDIA_SENDFILE_PREFIX to MEDIA_ROOT in an `internal` location. Empty: the server sends files.
+MEDIA_SENDFILE = env("MEDIA_SENDFILE").lower()
+MEDIA_SENDFILE_PREFIX = env("MEDIA_SENDFILE_PREFIX", "/internal-media/")
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

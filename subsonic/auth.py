@@ -61,8 +61,7 @@ def authenticate(request, params: Params):
 def _check_password(username: str, params: Params):
     if len(username) > MAX_VALUE_LENGTH:
         return None
-    users = get_user_model().objects.select_related("subsonic_credential")
-    user = users.filter(**{get_user_model().USERNAME_FIELD: username}).first()
+    user = _user_named(username)
     if user is None or not user.is_active:
         return None
     stored = decrypt_subsonic_password(getattr(user, "subsonic_credential", None))
@@ -75,6 +74,18 @@ def _check_password(username: str, params: Params):
     if password is None:
         return None
     return user if subsonic_password_matches(stored, password) else None
+
+
+def _user_named(username: str):
+    """Find the account by name, whatever the case (phone keyboards capitalise the first
+    letter); an exact match wins when two names differ only in case."""
+    field = get_user_model().USERNAME_FIELD
+    users = get_user_model().objects.select_related("subsonic_credential")
+    candidates = list(users.filter(**{f"{field}__iexact": username})[:5])
+    exact = [user for user in candidates if user.get_username() == username]
+    if exact:
+        return exact[0]
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def _clear_password(password: str) -> str | None:

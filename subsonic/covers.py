@@ -1,11 +1,12 @@
 """Cover images at the size an app asks for: resized once with Pillow, then kept in the store."""
 
+import hashlib
 import io
 import logging
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageDraw, UnidentifiedImageError
 
 from catalog.models import Cover
 
@@ -56,3 +57,21 @@ def _shrink(cover: Cover, size: int) -> bytes | None:
     except (OSError, UnidentifiedImageError, Image.DecompressionBombError, ValueError):
         logger.warning("cover %s could not be resized; sending the original", cover.pk)
         return None
+
+
+GENERATED_SIZE = 600
+
+
+def generated_cover(name: str, size: int | None = None) -> bytes:
+    """Draw a cover for what has no picture (a playlist of songs without covers): a colour
+    picked from the name, with its initial, as a JPEG `size` pixels square."""
+    size = max(MIN_SIZE, min(size or GENERATED_SIZE, GENERATED_SIZE))
+    digest = hashlib.sha256(name.encode()).digest()
+    background = tuple(64 + byte % 128 for byte in digest[:3])
+    image = Image.new("RGB", (size, size), background)
+    initial = (name.strip()[:1] or "#").upper()
+    draw = ImageDraw.Draw(image)
+    draw.text((size / 2, size / 2), initial, fill=(255, 255, 255), anchor="mm", font_size=size // 2)
+    output = io.BytesIO()
+    image.save(output, format="JPEG", quality=85)
+    return output.getvalue()

@@ -10,9 +10,10 @@ import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import wraps
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseBase
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -105,7 +106,39 @@ def find_songs(call: Call, name: str) -> list[Song]:
     return found_all(ids, published_songs(ids), SONG)
 
 
+# Subsonic calls carry their credentials in parameters, never in cookies: any origin may call,
+# so web players served from elsewhere work.
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "Content-Length, Content-Range, Accept-Ranges, "
+    "Content-Disposition",
+}
+PREFLIGHT_HEADERS = {
+    "Access-Control-Allow-Methods": "GET, HEAD, POST, OPTIONS",
+    "Access-Control-Max-Age": "86400",
+}
+
+
+def cross_origin(view):
+    """Answer CORS preflights, and let any origin read the answers of `view`."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method == "OPTIONS":
+            response = HttpResponse(status=204, headers=PREFLIGHT_HEADERS)
+            asked = request.headers.get("Access-Control-Request-Headers")
+            response["Access-Control-Allow-Headers"] = asked or "Content-Type, Range"
+        else:
+            response = view(request, *args, **kwargs)
+        for header, value in CORS_HEADERS.items():
+            response[header] = value
+        return response
+
+    return wrapper
+
+
 @csrf_exempt
+@cross_origin
 @require_http_methods(["GET", "HEAD", "POST"])
 def endpoint(request, name: str):
     """Answer /rest/<name> and /rest/<name>.view, from the query string or a form body."""

@@ -7,12 +7,13 @@ leave out empty attributes themselves, so the renderer need not look inside them
 
 import posixpath
 
-from catalog.models import Artist, Song
+from catalog.models import Artist, Song, name_key
 from playlists.models import Playlist
 from subsonic.params import ALBUM, ARTIST, PLAYLIST, SONG, make_id
 from subsonic.queries.albums import AlbumRow
 from subsonic.queries.songs import SongRow
 from subsonic.responses import Element, timestamp
+from subsonic.sorting import index_letter
 
 MUSIC_FOLDER_ID = 1
 SUFFIX_BY_MIME = {
@@ -92,8 +93,58 @@ def child(song: SongRow) -> Element:
             "genres": [{"name": name} for name in genres],
             "artists": [{"id": make_id(ARTIST, pk), "name": name} for pk, name in credited],
             "displayArtist": ", ".join(name for _, name in credited) or song.artist_name,
+            "albumArtists": _album_artists(song),
+            "displayAlbumArtist": song.album_artist_name if song.album_id is not None else None,
+            "played": timestamp(song.played_at),
+            "sortName": song.sort_title or None,
+            "bitDepth": song.bit_depth,
+            "bpm": song.bpm,
+            "comment": song.comment or None,
+            "musicBrainzId": song.musicbrainz_id or None,
+            "isrc": _several(song.isrc),
+            "replayGain": _replay_gain(song),
         }
     )
+
+
+def _album_artists(song: SongRow) -> list[dict]:
+    if song.album_id is None or song.album_artist_id is None:
+        return []
+    return [{"id": make_id(ARTIST, song.album_artist_id), "name": song.album_artist_name}]
+
+
+def _several(value: str) -> list[str]:
+    """Split a tag field that holds several values ("; "-separated)."""
+    return [part.strip() for part in value.split(";") if part.strip()]
+
+
+def _replay_gain(song: SongRow) -> Element | None:
+    gain = _clean(
+        {
+            "trackGain": song.replay_gain_track,
+            "trackPeak": song.replay_gain_track_peak,
+            "albumGain": song.replay_gain_album,
+            "albumPeak": song.replay_gain_album_peak,
+        }
+    )
+    return gain or None
+
+
+def item_date(value: str) -> Element | None:
+    """Turn "2019", "2019-05" or "2019-05-17" into OpenSubsonic's ItemDate (year, month, day)."""
+    parts = value.split("-")
+    if not value or not all(part.isdigit() for part in parts):
+        return None
+    numbers = (int(part) for part in parts[:3])
+    return _clean(dict(zip(("year", "month", "day"), numbers, strict=False)))
+
+
+COMPILATION_ARTISTS = {"various artists", "various", "va"}
+
+
+def is_compilation(album: AlbumRow) -> bool:
+    """Tell whether an album is a compilation: tagged so, or by "Various Artists"."""
+    return album.is_compilation or name_key(album.album_artist_name) in COMPILATION_ARTISTS
 
 
 def _path(song: SongRow, extension: str) -> str:
@@ -123,12 +174,20 @@ def album_id3(album: AlbumRow) -> Element:
             "playCount": album.play_count or 0,
             "created": timestamp(album.created_at),
             "starred": timestamp(album.starred_at),
+            "userRating": album.user_rating,
             "year": album.year,
             "genre": album.genre_name,
             "genres": [{"name": album.genre_name}] if album.genre_name else [],
             "artists": [{"id": artist_id, "name": album.album_artist_name}],
             "displayArtist": album.album_artist_name,
-            "isCompilation": False,
+            "isCompilation": is_compilation(album),
+            "played": timestamp(album.played_at),
+            "sortName": album.sort_title or None,
+            "musicBrainzId": album.musicbrainz_id or None,
+            "releaseDate": item_date(album.release_date),
+            "originalReleaseDate": item_date(album.original_release_date),
+            "recordLabels": [{"name": label} for label in _several(album.record_labels)],
+            "releaseTypes": _several(album.release_types),
         }
     )
 
@@ -151,6 +210,7 @@ def album_dir(album: AlbumRow) -> Element:
             "playCount": album.play_count or 0,
             "created": timestamp(album.created_at),
             "starred": timestamp(album.starred_at),
+            "userRating": album.user_rating,
             "albumId": make_id(ALBUM, album.pk),
             "artistId": make_id(ARTIST, album.album_artist_id),
             "songCount": album.song_count or 0,
@@ -168,6 +228,9 @@ def artist_id3(artist: Artist) -> dict:
             "coverArt": make_id(ARTIST, artist.pk) if getattr(artist, "cover_id", None) else None,
             "albumCount": getattr(artist, "album_count", 0) or 0,
             "starred": timestamp(getattr(artist, "starred_at", None)),
+            "userRating": getattr(artist, "user_rating", None),
+            "sortName": artist.sort_name or None,
+            "musicBrainzId": artist.musicbrainz_id or None,
         }
     )
 
@@ -179,22 +242,19 @@ def artist_index_entry(artist: Artist) -> dict:
             "id": make_id(ARTIST, artist.pk),
             "name": artist.name,
             "starred": timestamp(getattr(artist, "starred_at", None)),
+            "userRating": getattr(artist, "user_rating", None),
             "albumCount": getattr(artist, "album_count", 0) or 0,
             "coverArt": make_id(ARTIST, artist.pk) if getattr(artist, "cover_id", None) else None,
         }
     )
 
 
-def index_letter(name: str) -> str:
-    first = name.strip()[:1].upper()
-    return first if first.isalpha() else "#"
-
-
 def indexed(artists: list[Artist], entry) -> list[dict]:
-    """Group artists under their initial letter (non-letters under "#"), in name order."""
+    """Group artists (in sort order) under their sort key's initial (non-letters under "#")."""
     groups: dict[str, list[dict]] = {}
     for artist in artists:
-        groups.setdefault(index_letter(artist.name), []).append(entry(artist))
+        name = getattr(artist, "sort_name", "") or artist.name
+        groups.setdefault(index_letter(name), []).append(entry(artist))
     return [{"name": letter, "artist": groups[letter]} for letter in sorted(groups)]
 
 

@@ -4,16 +4,37 @@ import asyncio
 
 import pytest
 from asgiref.sync import sync_to_async
+from asgiref.testing import ApplicationCommunicator
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from catalog.asgi import SongStreams
 from catalog.media import CHUNK_SIZE
 from catalog.tests.factories import SongFactory
-from spotify.asgi import application
+from spotify.asgi import application, django_asgi_app
 
 SIZE = 8 * CHUNK_SIZE + 123
 
 pytestmark = pytest.mark.usefixtures("sync_thread_connections_closed")
+
+
+def _scope(path: str, headers: list[tuple[bytes, bytes]], host: bytes = b"localhost") -> dict:
+    """Return the ASGI scope of a GET from a local client (a query after "?" in path)."""
+    path, _, query = path.partition("?")
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(b"host", host), *headers],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
 
 
 def _song_with_file(key: str = "music/stream/long.mp3") -> tuple[int, bytes]:
@@ -83,20 +104,7 @@ async def test_asgi_server_reads_the_file_as_it_sends_it(media_root):
                 handle.write(tail)
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": f"/api/v1/songs/{song_id}/stream/",
-        "raw_path": f"/api/v1/songs/{song_id}/stream/".encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"localhost"), (b"range", b"bytes=0-")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-    }
+    scope = _scope(f"/api/v1/songs/{song_id}/stream/", [(b"range", b"bytes=0-")])
 
     await application(scope, receive, send)
 
@@ -117,3 +125,84 @@ def test_wsgi_still_streams_a_range_from_a_plain_iterator(client, media_root, db
     assert response.status_code == 206
     assert not response.is_async
     assert b"".join(response.streaming_content) == data[5:]
+
+
+async def _asgi_get(app, path: str, headers: list[tuple[bytes, bytes]], host=b"localhost"):
+    """Send one GET to an ASGI app; return its status, headers and body."""
+    communicator = ApplicationCommunicator(app, _scope(path, headers, host))
+    await communicator.send_input({"type": "http.request", "body": b"", "more_body": False})
+    start = await communicator.receive_output(10)
+    body = b""
+    while True:
+        message = await communicator.receive_output(10)
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    await communicator.wait(10)
+    return {"status": start["status"], "headers": start["headers"], "body": body}
+
+
+class _SiteMustNotAnswer:
+    """Stands in for the whole Django application: records that it was asked."""
+
+    def __init__(self, site):
+        self.site, self.asked = site, 0
+
+    async def __call__(self, scope, receive, send):
+        self.asked += 1
+        return await self.site(scope, receive, send)
+
+    async def get_response_async(self, request):
+        self.asked += 1
+        return await self.site.get_response_async(request)
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_streams_take_the_lean_path_with_the_same_headers(media_root):
+    song_id, data = await sync_to_async(_song_with_file)()
+    site = _SiteMustNotAnswer(django_asgi_app)
+    path = f"/api/v1/songs/{song_id}/stream/"
+    headers = [(b"range", b"bytes=10-99")]
+
+    lean = await _asgi_get(SongStreams(site), path, headers)
+    long_way = await _asgi_get(django_asgi_app, path, headers)
+
+    assert site.asked == 0
+    assert lean["status"] == long_way["status"] == 206
+    assert lean["body"] == long_way["body"] == data[10:100]
+    assert dict(lean["headers"]) == dict(long_way["headers"])
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("case", "status", "asked"),
+    [
+        ("unknown song", 404, 1),
+        ("other host", 400, 1),
+        ("plain http", 301, 0),
+        ("parameters", 206, 1),
+    ],
+)
+async def test_the_lean_path_redirects_to_https_and_leaves_the_rest_to_the_site(
+    media_root, settings, case, status, asked
+):
+    song_id, _ = await sync_to_async(_song_with_file)()
+    settings.ALLOWED_HOSTS = ["localhost"]
+    host = b"localhost"
+    if case == "unknown song":
+        song_id += 1000
+    elif case == "other host":
+        host = b"evil.example"
+    else:
+        settings.SECURE_SSL_REDIRECT = True
+    path = f"/api/v1/songs/{song_id}/stream/"
+    if case == "parameters":
+        path += "?max_bitrate=128"
+    site = _SiteMustNotAnswer(django_asgi_app)
+
+    response = await _asgi_get(SongStreams(site), path, [(b"range", b"bytes=0-9")], host)
+
+    assert response["status"] == status
+    assert site.asked == asked

@@ -47,18 +47,25 @@ def unstar(call: Call) -> dict:
     return _mark(call, library.song_unlike, library.album_unstar, library.artist_unstar)
 
 
+RATE = {SONG: library.song_rate, ALBUM: library.album_rate, ARTIST: library.artist_rate}
+UNRATE = {SONG: library.song_unrate, ALBUM: library.album_unrate, ARTIST: library.artist_unrate}
+
+
 @method("setRating")
 def set_rating(call: Call) -> dict:
+    """Rate a song, an album or an artist from 1 to 5 stars; 0 takes the rating away."""
     kind, pk = call.params.id("id", SONG, ALBUM, ARTIST)
     stars = call.params.int("rating", required=True)
-    if kind != SONG:
-        raise SubsonicError(ErrorCode.GENERIC, "Only songs can be rated on this server.")
-    song = find_song(pk)
+    if kind == SONG:
+        target = find_song(pk)
+    else:
+        lookup = albums_by_pk if kind == ALBUM else artists_by_pk
+        target = found_all([pk], lookup([pk]), kind)[0]
     if stars == 0:
-        library.song_unrate(call.user, song)
+        UNRATE[kind](call.user, target)
         return {}
     try:
-        library.song_rate(call.user, song, stars)
+        RATE[kind](call.user, target, stars)
     except library.InvalidRating as invalid:
         raise SubsonicError(ErrorCode.GENERIC, f"rating must be from 0 to 5 ({invalid})") from None
     return {}
@@ -91,3 +98,42 @@ def _moment(value: str) -> datetime | None:
             ErrorCode.GENERIC, f"time must be milliseconds since 1970, not {value[:40]!r}"
         ) from None
     return moment if moment <= timezone.now() else None
+
+
+@method("reportPlayback")
+def report_playback(call: Call) -> dict:
+    """Follow a player's timeline (OpenSubsonic playbackReport): now playing with its state and
+    position; `stopped` records a play when enough was heard, unless ignoreScrobble."""
+    _, pk = call.params.id("mediaId", SONG)
+    song = find_song(pk)
+    media_type = call.params.get("mediaType", "song")
+    if media_type != "song":
+        raise SubsonicError(
+            ErrorCode.GENERIC, f"Only songs play on this server, not {media_type[:40]!r}"
+        )
+    state = call.params.require("state")
+    if state not in library.PLAYBACK_STATES:
+        raise SubsonicError(
+            ErrorCode.GENERIC,
+            f"state must be one of {', '.join(library.PLAYBACK_STATES)}, not {state[:40]!r}",
+        )
+    library.playback_report(
+        call.user,
+        song,
+        call.params.get("c"),
+        state=state,
+        position_ms=call.params.int("positionMs", required=True, minimum=0, maximum=2**62),
+        playback_rate=_rate(call.params.get("playbackRate", "1")),
+        scrobble=not call.params.bool("ignoreScrobble"),
+    )
+    return {}
+
+
+def _rate(value: str) -> float:
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = 0.0
+    if not 0 < rate <= 16:
+        raise SubsonicError(ErrorCode.GENERIC, f"playbackRate must be above 0, not {value[:40]!r}")
+    return rate

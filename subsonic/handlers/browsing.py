@@ -9,6 +9,7 @@ from subsonic.queries.albums import album
 from subsonic.queries.artists import artist
 from subsonic.queries.songs import song
 from subsonic.responses import Text, timestamp
+from subsonic.sorting import IGNORED_ARTICLES
 
 
 @method("getMusicFolders")
@@ -21,7 +22,7 @@ def get_artists(call: Call) -> dict:
     artists = queries.artist_index(call.user)
     return {
         "artists": {
-            "ignoredArticles": "",
+            "ignoredArticles": IGNORED_ARTICLES,
             "index": serializers.indexed(artists, serializers.artist_id3),
         }
     }
@@ -141,7 +142,7 @@ def get_indexes(call: Call) -> dict:
     return {
         "indexes": {
             "lastModified": last_modified,
-            "ignoredArticles": "",
+            "ignoredArticles": IGNORED_ARTICLES,
             "index": serializers.indexed(artists, serializers.artist_index_entry),
         }
     }

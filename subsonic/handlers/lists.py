@@ -72,6 +72,9 @@ def get_now_playing(call: Call) -> dict:
                     "minutesAgo": int((now - entry.started_at).total_seconds() // 60),
                     "playerId": entry.pk,
                     "playerName": entry.player or None,
+                    "state": entry.state or None,
+                    "positionMs": _position(entry, now),
+                    "playbackRate": entry.playback_rate,
                 }
                 for entry in entries
                 if entry.song_id in songs
@@ -102,3 +105,13 @@ def get_starred(call: Call) -> dict:
             "song": [serializers.child(s) for s in queries.starred_songs(call.user)],
         }
     }
+
+
+def _position(entry, now) -> int | None:
+    """Return where the player stands now: as reported, plus the time played since."""
+    if entry.position_ms is None:
+        return None
+    if entry.state != "playing" or entry.reported_at is None:
+        return entry.position_ms
+    played = (now - entry.reported_at).total_seconds() * 1000 * (entry.playback_rate or 1.0)
+    return min(entry.position_ms + int(played), int(entry.song.duration * 1000))

@@ -12,10 +12,9 @@ from catalog.transcoding import (
     TranscoderBusy,
     transcoded_response,
 )
-from playlists.queries import playlists_visible_to
 from subsonic import serializers
-from subsonic.covers import resized_cover
-from subsonic.dispatch import Call, find_object, method, not_found
+from subsonic.covers import generated_cover, resized_cover
+from subsonic.dispatch import Call, find_object, found, method, not_found
 from subsonic.params import ALBUM, ARTIST, PLAYLIST, SONG
 from subsonic.queries import media as queries
 from subsonic.responses import ErrorCode, SubsonicError
@@ -72,19 +71,22 @@ def download(call: Call) -> HttpResponseBase:
 
 @method("getCoverArt")
 def get_cover_art(call: Call) -> HttpResponseBase:
+    """Send the cover at most `size` pixels square (none or 0: the original); a playlist with
+    no song cover gets a generated one."""
     kind, pk = call.params.id("id", ALBUM, SONG, ARTIST, PLAYLIST)
-    if kind == PLAYLIST and not playlists_visible_to(call.user).filter(pk=pk).exists():
-        raise not_found("Playlist")
+    size = call.params.int("size", minimum=0, maximum=100_000)
+    playlist = None
+    if kind == PLAYLIST:
+        playlist = found(queries.visible_playlist(call.user, pk), "Playlist")
     cover = queries.cover_for(kind, pk)
+    if cover is None and playlist is not None:
+        return _image(generated_cover(playlist.name, size))
     if cover is None:
         raise not_found("Cover art")
-    size = call.params.int("size", minimum=1, maximum=100_000)
     if size:
         data = resized_cover(cover, size)
         if data is not None:
-            response = HttpResponse(data, content_type="image/jpeg")
-            response["Cache-Control"] = COVER_CACHE
-            return response
+            return _image(data)
     try:
         return stored_file_response(
             call.request,
@@ -95,6 +97,12 @@ def get_cover_art(call: Call) -> HttpResponseBase:
         )
     except Missing:
         raise not_found("Cover art") from None
+
+
+def _image(jpeg: bytes) -> HttpResponse:
+    response = HttpResponse(jpeg, content_type="image/jpeg")
+    response["Cache-Control"] = COVER_CACHE
+    return response
 
 
 LRC_LINE = re.compile(r"^\[(\d{1,3}):(\d{1,2})(?:[.:](\d{1,3}))?\](.*)$")

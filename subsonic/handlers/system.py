@@ -10,6 +10,8 @@ from subsonic.responses import ErrorCode, SubsonicError
 EXTENSIONS = [
     {"name": "apiKeyAuthentication", "versions": [1]},
     {"name": "formPost", "versions": [1]},
+    {"name": "indexBasedQueue", "versions": [1]},
+    {"name": "playbackReport", "versions": [1]},
     {"name": "songLyrics", "versions": [1]},
     {"name": "transcodeOffset", "versions": [1]},
 ]

@@ -3,13 +3,13 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, DateTimeField, IntegerField, Q, QuerySet, Sum, Value
+from django.db.models import Count, DateTimeField, IntegerField, Max, Q, QuerySet, Sum, Value
 from django.db.models.functions import Lower
 
 from catalog.models import Album, Song
 from catalog.prepared import PreparedQuery, one_of
-from library.models import Play, StarredAlbum
-from subsonic.queries.songs import PLAYED, STARRED
+from library.models import AlbumRating, Play, StarredAlbum
+from subsonic.queries.songs import PLAYED, RATED, STARRED
 
 
 @dataclass(slots=True)
@@ -23,11 +23,20 @@ class AlbumRow:
     year: int | None
     cover_id: int | None
     created_at: datetime
+    sort_title: str
+    is_compilation: bool
+    release_date: str
+    original_release_date: str
+    record_labels: str
+    release_types: str
+    musicbrainz_id: str
     song_count: int = 0
     total_duration: float = 0.0
     genre_name: str | None = None
     starred_at: datetime | None = None
+    user_rating: int | None = None
     play_count: int = 0
+    played_at: datetime | None = None
 
 
 ALBUM_COLUMNS = (
@@ -38,6 +47,13 @@ ALBUM_COLUMNS = (
     "year",
     "cover_id",
     "created_at",
+    "sort_title",
+    "is_compilation",
+    "release_date",
+    "original_release_date",
+    "record_labels",
+    "release_types",
+    "musicbrainz_id",
 )
 
 
@@ -45,7 +61,8 @@ def album_rows(
     user, ids: list[int], *, play_counts: dict[int, int] | None = None
 ) -> dict[int, AlbumRow]:
     """Load the albums with these ids that have published songs, by id, in three flat queries:
-    the albums with their songs' count and length, their first genre, the user's stars and plays.
+    the albums with their songs' count and length, their first genre, the user's stars, ratings
+    and plays.
 
     Correlated subqueries per album cost little in the database but much to build: Django
     spent longer compiling that one query than PostgreSQL spent running it. The user's plays
@@ -63,12 +80,14 @@ def album_rows(
     for album_id, name in _ALBUM_GENRES.rows(ids=list(found)):
         if found[album_id].genre_name is None:
             found[album_id].genre_name = name
-    state = _ALBUM_STATE if play_counts is None else _ALBUM_STARS
+    state = _ALBUM_STATE if play_counts is None else _ALBUM_MARKS
     for kind, album_id, moment, number in state.rows(ids=list(found), user=user.pk):
         if kind == STARRED:
             found[album_id].starred_at = moment
+        elif kind == RATED:
+            found[album_id].user_rating = number
         else:
-            found[album_id].play_count = number
+            found[album_id].play_count, found[album_id].played_at = number, moment
     for album_id, count in (play_counts or {}).items():
         if album_id in found:
             found[album_id].play_count = count
@@ -97,30 +116,39 @@ def _album_genres(ids) -> QuerySet:
     )
 
 
-def _album_stars(ids, user) -> QuerySet:
+def _album_marks(ids, user) -> QuerySet:
+    """The user's stars and ratings of these albums, in one query."""
     no_number = Value(None, output_field=IntegerField())
-    return (
+    stars = (
         StarredAlbum.objects.filter(one_of("album_id", ids), user_id=user)
         .annotate(kind=Value(STARRED), number=no_number)
         .values_list("kind", "album_id", "created_at", "number")
         .order_by()
     )
+    ratings = (
+        AlbumRating.objects.filter(one_of("album_id", ids), user_id=user)
+        .annotate(kind=Value(RATED), moment=Value(None, output_field=DateTimeField()))
+        .values_list("kind", "album_id", "moment", "stars")
+        .order_by()
+    )
+    return stars.union(ratings, all=True).order_by()
 
 
 def _album_state(ids, user) -> QuerySet:
-    """The user's stars of these albums and plays of their published songs, in one query."""
+    """The user's stars and ratings of these albums and plays of their published songs, in one
+    query."""
     plays = (
         Play.objects.filter(one_of("song__album_id", ids), user_id=user, song__hidden=False)
         .values("song__album_id")
         .annotate(
             kind=Value(PLAYED),
-            moment=Value(None, output_field=DateTimeField()),
+            moment=Max("played_at"),
             number=Count("pk"),
         )
         .order_by()
         .values_list("kind", "song__album_id", "moment", "number")
     )
-    return _album_stars(ids, user).union(plays, all=True).order_by()
+    return _album_marks(ids, user).union(plays, all=True).order_by()
 
 
 _ALBUM_VALUES = PreparedQuery(_album_values)
@@ -129,7 +157,7 @@ _ALBUM_VALUES = PreparedQuery(_album_values)
 _ALBUM_GENRES = PreparedQuery(_album_genres)
 
 
-_ALBUM_STARS = PreparedQuery(_album_stars)
+_ALBUM_MARKS = PreparedQuery(_album_marks)
 
 
 _ALBUM_STATE = PreparedQuery(_album_state)

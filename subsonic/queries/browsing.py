@@ -9,17 +9,18 @@ from django.db.models.functions import Lower
 from catalog.models import Album, Artist, Genre, Song, SongArtist, name_key
 from catalog.queries import ALBUM_TRACK_ORDER
 from library.models import Play
-from library.queries import artists_starred_at
+from library.queries import artist_ratings, artists_starred_at
 from subsonic.queries.albums import AlbumRow, albums_by_id
 from subsonic.queries.artists import artists_by_id
 from subsonic.queries.catalogue import (
     cached,
     count_of,
-    credited_artists,
+    listed_artists,
     published,
     published_albums,
 )
 from subsonic.queries.songs import SongRow, song_rows, songs_in_order
+from subsonic.sorting import sort_key
 
 logger = logging.getLogger(__name__)
 
@@ -48,12 +49,13 @@ def genres() -> list[Genre]:
 
 
 def artist_index(user) -> list[Artist]:
-    """Return every credited artist by name with album count, a cover and the user's star.
+    """Return every listed artist by sort key (accents and leading articles ignored) with album
+    count, a cover and the user's star and rating.
 
-    The catalogue part is one aggregate, cached; only the user's stars are read each time.
+    The catalogue part is one aggregate, cached; only the user's marks are read each time.
     """
 
-    def compute() -> list[tuple[int, str, int, int | None]]:
+    def compute() -> list[tuple[int, str, str, str, int, int | None]]:
         albums = (
             published_albums()
             .order_by()
@@ -61,15 +63,18 @@ def artist_index(user) -> list[Artist]:
             .annotate(count=Count("pk"), cover=Max("cover_id"))
         )
         summary = {row["album_artist_id"]: (row["count"], row["cover"]) for row in albums}
-        names = credited_artists().order_by(Lower("name"), "pk").values_list("pk", "name")
-        return [(pk, name, *summary.get(pk, (0, None))) for pk, name in names]
+        names = sorted(
+            listed_artists().values_list("pk", "name", "sort_name", "musicbrainz_id"),
+            key=lambda row: (sort_key(row[2] or row[1]), row[1].casefold(), row[0]),
+        )
+        return [(*row, *summary.get(row[0], (0, None))) for row in names]
 
-    starred = artists_starred_at(user)
+    starred, ratings = artists_starred_at(user), artist_ratings(user)
     artists = []
-    for pk, name, album_count, cover_id in cached("artist-index", compute):
-        artist = Artist(pk=pk, name=name)
+    for pk, name, sort_name, mbid, album_count, cover_id in cached("artist-index", compute):
+        artist = Artist(pk=pk, name=name, sort_name=sort_name, musicbrainz_id=mbid)
         artist.album_count, artist.cover_id = album_count, cover_id
-        artist.starred_at = starred.get(pk)
+        artist.starred_at, artist.user_rating = starred.get(pk), ratings.get(pk)
         artists.append(artist)
     return artists
 

@@ -72,7 +72,11 @@ def published_albums() -> QuerySet[Album]:
     return Album.objects.filter(Exists(published_in_album()))
 
 
-def credited_artists() -> QuerySet[Artist]:
-    """Return artists credited on at least one published song, bare."""
+def listed_artists() -> QuerySet[Artist]:
+    """Return the artists apps list: credited on a published song, or the album artist of an
+    album with one ("Various Artists" and other album-only artists are artists too), bare."""
     credited = SongArtist.objects.filter(artist=OuterRef("pk"), song__hidden=False)
-    return Artist.objects.filter(Exists(credited))
+    album_artist = Album.objects.filter(album_artist=OuterRef("pk")).filter(
+        Exists(published_in_album())
+    )
+    return Artist.objects.filter(Exists(credited) | Exists(album_artist))

@@ -2,7 +2,8 @@
 
 from catalog.models import Cover, Song, name_key
 from catalog.transcoding import SONG_FIELDS
-from playlists.models import PlaylistItem
+from playlists.models import Playlist, PlaylistItem
+from playlists.queries import playlists_visible_to
 
 
 def cover_for(kind: str, pk: int) -> Cover | None:
@@ -53,3 +54,8 @@ def stored_song(user, song_id: int) -> Song | None:
 def song_with_artist(user, song_id: int) -> Song | None:
     """Return a published song with its artist (for its lyrics)."""
     return Song.objects.filter(hidden=False, pk=song_id).select_related("artist").first()
+
+
+def visible_playlist(user, playlist_id: int) -> Playlist | None:
+    """Return the playlist when this user may see it."""
+    return playlists_visible_to(user).filter(pk=playlist_id).only("pk", "name").first()

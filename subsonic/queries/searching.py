@@ -4,14 +4,16 @@ query the whole catalogue in id order, for offline sync."""
 from bisect import bisect_left
 
 from django.core.cache import cache
-from django.db.models import F, QuerySet, Window
+from django.db.models import Exists, F, OuterRef, QuerySet, Window
 from django.db.models.functions import Mod, RowNumber
 
+from catalog.models import SongArtist, name_key
 from subsonic.queries.albums import albums_by_id
 from subsonic.queries.artists import artists_by_id
 from subsonic.queries.catalogue import (
     CATALOGUE_CACHE_SECONDS,
-    credited_artists,
+    cached,
+    listed_artists,
     published,
     published_albums,
 )
@@ -34,17 +36,35 @@ def search(user, query: str, *, songs: tuple[int, int], albums: tuple[int, int],
         count, offset = songs
         song_page = catalogue_songs(user, offset, count)
         album_ids = published_albums().order_by("pk")
-        artist_ids = credited_artists().order_by("pk")
+        artist_ids = listed_artists().order_by("pk")
     else:
         song_ids = engine.song_ids(query) if songs[0] > 0 else []
         song_page = songs_in_order(user, _page_ids(song_ids, songs))
         album_ids = engine.album_ids(query) if albums[0] > 0 else []
-        artist_ids = engine.artist_ids(query) if artists[0] > 0 else []
+        artist_ids = [*engine.artist_ids(query), *album_only_artists(query)] if artists[0] else []
     return {
         "songs": song_page,
         "albums": albums_by_id(user, _page_ids(album_ids, albums)),
         "artists": artists_by_id(user, _page_ids(artist_ids, artists)),
     }
+
+
+def album_only_artists(query: str) -> list[int]:
+    """Return the artists with an album but no credited song ("Various Artists") whose name
+    holds every word of the query, by name: the engine ranks credited artists only.
+
+    There are few such artists; their names are cached per catalogue version.
+    """
+
+    def compute() -> list[tuple[int, str]]:
+        credited = SongArtist.objects.filter(artist=OuterRef("pk"), song__hidden=False)
+        only = listed_artists().exclude(Exists(credited)).order_by("name_key", "pk")
+        return list(only.values_list("pk", "name_key"))
+
+    words = name_key(query).split()
+    if not words:
+        return []
+    return [pk for pk, key in cached("album-only-artists", compute) if all(w in key for w in words)]
 
 
 def _page_ids(matches: QuerySet | list[int], window: tuple[int, int]) -> list[int]:

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, DateTimeField, IntegerField, Q, QuerySet, Value
+from django.db.models import Count, DateTimeField, IntegerField, Max, Q, QuerySet, Value
 from django.db.models.functions import Lower
 
 from catalog.models import Artist, Song, SongArtist
@@ -46,11 +46,22 @@ class SongRow:
     file_size: int
     storage_key: str
     created_at: datetime
+    sort_title: str
+    bit_depth: int | None
+    bpm: int | None
+    comment: str
+    musicbrainz_id: str
+    isrc: str
+    replay_gain_track: float | None
+    replay_gain_track_peak: float | None
+    replay_gain_album: float | None
+    replay_gain_album_peak: float | None
     artist_name: str = ""
     album_artist_name: str | None = None
     starred_at: datetime | None = None
     user_rating: int | None = None
     play_count: int = 0
+    played_at: datetime | None = None
     credits: list[tuple[int, str]] = field(default_factory=list)
     genre_names: list[str] = field(default_factory=list)
 
@@ -77,6 +88,16 @@ SONG_COLUMNS = (
     "file_size",
     "storage_key",
     "created_at",
+    "sort_title",
+    "bit_depth",
+    "bpm",
+    "comment",
+    "musicbrainz_id",
+    "isrc",
+    "replay_gain_track",
+    "replay_gain_track_peak",
+    "replay_gain_album",
+    "replay_gain_album_peak",
 )
 
 
@@ -111,8 +132,8 @@ STARRED, RATED, PLAYED = 0, 1, 2
 
 
 def _listener_state(condition: Q, user) -> QuerySet:
-    """Return the user's stars, ratings and play counts of some songs in one query, as
-    (kind, song id, starred at, stars or plays) rows: one round trip instead of three."""
+    """Return the user's stars, ratings and plays of some songs in one query, as (kind, song id,
+    starred or last played at, stars or plays) rows: one round trip instead of three."""
     no_moment = Value(None, output_field=DateTimeField())
     no_number = Value(None, output_field=IntegerField())
     stars = (
@@ -128,7 +149,7 @@ def _listener_state(condition: Q, user) -> QuerySet:
     plays = (
         Play.objects.filter(condition, user_id=user)
         .values("song_id")
-        .annotate(kind=Value(PLAYED), moment=no_moment, number=Count("pk"))
+        .annotate(kind=Value(PLAYED), moment=Max("played_at"), number=Count("pk"))
         .order_by()
         .values_list("kind", "song_id", "moment", "number")
     )
@@ -208,7 +229,7 @@ def _with_details(user, values: Iterable[tuple], keep: set[int] | None = None) -
         elif kind == RATED:
             row.user_rating = number
         else:
-            row.play_count = number
+            row.play_count, row.played_at = number, moment
     return rows
 
 

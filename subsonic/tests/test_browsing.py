@@ -81,7 +81,6 @@ def test_ids_are_stable_prefixed_strings(sub, catalogue):
         "The Tidelines": f"ar-{catalogue.artists['tidelines'].pk}",
     }
     assert [index["name"] for index in artists["index"]] == ["M", "T"]
-    assert artists["ignoredArticles"] == ""
 
 
 def test_get_artist_lists_albums_and_get_album_its_songs_in_track_order(sub, catalogue):

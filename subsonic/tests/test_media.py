@@ -229,3 +229,34 @@ def test_get_lyrics_by_artist_and_title(sub, catalogue):
     }
     assert missing == {}
     assert b">Neon rain on the harbour\nLights that never sleep</lyrics>" in xml
+
+
+def test_download_names_a_non_ascii_file_for_every_app(sub, catalogue):
+    song = catalogue.songs["dune"]
+    Song.objects.filter(pk=song.pk).update(title='Dune "Söng"')
+
+    header = sub.get("download", id=f"tr-{song.pk}")["Content-Disposition"]
+
+    assert header == (
+        "attachment; filename=\"Dune _Song_.mp3\"; filename*=utf-8''Dune%20%22S%C3%B6ng%22.mp3"
+    )
+
+
+@pytest.mark.parametrize("size", ["0", None])
+def test_cover_art_without_a_size_or_size_zero_is_the_original(sub, catalogue, size):
+    album = catalogue.albums["harbour"]
+    params = {"id": f"al-{album.pk}"} | ({"size": size} if size is not None else {})
+
+    assert _image(sub.get("getCoverArt", **params)).size == (400, 400)
+
+
+def test_a_playlist_without_song_covers_gets_a_generated_cover(sub, catalogue):
+    empty = sub.call("createPlaylist", name="Quiet")["playlist"]["id"]
+
+    whole = sub.get("getCoverArt", id=empty)
+    small = sub.get("getCoverArt", id=empty, size=48)
+
+    assert whole["Content-Type"] == "image/jpeg"
+    assert _image(whole).size == (600, 600)
+    assert _image(small).size == (48, 48)
+    assert sub.error("getCoverArt", id="pl-999999")["code"] == 70

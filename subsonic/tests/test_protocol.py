@@ -285,3 +285,50 @@ def test_garbage_parameters_never_break_any_method(sub, catalogue, caplog):
                     failures.append((name, param, value, response.status_code))
     assert failures == []
     assert [record.getMessage() for record in caplog.records] == []
+
+
+def test_cors_preflight_is_answered_for_any_origin(client):
+    response = client.options(
+        "/rest/getAlbumList2.view",
+        headers={
+            "Origin": "https://player.example",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "x-requested-with",
+        },
+    )
+
+    assert response.status_code == 204
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "GET" in response["Access-Control-Allow-Methods"]
+    assert response["Access-Control-Allow-Headers"] == "x-requested-with"
+
+
+def test_answers_and_errors_may_be_read_from_another_origin(client, listener):
+    ok = client.get("/rest/ping.view", token_params("ada", listener.password))
+    failed = client.get("/rest/ping.view", token_params("ada", "wrong"))
+
+    assert ok["Access-Control-Allow-Origin"] == "*"
+    assert failed["Access-Control-Allow-Origin"] == "*"
+    assert "Content-Range" in ok["Access-Control-Expose-Headers"]
+
+
+@pytest.mark.parametrize("typed", ["Ada", "ADA", "ada"])
+def test_usernames_match_whatever_their_case(client, listener, typed):
+    body = client.get(
+        "/rest/ping.view", {**token_params(typed, listener.password), "f": "json"}
+    ).json()["subsonic-response"]
+
+    assert body["status"] == "ok"
+
+
+def test_an_exact_username_wins_over_one_differing_in_case(client, listener):
+    from accounts.services import subsonic_password_reset
+
+    shouting = UserFactory(username="ADA")
+    password = subsonic_password_reset(shouting)
+
+    body = client.get("/rest/getUser.view", {**token_params("ADA", password), "f": "json"}).json()[
+        "subsonic-response"
+    ]
+
+    assert body["user"]["username"] == "ADA"
