@@ -298,6 +298,19 @@ def local_etag(stat: os.stat_result) -> str:
     return f"{stat.st_mtime_ns:x}-{stat.st_size:x}"
 
 
+def object_etag(key: str, *, storage: Storage | None = None) -> str:
+    """Return the ETag a listing of the store shows for ``key`` (the local stand-in on disk).
+
+    Events that a process makes itself (the demo seed) carry it, so a later re-sync sees the
+    object as unchanged instead of reading it again.
+    """
+    storage = storage or default_storage
+    if is_s3(storage):
+        head = s3_client(storage).head_object(Bucket=storage.bucket_name, Key=key)
+        return str(head.get("ETag", "")).strip('"')
+    return local_etag(os.stat(storage.path(key)))
+
+
 def list_objects(prefix: str = "", *, storage: Storage | None = None) -> Iterator[ListedObject]:
     """Yield the store's objects under ``prefix`` in key order (UTF-8 bytes), a page at a time.
 

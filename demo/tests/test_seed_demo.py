@@ -45,3 +45,17 @@ def test_the_flag_asks_for_the_demo_admin_with_debug_off(settings):
     seed("--with-demo-admin")
 
     assert admin_exists()
+
+
+@pytest.mark.django_db(transaction=True)  # the seed commits its jobs and waits for them
+def test_the_demo_songs_come_in_once_and_a_resync_then_reads_nothing(settings):
+    """The seed's events carry the store's ETags, so the re-sync `make run` does next skips them."""
+    settings.DEBUG = True
+    said = io.StringIO()
+    call_command("seed_demo", stdout=said)
+
+    resynced = io.StringIO()
+    call_command("resync", "--prefix", "music/", stdout=resynced)
+
+    assert "9 of 9 songs ingested" in said.getvalue()
+    assert "0 added, 0 updated, 0 removed, 9 unchanged" in resynced.getvalue()

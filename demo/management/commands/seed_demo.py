@@ -19,6 +19,7 @@ from catalog.models import Song
 from demo import audio_samples
 from ingest.events import check_s3_notification, object_record
 from ingest.models import IngestJob
+from ingest.store import object_etag
 from ingest.tasks import queue_ingest_events
 
 # (artist, album, year, genre, cover colour, [(title, format, seconds)])
@@ -119,7 +120,11 @@ class Command(BaseCommand):
                 if default_storage.exists(key):
                     default_storage.delete(key)
                 default_storage.save(key, ContentFile(data))
-                records.append(object_record(settings.INGEST_BUCKET_NAME, key, size=len(data)))
+                records.append(
+                    object_record(
+                        settings.INGEST_BUCKET_NAME, key, size=len(data), etag=object_etag(key)
+                    )
+                )
         return records
 
     def _ensure_admin(self) -> None:
