@@ -373,7 +373,7 @@ def _run_in_background(prefix: str, report: ResyncReport) -> None:
         report.error = str(error)
     except Exception as error:
         logger.exception("the background re-sync failed")
-        report.error = f"unexpected error: {error!r}"
+        report.error = f"unexpected error ({type(error).__name__}); see the server log"
     finally:
         report.finished_at = report.finished_at or timezone.now()
         close_old_connections()
