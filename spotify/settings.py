@@ -297,7 +297,6 @@ INGEST_MAX_FILE_BYTES = env_int("INGEST_MAX_FILE_BYTES", 2 * 1024**3)
 INGEST_MAX_TAG_BYTES = env_int("INGEST_MAX_TAG_BYTES", 32 * 1024 * 1024)
 INGEST_JOB_TIMEOUT = env_int("INGEST_JOB_TIMEOUT", 120)
 INGEST_WEBHOOK_URL = env("INGEST_WEBHOOK_URL", "http://127.0.0.1:8000/api/v1/ingest/events/")
-INGEST_WATCH = env_bool("INGEST_WATCH", False)
 INGEST_BUCKET_NAME = AWS_STORAGE_BUCKET_NAME or "local"
 # Re-sync: list the store and bring the catalogue to match it (manage.py resync). The web
 # process re-syncs every RESYNC_EVERY_SECONDS (0: never), repairing events the store lost;
