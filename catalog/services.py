@@ -295,8 +295,8 @@ def names_announce_edit(edited: Artist | Album | Genre) -> int:
     """Tell open browsers about a curator's edit of an artist, album or genre, after commit.
 
     Every published song whose row shows the name is announced as updated, as after an ingest
-    (in frames of a few dozen songs), up to ANNOUNCED_RENAMES of them, so the edit of a prolific artist stays a quick save. Return how
-    many songs were announced.
+    (a few dozen songs a frame), up to ANNOUNCED_RENAMES of them, so the edit of a prolific
+    artist stays a quick save. Return how many songs were announced.
     """
     if isinstance(edited, Artist):
         showing = Q(artist=edited) | Q(artists=edited) | Q(album__album_artist=edited)
