@@ -132,12 +132,13 @@ class SongBurst:
         return [_songs_message(UPDATED, songs, len(songs)) for songs in chunks if songs]
 
     def _added(self, song_ids: list[int]) -> list[dict]:
-        added = _published(song_ids) if song_ids else None
-        count = added.count() if added is not None else 0
-        if not count:
+        if not song_ids:
             return []
         # Newest first, as the page lists them: the first SONGS_PER_MESSAGE are its first page.
-        return [_songs_message(ADDED, list(added[:SONGS_PER_MESSAGE]), count)]
+        newest = list(_published(song_ids)[:SONGS_PER_MESSAGE])
+        fits = len(song_ids) <= SONGS_PER_MESSAGE
+        count = len(newest) if fits else _published(song_ids).count()
+        return [_songs_message(ADDED, newest, count)] if newest else []
 
 
 def _chunks(song_ids: list[int], size: int) -> list[list[int]]:
