@@ -112,3 +112,19 @@ async def test_a_request_split_over_batches_is_a_frame_per_batch(ingest_songs, s
     assert titles == {"North", "East", "South", "West"}
     assert await page.receive_nothing(timeout=0.5)
     await page.disconnect()
+
+
+@pytest.mark.asyncio
+@pytest.mark.usefixtures("one_batch")
+async def test_a_batch_of_removals_is_one_songs_removed_frame(ingest_songs, post_events, removed):
+    await ingest_songs("Gone 1", "Gone 2", "Gone 3")
+    song_ids = await sync_to_async(lambda: sorted(Song.objects.values_list("pk", flat=True)))()
+    page = await _songs_socket()
+
+    await sync_to_async(post_events)(*(removed(f"music/Gone {n}.mp3") for n in (1, 2, 3)))
+
+    message = await page.receive_json_from(timeout=10)
+    assert message["type"] == "songs.removed"
+    assert sorted(song["id"] for song in message["songs"]) == song_ids
+    assert await page.receive_nothing(timeout=0.5)
+    await page.disconnect()
