@@ -83,8 +83,8 @@ class SongBurst:
     """
 
     def __init__(self, *, checked: bool = True) -> None:
-        self.kinds: dict[int, str] = {}
-        self.checked = checked
+        self.kinds: dict[int, str] = {}  # song id -> its kind, in the order first announced
+        self.checked = checked  # False outside a transaction: nothing can have rolled back
         self.sent = False
 
     def add(self, kind: str, song_id: int) -> None:
@@ -186,7 +186,8 @@ def announce_song(kind: str, song_id: int, using: str | None = None) -> None:
         set(connection.savepoint_ids),
         burst.send,
     ):
-        transaction.on_commit(burst.send, using=using)
+        # Robust: the rows are committed either way, and the commit's other hooks still run.
+        transaction.on_commit(burst.send, using=using, robust=True)
 
 
 def _open_burst(connection) -> SongBurst | None:
