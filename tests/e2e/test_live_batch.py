@@ -65,3 +65,33 @@ def test_songs_posted_in_one_request_appear_on_an_open_page_from_one_frame(
     assert live.never_reloaded()
     live.screenshot("home-batch")
     assert live.errors == []
+
+
+def test_songs_removed_in_one_request_leave_an_open_page_from_one_frame(
+    one_batch_server, open_home
+):
+    server = one_batch_server
+    keys = [f"music/Leaving/{number:02d} Exit {number}.mp3" for number in (1, 2, 3)]
+    records = []
+    for number, key in enumerate(keys, start=1):
+        size = write_local_song(server, key, SampleTags(title=f"Exit {number}"))
+        records.append(object_record(server.bucket, key, size=size))
+    post_local_events(server, records)
+    leaving = [wait_for_song(server, f"Exit {number}") for number in (1, 2, 3)]
+    live = open_home(server)
+    for song in leaving:
+        expect(live.row(song["id"])).to_be_visible()
+    staying = live.page.locator("#song-rows tr").count() - len(leaving)
+
+    for key in keys:
+        (server.media_root / key).unlink()
+    post_local_events(server, [object_record(server.bucket, key, removed=True) for key in keys])
+
+    for song in leaving:
+        expect(live.row(song["id"])).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
+    expect(live.page.locator("#song-rows tr")).to_have_count(staying)
+    frames = live.song_frames()
+    assert [frame["type"] for frame in frames] == ["songs.removed"]
+    assert sorted(song["id"] for song in frames[0]["songs"]) == sorted(s["id"] for s in leaving)
+    assert live.never_reloaded()
+    assert live.errors == []
