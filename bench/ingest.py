@@ -1,9 +1,9 @@
 """Ingest throughput through the full path, on local storage and on S3, beside its peers.
 
 Full path: a signed S3 event per file POSTed to the webhook of a real daphne -> ingest job on
-the thread pool -> tags read through ingest.store -> rows -> song.added on /ws/songs/,
-received by a websocket client of the bench. The clock stops when every job has finished
-and every song.added has arrived.
+the thread pool -> tags read through ingest.store -> rows -> song.added (or, for a batch's
+songs, songs.added) on /ws/songs/, received by a websocket client of the bench. The clock
+stops when every job has finished and every new song has arrived.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def _run_notes(run: IngestRun) -> list[str]:
         f"{run.songs} songs ({', '.join(f'{n} {s}' for s, n in sorted(run.statuses.items()))}) "
         f"in {run.seconds:.2f} s; the {run.songs} POSTs took {run.posting_seconds:.2f} s"
         + (
-            f"; {run.live_messages} song.added messages received on /ws/songs/"
+            f"; {run.live_messages} new songs received on /ws/songs/"
             if run.live_messages is not None
             else ""
         )

@@ -138,7 +138,7 @@ class ProcessWatch:
 
 @dataclass
 class LiveListener:
-    """Listen on /ws/songs/ as an open page does; remember when each song.added arrived."""
+    """Listen on /ws/songs/ as an open page does; remember when each new song arrived."""
 
     url: str
     origin: str
@@ -159,9 +159,12 @@ class LiveListener:
         try:
             for raw in self._connection:
                 message = json.loads(raw)
-                if message.get("type") == "song.added":
+                kind = message.get("type")
+                if kind in ("song.added", "songs.added"):
+                    # A transaction's songs come together; each has arrived with its frame.
+                    songs = [message["song"]] if kind == "song.added" else message["songs"]
                     with self._changed:
-                        self.arrivals.append((time.time(), message["song"]))
+                        self.arrivals.extend((time.time(), song) for song in songs)
                         self._changed.notify_all()
         except ConnectionClosed:
             pass
@@ -171,7 +174,7 @@ class LiveListener:
             self._changed.notify_all()
 
     def wait_for(self, count: int, timeout: float) -> bool:
-        """Wait until `count` song.added messages have arrived; False on timeout."""
+        """Wait until `count` new songs have arrived (song.added, songs.added); False on timeout."""
         deadline = time.monotonic() + timeout
         with self._changed:
             while len(self.arrivals) < count:
@@ -300,7 +303,7 @@ def ingest_batch(
         done = counts.get("done", 0) - done_before
         if listener is not None and not listener.wait_for(done, timeout=30):
             live_note = (
-                f"only {len(listener.arrivals)} of {done} song.added messages arrived "
+                f"only {len(listener.arrivals)} of {done} new songs arrived "
                 f"({listener.error or 'timed out'})"
             )
     finally:

@@ -55,3 +55,14 @@ class SongsConsumer(ListeningConsumer):
 
     async def song_removed(self, event: dict) -> None:
         await self.send_json(event)
+
+    # Several songs of one transaction, in one frame (catalog.events.SongBurst).
+
+    async def songs_added(self, event: dict) -> None:
+        await self.send_json(event)
+
+    async def songs_updated(self, event: dict) -> None:
+        await self.send_json(event)
+
+    async def songs_removed(self, event: dict) -> None:
+        await self.send_json(event)

@@ -248,8 +248,8 @@ def song_ingest(
             sequencer=job.sequencer or stored.sequencer,
             updated_at=timezone.now(),
         )
-        kind = "song.added" if created else "song.updated"
-        transaction.on_commit(lambda: events.send_song_event(kind, song.pk))
+        kind = events.ADDED if created else events.UPDATED
+        events.announce_song(kind, song.pk)
     return song
 
 
@@ -260,7 +260,7 @@ def song_remove(song: Song) -> None:
     with transaction.atomic():
         song.delete()
         _prune_orphans(album_id, artist_ids)
-        transaction.on_commit(lambda: events.send_song_removed(song_id))
+        events.announce_song(events.REMOVED, song_id)
 
 
 def _prune_orphans(album_id: int | None, artist_ids: set[int]) -> None:
@@ -282,10 +282,10 @@ def song_announce_edit(song: Song, *, was_public: bool) -> None:
     """
     if song.hidden:
         if was_public:
-            transaction.on_commit(lambda: events.send_song_removed(song.pk))
+            events.announce_song(events.REMOVED, song.pk)
         return
-    kind = "song.updated" if was_public else "song.added"
-    transaction.on_commit(lambda: events.send_song_event(kind, song.pk))
+    kind = events.UPDATED if was_public else events.ADDED
+    events.announce_song(kind, song.pk)
 
 
 ANNOUNCED_RENAMES = 500  # songs told of one rename; pages showing more see it on reload
@@ -294,9 +294,9 @@ ANNOUNCED_RENAMES = 500  # songs told of one rename; pages showing more see it o
 def names_announce_edit(edited: Artist | Album | Genre) -> int:
     """Tell open browsers about a curator's edit of an artist, album or genre, after commit.
 
-    Every published song whose row shows the name gets song.updated, as after an ingest, up to
-    ANNOUNCED_RENAMES of them, so the edit of a prolific artist stays a quick save. Return how
-    many songs were announced.
+    Every published song whose row shows the name is announced as updated, as after an ingest
+    (a few dozen songs a frame), up to ANNOUNCED_RENAMES of them, so the edit of a prolific
+    artist stays a quick save. Return how many songs were announced.
     """
     if isinstance(edited, Artist):
         showing = Q(artist=edited) | Q(artists=edited) | Q(album__album_artist=edited)
@@ -311,16 +311,17 @@ def names_announce_edit(edited: Artist | Album | Genre) -> int:
         .distinct()[:ANNOUNCED_RENAMES]
     )
     for song_id in song_ids:
-        transaction.on_commit(lambda pk=song_id: events.send_song_event("song.updated", pk))
+        events.announce_song(events.UPDATED, song_id)
     return len(song_ids)
 
 
 def songs_remove(songs: Iterable[Song]) -> int:
     """Take songs off the catalogue (a curator's delete), each announced; return how many."""
     removed = 0
-    for song in songs:
-        song_remove(song)
-        removed += 1
+    with transaction.atomic():  # one commit, so open pages hear of them in one burst
+        for song in songs:
+            song_remove(song)
+            removed += 1
     return removed
 
 
@@ -334,9 +335,9 @@ def songs_set_hidden(songs: Iterable[Song], hidden: bool) -> int:
         Song.objects.filter(pk__in=changed).update(hidden=hidden, updated_at=timezone.now())
         for song_id in changed:
             if hidden:
-                transaction.on_commit(lambda pk=song_id: events.send_song_removed(pk))
+                events.announce_song(events.REMOVED, song_id)
             else:
-                transaction.on_commit(lambda pk=song_id: events.send_song_event("song.added", pk))
+                events.announce_song(events.ADDED, song_id)
     return len(changed)
 
 
@@ -404,4 +405,4 @@ def _fold_album(target: Album, duplicate: Album) -> None:
 def _announce_updates(song_ids: set[int]) -> None:
     search.refresh_search_text(song_ids)
     for song_id in sorted(song_ids):
-        transaction.on_commit(lambda pk=song_id: events.send_song_event("song.updated", pk))
+        events.announce_song(events.UPDATED, song_id)

@@ -41,7 +41,7 @@ def test_song_event_from_a_job_thread_wakes_the_consumers_loop(settings, server_
     assert waiting.wait(timeout=30)
 
     # What an ingest job does on its worker thread: async_to_sync on a loop of its own.
-    events.send_song_removed(42)
+    events.announce_song(events.REMOVED, 42)  # outside a transaction: sent at once
 
     # The server loop sleeps until something wakes it; only a send handed to that loop
     # delivers at all (the bound is a guard, the old layer never woke it).

@@ -1,5 +1,6 @@
 // Keep the song list live: the server pushes song.added / song.updated / song.removed over
-// /ws/songs/, each carrying the row rendered by the same template partial as the page.
+// /ws/songs/, each carrying the row rendered by the same template partial as the page, and
+// songs.added / songs.updated / songs.removed for several songs committed together.
 
 // Pages change under this module without a reload (nav.js), so it looks its elements up each
 // time and keeps one socket for the whole visit.
@@ -20,24 +21,41 @@ function rowFromHtml(html) {
   return template.content.firstElementChild;
 }
 
-function apply(message) {
-  const song = message.song || {};
-  const existing = document.getElementById(`song-${song.id}`);
+// Put one pushed row in place; return it when it is new to the live list (to be inserted).
+function placeRow(type, id, html) {
+  const existing = document.getElementById(`song-${id}`);
   const rows = songRows();
-  const empty = document.getElementById("empty-songs");
-  if (message.type === "song.removed") {
-    existing?.remove();
-  } else if (message.html) {
-    const row = rowFromHtml(message.html);
-    // Other pages lay rows out their own way: only the live list takes the pushed partial.
-    if (existing && rows?.contains(existing)) {
-      existing.replaceWith(row);
-    } else if (rows && !existing && message.type === "song.added") {
-      // An update to a song this page does not list (an older one) is not news.
-      row.classList.add("song-row-new");
-      rows.prepend(row);
-    }
+  const row = rowFromHtml(html);
+  // Other pages lay rows out their own way: only the live list takes the pushed partial.
+  if (existing && rows?.contains(existing)) {
+    existing.replaceWith(row);
+  } else if (rows && !existing && type === "added") {
+    // An update to a song this page does not list (an older one) is not news.
+    row.classList.add("song-row-new");
+    return row;
   }
+  return null;
+}
+
+// A frame brings one song (song.added, song.updated, song.removed) or several songs of one
+// transaction (songs.added, songs.updated, songs.removed): songs[i] with its row html[i],
+// newest first for songs.added, so they go on top in the order they came.
+function apply(message) {
+  const [kind, change] = message.type.split(".");
+  const songs = kind === "songs" ? message.songs || [] : [message.song || {}];
+  const html = kind === "songs" ? message.html || [] : [message.html];
+  const rows = songRows();
+  const added = document.createDocumentFragment();
+  songs.forEach((song, index) => {
+    if (change === "removed") {
+      document.getElementById(`song-${song.id}`)?.remove();
+    } else if (html[index]) {
+      const row = placeRow(change, song.id, html[index]);
+      if (row) added.append(row);
+    }
+  });
+  if (rows && added.childElementCount) rows.prepend(added);
+  const empty = document.getElementById("empty-songs");
   if (empty && rows) empty.hidden = rows.children.length > 0;
 }
 

@@ -119,6 +119,10 @@ def open_home(browser: Browser) -> Callable[..., LivePage]:
         page.on("pageerror", lambda error: live.errors.append(f"page error: {error}"))
         page.on("console", on_console)
         page.on("response", on_response)
+        page.on(
+            "websocket",
+            lambda socket: socket.on("framereceived", lambda frame: live.frames.append(frame)),
+        )
         page.goto(f"{server.url}/")
         expect(page.locator("#live-status")).to_have_attribute("data-state", "live", timeout=10_000)
         page.evaluate(MARKER_SCRIPT)

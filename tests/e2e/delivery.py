@@ -151,9 +151,14 @@ def write_local_song(server: AsgiServer, key: str, tags: SampleTags) -> int:
 
 def post_local_event(server: AsgiServer, key: str, *, size: int = 0, removed: bool = False) -> None:
     """POST a signed S3-shaped event for ``key`` to the server's webhook, as the watcher does."""
-    record = object_record(server.bucket, key, size=size, removed=removed)
-    answer = post_records([record], server.webhook_url, settings.INGEST_SECRET)
-    assert len(answer["jobs"]) == 1, f"the webhook recorded no job for {key!r}: {answer}"
+    post_local_events(server, [object_record(server.bucket, key, size=size, removed=removed)])
+
+
+def post_local_events(server: AsgiServer, records: list[dict]) -> None:
+    """POST signed S3-shaped event records to the server's webhook, all in one request."""
+    answer = post_records(records, server.webhook_url, settings.INGEST_SECRET)
+    keys = [record["s3"]["object"]["key"] for record in records]
+    assert len(answer["jobs"]) == len(records), f"the webhook missed a job of {keys}: {answer}"
 
 
 def songs(server: AsgiServer) -> list[dict]:

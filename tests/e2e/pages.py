@@ -1,5 +1,6 @@
 """Chromium pages on a running server, and what they let a test observe."""
 
+import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,10 +24,16 @@ class LivePage:
     page: Page
     dialogs: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    frames: list[str | bytes] = field(default_factory=list)  # what its websockets received
 
     def never_reloaded(self) -> bool:
         """Tell whether the page still holds the marker set when it went live."""
         return self.page.evaluate(MARKER_CHECK)
+
+    def song_frames(self) -> list[dict]:
+        """Return the song messages the page's live socket received, in order."""
+        messages = [json.loads(frame) for frame in self.frames]
+        return [message for message in messages if message.get("type", "").startswith("song")]
 
     def row(self, song_id: int):
         return self.page.locator(f"#song-{song_id}")
