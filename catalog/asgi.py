@@ -3,8 +3,8 @@
 A stream request needs no session, CSRF check, messages, authentication (streams are public)
 or REST framework negotiation, and under ASGI Django runs its synchronous middleware chain in a
 worker thread, one more hop per request. SongStreams answers GET /api/v1/songs/<id>/stream/
-with Django's own request and response objects, the security and framing headers of the
-middleware that sets them (with its redirect to HTTPS), and catalog.media's range handling;
+with Django's own request and response objects, the security, framing and content-security-policy
+headers of the middleware that sets them (with its redirect to HTTPS), and catalog.media's range handling;
 anything out of the ordinary (query parameters, another host, an unknown song, a missing file,
 S3, a front proxy) goes to the whole Django application, which answers it as before.
 """
@@ -17,6 +17,7 @@ from django.core.files.storage import default_storage
 from django.core.handlers.asgi import ASGIHandler
 from django.http import HttpResponse
 from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.middleware.csp import ContentSecurityPolicyMiddleware
 from django.middleware.security import SecurityMiddleware
 
 from catalog.media import CHUNK_SIZE, Missing, is_s3, stored_file_response
@@ -45,6 +46,7 @@ class SongStreams(ASGIHandler):
     def load_middleware(self, is_async: bool = False) -> None:
         self.security = SecurityMiddleware(_no_view)
         self.framing = XFrameOptionsMiddleware(_no_view)
+        self.policy = ContentSecurityPolicyMiddleware(_no_view)
         self._middleware_chain = self.stream
         self._view_middleware, self._template_response_middleware = [], []
         self._exception_middleware = []
@@ -77,7 +79,8 @@ class SongStreams(ASGIHandler):
         for header, value in API_HEADERS.items():
             response[header] = value
         response = self.security.process_response(request, response)
-        return self.framing.process_response(request, response)
+        response = self.framing.process_response(request, response)
+        return self.policy.process_response(request, response)
 
 
 def _lean(scope) -> bool:

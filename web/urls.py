@@ -12,4 +12,5 @@ urlpatterns = [
     path("albums/<int:pk>/", views.album, name="album"),
     path("search/", views.search, name="search"),
     path("upload/", views.upload, name="upload"),
+    path("favicon.ico", views.favicon),
 ]

@@ -7,7 +7,9 @@ recent plays) and recommendations.
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_safe
 
@@ -256,3 +258,9 @@ def _reverse_or_blank(name: str) -> str:
 def login_url() -> str:
     """Return the sign-in page: the accounts app's when it has one, the admin's otherwise."""
     return _reverse_or_blank("accounts:login") or reverse("admin:login")
+
+
+@require_safe
+def favicon(request):
+    """Send browsers, which ask every site for /favicon.ico (the admin's pages too), the icon."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))

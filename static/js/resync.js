@@ -24,7 +24,9 @@ function show(status) {
       }),
     );
   }
-  state.textContent = status.scanning ? "Re-syncing…" : report ? "Last re-sync finished." : "";
+  if (status.scanning || report) {
+    state.textContent = status.scanning ? "Re-syncing…" : "Last re-sync finished.";
+  }
   start.disabled = status.scanning;
 }
 

@@ -1,7 +1,7 @@
 """Album artists are artists, and artist indexes sort as people read names."""
 
 import pytest
-from catalog.audio_samples import SampleTags
+from demo.audio_samples import SampleTags
 
 from catalog.models import Artist
 from catalog.tests.factories import ArtistFactory, SongFactory

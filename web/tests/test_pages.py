@@ -177,3 +177,10 @@ def test_head_of_the_home_page_answers_like_get(client):
     response = client.head("/")
     assert response.status_code == 200
     assert response.content == b""
+
+
+def test_favicon_ico_leads_to_the_site_icon(client):
+    response = client.get("/favicon.ico", follow=True)
+    assert response.redirect_chain[-1][1] == 301
+    assert response.status_code == 200
+    assert b"<svg" in b"".join(response.streaming_content)
