@@ -1,10 +1,10 @@
 """Album artists are artists, and artist indexes sort as people read names."""
 
 import pytest
-from demo.audio_samples import SampleTags
 
 from catalog.models import Artist
 from catalog.tests.factories import ArtistFactory, SongFactory
+from demo.audio_samples import SampleTags
 
 
 @pytest.fixture
