@@ -3,9 +3,9 @@
 A stream request needs no session, CSRF check, messages, authentication (streams are public)
 or REST framework negotiation, and under ASGI Django runs its synchronous middleware chain in a
 worker thread, one more hop per request. SongStreams answers GET /api/v1/songs/<id>/stream/
-with Django's own request and response objects, the security, framing and content-security-policy
-headers of the middleware that sets them (with its redirect to HTTPS), and catalog.media's range handling;
-anything out of the ordinary (query parameters, another host, an unknown song, a missing file,
+with Django's own request and response objects, the security, framing and content-security
+headers of the middleware that sets them (with its redirect to HTTPS), and catalog.media's
+range handling; anything out of the ordinary (query parameters, another host, an unknown song, a missing file,
 S3, a front proxy) goes to the whole Django application, which answers it as before.
 """
 
