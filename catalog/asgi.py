@@ -6,7 +6,8 @@ worker thread, one more hop per request. SongStreams answers GET /api/v1/songs/<
 with Django's own request and response objects, the security, framing and content-security
 headers of the middleware that sets them (with its redirect to HTTPS), and catalog.media's
 range handling; anything out of the ordinary (query parameters, another host, an unknown
-song, a missing file, S3, a front proxy) goes to the whole Django application, which answers it as before.
+song, a missing file, S3, a front proxy) goes to the whole Django application, which answers
+it as before.
 """
 
 import re
