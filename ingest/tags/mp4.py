@@ -39,7 +39,8 @@ KEYS = {
 
 def texts(tags: MP4Tags, key: str) -> list[str]:
     found = []
-    for value in tags.get(key, []):
+    values = tags.get(key, [])
+    for value in values if isinstance(values, list) else [values]:  # cpil holds one bool
         if isinstance(value, tuple):
             number, total = value
             found.append(f"{number}/{total}")
