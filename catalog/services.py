@@ -76,7 +76,7 @@ def rows_by_name(model: type[Artist] | type[Genre], names: Iterable[str]) -> dic
     return {key: found[key] for key in spelled}
 
 
-def fitted(model: type, field: str, values: Iterable[str] | str | None) -> str:
+def _fitted(model: type, field: str, values: Iterable[str] | str | None) -> str:
     """Return a text (or several, "; "-joined) cut to fit the model field's column.
 
     Of several values, only whole ones are kept; a single text is cut at the column's length.
@@ -96,12 +96,12 @@ def fitted(model: type, field: str, values: Iterable[str] | str | None) -> str:
 def _release_values(release: ReleaseTags) -> dict:
     """Return the album columns the tags fill, keyed by field, blank where they are silent."""
     return {
-        "sort_title": fitted(Album, "sort_title", release.sort_title),
+        "sort_title": _fitted(Album, "sort_title", release.sort_title),
         "is_compilation": release.is_compilation,
         "release_date": release.release_date or "",
         "original_release_date": release.original_release_date or "",
-        "record_labels": fitted(Album, "record_labels", release.record_labels),
-        "release_types": fitted(Album, "release_types", release.release_types),
+        "record_labels": _fitted(Album, "record_labels", release.record_labels),
+        "release_types": _fitted(Album, "release_types", release.release_types),
         "musicbrainz_id": release.musicbrainz_id or "",
     }
 
@@ -150,7 +150,7 @@ def _artists_fill_in(named: dict[str, Artist], tagged: Iterable[ArtistTags]) -> 
         if artist is None:
             continue
         if tags.sort_name and not artist.sort_name:
-            artist.sort_name = fitted(Artist, "sort_name", tags.sort_name)
+            artist.sort_name = _fitted(Artist, "sort_name", tags.sort_name)
             changed[artist.pk] = artist
         if tags.musicbrainz_id and not artist.musicbrainz_id:
             artist.musicbrainz_id = tags.musicbrainz_id
@@ -265,12 +265,12 @@ def song_ingest(
             "codec": metadata.codec,
             "mime_type": metadata.mime_type,
             "lyrics": metadata.lyrics or "",
-            "sort_title": fitted(Song, "sort_title", metadata.sort_title),
+            "sort_title": _fitted(Song, "sort_title", metadata.sort_title),
             "bit_depth": metadata.bit_depth,
             "bpm": metadata.bpm,
             "comment": metadata.comment or "",
             "musicbrainz_id": metadata.musicbrainz_id or "",
-            "isrc": fitted(Song, "isrc", metadata.isrcs),
+            "isrc": _fitted(Song, "isrc", metadata.isrcs),
             "replay_gain_track": metadata.replay_gain.track_gain,
             "replay_gain_track_peak": metadata.replay_gain.track_peak,
             "replay_gain_album": metadata.replay_gain.album_gain,
