@@ -6,6 +6,7 @@ from ingest.tags.families import TagFamily
 from ingest.tags.values import REPLAYGAIN_TAGS, RawPicture
 
 MUSICBRAINZ_UFID = "UFID:http://musicbrainz.org"
+COMMENTS = ("", "ID3v1 Comment")  # COMM descriptions of a comment; mutagen names ID3v1's so
 
 KEYS = {
     "title": ("TIT2",),
@@ -51,8 +52,8 @@ def texts(tags: ID3, frame_id: str) -> list[str]:
         return [genre for frame in frames for genre in frame.genres]
     if frame_id == "USLT":  # one text per frame, not a list
         return [frame.text for frame in frames]
-    if frame_id == "COMM":  # the comment proper, not iTunes' iTunNORM and the like
-        return [text for frame in frames if not frame.desc for text in frame.text]
+    if frame_id == "COMM":  # the comment proper (or ID3v1's), not iTunes' iTunNORM and the like
+        return [text for frame in frames if frame.desc in COMMENTS for text in frame.text]
     if frame_id == MUSICBRAINZ_UFID:
         return [frame.data.decode("ascii", "replace") for frame in frames]
     return [str(text) for frame in frames for text in frame.text]

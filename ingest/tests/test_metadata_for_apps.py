@@ -230,3 +230,14 @@ def test_id3_replay_gain_is_read_in_either_spelling_and_itunes_notes_are_not_the
     assert metadata.replay_gain == ReplayGain(album_gain=-4.0)
     assert metadata.comment is None
     assert metadata.musicbrainz_id is None  # the track on a release is not the recording
+
+
+def test_an_id3v1_comment_is_the_comment_of_an_mp3_without_id3v2(tmp_path):
+    path = write_sample(tmp_path / "old.mp3", "mp3", tags=None, seconds=1)
+    fields = (b"Title", b"Artist", b"Album")
+    id3v1 = b"TAG" + b"".join(field.ljust(30, b"\0") for field in fields) + b"2001"
+    id3v1 += b"Ripped in 2001".ljust(28, b"\0") + b"\0\x05\x0c"  # comment, track 5, genre
+    with path.open("ab") as fileobj:
+        fileobj.write(id3v1)
+
+    assert read(path).comment == "Ripped in 2001"
