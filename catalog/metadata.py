@@ -3,7 +3,7 @@
 The ingest app reads the tags (ingest/tags/); the catalogue only needs their shape.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -12,6 +12,41 @@ class CoverArt:
 
     data: bytes
     mime_type: str
+
+
+@dataclass(frozen=True)
+class ReplayGain:
+    """ReplayGain in dB against its -18 LUFS reference, and peaks as fractions of full scale."""
+
+    track_gain: float | None = None
+    track_peak: float | None = None
+    album_gain: float | None = None
+    album_peak: float | None = None
+
+
+@dataclass(frozen=True)
+class ReleaseTags:
+    """What a song's tags say about its album beyond title, album artist and year.
+
+    Dates are ISO 8601 as precise as the tag: "2019", "2019-05" or "2019-05-17".
+    """
+
+    sort_title: str | None = None
+    is_compilation: bool = False
+    release_date: str | None = None
+    original_release_date: str | None = None
+    record_labels: tuple[str, ...] = ()
+    release_types: tuple[str, ...] = ()
+    musicbrainz_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ArtistTags:
+    """What the tags say about one artist named on the song (as an artist or album artist)."""
+
+    name: str
+    sort_name: str | None = None
+    musicbrainz_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -36,3 +71,13 @@ class SongMetadata:
     mime_type: str
     lyrics: str | None
     cover: CoverArt | None
+    # The tags apps show and sort by, when the file has them.
+    sort_title: str | None = None
+    bit_depth: int | None = None
+    bpm: int | None = None
+    comment: str | None = None
+    musicbrainz_id: str | None = None
+    isrcs: tuple[str, ...] = ()
+    replay_gain: ReplayGain = field(default_factory=ReplayGain)
+    release: ReleaseTags = field(default_factory=ReleaseTags)
+    artist_tags: tuple[ArtistTags, ...] = ()  # only the artists the tags say more about

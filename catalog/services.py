@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalog import events, search
-from catalog.metadata import CoverArt, SongMetadata
+from catalog.metadata import ArtistTags, CoverArt, ReleaseTags, SongMetadata
 from catalog.models import (
     Album,
     Artist,
@@ -76,36 +76,87 @@ def rows_by_name(model: type[Artist] | type[Genre], names: Iterable[str]) -> dic
     return {key: found[key] for key in spelled}
 
 
-def album_for(title: str, album_artist: Artist, year: int | None, cover: Cover | None) -> Album:
-    """Return the artist's album of this title, creating it; fill in a missing cover or year."""
+def _fitted(model: type, field: str, values: Iterable[str] | str | None) -> str:
+    """Return a text (or several, "; "-joined) cut to fit the model field's column.
+
+    Of several values, only whole ones are kept; a single text is cut at the column's length.
+    """
+    limit = model._meta.get_field(field).max_length
+    if values is None or isinstance(values, str):
+        return (values or "")[:limit]
+    joined = ""
+    for value in values:
+        longer = f"{joined}; {value}" if joined else value
+        if len(longer) > limit:
+            break
+        joined = longer
+    return joined
+
+
+def _release_values(release: ReleaseTags) -> dict:
+    """Return the album columns the tags fill, keyed by field, blank where they are silent."""
+    return {
+        "sort_title": _fitted(Album, "sort_title", release.sort_title),
+        "is_compilation": release.is_compilation,
+        "release_date": release.release_date or "",
+        "original_release_date": release.original_release_date or "",
+        "record_labels": _fitted(Album, "record_labels", release.record_labels),
+        "release_types": _fitted(Album, "release_types", release.release_types),
+        "musicbrainz_id": release.musicbrainz_id or "",
+    }
+
+
+def album_for(
+    title: str,
+    album_artist: Artist,
+    year: int | None,
+    cover: Cover | None,
+    release: ReleaseTags | None = None,
+) -> Album:
+    """Return the artist's album of this title, creating it.
+
+    What the album lacks (a cover, a year, the release's tags) comes from the song; what it
+    has stays, so the first song that has a value sets it and later ones only fill gaps.
+    """
     title_key = name_key(title)
     same = Album.objects.filter(album_artist=album_artist, title_key=title_key)
     album = same.first()
+    tagged = {"cover": cover, "year": year, **_release_values(release or ReleaseTags())}
     if album is None:
         Album.objects.bulk_create(
-            [
-                Album(
-                    title=title,
-                    title_key=title_key,
-                    album_artist=album_artist,
-                    year=year,
-                    cover=cover,
-                )
-            ],
+            [Album(title=title, title_key=title_key, album_artist=album_artist, **tagged)],
             ignore_conflicts=True,
         )
         album = same.get()
-    changed = []
-    if album.cover_id is None and cover is not None:
-        album.cover = cover
-        changed.append("cover")
-    if album.year is None and year is not None:
-        album.year = year
-        changed.append("year")
+    blank = (None, "", False)
+    changed = [
+        field
+        for field, value in tagged.items()
+        if value not in blank and getattr(album, Album._meta.get_field(field).attname) in blank
+    ]
+    for field in changed:
+        setattr(album, field, tagged[field])
     if changed:
         album.save(update_fields=changed)
     album.album_artist = album_artist
     return album
+
+
+def _artists_fill_in(named: dict[str, Artist], tagged: Iterable[ArtistTags]) -> None:
+    """Give artists the sort names and MusicBrainz ids the tags know and they lack."""
+    changed: dict[int, Artist] = {}
+    for tags in tagged:
+        artist = named.get(name_key(tags.name))
+        if artist is None:
+            continue
+        if tags.sort_name and not artist.sort_name:
+            artist.sort_name = _fitted(Artist, "sort_name", tags.sort_name)
+            changed[artist.pk] = artist
+        if tags.musicbrainz_id and not artist.musicbrainz_id:
+            artist.musicbrainz_id = tags.musicbrainz_id
+            changed[artist.pk] = artist
+    if changed:
+        Artist.objects.bulk_update(changed.values(), ["sort_name", "musicbrainz_id"])
 
 
 def cover_for(art: CoverArt) -> Cover | None:
@@ -184,11 +235,12 @@ def song_ingest(
             return None
         album_artist_name = metadata.album_artist or artist_names[0]
         named = rows_by_name(Artist, [*artist_names, album_artist_name])
+        _artists_fill_in(named, metadata.artist_tags)
         artists = list(dict.fromkeys(named[name_key(name)] for name in artist_names))
         album = None
         if metadata.album:
             album_artist = named[name_key(album_artist_name)]
-            album = album_for(metadata.album, album_artist, metadata.year, cover)
+            album = album_for(metadata.album, album_artist, metadata.year, cover, metadata.release)
         genres = list(rows_by_name(Genre, metadata.genres).values())
         title = metadata.title or title_from_key(job.key)
         search_title, search_text = search.song_document(
@@ -213,6 +265,16 @@ def song_ingest(
             "codec": metadata.codec,
             "mime_type": metadata.mime_type,
             "lyrics": metadata.lyrics or "",
+            "sort_title": _fitted(Song, "sort_title", metadata.sort_title),
+            "bit_depth": metadata.bit_depth,
+            "bpm": metadata.bpm,
+            "comment": metadata.comment or "",
+            "musicbrainz_id": metadata.musicbrainz_id or "",
+            "isrc": _fitted(Song, "isrc", metadata.isrcs),
+            "replay_gain_track": metadata.replay_gain.track_gain,
+            "replay_gain_track_peak": metadata.replay_gain.track_peak,
+            "replay_gain_album": metadata.replay_gain.album_gain,
+            "replay_gain_album_peak": metadata.replay_gain.album_peak,
             "file_size": size,
             "etag": job.etag,
             "version_id": job.version_id,

@@ -3,7 +3,7 @@
 from mutagen.apev2 import APEBinaryValue, APETextValue, APEv2
 
 from ingest.tags.families import TagFamily
-from ingest.tags.values import FRONT_COVER, RawPicture
+from ingest.tags.values import FRONT_COVER, REPLAYGAIN_TAGS, RawPicture
 
 KEYS = {
     "title": ("Title",),
@@ -17,6 +17,23 @@ KEYS = {
     "year": ("Year", "Date"),
     "genres": ("Genre",),
     "lyrics": ("Lyrics", "Unsyncedlyrics"),
+    "sort_title": ("TitleSort",),
+    "artist_sort": ("ArtistSort",),
+    "album_artist_sort": ("AlbumArtistSort",),
+    "album_sort": ("AlbumSort",),
+    "bpm": ("BPM",),
+    "comment": ("Comment",),
+    "isrc": ("ISRC",),
+    "musicbrainz_track_id": ("MUSICBRAINZ_TRACKID",),
+    "musicbrainz_album_id": ("MUSICBRAINZ_ALBUMID",),
+    "musicbrainz_artist_id": ("MUSICBRAINZ_ARTISTID",),
+    "musicbrainz_album_artist_id": ("MUSICBRAINZ_ALBUMARTISTID",),
+    "compilation": ("Compilation",),
+    "release_date": ("ReleaseDate", "Year", "Date"),
+    "original_date": ("OriginalDate", "OriginalYear"),
+    "label": ("Label", "Publisher"),
+    "release_type": ("ReleaseType", "MUSICBRAINZ_ALBUMTYPE"),
+    **{name: (name,) for name in REPLAYGAIN_TAGS},
 }
 
 

@@ -5,7 +5,7 @@ import struct
 from mutagen.asf import ASFTags
 
 from ingest.tags.families import TagFamily
-from ingest.tags.values import RawPicture
+from ingest.tags.values import REPLAYGAIN_TAGS, RawPicture
 
 KEYS = {
     "title": ("Title",),
@@ -17,6 +17,23 @@ KEYS = {
     "year": ("WM/Year",),
     "genres": ("WM/Genre",),
     "lyrics": ("WM/Lyrics",),
+    "sort_title": ("WM/TitleSortOrder",),
+    "artist_sort": ("WM/ArtistSortOrder",),
+    "album_artist_sort": ("WM/AlbumArtistSortOrder",),
+    "album_sort": ("WM/AlbumSortOrder",),
+    "bpm": ("WM/BeatsPerMinute",),
+    "comment": ("Description",),
+    "isrc": ("WM/ISRC",),
+    "musicbrainz_track_id": ("MusicBrainz/Track Id",),
+    "musicbrainz_album_id": ("MusicBrainz/Album Id",),
+    "musicbrainz_artist_id": ("MusicBrainz/Artist Id",),
+    "musicbrainz_album_artist_id": ("MusicBrainz/Album Artist Id",),
+    "compilation": ("WM/IsCompilation",),
+    "release_date": ("WM/ReleaseDate", "WM/Year"),
+    "original_date": ("WM/OriginalReleaseTime", "WM/OriginalReleaseYear"),
+    "label": ("WM/Publisher",),
+    "release_type": ("MusicBrainz/Album Type",),
+    **{name: (name.upper(), name) for name in REPLAYGAIN_TAGS},
 }
 
 

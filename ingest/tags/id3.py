@@ -3,7 +3,10 @@
 from mutagen.id3 import ID3
 
 from ingest.tags.families import TagFamily
-from ingest.tags.values import RawPicture
+from ingest.tags.values import REPLAYGAIN_TAGS, RawPicture
+
+MUSICBRAINZ_UFID = "UFID:http://musicbrainz.org"
+COMMENTS = ("", "ID3v1 Comment")  # COMM descriptions of a comment; mutagen names ID3v1's so
 
 KEYS = {
     "title": ("TIT2",),
@@ -17,6 +20,29 @@ KEYS = {
     "year": ("TDRC", "TYER", "TDRL", "TDOR", "TORY"),
     "genres": ("TCON",),
     "lyrics": ("USLT",),
+    "sort_title": ("TSOT", "TXXX:TITLESORT"),
+    "artist_sort": ("TSOP", "TXXX:ARTISTSORT"),
+    "album_artist_sort": ("TSO2", "TXXX:ALBUMARTISTSORT"),
+    "album_sort": ("TSOA", "TXXX:ALBUMSORT"),
+    "bpm": ("TBPM",),
+    "comment": ("COMM",),
+    "isrc": ("TSRC",),
+    # The recording's id, as MUSICBRAINZ_TRACKID holds it in the other families; the "Release
+    # Track Id" TXXX names a different thing (the track on one release).
+    "musicbrainz_track_id": (MUSICBRAINZ_UFID, "TXXX:MUSICBRAINZ_TRACKID"),
+    "musicbrainz_album_id": ("TXXX:MusicBrainz Album Id", "TXXX:MUSICBRAINZ_ALBUMID"),
+    "musicbrainz_artist_id": ("TXXX:MusicBrainz Artist Id", "TXXX:MUSICBRAINZ_ARTISTID"),
+    "musicbrainz_album_artist_id": (
+        "TXXX:MusicBrainz Album Artist Id",
+        "TXXX:MUSICBRAINZ_ALBUMARTISTID",
+    ),
+    "compilation": ("TCMP", "TXXX:COMPILATION"),
+    "release_date": ("TDRL", "TXXX:RELEASEDATE", "TDRC", "TYER"),
+    "original_date": ("TDOR", "TORY", "TXXX:ORIGINALDATE"),
+    "label": ("TPUB", "TXXX:LABEL"),
+    "release_type": ("TXXX:MusicBrainz Album Type", "TXXX:RELEASETYPE"),
+    # TXXX descriptions are case-sensitive, and taggers spell these both ways.
+    **{name: (f"TXXX:{name.upper()}", f"TXXX:{name}") for name in REPLAYGAIN_TAGS},
 }
 
 
@@ -26,6 +52,10 @@ def texts(tags: ID3, frame_id: str) -> list[str]:
         return [genre for frame in frames for genre in frame.genres]
     if frame_id == "USLT":  # one text per frame, not a list
         return [frame.text for frame in frames]
+    if frame_id == "COMM":  # the comment proper (or ID3v1's), not iTunes' iTunNORM and the like
+        return [text for frame in frames if frame.desc in COMMENTS for text in frame.text]
+    if frame_id == MUSICBRAINZ_UFID:
+        return [frame.data.decode("ascii", "replace") for frame in frames]
     return [str(text) for frame in frames for text in frame.text]
 
 

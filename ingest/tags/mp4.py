@@ -3,7 +3,9 @@
 from mutagen.mp4 import MP4Cover, MP4Tags
 
 from ingest.tags.families import TagFamily
-from ingest.tags.values import RawPicture
+from ingest.tags.values import REPLAYGAIN_TAGS, RawPicture
+
+ITUNES = "----:com.apple.iTunes:"  # freeform atoms, named as Picard and foobar2000 name them
 
 KEYS = {
     "title": ("\xa9nam",),
@@ -15,12 +17,30 @@ KEYS = {
     "year": ("\xa9day",),
     "genres": ("\xa9gen",),
     "lyrics": ("\xa9lyr",),
+    "sort_title": ("sonm",),
+    "artist_sort": ("soar",),
+    "album_artist_sort": ("soaa",),
+    "album_sort": ("soal",),
+    "bpm": ("tmpo",),
+    "comment": ("\xa9cmt",),
+    "isrc": (f"{ITUNES}ISRC",),
+    "musicbrainz_track_id": (f"{ITUNES}MusicBrainz Track Id",),
+    "musicbrainz_album_id": (f"{ITUNES}MusicBrainz Album Id",),
+    "musicbrainz_artist_id": (f"{ITUNES}MusicBrainz Artist Id",),
+    "musicbrainz_album_artist_id": (f"{ITUNES}MusicBrainz Album Artist Id",),
+    "compilation": ("cpil",),
+    "release_date": (f"{ITUNES}RELEASEDATE", "\xa9day"),
+    "original_date": (f"{ITUNES}ORIGINALDATE", f"{ITUNES}ORIGINALYEAR"),
+    "label": (f"{ITUNES}LABEL", f"{ITUNES}publisher"),
+    "release_type": (f"{ITUNES}MusicBrainz Album Type", f"{ITUNES}RELEASETYPE"),
+    **{name: (f"{ITUNES}{name}", f"{ITUNES}{name.upper()}") for name in REPLAYGAIN_TAGS},
 }
 
 
 def texts(tags: MP4Tags, key: str) -> list[str]:
     found = []
-    for value in tags.get(key, []):
+    values = tags.get(key, [])
+    for value in values if isinstance(values, list) else [values]:  # cpil holds one bool
         if isinstance(value, tuple):
             number, total = value
             found.append(f"{number}/{total}")

@@ -52,11 +52,17 @@ from ingest.tags.values import (
     GENRE_SEPARATORS,
     RawPicture,
     RawTags,
+    artist_tags,
     clean_all,
     cover,
     first,
+    isrcs,
     lyrics,
+    musicbrainz_ids,
     position,
+    release,
+    replay_gain,
+    small_number,
     split,
     year,
 )
@@ -216,11 +222,14 @@ def read_metadata(fileobj: BinaryIO, filename: str, *, check_complete: bool = Tr
     track_number, track_total = position(raw.track, raw.track_total)
     disc_number, disc_total = position(raw.disc, raw.disc_total)
     bitrate = int(getattr(info, "bitrate", 0) or 0) or round(size * 8 / duration)
+    artists = split(raw.artists, ARTIST_SEPARATORS)
+    album_artist = first(raw.album_artist)
+    codec = _codec(audio, kind)
     return SongMetadata(
         title=first(raw.title),
-        artists=split(raw.artists, ARTIST_SEPARATORS),
+        artists=artists,
         album=first(raw.album),
-        album_artist=first(raw.album_artist),
+        album_artist=album_artist,
         track_number=track_number,
         track_total=track_total,
         disc_number=disc_number,
@@ -231,10 +240,19 @@ def read_metadata(fileobj: BinaryIO, filename: str, *, check_complete: bool = Tr
         bitrate=bitrate or None,
         sample_rate=_sample_rate(audio),
         channels=int(getattr(info, "channels", 0) or 0) or None,
-        codec=_codec(audio, kind),
+        codec=codec,
         mime_type=kind.mime_type,
         lyrics=lyrics(raw.lyrics),
         cover=cover(raw.pictures),
+        sort_title=first(raw.sort_title),
+        bit_depth=_bit_depth(audio, codec),
+        bpm=small_number(raw.bpm),
+        comment=lyrics(raw.comment),
+        musicbrainz_id=next(iter(musicbrainz_ids(raw.musicbrainz_track_id)), None),
+        isrcs=isrcs(raw.isrc),
+        replay_gain=replay_gain(raw),
+        release=release(raw),
+        artist_tags=artist_tags(raw, artists, album_artist),
     )
 
 
@@ -364,6 +382,18 @@ def _sample_rate(audio: FileType) -> int | None:
     if isinstance(audio, OggOpus):
         return 48000
     return int(getattr(audio.info, "sample_rate", 0) or 0) or None
+
+
+# Codecs that keep every sample as it was: their bit depth is the music's, not an encoder's.
+_LOSSLESS_CODECS = {"flac", "pcm", "alac", "wavpack", "ape", "tta", "tak", "optimfrog", "dsd"}
+
+
+def _bit_depth(audio: FileType, codec: str) -> int | None:
+    """Return the bits per sample of a lossless stream, from the stream info already read."""
+    if codec not in _LOSSLESS_CODECS:
+        return None
+    bits = int(getattr(audio.info, "bits_per_sample", 0) or 0)
+    return bits if 0 < bits <= 64 else None
 
 
 def _codec(audio: FileType, kind: _Kind) -> str:

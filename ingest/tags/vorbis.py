@@ -10,7 +10,7 @@ from mutagen._vorbis import VComment
 from mutagen.flac import Picture
 
 from ingest.tags.families import TagFamily
-from ingest.tags.values import RawPicture
+from ingest.tags.values import REPLAYGAIN_TAGS, RawPicture
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +26,25 @@ KEYS = {
     "year": ("date", "year", "originaldate", "originalyear"),
     "genres": ("genre",),
     "lyrics": ("lyrics", "unsyncedlyrics"),
+    "sort_title": ("titlesort",),
+    "artist_sort": ("artistsort",),
+    "album_artist_sort": ("albumartistsort",),
+    "album_sort": ("albumsort",),
+    "bpm": ("bpm",),
+    "comment": ("comment", "description"),
+    "isrc": ("isrc",),
+    "musicbrainz_track_id": ("musicbrainz_trackid",),
+    "musicbrainz_album_id": ("musicbrainz_albumid",),
+    "musicbrainz_artist_id": ("musicbrainz_artistid",),
+    "musicbrainz_album_artist_id": ("musicbrainz_albumartistid",),
+    "compilation": ("compilation",),
+    "release_date": ("releasedate", "date", "year"),
+    "original_date": ("originaldate", "originalyear"),
+    "label": ("label", "organization", "publisher"),
+    "release_type": ("releasetype", "musicbrainz_albumtype"),
+    **{name: (name,) for name in REPLAYGAIN_TAGS},
+    "r128_track_gain": ("r128_track_gain",),
+    "r128_album_gain": ("r128_album_gain",),
 }
 
 

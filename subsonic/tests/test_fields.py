@@ -1,6 +1,7 @@
 """The fields apps show and sort by, on songs, albums and artists, when the catalogue has them."""
 
 from catalog.models import Album, Artist, Song
+from demo.audio_samples import SampleTags
 from library.services import play_record
 
 
@@ -94,3 +95,41 @@ def test_artist_sort_names_order_the_index(sub, catalogue):
         "Sol, Mira",
         "0383dadf-2a4e-4d10-a46a-e9e041da8eb3",
     )
+
+
+def test_a_tagged_song_and_its_album_carry_those_fields_from_ingest(sub, db, request):
+    put_song, post_events, created = (
+        request.getfixturevalue(name) for name in ("put_song", "post_events", "created")
+    )
+    tags = SampleTags(
+        title="Tide Table",
+        album="Harbour Nights",
+        title_sort="Tide Table (sort)",
+        bpm=124,
+        musicbrainz_track_id="7a3e2b1c-0000-4000-8000-000000000001",
+        compilation=True,
+        release_date="2019-05-17",
+        labels=("Sand Records", "Dune Music"),
+        track_gain=-6.5,
+        track_peak=0.98,
+        album_gain=-7.25,
+        album_peak=0.99,
+    )
+    response = post_events(created(*put_song("music/tide-table.flac", tags, seconds=1)))
+    assert response.status_code == 202, response.content
+    song_id = Song.objects.get(storage_key="music/tide-table.flac").pk
+
+    song = sub.call("getSong", id=f"tr-{song_id}")["song"]
+    album = sub.call("getAlbum", id=song["albumId"])["album"]
+
+    assert song["replayGain"] == {
+        "trackGain": -6.5,
+        "trackPeak": 0.98,
+        "albumGain": -7.25,
+        "albumPeak": 0.99,
+    }
+    assert (song["sortName"], song["bpm"], song["bitDepth"]) == ("Tide Table (sort)", 124, 16)
+    assert song["musicBrainzId"] == "7a3e2b1c-0000-4000-8000-000000000001"
+    assert album["releaseDate"] == {"year": 2019, "month": 5, "day": 17}
+    assert album["recordLabels"] == [{"name": "Sand Records"}, {"name": "Dune Music"}]
+    assert album["isCompilation"] is True
