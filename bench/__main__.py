@@ -123,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
 
             _section(rows, resync.IMPORT_TARGET, run_import)
         if not everything:
-            return _finish(rows, args, files, began, load_before)
+            counted = import_objects if args.only == "resync-import" else files
+            return _finish(rows, args, counted, began, load_before)
         if s3:
             _section(
                 rows,
