@@ -1,4 +1,4 @@
-"""Run the benchmark: `python -m bench [--quick] [--files N]` (what `make bench` runs)."""
+"""Run the benchmark: `python -m bench [--quick] [--files N] [--only SECTION]` (`make bench`)."""
 
 from __future__ import annotations
 
@@ -53,7 +53,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--files", type=int, help="songs in the ingest corpus")
     parser.add_argument(
-        "--only", choices=["transcoding"], help="measure one section alone (its own server)"
+        "--only",
+        choices=["transcoding", "ingest", "resync-import"],
+        help="measure one section alone: transcoding; ingest (local, live push, S3); "
+        "resync-import (new objects through the re-sync, local and S3)",
+    )
+    parser.add_argument(
+        "--import-objects",
+        type=int,
+        help="new objects the re-sync import ingests (default 10000, 1000 with --quick)",
     )
     args = parser.parse_args(argv)
     files = args.files or (QUICK_FILES if args.quick else FULL_FILES)
@@ -61,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     latency_samples = 10 if args.quick else 30
     resync_objects = 10_000 if args.quick else 100_000
     compare_keys = 100_000 if args.quick else 1_000_000
+    import_objects = args.import_objects or (1000 if args.quick else 10_000)
     timeout = 60 + files * 2.0
 
     raise_on_interrupt()
@@ -79,28 +88,43 @@ def main(argv: list[str] | None = None) -> int:
         from bench.corpus import write_corpus
         from bench.s3 import start_moto
 
+        everything = args.only is None
         local: list[ingest.LocalIngest] = []
-
-        def run_local() -> list[Row]:
-            local.append(ingest.local_ingest(workspace, files, timeout))
-            return local[0].rows
-
-        _section(rows, "Ingest, full path, local storage", run_local)
-        if local:
-            server = local[0].server
-            _section(
-                rows,
-                "Event -> song live on /ws/songs/",
-                lambda: ingest.live_push_latency(workspace, server, latency_samples),
-            )
         s3 = []
+        if everything or args.only == "ingest":
 
-        def run_s3() -> Row:
-            s3.append(start_moto(workspace))
-            corpus = local[0].files if local else write_corpus(workspace.folder("corpus"), files)
-            return ingest.s3_ingest(workspace, s3[0], corpus, timeout)
+            def run_local() -> list[Row]:
+                local.append(ingest.local_ingest(workspace, files, timeout))
+                return local[0].rows
 
-        _section(rows, "Ingest, full path, S3 (moto server)", run_s3)
+            _section(rows, "Ingest, full path, local storage", run_local)
+            if local:
+                server = local[0].server
+                _section(
+                    rows,
+                    "Event -> song live on /ws/songs/",
+                    lambda: ingest.live_push_latency(workspace, server, latency_samples),
+                )
+
+            def run_s3() -> list[Row]:
+                s3.append(start_moto(workspace))
+                corpus = (
+                    local[0].files if local else write_corpus(workspace.folder("corpus"), files)
+                )
+                return ingest.s3_ingest(workspace, s3[0], corpus, timeout)
+
+            _section(rows, "Ingest, full path, S3 (moto server)", run_s3)
+        if everything or args.only == "resync-import":
+
+            def run_import() -> list[Row]:
+                if not s3:
+                    s3.append(start_moto(workspace))
+                return resync.import_new(workspace, s3[0], import_objects)
+
+            _section(rows, resync.IMPORT_TARGET, run_import)
+        if not everything:
+            counted = import_objects if args.only == "resync-import" else files
+            return _finish(rows, args, counted, began, load_before)
         if s3:
             _section(
                 rows,

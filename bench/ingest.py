@@ -1,9 +1,13 @@
 """Ingest throughput through the full path, on local storage and on S3, beside its peers.
 
-Full path: a signed S3 event per file POSTed to the webhook of a real daphne -> ingest job on
-the thread pool -> tags read through ingest.store -> rows -> song.added (or, for a batch's
-songs, songs.added) on /ws/songs/, received by a websocket client of the bench. The clock
-stops when every job has finished and every new song has arrived.
+Full path: signed S3 events POSTed to the webhook of a real daphne, several records to a
+request as the Lambda posts them -> ingest jobs on the thread pool -> tags read through
+ingest.store -> rows -> song.added (or, for a batch's songs, songs.added) on /ws/songs/,
+received by a websocket client of the bench. The clock stops when every job has finished and
+every new song has arrived.
+
+Each corpus is ingested twice, by fresh servers on empty databases: 10 records to a request (an
+SQS batch, the Lambda's default) and 100 (SQS with a batching window).
 """
 
 from __future__ import annotations
@@ -33,6 +37,9 @@ MUTAGEN_GOAL = 4.0  # our time per song within 4x bare mutagen's
 BEETS_GOAL = 3.0  # at least 3x beets' songs/s
 S3_GOAL = 2.0  # within 2x of the store's floor
 LATENCY_GOAL = 1.0  # seconds, p95
+SQS_BATCH = 10  # records in one request: an SQS batch without a batching window
+WINDOW_BATCH = 100  # records in one request: SQS with a batching window
+PER_REQUEST = (SQS_BATCH, WINDOW_BATCH)
 
 
 @dataclass
@@ -42,10 +49,14 @@ class LocalIngest:
     rows: list[Row]
 
 
+def _batched(target: str, per_request: int) -> str:
+    return f"{target}, {per_request} events a request"
+
+
 def _run_notes(run: IngestRun) -> list[str]:
     notes = [
         f"{run.songs} songs ({', '.join(f'{n} {s}' for s, n in sorted(run.statuses.items()))}) "
-        f"in {run.seconds:.2f} s; the {run.songs} POSTs took {run.posting_seconds:.2f} s"
+        f"in {run.seconds:.2f} s; the {run.requests} POSTs took {run.posting_seconds:.2f} s"
         + (
             f"; {run.live_messages} new songs received on /ws/songs/"
             if run.live_messages is not None
@@ -74,57 +85,80 @@ def _judge(run: IngestRun, meets_goal: bool) -> str:
     return verdict(all_done and meets_goal)
 
 
+def _run_data(run: IngestRun, per_request: int) -> dict:
+    return {
+        "songs": run.songs,
+        "per_request": per_request,
+        "requests": run.requests,
+        "seconds": run.seconds,
+        "songs_per_second": run.songs_per_second,
+        "posting_seconds": run.posting_seconds,
+        "statuses": run.statuses,
+        "live_messages": run.live_messages,
+        "server": run.server,
+        "job_seconds_p50": run.job_seconds_p50,
+        "job_seconds_p95": run.job_seconds_p95,
+    }
+
+
 def local_ingest(workspace: Workspace, count: int, timeout: float) -> LocalIngest:
-    """Ingest `count` songs from the local media folder; time bare mutagen and beets on them."""
+    """Ingest `count` songs from the local media folder; time bare mutagen and beets on them.
+
+    The songs go in once per batch size, each time through a fresh server on an empty database.
+    """
     media = workspace.folder("media-local")
     files = write_corpus(media, count)
-    server = start_server(workspace, "daphne-local", media)
-    run = ingest_batch(server, LOCAL_BUCKET, [(f.key, f.size, "") for f in files], timeout)
-    ours = run.songs_per_second
+    objects = [(f.key, f.size, "") for f in files]
+    runs = {}
+    for per_request in PER_REQUEST:
+        server = start_server(workspace, f"daphne-local-{per_request}", media)
+        runs[per_request] = ingest_batch(server, LOCAL_BUCKET, objects, timeout, per_request)
     poster = WebhookPoster(server)
     try:
         ceiling = poster.bare_request_rate(count)
     finally:
         poster.close()
-
     mutagen_seconds = peers.bare_mutagen_seconds([f.path for f in files])
     mutagen_rate = count / mutagen_seconds
-    slower = mutagen_rate / ours
-    mutagen_row = Row(
-        target="Ingest, full path, local storage, vs bare mutagen",
-        ours=f"{ours:.1f} songs/s",
-        peer=f"bare mutagen loop: {mutagen_rate:.0f} files/s",
-        ratio=f"{slower:.1f}x mutagen's time",
-        goal=f"within {MUTAGEN_GOAL:.0f}x",
-        verdict=_judge(run, slower <= MUTAGEN_GOAL),
-        notes=[
-            *_run_notes(run),
-            "bare mutagen: mutagen.File(path) + every tag value + length, one thread, "
-            f"best of 3: {mutagen_seconds:.3f} s",
-            f"ceiling of one HTTP request per song: this daphne answers a bare 404 at "
-            f"{ceiling:.0f} requests/s to the same {POSTING_CLIENTS} clients",
-        ],
-        data={
-            "songs": count,
-            "seconds": run.seconds,
-            "songs_per_second": ours,
-            "posting_seconds": run.posting_seconds,
-            "statuses": run.statuses,
-            "live_messages": run.live_messages,
-            "server": run.server,
-            "job_seconds_p50": run.job_seconds_p50,
-            "job_seconds_p95": run.job_seconds_p95,
-            "bare_404_requests_per_second": ceiling,
-            "mutagen_seconds": mutagen_seconds,
-            "mutagen_files_per_second": mutagen_rate,
-            "ratio_time_vs_mutagen": slower,
-        },
-    )
-
     beets = peers.beets_import(workspace, media / "music", count)
+    rows = []
+    for per_request, run in runs.items():
+        ours = run.songs_per_second
+        slower = mutagen_rate / ours
+        rows.append(
+            Row(
+                target=_batched("Ingest, full path, local storage, vs bare mutagen", per_request),
+                ours=f"{ours:.1f} songs/s",
+                peer=f"bare mutagen loop: {mutagen_rate:.0f} files/s",
+                ratio=f"{slower:.1f}x mutagen's time",
+                goal=f"within {MUTAGEN_GOAL:.0f}x",
+                verdict=_judge(run, slower <= MUTAGEN_GOAL),
+                notes=[
+                    *_run_notes(run),
+                    "bare mutagen: mutagen.File(path) + every tag value + length, one thread, "
+                    f"best of 3: {mutagen_seconds:.3f} s",
+                    f"the same daphne answers a bare 404 at {ceiling:.0f} requests/s to the "
+                    f"same {POSTING_CLIENTS} clients",
+                ],
+                data={
+                    **_run_data(run, per_request),
+                    "bare_404_requests_per_second": ceiling,
+                    "mutagen_seconds": mutagen_seconds,
+                    "mutagen_files_per_second": mutagen_rate,
+                    "ratio_time_vs_mutagen": slower,
+                },
+            )
+        )
+        rows.append(_beets_row(beets, run, per_request, count))
+    return LocalIngest(server=server, files=files, rows=rows)
+
+
+def _beets_row(beets: peers.BeetsRun, run: IngestRun, per_request: int, count: int) -> Row:
+    target = _batched("Ingest, full path, local storage, vs beets", per_request)
+    ours = run.songs_per_second
     if beets.seconds is None:
-        beets_row = Row(
-            target="Ingest, full path, local storage, vs beets",
+        return Row(
+            target=target,
             ours=f"{ours:.1f} songs/s",
             peer="beets could not run",
             ratio="-",
@@ -132,34 +166,34 @@ def local_ingest(workspace: Workspace, count: int, timeout: float) -> LocalInges
             verdict=verdict(None),
             notes=[beets.reason],
         )
-    else:
-        beets_rate = count / beets.seconds
-        faster = ours / beets_rate
-        beets_row = Row(
-            target="Ingest, full path, local storage, vs beets",
-            ours=f"{ours:.1f} songs/s",
-            peer=f"beet import -A -q -C: {beets_rate:.1f} songs/s",
-            ratio=f"{faster:.2f}x beets' rate",
-            goal=f">= {BEETS_GOAL:.0f}x beets",
-            verdict=_judge(run, not beets.reason and faster >= BEETS_GOAL),
-            notes=[
-                f"beets {beets.version}, no plugins, no autotag/copy/write: import "
-                f"{beets.wall_seconds:.2f} s wall less {beets.startup_seconds:.2f} s start-up "
-                f"(`beet stats` on the same library) = {beets.seconds:.2f} s for "
-                f"{beets.imported} songs",
-                *([beets.reason] if beets.reason else []),
-            ],
-            data={
-                "beets_version": beets.version,
-                "beets_wall_seconds": beets.wall_seconds,
-                "beets_startup_seconds": beets.startup_seconds,
-                "beets_seconds": beets.seconds,
-                "beets_imported": beets.imported,
-                "beets_songs_per_second": beets_rate,
-                "ratio_rate_vs_beets": faster,
-            },
-        )
-    return LocalIngest(server=server, files=files, rows=[mutagen_row, beets_row])
+    beets_rate = count / beets.seconds
+    faster = ours / beets_rate
+    return Row(
+        target=target,
+        ours=f"{ours:.1f} songs/s",
+        peer=f"beet import -A -q -C: {beets_rate:.1f} songs/s",
+        ratio=f"{faster:.2f}x beets' rate",
+        goal=f">= {BEETS_GOAL:.0f}x beets",
+        verdict=_judge(run, not beets.reason and faster >= BEETS_GOAL),
+        notes=[
+            f"beets {beets.version}, no plugins, no autotag/copy/write: import "
+            f"{beets.wall_seconds:.2f} s wall less {beets.startup_seconds:.2f} s start-up "
+            f"(`beet stats` on the same library) = {beets.seconds:.2f} s for "
+            f"{beets.imported} songs",
+            *([beets.reason] if beets.reason else []),
+        ],
+        data={
+            "per_request": per_request,
+            "songs_per_second": ours,
+            "beets_version": beets.version,
+            "beets_wall_seconds": beets.wall_seconds,
+            "beets_startup_seconds": beets.startup_seconds,
+            "beets_seconds": beets.seconds,
+            "beets_imported": beets.imported,
+            "beets_songs_per_second": beets_rate,
+            "ratio_rate_vs_beets": faster,
+        },
+    )
 
 
 def live_push_latency(workspace: Workspace, server: Server, samples: int) -> Row:
@@ -198,46 +232,51 @@ def live_push_latency(workspace: Workspace, server: Server, samples: int) -> Row
     )
 
 
-def s3_ingest(workspace: Workspace, s3: MotoS3, files: list[CorpusFile], timeout: float) -> Row:
+def s3_ingest(
+    workspace: Workspace, s3: MotoS3, files: list[CorpusFile], timeout: float
+) -> list[Row]:
     """Ingest the same files from moto's S3; time the floor (ranged GET + parse) beside it."""
     objects = [s3.upload(f.key, f.path) for f in files]
-    server = start_server(
-        workspace, "daphne-s3", workspace.folder("media-s3"), **s3.server_settings()
-    )
     keys = [key for key, _, _ in objects]
     floor_before, unreadable = peers.s3_floor_seconds(s3.client, BUCKET, keys)
-    run = ingest_batch(server, BUCKET, objects, timeout)
+    runs = {}
+    for per_request in PER_REQUEST:
+        server = start_server(
+            workspace,
+            f"daphne-s3-{per_request}",
+            workspace.folder("media-s3"),
+            **s3.server_settings(),
+        )
+        runs[per_request] = ingest_batch(server, BUCKET, objects, timeout, per_request)
     floor_after, _ = peers.s3_floor_seconds(s3.client, BUCKET, keys)
     floor = min(floor_before, floor_after)
     floor_rate = len(files) / floor
-    slower = floor_rate / run.songs_per_second
-    notes = [
-        *_run_notes(run),
-        f"floor: one GET of bytes 0-131071 per object + mutagen parse of them, one thread, "
-        f"best of 2: {floor:.3f} s",
-    ]
-    if unreadable:
-        notes.append(f"mutagen could not read {unreadable} objects from their first 128 KiB")
-    return Row(
-        target="Ingest, full path, S3 (moto server)",
-        ours=f"{run.songs_per_second:.1f} songs/s",
-        peer=f"floor: {floor_rate:.0f} objects/s",
-        ratio=f"{slower:.1f}x the floor's time",
-        goal=f"within {S3_GOAL:.0f}x",
-        verdict=_judge(run, slower <= S3_GOAL),
-        notes=notes,
-        data={
-            "songs": run.songs,
-            "seconds": run.seconds,
-            "songs_per_second": run.songs_per_second,
-            "statuses": run.statuses,
-            "live_messages": run.live_messages,
-            "server": run.server,
-            "job_seconds_p50": run.job_seconds_p50,
-            "job_seconds_p95": run.job_seconds_p95,
-            "floor_seconds": floor,
-            "floor_seconds_runs": [floor_before, floor_after],
-            "floor_objects_per_second": floor_rate,
-            "ratio_time_vs_floor": slower,
-        },
-    )
+    rows = []
+    for per_request, run in runs.items():
+        slower = floor_rate / run.songs_per_second
+        notes = [
+            *_run_notes(run),
+            f"floor: one GET of bytes 0-131071 per object + mutagen parse of them, one thread, "
+            f"best of 2: {floor:.3f} s",
+        ]
+        if unreadable:
+            notes.append(f"mutagen could not read {unreadable} objects from their first 128 KiB")
+        rows.append(
+            Row(
+                target=_batched("Ingest, full path, S3 (moto server)", per_request),
+                ours=f"{run.songs_per_second:.1f} songs/s",
+                peer=f"floor: {floor_rate:.0f} objects/s",
+                ratio=f"{slower:.1f}x the floor's time",
+                goal=f"within {S3_GOAL:.0f}x",
+                verdict=_judge(run, slower <= S3_GOAL),
+                notes=notes,
+                data={
+                    **_run_data(run, per_request),
+                    "floor_seconds": floor,
+                    "floor_seconds_runs": [floor_before, floor_after],
+                    "floor_objects_per_second": floor_rate,
+                    "ratio_time_vs_floor": slower,
+                },
+            )
+        )
+    return rows

@@ -1,6 +1,7 @@
-"""Re-sync: an unchanged bucket costs its listing and no GET; the compare's memory is bounded.
+"""Re-sync: an unchanged bucket costs its listing and no GET; the compare's memory is bounded;
+an import of new objects beside the store's floor.
 
-Both run in fresh processes (bench.resync_probe) so the figures are the re-sync's own.
+Each runs in a fresh process (bench.resync_probe) so the figures are the re-sync's own.
 """
 
 from __future__ import annotations
@@ -8,13 +9,17 @@ from __future__ import annotations
 import json
 import shutil
 
+from bench import peers
+from bench.corpus import CorpusFile, write_corpus
 from bench.report import Row, verdict
-from bench.s3 import MotoS3
+from bench.s3 import BUCKET, MotoS3
 from bench.server import migrated_database
 from bench.workspace import Workspace, django_env, python
 
 UNCHANGED_TARGET = "Re-sync of an unchanged bucket"
 COMPARE_TARGET = "Re-sync compare, peak RSS"
+IMPORT_TARGET = "Import of new objects through re-sync"
+IMPORT_COUNT = 10_000
 LISTING_GOAL = 1.5  # within 1.5x of a bare paginated listing of the same bucket
 RSS_LIMIT_MB = 200
 
@@ -71,4 +76,91 @@ def compare_memory(workspace: Workspace, count: int) -> Row:
             f"seeding the catalogue took {seeded['seed_seconds']:.0f} s"
         ],
         data={**result, **seeded},
+    )
+
+
+def import_new(workspace: Workspace, s3: MotoS3 | None, count: int) -> list[Row]:
+    """Re-sync `count` new songs into an empty catalogue, from local storage and from moto.
+
+    Beside each, the floor of the same store on the same files: a bare mutagen loop over the
+    local files; one ranged GET per object plus the bare parse on S3.
+    """
+    media = workspace.folder("media-import")
+    files = write_corpus(media, count, prefix="import")
+    mutagen_seconds = peers.bare_mutagen_seconds([f.path for f in files], repeats=1)
+    rows = [
+        _import_row(
+            workspace,
+            "local storage",
+            django_env(_fresh_database(workspace, "import-local"), media),
+            count,
+            mutagen_seconds,
+            "bare mutagen loop, one thread",
+        )
+    ]
+    if s3 is not None:
+        keys = _upload(s3, files)
+        floor_seconds, _ = peers.s3_floor_seconds(s3.client, BUCKET, keys)
+        env = django_env(
+            _fresh_database(workspace, "import-s3"),
+            workspace.folder("media-import-s3"),
+            **s3.server_settings(),
+        )
+        rows.append(
+            _import_row(
+                workspace,
+                "S3 (moto server)",
+                env,
+                count,
+                floor_seconds,
+                "one 128 KiB GET + mutagen per object, one thread",
+            )
+        )
+    return rows
+
+
+def _fresh_database(workspace: Workspace, name: str):
+    database = workspace.folder("db") / f"{name}.sqlite3"
+    shutil.copyfile(migrated_database(workspace), database)
+    return database
+
+
+def _upload(s3: MotoS3, files: list[CorpusFile]) -> list[str]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return [key for key, _, _ in pool.map(lambda f: s3.upload(f.key, f.path), files)]
+
+
+def _import_row(
+    workspace: Workspace, store: str, env: dict, count: int, floor: float, floor_name: str
+) -> Row:
+    name = "resync-import-" + store.split()[0].lower()
+    result = _probe(workspace, name, ["import", str(count)], env, 120 + count)
+    ours = result["added"] / result["resync_seconds"]
+    floor_rate = count / floor
+    slower = result["resync_seconds"] / floor
+    gets = (
+        f"; {result['object_gets']} object GETs ({result['object_gets'] / count:.2f} a song)"
+        if store.startswith("S3")
+        else ""
+    )
+    notes = [
+        f"manage.py resync's function on an empty catalogue: {result['listed']} listed, "
+        f"{result['added']} added, {result['skipped']} skipped, {result['failed']} failed in "
+        f"{result['resync_seconds']:.1f} s{gets}; floor {floor:.2f} s",
+    ]
+    if result["failures"]:
+        notes.append(f"e.g. {result['failures'][0]}")
+    if result["error"]:
+        notes.append(f"stopped: {result['error']}")
+    return Row(
+        target=f"{IMPORT_TARGET} ({count}, {store})",
+        ours=f"{ours:.1f} songs/s",
+        peer=f"floor ({floor_name}): {floor_rate:.0f} songs/s",
+        ratio=f"{slower:.1f}x the floor's time",
+        goal="(no target)",
+        verdict="info" if result["added"] == count and not result["error"] else verdict(False),
+        notes=notes,
+        data={**result, "floor_seconds": floor, "floor_songs_per_second": floor_rate},
     )

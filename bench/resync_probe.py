@@ -6,6 +6,8 @@
 - `seed COUNT`: give the catalogue COUNT songs (local storage, keys in random order).
 - `compare COUNT`: in a process of its own, merge a listing of the same COUNT keys against
   the catalogue, as a re-sync does, and report the process's peak RSS.
+- `import COUNT` (the store, local or S3, already holds COUNT new songs under import/ and the
+  catalogue none): time the re-sync that ingests them all, counting its object GETs.
 
 Prints one JSON line.
 """
@@ -19,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from bench.rss_probe import peak_rss_bytes
 
 PREFIX = "resync/"
+IMPORT_PREFIX = "import/"
 
 
 def _key(number: int) -> str:
@@ -120,12 +123,42 @@ def compare_keys(count: int) -> dict:
     }
 
 
+def import_new(count: int) -> dict:
+    from django.core.files.storage import default_storage
+
+    from ingest.resync import resync
+    from ingest.store import s3_client
+
+    gets = []
+    if hasattr(default_storage, "bucket_name"):
+        events = s3_client(default_storage).meta.events
+        events.register("before-call.s3.GetObject", lambda **kw: gets.append(1))
+    started = time.perf_counter()
+    report = resync(IMPORT_PREFIX)
+    return {
+        "count": count,
+        "resync_seconds": time.perf_counter() - started,
+        "object_gets": len(gets),
+        "listed": report.listed,
+        "added": report.added,
+        "skipped": report.skipped + report.not_audio,
+        "failed": report.failed,
+        "failures": report.failures[:3],
+        "error": report.error,
+    }
+
+
 def main() -> None:
     mode, count = sys.argv[1], int(sys.argv[2])
     import django
 
     django.setup()
-    result = {"unchanged": unchanged, "seed": seed, "compare": compare_keys}[mode](count)
+    result = {
+        "unchanged": unchanged,
+        "seed": seed,
+        "compare": compare_keys,
+        "import": import_new,
+    }[mode](count)
     sys.stdout.write(json.dumps(result) + "\n")
 
 

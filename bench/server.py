@@ -2,8 +2,9 @@
 
 The server runs as a child process on its own SQLite file, exactly as `make run` serves
 (ingest jobs on the in-process thread pool, the in-memory channel layer). The bench posts
-signed S3 events to its webhook, listens on /ws/songs/ like an open browser, and reads the
-job table straight from the SQLite file to know when every job has finished.
+signed S3 events to its webhook in batches, as the Lambda posts an SQS batch in one request,
+listens on /ws/songs/ like an open browser, and reads the job table straight from the SQLite
+file to know when every job has finished.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -163,6 +163,8 @@ class LiveListener:
                 if kind in ("song.added", "songs.added"):
                     # A transaction's songs come together; each has arrived with its frame.
                     songs = [message["song"]] if kind == "song.added" else message["songs"]
+                    # A burst past the frame's bound names its first songs and counts the rest.
+                    songs += [{}] * (message.get("count", len(songs)) - len(songs))
                     with self._changed:
                         self.arrivals.extend((time.time(), song) for song in songs)
                         self._changed.notify_all()
@@ -199,7 +201,7 @@ def open_listener(server: Server) -> tuple[LiveListener | None, str]:
 
 
 class WebhookPoster:
-    """POST one signed S3 event per object to the webhook, from a few keep-alive clients."""
+    """POST signed S3 event bodies of one or more records to the webhook, from a few clients."""
 
     def __init__(self, server: Server, clients: int = POSTING_CLIENTS) -> None:
         self._url = server.url + WEBHOOK_PATH
@@ -213,9 +215,9 @@ class WebhookPoster:
             session.trust_env = False
         return session
 
-    def post(self, record: dict) -> float:
-        """POST one record; return the wall-clock time it was sent."""
-        body = json.dumps({"Records": [record]}).encode()
+    def post(self, records: list[dict]) -> float:
+        """POST the records in one signed request; return the wall-clock time it was sent."""
+        body = json.dumps({"Records": records}).encode()
         headers = {"Content-Type": "application/json", **sign_headers(INGEST_SECRET, body)}
         sent = time.time()
         response = self._session().post(self._url, data=body, headers=headers, timeout=60)
@@ -223,8 +225,10 @@ class WebhookPoster:
             raise RuntimeError(f"the webhook answered {response.status_code}: {response.text}")
         return sent
 
-    def post_all(self, records: Iterable[dict]) -> list[float]:
-        return list(self._pool.map(self.post, records))
+    def post_all(self, records: list[dict], per_request: int = 1) -> list[float]:
+        """POST the records ``per_request`` at a time, the requests spread over the clients."""
+        bodies = [records[at : at + per_request] for at in range(0, len(records), per_request)]
+        return list(self._pool.map(self.post, bodies))
 
     def bare_request_rate(self, count: int) -> float:
         """Return the requests/s the server answers a 404 (Django's least work) to these clients.
@@ -254,6 +258,7 @@ class IngestRun:
     songs: int
     seconds: float
     posting_seconds: float
+    requests: int
     statuses: dict[str, int]
     live_messages: int | None
     failures: list[str]
@@ -275,9 +280,14 @@ def _parse_time(text: str) -> float:
 
 
 def ingest_batch(
-    server: Server, bucket: str, objects: list[tuple[str, int, str]], timeout: float
+    server: Server,
+    bucket: str,
+    objects: list[tuple[str, int, str]],
+    timeout: float,
+    per_request: int = 1,
 ) -> IngestRun:
-    """Post an event per (key, size, etag) and wait until every job ended and was pushed live.
+    """Post an event per (key, size, etag), ``per_request`` records to a signed request as the
+    Lambda posts an SQS batch, and wait until every job ended and its song was pushed live.
 
     The clock runs from the first POST to the latest of the last webhook answer, the last job's
     finished_at and the last song.added message on the websocket (wall-clock times, one machine).
@@ -290,7 +300,7 @@ def ingest_batch(
     watch = ProcessWatch(server.pid)
     try:
         started = time.time()
-        poster.post_all(records)
+        poster.post_all(records, per_request)
         posted = time.time()
         deadline = time.monotonic() + timeout
         while True:
@@ -329,6 +339,7 @@ def ingest_batch(
         songs=len(objects),
         seconds=ended - started,
         posting_seconds=posted - started,
+        requests=-(-len(records) // per_request),
         statuses=statuses,
         live_messages=len(listener.arrivals) if listener is not None else None,
         failures=failures,
@@ -350,7 +361,7 @@ def live_latencies(
     latencies = []
     try:
         for index, (key, size, etag) in enumerate(objects, start=1):
-            sent = poster.post(object_record(bucket, key, size=size, etag=etag))
+            sent = poster.post([object_record(bucket, key, size=size, etag=etag)])
             if not listener.wait_for(index, timeout):
                 raise TimeoutError(f"no song.added for {key} within {timeout:.0f} s")
             latencies.append(listener.arrivals[index - 1][0] - sent)

@@ -54,8 +54,15 @@ class Reader(Protocol):
 
 
 def is_s3(storage: Storage) -> bool:
-    """Return whether storage is django-storages' S3 backend (or an S3-compatible store)."""
-    return hasattr(storage, "bucket_name") and hasattr(storage, "connection")
+    """Return whether storage is django-storages' S3 backend (or an S3-compatible store).
+
+    Looks for ``connection`` on the class: reading the property would open the calling
+    thread's own boto3 resource (django-storages keeps one per thread), ~0.1 s of CPU each.
+    """
+    if not hasattr(storage, "bucket_name"):
+        return False
+    concrete = getattr(storage, "_wrapped", storage)  # default_storage is a LazyObject
+    return hasattr(type(concrete), "connection")
 
 
 class LocalFile:

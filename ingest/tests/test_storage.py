@@ -1,5 +1,7 @@
 """Range reads over S3 (moto) and local files: only the bytes the tags need."""
 
+import threading
+
 import pytest
 import requests
 
@@ -130,3 +132,38 @@ def test_s3_cover_redirect_is_cached_privately_until_before_its_signature_expire
     assert visibility == "private"
     assert 0 < int(max_age.removeprefix("max-age=")) < settings.AWS_QUERYSTRING_EXPIRE
     assert stream["Cache-Control"] == "private, max-age=0"
+
+
+@pytest.mark.django_db
+def test_reading_tags_on_s3_opens_no_connection_per_reading_thread(s3, tmp_path, monkeypatch):
+    """A boto3 resource costs ~0.1 s of CPU and MBs; a batch's read threads share one client."""
+    from boto3.session import Session
+    from django.core.files.storage import default_storage
+
+    from ingest import jobs
+    from ingest.events import check_s3_notification, object_record
+
+    opened_by = []
+    resource = Session.resource
+
+    def counting_resource(self, *args, **kwargs):
+        opened_by.append(threading.current_thread().name)
+        return resource(self, *args, **kwargs)
+
+    monkeypatch.setattr(Session, "resource", counting_resource)
+    records = []
+    for number in range(3):
+        path = tmp_path / f"{number}.ogg"
+        audio_samples.write_sample(
+            path, "ogg", audio_samples.SampleTags(title=f"Song {number}"), seconds=1.0
+        )
+        s3.upload_file(str(path), BUCKET, f"music/{number}.ogg")
+        records.append(object_record(BUCKET, f"music/{number}.ogg", size=path.stat().st_size))
+    object_events, _ = check_s3_notification({"Records": records})
+    batch = [job.pk for job in jobs.record_ingest_events(object_events)]
+    default_storage.exists("music/0.ogg")  # this thread's connection, as the writes use it
+
+    statuses = jobs.process_ingest_jobs(batch)
+
+    assert list(statuses.values()) == ["done"] * 3
+    assert [name for name in opened_by if name.startswith("ingest-read")] == []
