@@ -1,4 +1,5 @@
-"""Run the benchmark: `python -m bench [--quick] [--files N]` (what `make bench` runs)."""
+"""Run the benchmark: `python -m bench [--quick] [--files N] [--only SECTION]` (what `make bench`
+runs)."""
 
 from __future__ import annotations
 
@@ -53,7 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--files", type=int, help="songs in the ingest corpus")
     parser.add_argument(
-        "--only", choices=["transcoding"], help="measure one section alone (its own server)"
+        "--only",
+        choices=["streaming", "transcoding"],
+        help="measure one section alone (its own server)",
     )
     args = parser.parse_args(argv)
     files = args.files or (QUICK_FILES if args.quick else FULL_FILES)
@@ -69,13 +72,17 @@ def main(argv: list[str] | None = None) -> int:
     with Workspace() as workspace:
         progress(f"working in {workspace.root} (removed at the end)")
         _setup_django(workspace)
-        from bench import transcoding
+        from bench import streaming, transcoding
 
         if args.only == "transcoding":
             measure = lambda: transcoding.measure(workspace, None, args.quick)  # noqa: E731
             _section(rows, transcoding.TARGET, measure)
             return _finish(rows, args, files, began, load_before)
-        from bench import bytes_read, ingest, memory, resync, streaming
+        if args.only == "streaming":
+            measure = lambda: streaming.range_streaming(workspace, None, stream_requests)  # noqa: E731
+            _section(rows, streaming.TARGET, measure)
+            return _finish(rows, args, files, began, load_before)
+        from bench import bytes_read, ingest, memory, resync
         from bench.corpus import write_corpus
         from bench.s3 import start_moto
 
