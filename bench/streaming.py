@@ -18,6 +18,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import requests
 
@@ -30,7 +31,7 @@ CHUNK = 1024 * 1024
 FILE_SIZE = 30 * 1024 * 1024
 GOAL = 1.5
 ROUNDS = 4
-KEY = "stream/30mb.flac"
+KEY = "stream/Tide Pool – 30 MB.flac"  # a space and a non-ASCII dash, quoted in URLs
 TARGET = "Range streaming, local storage"
 PROXY_TARGET = "Range streaming, local storage, behind nginx (X-Accel-Redirect)"
 SENDFILE_PREFIX = "/internal-media/"
@@ -52,8 +53,6 @@ http {{
     uwsgi_temp_path {folder}/uwsgi;
     scgi_temp_path {folder}/scgi;
     default_type application/octet-stream;
-    sendfile on;
-    tcp_nopush on;
 
     upstream music {{
         server {daphne};
@@ -62,6 +61,9 @@ http {{
 
     server {{
         listen {site};
+        client_max_body_size 2g;  # uploads to local storage, up to INGEST_MAX_FILE_BYTES
+        sendfile on;
+        tcp_nopush on;
 
         location / {{
             proxy_pass http://music;
@@ -103,6 +105,8 @@ http {{
     server {{
         listen {static};
         root {media_root};
+        sendfile on;
+        tcp_nopush on;
     }}
 }}
 """
@@ -192,7 +196,7 @@ def _start_nginx(workspace: Workspace, nginx: str, daphne: Server) -> tuple[str,
     argv = [nginx, "-p", str(folder), "-c", str(conf), "-e", str(folder / "error.log")]
     child = workspace.start("nginx", [*argv, "-g", "daemon off;"], dict(os.environ))
     site_url, static_url = f"http://127.0.0.1:{site}", f"http://127.0.0.1:{static}"
-    workspace.wait_for_http("nginx", child, f"{static_url}/{KEY}")
+    workspace.wait_for_http("nginx", child, f"{static_url}/{quote(KEY)}")
     return site_url, static_url
 
 
@@ -205,11 +209,15 @@ def _check_same_bytes(session: requests.Session, path: Path, urls: list[str]) ->
 
 
 def _check_hand_off(session: requests.Session, daphne_url: str, proxy_url: str) -> None:
-    """Make sure daphne hands the file to nginx rather than sending it, and that nginx's
-    answer keeps the site's headers."""
+    """Make sure daphne hands the file to nginx rather than sending it, that nginx's answer
+    keeps the site's headers, and that its internal location is not open to clients."""
     answer = session.get(daphne_url, headers={"Range": "bytes=0-9"}, timeout=30)
-    if answer.headers.get("X-Accel-Redirect") != SENDFILE_PREFIX + KEY or answer.content:
+    if answer.headers.get("X-Accel-Redirect") != SENDFILE_PREFIX + quote(KEY) or answer.content:
         raise RuntimeError(f"{daphne_url} did not hand the file over: {answer.status_code}")
+    site = proxy_url.split("/api/", 1)[0]
+    private = session.get(site + SENDFILE_PREFIX + quote(KEY), timeout=30)
+    if private.status_code != 404:
+        raise RuntimeError(f"nginx answered {private.status_code} for its internal location")
     proxied = session.get(proxy_url, headers={"Range": "bytes=0-9"}, timeout=30)
     for header in ("Content-Type", "Cache-Control", "X-Content-Type-Options", "X-Frame-Options"):
         if proxied.headers.get(header) != answer.headers.get(header):
@@ -270,7 +278,7 @@ def range_streaming(workspace: Workspace, server: Server | None, count: int) -> 
     env = {**os.environ, "NO_PROXY": "*", "no_proxy": "*"}
     argv = [python(), "-m", "RangeHTTPServer", "-b", "127.0.0.1", str(port)]
     static_child = workspace.start("static-server", argv, env, cwd=server.media_root)
-    static = Contender("RangeHTTPServer", f"http://127.0.0.1:{port}/{KEY}")
+    static = Contender("RangeHTTPServer", f"http://127.0.0.1:{port}/{quote(KEY)}")
     workspace.wait_for_http("static-server", static_child, static.url)
     contenders = [static, ours]
 
@@ -287,7 +295,7 @@ def range_streaming(workspace: Workspace, server: Server | None, count: int) -> 
         song_path = f"/api/v1/songs/{_ingested(sendfile, path)}/stream/"
         site_url, static_url = _start_nginx(workspace, nginx, sendfile)
         behind = Contender("nginx + daphne", site_url + song_path)
-        nginx_static = Contender("nginx static", f"{static_url}/{KEY}")
+        nginx_static = Contender("nginx static", f"{static_url}/{quote(KEY)}")
         contenders += [nginx_static, behind]
 
     session = requests.Session()
