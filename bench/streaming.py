@@ -12,20 +12,21 @@ the workspace; without it that row says so and is not measured.
 from __future__ import annotations
 
 import grp
+import http.client
 import os
 import pwd
 import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 
 from bench.corpus import write_big_flac
 from bench.report import Row, verdict
 from bench.server import ProcessWatch, Server, ingest_batch, start_server
-from bench.workspace import Workspace, free_port, python
+from bench.workspace import Workspace, free_port, python, venv_script
 
 CHUNK = 1024 * 1024
 FILE_SIZE = 30 * 1024 * 1024
@@ -112,6 +113,28 @@ http {{
 """
 
 
+# daphne's own floor: the least an ASGI app can do to answer the same ranges (os.pread of the
+# file, no Django), so the notes can say how much of our time is daphne's and how much ours.
+FLOOR_APP = """\
+import os
+import re
+
+FILE = open({path!r}, "rb")
+SIZE = os.fstat(FILE.fileno()).st_size
+
+
+async def app(scope, receive, send):
+    headers = dict(scope["headers"])
+    start, end = map(int, re.match(rb"bytes=(\\d+)-(\\d+)", headers[b"range"]).groups())
+    body = os.pread(FILE.fileno(), end - start + 1, start)
+    await send({{"type": "http.response.start", "status": 206, "headers": [
+        (b"content-length", str(len(body)).encode()),
+        (b"content-range", f"bytes {{start}}-{{end}}/{{SIZE}}".encode()),
+    ]}})
+    await send({{"type": "http.response.body", "body": body}})
+"""
+
+
 @dataclass
 class Contender:
     name: str
@@ -125,35 +148,52 @@ def _ranges(size: int, count: int) -> list[tuple[int, int]]:
     return [((index * step) % span, (index * step) % span + CHUNK - 1) for index in range(count)]
 
 
-def _fetch_all(session: requests.Session, url: str, ranges: list[tuple[int, int]]) -> float:
+def _connect(url: str) -> tuple[http.client.HTTPConnection, str]:
+    parts = urlsplit(url)
+    return http.client.HTTPConnection(parts.hostname, parts.port, timeout=30), parts.path
+
+
+def _fetch_all(url: str, ranges: list[tuple[int, int]]) -> float:
+    """GET each range over one keep-alive connection (reopened when a server closes it).
+
+    http.client reads each answer whole in one call: a client that costs ~1 ms per MiB, where
+    requests costs ~3, so the servers' own time is what differs between contenders.
+    """
+    connection, path = _connect(url)
     started = time.perf_counter()
     for start, end in ranges:
-        response = session.get(url, headers={"Range": f"bytes={start}-{end}"}, timeout=30)
-        if response.status_code != 206 or len(response.content) != end - start + 1:
+        connection.request("GET", path, headers={"Range": f"bytes={start}-{end}"})
+        response = connection.getresponse()
+        body = response.read()
+        if response.status != 206 or len(body) != end - start + 1:
             raise RuntimeError(
-                f"{url} answered {response.status_code} with {len(response.content)} bytes "
-                f"for bytes={start}-{end}"
+                f"{url} answered {response.status} with {len(body)} bytes for bytes={start}-{end}"
             )
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    connection.close()
+    return seconds
 
 
-def _whole_file(session: requests.Session, url: str, pid: int | None) -> dict:
+def _whole_file(url: str, pid: int | None) -> dict:
     """GET `Range: bytes=0-` as a player's first request does; time the first byte and the end.
 
     With `pid`, also watch that server's peak RSS while it answers.
     """
     watch = ProcessWatch(pid) if pid else None
+    connection, path = _connect(url)
     started = time.perf_counter()
-    with session.get(url, headers={"Range": "bytes=0-"}, stream=True, timeout=60) as response:
-        chunks = response.iter_content(64 * 1024)
-        received = len(next(chunks))
-        first_byte = time.perf_counter() - started
-        received += sum(len(chunk) for chunk in chunks)
+    connection.request("GET", path, headers={"Range": "bytes=0-"})
+    response = connection.getresponse()
+    received = len(response.read(1))
+    first_byte = time.perf_counter() - started
+    while chunk := response.read(CHUNK):
+        received += len(chunk)
     result = {
         "first_byte_seconds": first_byte,
         "seconds": time.perf_counter() - started,
         "bytes": received,
     }
+    connection.close()
     if watch is not None:
         result["server"] = watch.stop()
     return result
@@ -200,6 +240,20 @@ def _start_nginx(workspace: Workspace, nginx: str, daphne: Server) -> tuple[str,
     return site_url, static_url
 
 
+def _start_floor(workspace: Workspace, path: Path) -> tuple:
+    """Start daphne on FLOOR_APP for the file at `path`; return the child and its URL."""
+    folder = workspace.folder("floor")
+    (folder / "bench_floor.py").write_text(FLOOR_APP.format(path=str(path)))
+    port = free_port()
+    daphne = venv_script("daphne")
+    argv = [daphne] if daphne else [python(), "-m", "daphne"]
+    argv += ["-b", "127.0.0.1", "-p", str(port), "bench_floor:app"]
+    child = workspace.start("daphne-floor", argv, dict(os.environ), cwd=folder)
+    url = f"http://127.0.0.1:{port}/{quote(KEY)}"
+    workspace.wait_for_http("daphne-floor", child, url)
+    return child, url
+
+
 def _check_same_bytes(session: requests.Session, path: Path, urls: list[str]) -> None:
     expected = path.read_bytes()[CHUNK : 2 * CHUNK]
     for url in urls:
@@ -224,15 +278,22 @@ def _check_hand_off(session: requests.Session, daphne_url: str, proxy_url: str) 
             raise RuntimeError(f"nginx's answer lost daphne's {header}: {proxied.headers}")
 
 
-def _time_rounds(session: requests.Session, contenders: list[Contender], ranges) -> None:
+def _time_rounds(contenders: list[Contender], ranges) -> None:
     """Fetch every range from each contender, alternating in rounds; add up each one's time."""
     for contender in contenders:  # warm each up alike
-        _fetch_all(session, contender.url, ranges[:5])
+        _fetch_all(contender.url, ranges[:5])
     per_round = max(1, len(ranges) // ROUNDS)
     for start in range(0, len(ranges), per_round):
         batch = ranges[start : start + per_round]
         for contender in contenders:
-            contender.seconds += _fetch_all(session, contender.url, batch)
+            contender.seconds += _fetch_all(contender.url, batch)
+
+
+def _whole(result: dict) -> str:
+    return (
+        f"first byte after {result['first_byte_seconds'] * 1000:.0f} ms, "
+        f"all in {result['seconds'] * 1000:.0f} ms"
+    )
 
 
 def _row(
@@ -280,7 +341,9 @@ def range_streaming(workspace: Workspace, server: Server | None, count: int) -> 
     static_child = workspace.start("static-server", argv, env, cwd=server.media_root)
     static = Contender("RangeHTTPServer", f"http://127.0.0.1:{port}/{quote(KEY)}")
     workspace.wait_for_http("static-server", static_child, static.url)
-    contenders = [static, ours]
+    floor_child, floor_url = _start_floor(workspace, path)
+    floor = Contender("daphne floor", floor_url)
+    contenders = [static, floor, ours]
 
     nginx = nginx_binary()
     behind = nginx_static = None
@@ -303,12 +366,14 @@ def range_streaming(workspace: Workspace, server: Server | None, count: int) -> 
     _check_same_bytes(session, path, [contender.url for contender in contenders])
     if behind is not None:
         _check_hand_off(session, sendfile.url + song_path, behind.url)
-    _time_rounds(session, contenders, _ranges(size, count))
-    ours_whole = _whole_file(session, ours.url, server.pid)
-    static_whole = _whole_file(session, static.url, static_child.pid)
-    behind_whole = _whole_file(session, behind.url, None) if behind else None
     session.close()
+    _time_rounds(contenders, _ranges(size, count))
+    ours_whole = _whole_file(ours.url, server.pid)
+    static_whole = _whole_file(static.url, static_child.pid)
+    behind_whole = _whole_file(behind.url, None) if behind else None
+    nginx_whole = _whole_file(nginx_static.url, None) if behind else None
     workspace.stop(static_child)
+    workspace.stop(floor_child)
 
     mib = f"{size / 1024**2:.0f} MiB"
     rows = [
@@ -320,12 +385,15 @@ def range_streaming(workspace: Workspace, server: Server | None, count: int) -> 
             count,
             [
                 f"{count} GETs of 1 MiB ranges of a {mib} FLAC, one keep-alive client "
-                f"(requests): ours {ours.seconds:.2f} s via GET /api/v1/songs/<id>/stream/ "
+                f"(http.client): ours {ours.seconds:.2f} s via GET /api/v1/songs/<id>/stream/ "
                 f"on daphne alone, RangeHTTPServer {static.seconds:.2f} s (HTTP/1.0, a "
                 f"connection per request)",
-                f"one `Range: bytes=0-` GET of the whole {mib} file: first byte "
-                f"after {ours_whole['first_byte_seconds'] * 1000:.0f} ms from ours, "
-                f"{static_whole['first_byte_seconds'] * 1000:.0f} ms from RangeHTTPServer; "
+                f"daphne's own floor, a bare ASGI app answering the same ranges with os.pread "
+                f"on the same daphne: {floor.seconds:.2f} s "
+                f"({floor.seconds / static.seconds:.2f}x RangeHTTPServer's time; ours "
+                f"{ours.seconds / floor.seconds:.2f}x the floor's)",
+                f"one `Range: bytes=0-` GET of the whole {mib} file: {_whole(ours_whole)} from "
+                f"ours, {_whole(static_whole)} from RangeHTTPServer; "
                 f"meanwhile daphne's RSS went from {ours_whole['server']['start_rss_mb']:.0f} MB "
                 f"to a peak of {ours_whole['server']['peak_rss_mb']:.0f} MB, RangeHTTPServer's "
                 f"from {static_whole['server']['start_rss_mb']:.0f} to "
@@ -343,8 +411,8 @@ def range_streaming(workspace: Workspace, server: Server | None, count: int) -> 
         f"{behind.seconds:.2f} s; the same nginx serving the file statically "
         f"{nginx_static.seconds:.2f} s; {behind.seconds / static.seconds:.2f}x RangeHTTPServer's "
         f"time",
-        f"whole file through nginx + daphne: first byte after "
-        f"{behind_whole['first_byte_seconds'] * 1000:.0f} ms",
+        f"the whole file: {_whole(behind_whole)} through nginx + daphne, "
+        f"{_whole(nginx_whole)} from nginx static",
     ]
     rows.append(_row(PROXY_TARGET, behind, nginx_static, "nginx static", count, notes))
     return rows
