@@ -54,8 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--files", type=int, help="songs in the ingest corpus")
     parser.add_argument(
         "--only",
-        choices=["transcoding", "ingest", "resync-import"],
-        help="measure one section alone: transcoding; ingest (local, live push, S3); "
+        choices=["streaming", "transcoding", "ingest", "resync-import"],
+        help="measure one section alone: streaming; transcoding; ingest (local, live push, S3); "
         "resync-import (new objects through the re-sync, local and S3)",
     )
     parser.add_argument(
@@ -78,13 +78,17 @@ def main(argv: list[str] | None = None) -> int:
     with Workspace() as workspace:
         progress(f"working in {workspace.root} (removed at the end)")
         _setup_django(workspace)
-        from bench import transcoding
+        from bench import streaming, transcoding
 
         if args.only == "transcoding":
             measure = lambda: transcoding.measure(workspace, None, args.quick)  # noqa: E731
             _section(rows, transcoding.TARGET, measure)
             return _finish(rows, args, files, began, load_before)
-        from bench import bytes_read, ingest, memory, resync, streaming
+        if args.only == "streaming":
+            measure = lambda: streaming.range_streaming(workspace, None, stream_requests)  # noqa: E731
+            _section(rows, streaming.TARGET, measure)
+            return _finish(rows, args, files, began, load_before)
+        from bench import bytes_read, ingest, memory, resync
         from bench.corpus import write_corpus
         from bench.s3 import start_moto
 

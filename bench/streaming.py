@@ -1,27 +1,145 @@
-"""Range streaming from local storage beside a static file server, on the same file.
+"""Range streaming from local storage beside static file servers, on the same file.
 
-The song's stream URL on our daphne and the same file on `python -m RangeHTTPServer` (the
-standard library's http.server plus Range support) answer the same 1 MB ranges to the same
-client, alternately in rounds so drift in the machine's load falls on both.
+Two shapes, timed alternately in the same rounds so drift in the machine's load falls on all:
+our daphne answering GET /api/v1/songs/<id>/stream/ itself beside `python -m RangeHTTPServer`
+(the standard library's http.server plus Range support); and production's, nginx in front of a
+daphne with MEDIA_SENDFILE=x-accel-redirect (daphne finds the song, nginx sends the bytes),
+beside the same nginx serving the file statically. nginx is the system's binary (Debian:
+`apt-get install nginx-light`), run as our child on its own configuration, ports and folders in
+the workspace; without it that row says so and is not measured.
 """
 
 from __future__ import annotations
 
+import grp
+import http.client
 import os
+import pwd
+import shutil
 import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 import requests
 
 from bench.corpus import write_big_flac
 from bench.report import Row, verdict
-from bench.server import ProcessWatch, Server, ingest_batch
-from bench.workspace import Workspace, free_port, python
+from bench.server import ProcessWatch, Server, ingest_batch, start_server
+from bench.workspace import Workspace, free_port, python, venv_script
 
 CHUNK = 1024 * 1024
 FILE_SIZE = 30 * 1024 * 1024
 GOAL = 1.5
 ROUNDS = 4
+KEY = "stream/Tide Pool – 30 MB.flac"  # a space and a non-ASCII dash, quoted in URLs
 TARGET = "Range streaming, local storage"
+PROXY_TARGET = "Range streaming, local storage, behind nginx (X-Accel-Redirect)"
+SENDFILE_PREFIX = "/internal-media/"
+
+# The site's part is what docs/deployment.md ships ("Local media behind nginx"); the bench adds
+# a second server for the same files statically, and its own process settings and folders.
+NGINX_CONF = """\
+worker_processes 1;
+{user}
+pid {folder}/nginx.pid;
+error_log {folder}/error.log warn;
+events {{ worker_connections 256; }}
+
+http {{
+    access_log off;
+    client_body_temp_path {folder}/client-body;
+    proxy_temp_path {folder}/proxy;
+    fastcgi_temp_path {folder}/fastcgi;
+    uwsgi_temp_path {folder}/uwsgi;
+    scgi_temp_path {folder}/scgi;
+    default_type application/octet-stream;
+
+    upstream music {{
+        server {daphne};
+        keepalive 16;
+    }}
+
+    server {{
+        listen {site};
+        client_max_body_size 2g;  # uploads to local storage, up to INGEST_MAX_FILE_BYTES
+        sendfile on;
+        tcp_nopush on;
+
+        location / {{
+            proxy_pass http://music;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+        }}
+
+        location /ws/ {{
+            proxy_pass http://music;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection "upgrade";
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_read_timeout 1h;
+        }}
+
+        # MEDIA_SENDFILE=x-accel-redirect: daphne answers a stream with the file's path under
+        # MEDIA_SENDFILE_PREFIX; nginx sends the file, answering Range and If-Range itself.
+        # nginx keeps only a few of daphne's headers (Content-Type, Cache-Control, ...) when
+        # it follows the redirect: the security headers are passed on here.
+        location {prefix} {{
+            internal;
+            alias {media_root}/;
+            add_header Vary $upstream_http_vary;
+            add_header X-Content-Type-Options $upstream_http_x_content_type_options;
+            add_header X-Frame-Options $upstream_http_x_frame_options;
+            add_header Referrer-Policy $upstream_http_referrer_policy;
+            add_header Cross-Origin-Opener-Policy $upstream_http_cross_origin_opener_policy;
+            add_header Content-Security-Policy $upstream_http_content_security_policy;
+            add_header Strict-Transport-Security $upstream_http_strict_transport_security;
+        }}
+    }}
+
+    server {{
+        listen {static};
+        root {media_root};
+        sendfile on;
+        tcp_nopush on;
+    }}
+}}
+"""
+
+
+# daphne's own floor: the least an ASGI app can do to answer the same ranges (os.pread of the
+# file, no Django), so the notes can say how much of our time is daphne's and how much ours.
+FLOOR_APP = """\
+import os
+import re
+
+FILE = open({path!r}, "rb")
+SIZE = os.fstat(FILE.fileno()).st_size
+
+
+async def app(scope, receive, send):
+    headers = dict(scope["headers"])
+    start, end = map(int, re.match(rb"bytes=(\\d+)-(\\d+)", headers[b"range"]).groups())
+    body = os.pread(FILE.fileno(), end - start + 1, start)
+    await send({{"type": "http.response.start", "status": 206, "headers": [
+        (b"content-length", str(len(body)).encode()),
+        (b"content-range", f"bytes {{start}}-{{end}}/{{SIZE}}".encode()),
+    ]}})
+    await send({{"type": "http.response.body", "body": body}})
+"""
+
+
+@dataclass
+class Contender:
+    name: str
+    url: str
+    seconds: float = 0.0
 
 
 def _ranges(size: int, count: int) -> list[tuple[int, int]]:
@@ -30,120 +148,271 @@ def _ranges(size: int, count: int) -> list[tuple[int, int]]:
     return [((index * step) % span, (index * step) % span + CHUNK - 1) for index in range(count)]
 
 
-def _fetch_all(session: requests.Session, url: str, ranges: list[tuple[int, int]]) -> float:
+def _connect(url: str) -> tuple[http.client.HTTPConnection, str]:
+    parts = urlsplit(url)
+    return http.client.HTTPConnection(parts.hostname, parts.port, timeout=30), parts.path
+
+
+def _fetch_all(url: str, ranges: list[tuple[int, int]]) -> float:
+    """GET each range over one keep-alive connection (reopened when a server closes it).
+
+    http.client reads each answer whole in one call: a client that costs ~1 ms per MiB, where
+    requests costs ~3, so the servers' own time is what differs between contenders.
+    """
+    connection, path = _connect(url)
     started = time.perf_counter()
     for start, end in ranges:
-        response = session.get(url, headers={"Range": f"bytes={start}-{end}"}, timeout=30)
-        if response.status_code != 206 or len(response.content) != end - start + 1:
+        connection.request("GET", path, headers={"Range": f"bytes={start}-{end}"})
+        response = connection.getresponse()
+        body = response.read()
+        if response.status != 206 or len(body) != end - start + 1:
             raise RuntimeError(
-                f"{url} answered {response.status_code} with {len(response.content)} bytes "
-                f"for bytes={start}-{end}"
+                f"{url} answered {response.status} with {len(body)} bytes for bytes={start}-{end}"
             )
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    connection.close()
+    return seconds
 
 
-def _whole_file(session: requests.Session, url: str, pid: int | None) -> dict:
+def _whole_file(url: str, pid: int | None) -> dict:
     """GET `Range: bytes=0-` as a player's first request does; time the first byte and the end.
 
     With `pid`, also watch that server's peak RSS while it answers.
     """
     watch = ProcessWatch(pid) if pid else None
+    connection, path = _connect(url)
     started = time.perf_counter()
-    with session.get(url, headers={"Range": "bytes=0-"}, stream=True, timeout=60) as response:
-        chunks = response.iter_content(64 * 1024)
-        received = len(next(chunks))
-        first_byte = time.perf_counter() - started
-        received += sum(len(chunk) for chunk in chunks)
+    connection.request("GET", path, headers={"Range": "bytes=0-"})
+    response = connection.getresponse()
+    received = len(response.read(1))
+    first_byte = time.perf_counter() - started
+    while chunk := response.read(CHUNK):
+        received += len(chunk)
     result = {
         "first_byte_seconds": first_byte,
         "seconds": time.perf_counter() - started,
         "bytes": received,
     }
+    connection.close()
     if watch is not None:
         result["server"] = watch.stop()
     return result
 
 
-def range_streaming(workspace: Workspace, server: Server, count: int) -> Row:
-    try:
-        import RangeHTTPServer  # noqa: F401
-    except ImportError:
-        return Row(
-            TARGET,
-            "-",
-            "-",
-            "-",
-            f"within {GOAL}x",
-            verdict(None),
-            notes=["rangehttpserver is not installed (pip install -r requirements-bench.txt)"],
-        )
-    key = "stream/30mb.flac"
-    path, _ = write_big_flac(server.media_root / key, FILE_SIZE)
-    size = path.stat().st_size
-    run = ingest_batch(server, "local", [(key, size, "")], timeout=60)
-    song_id = server.song_id(key)
+def nginx_binary() -> str | None:
+    """Return the nginx to run (on PATH, or Debian's /usr/sbin, which users' PATH may lack)."""
+    found = shutil.which("nginx")
+    if found:
+        return found
+    return "/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None
+
+
+def _ingested(server: Server, path: Path) -> int:
+    run = ingest_batch(server, "local", [(KEY, path.stat().st_size, "")], timeout=60)
+    song_id = server.song_id(KEY)
     if song_id is None:
-        raise RuntimeError(f"the streaming file was not ingested: {run.failures}")
-    ours_url = f"{server.url}/api/v1/songs/{song_id}/stream/"
+        raise RuntimeError(f"{server.name}: the streaming file was not ingested: {run.failures}")
+    return song_id
 
-    port = free_port()
-    env = {**os.environ, "NO_PROXY": "*", "no_proxy": "*"}
-    static = workspace.start(
-        "static-server",
-        [python(), "-m", "RangeHTTPServer", "-b", "127.0.0.1", str(port)],
-        env,
-        cwd=server.media_root,
+
+def _start_nginx(workspace: Workspace, nginx: str, daphne: Server) -> tuple[str, str]:
+    """Start nginx in front of `daphne` and beside it statically; return both base URLs."""
+    folder = workspace.folder("nginx")
+    site, static = free_port(), free_port()
+    # Workers of a master started by root switch to this user, who must read the workspace.
+    user = f"user {pwd.getpwuid(os.geteuid()).pw_name} {grp.getgrgid(os.getegid()).gr_name};"
+    conf = folder / "nginx.conf"
+    conf.write_text(
+        NGINX_CONF.format(
+            user=user if os.geteuid() == 0 else "",
+            folder=folder,
+            daphne=daphne.url.removeprefix("http://"),
+            site=f"127.0.0.1:{site}",
+            static=f"127.0.0.1:{static}",
+            prefix=SENDFILE_PREFIX,
+            media_root=daphne.media_root,
+        )
     )
-    static_url = f"http://127.0.0.1:{port}/{key}"
-    workspace.wait_for_http("static-server", static, static_url)
+    argv = [nginx, "-p", str(folder), "-c", str(conf), "-e", str(folder / "error.log")]
+    child = workspace.start("nginx", [*argv, "-g", "daemon off;"], dict(os.environ))
+    site_url, static_url = f"http://127.0.0.1:{site}", f"http://127.0.0.1:{static}"
+    workspace.wait_for_http("nginx", child, f"{static_url}/{quote(KEY)}")
+    return site_url, static_url
 
-    session = requests.Session()
-    session.trust_env = False
+
+def _start_floor(workspace: Workspace, path: Path) -> tuple:
+    """Start daphne on FLOOR_APP for the file at `path`; return the child and its URL."""
+    folder = workspace.folder("floor")
+    (folder / "bench_floor.py").write_text(FLOOR_APP.format(path=str(path)))
+    port = free_port()
+    daphne = venv_script("daphne")
+    argv = [daphne] if daphne else [python(), "-m", "daphne"]
+    argv += ["-b", "127.0.0.1", "-p", str(port), "bench_floor:app"]
+    child = workspace.start("daphne-floor", argv, dict(os.environ), cwd=folder)
+    url = f"http://127.0.0.1:{port}/{quote(KEY)}"
+    workspace.wait_for_http("daphne-floor", child, url)
+    return child, url
+
+
+def _check_same_bytes(session: requests.Session, path: Path, urls: list[str]) -> None:
     expected = path.read_bytes()[CHUNK : 2 * CHUNK]
-    for url in (ours_url, static_url):
+    for url in urls:
         answer = session.get(url, headers={"Range": f"bytes={CHUNK}-{2 * CHUNK - 1}"}, timeout=30)
-        if answer.content != expected:
-            raise RuntimeError(f"{url} did not answer the file's bytes")
-    _fetch_all(session, ours_url, _ranges(size, 5))  # warm both up alike
-    _fetch_all(session, static_url, _ranges(size, 5))
+        if answer.status_code != 206 or answer.content != expected:
+            raise RuntimeError(f"{url} did not answer the file's bytes ({answer.status_code})")
 
-    ranges = _ranges(size, count)
+
+def _check_hand_off(session: requests.Session, daphne_url: str, proxy_url: str) -> None:
+    """Make sure daphne hands the file to nginx rather than sending it, that nginx's answer
+    keeps the site's headers, and that its internal location is not open to clients."""
+    answer = session.get(daphne_url, headers={"Range": "bytes=0-9"}, timeout=30)
+    if answer.headers.get("X-Accel-Redirect") != SENDFILE_PREFIX + quote(KEY) or answer.content:
+        raise RuntimeError(f"{daphne_url} did not hand the file over: {answer.status_code}")
+    site = proxy_url.split("/api/", 1)[0]
+    private = session.get(site + SENDFILE_PREFIX + quote(KEY), timeout=30)
+    if private.status_code != 404:
+        raise RuntimeError(f"nginx answered {private.status_code} for its internal location")
+    proxied = session.get(proxy_url, headers={"Range": "bytes=0-9"}, timeout=30)
+    for header in ("Content-Type", "Cache-Control", "X-Content-Type-Options", "X-Frame-Options"):
+        if proxied.headers.get(header) != answer.headers.get(header):
+            raise RuntimeError(f"nginx's answer lost daphne's {header}: {proxied.headers}")
+
+
+def _time_rounds(contenders: list[Contender], ranges) -> None:
+    """Fetch every range from each contender, alternating in rounds; add up each one's time."""
+    for contender in contenders:  # warm each up alike
+        _fetch_all(contender.url, ranges[:5])
     per_round = max(1, len(ranges) // ROUNDS)
-    ours = static_seconds = 0.0
     for start in range(0, len(ranges), per_round):
         batch = ranges[start : start + per_round]
-        static_seconds += _fetch_all(session, static_url, batch)
-        ours += _fetch_all(session, ours_url, batch)
-    ours_whole = _whole_file(session, ours_url, server.pid)
-    static_whole = _whole_file(session, static_url, static.pid)
-    session.close()
-    workspace.stop(static)
-    ratio = ours / static_seconds
+        for contender in contenders:
+            contender.seconds += _fetch_all(contender.url, batch)
+
+
+def _whole(result: dict) -> str:
+    return (
+        f"first byte after {result['first_byte_seconds'] * 1000:.0f} ms, "
+        f"all in {result['seconds'] * 1000:.0f} ms"
+    )
+
+
+def _row(
+    target: str, ours: Contender, peer: Contender, peer_name: str, count: int, notes: list[str]
+) -> Row:
     megabytes = count * CHUNK / 1024**2
+    ratio = ours.seconds / peer.seconds
     return Row(
-        target=TARGET,
-        ours=f"{megabytes / ours:.0f} MiB/s",
-        peer=f"http.server+Range: {megabytes / static_seconds:.0f} MiB/s",
+        target=target,
+        ours=f"{megabytes / ours.seconds:.0f} MiB/s",
+        peer=f"{peer_name}: {megabytes / peer.seconds:.0f} MiB/s",
         ratio=f"{ratio:.2f}x the server's time",
         goal=f"within {GOAL}x",
         verdict=verdict(ratio <= GOAL),
-        notes=[
-            f"{count} GETs of 1 MiB ranges of a {size / 1024**2:.0f} MiB FLAC, one keep-alive "
-            f"client (requests): ours {ours:.2f} s via GET /api/v1/songs/<id>/stream/, "
-            f"RangeHTTPServer {static_seconds:.2f} s (HTTP/1.0, a connection per request)",
-            f"one `Range: bytes=0-` GET of the whole {size / 1024**2:.0f} MiB file: first byte "
-            f"after {ours_whole['first_byte_seconds'] * 1000:.0f} ms from ours, "
-            f"{static_whole['first_byte_seconds'] * 1000:.0f} ms from RangeHTTPServer; "
-            f"meanwhile daphne's RSS went from {ours_whole['server']['start_rss_mb']:.0f} MB to a "
-            f"peak of {ours_whole['server']['peak_rss_mb']:.0f} MB, RangeHTTPServer's from "
-            f"{static_whole['server']['start_rss_mb']:.0f} to "
-            f"{static_whole['server']['peak_rss_mb']:.0f} MB",
-        ],
+        notes=notes,
         data={
             "requests": count,
             "chunk": CHUNK,
-            "ours_seconds": ours,
-            "static_seconds": static_seconds,
+            "ours_seconds": ours.seconds,
+            "static_seconds": peer.seconds,
             "ratio": ratio,
         },
     )
+
+
+def _unmeasured(target: str, why: str) -> Row:
+    return Row(target, "-", "-", "-", f"within {GOAL}x", verdict(None), notes=[why])
+
+
+def range_streaming(workspace: Workspace, server: Server | None, count: int) -> list[Row]:
+    try:
+        import RangeHTTPServer  # noqa: F401
+    except ImportError:
+        why = "rangehttpserver is not installed (pip install -r requirements-bench.txt)"
+        return [_unmeasured(TARGET, why)]
+    if server is None:
+        server = start_server(workspace, "daphne-stream", workspace.folder("media-stream"))
+    path, _ = write_big_flac(server.media_root / KEY, FILE_SIZE)
+    size = path.stat().st_size
+    ours = Contender("ours", f"{server.url}/api/v1/songs/{_ingested(server, path)}/stream/")
+
+    port = free_port()
+    env = {**os.environ, "NO_PROXY": "*", "no_proxy": "*"}
+    argv = [python(), "-m", "RangeHTTPServer", "-b", "127.0.0.1", str(port)]
+    static_child = workspace.start("static-server", argv, env, cwd=server.media_root)
+    static = Contender("RangeHTTPServer", f"http://127.0.0.1:{port}/{quote(KEY)}")
+    workspace.wait_for_http("static-server", static_child, static.url)
+    floor_child, floor_url = _start_floor(workspace, path)
+    floor = Contender("daphne floor", floor_url)
+    contenders = [static, floor, ours]
+
+    nginx = nginx_binary()
+    behind = nginx_static = None
+    if nginx:
+        sendfile = start_server(
+            workspace,
+            "daphne-sendfile",
+            server.media_root,
+            MEDIA_SENDFILE="x-accel-redirect",
+            MEDIA_SENDFILE_PREFIX=SENDFILE_PREFIX,
+        )
+        song_path = f"/api/v1/songs/{_ingested(sendfile, path)}/stream/"
+        site_url, static_url = _start_nginx(workspace, nginx, sendfile)
+        behind = Contender("nginx + daphne", site_url + song_path)
+        nginx_static = Contender("nginx static", f"{static_url}/{quote(KEY)}")
+        contenders += [nginx_static, behind]
+
+    session = requests.Session()
+    session.trust_env = False
+    _check_same_bytes(session, path, [contender.url for contender in contenders])
+    if behind is not None:
+        _check_hand_off(session, sendfile.url + song_path, behind.url)
+    session.close()
+    _time_rounds(contenders, _ranges(size, count))
+    ours_whole = _whole_file(ours.url, server.pid)
+    static_whole = _whole_file(static.url, static_child.pid)
+    behind_whole = _whole_file(behind.url, None) if behind else None
+    nginx_whole = _whole_file(nginx_static.url, None) if behind else None
+    workspace.stop(static_child)
+    workspace.stop(floor_child)
+
+    mib = f"{size / 1024**2:.0f} MiB"
+    rows = [
+        _row(
+            TARGET,
+            ours,
+            static,
+            "http.server+Range",
+            count,
+            [
+                f"{count} GETs of 1 MiB ranges of a {mib} FLAC, one keep-alive client "
+                f"(http.client): ours {ours.seconds:.2f} s via GET /api/v1/songs/<id>/stream/ "
+                f"on daphne alone, RangeHTTPServer {static.seconds:.2f} s (HTTP/1.0, a "
+                f"connection per request)",
+                f"daphne's own floor, a bare ASGI app answering the same ranges with os.pread "
+                f"on the same daphne: {floor.seconds:.2f} s "
+                f"({floor.seconds / static.seconds:.2f}x RangeHTTPServer's time; ours "
+                f"{ours.seconds / floor.seconds:.2f}x the floor's)",
+                f"one `Range: bytes=0-` GET of the whole {mib} file: {_whole(ours_whole)} from "
+                f"ours, {_whole(static_whole)} from RangeHTTPServer; "
+                f"meanwhile daphne's RSS went from {ours_whole['server']['start_rss_mb']:.0f} MB "
+                f"to a peak of {ours_whole['server']['peak_rss_mb']:.0f} MB, RangeHTTPServer's "
+                f"from {static_whole['server']['start_rss_mb']:.0f} to "
+                f"{static_whole['server']['peak_rss_mb']:.0f} MB",
+            ],
+        )
+    ]
+    if behind is None:
+        why = "nginx is not installed (Debian: apt-get install nginx-light): not measured"
+        rows.append(_unmeasured(PROXY_TARGET, why))
+        return rows
+    notes = [
+        f"the same {count} GETs in the same rounds through nginx (1 worker, sendfile, "
+        f"keep-alive to daphne) in front of a daphne with MEDIA_SENDFILE=x-accel-redirect: "
+        f"{behind.seconds:.2f} s; the same nginx serving the file statically "
+        f"{nginx_static.seconds:.2f} s; {behind.seconds / static.seconds:.2f}x RangeHTTPServer's "
+        f"time",
+        f"the whole file: {_whole(behind_whole)} through nginx + daphne, "
+        f"{_whole(nginx_whole)} from nginx static",
+    ]
+    rows.append(_row(PROXY_TARGET, behind, nginx_static, "nginx static", count, notes))
+    return rows

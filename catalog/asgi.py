@@ -5,14 +5,13 @@ or REST framework negotiation, and under ASGI Django runs its synchronous middle
 worker thread, one more hop per request. SongStreams answers GET /api/v1/songs/<id>/stream/
 with Django's own request and response objects, the security, framing and content-security
 headers of the middleware that sets them (with its redirect to HTTPS), and catalog.media's
-range handling; anything out of the ordinary (query parameters, another host, an unknown
-song, a missing file, S3, a front proxy) goes to the whole Django application, which answers
-it as before.
+range handling, or its hand-off to a front proxy (MEDIA_SENDFILE); anything out of the
+ordinary (query parameters, another host, an unknown song, a missing file, S3) goes to the
+whole Django application, which answers it as before.
 """
 
 import re
 
-from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.core.files.storage import default_storage
 from django.core.handlers.asgi import ASGIHandler
@@ -91,6 +90,5 @@ def _lean(scope) -> bool:
         and STREAM_PATH.match(scope["path"]) is not None
         # Parameters ask for something else than the stored file (a transcode): the view's.
         and not scope.get("query_string")
-        and not getattr(settings, "MEDIA_SENDFILE", "")
         and not is_s3(default_storage)
     )

@@ -353,6 +353,9 @@ def _sendfile(storage: Storage, key: str, mode: str) -> HttpResponse:
         response[header] = path
     else:
         raise ValueError(f"MEDIA_SENDFILE must be x-accel-redirect or x-sendfile, not {mode!r}")
+    # Said, not left to CommonMiddleware: the lean ASGI path has none, and the empty body then
+    # goes to the proxy without chunked framing.
+    response["Content-Length"] = "0"
     return response
 
 

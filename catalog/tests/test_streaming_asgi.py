@@ -157,21 +157,45 @@ class _SiteMustNotAnswer:
         return await self.site.get_response_async(request)
 
 
+async def _lean_and_long_way(song_id: int) -> tuple[_SiteMustNotAnswer, dict, dict]:
+    """GET a range of the song's stream by the lean path and by the whole site."""
+    site = _SiteMustNotAnswer(django_asgi_app)
+    path = f"/api/v1/songs/{song_id}/stream/"
+    headers = [(b"range", b"bytes=10-99")]
+    lean = await _asgi_get(SongStreams(site), path, headers)
+    return site, lean, await _asgi_get(django_asgi_app, path, headers)
+
+
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
 async def test_streams_take_the_lean_path_with_the_same_headers(media_root):
     song_id, data = await sync_to_async(_song_with_file)()
-    site = _SiteMustNotAnswer(django_asgi_app)
-    path = f"/api/v1/songs/{song_id}/stream/"
-    headers = [(b"range", b"bytes=10-99")]
 
-    lean = await _asgi_get(SongStreams(site), path, headers)
-    long_way = await _asgi_get(django_asgi_app, path, headers)
+    site, lean, long_way = await _lean_and_long_way(song_id)
 
     assert site.asked == 0
     assert lean["status"] == long_way["status"] == 206
     assert lean["body"] == long_way["body"] == data[10:100]
     assert dict(lean["headers"]) == dict(long_way["headers"])
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_hand_off_to_the_front_proxy_takes_the_lean_path_with_the_same_headers(
+    media_root, settings
+):
+    settings.MEDIA_SENDFILE = "x-accel-redirect"
+    song_id, _ = await sync_to_async(_song_with_file)("music/stream/Late Night.mp3")
+
+    site, lean, long_way = await _lean_and_long_way(song_id)
+
+    assert site.asked == 0
+    assert lean["status"] == long_way["status"] == 200
+    assert lean["body"] == long_way["body"] == b""
+    assert dict(lean["headers"]) == dict(long_way["headers"])
+    assert dict(lean["headers"])[b"X-Accel-Redirect"] == (
+        b"/internal-media/music/stream/Late%20Night.mp3"
+    )
 
 
 @pytest.mark.asyncio
