@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalog import events, search
+from catalog.batch import BatchRows
 from catalog.metadata import ArtistTags, CoverArt, ReleaseTags, SongMetadata
 from catalog.models import (
     Album,
@@ -56,24 +57,54 @@ def sequencer_is_stale(sequencer: str, applied: str) -> bool:
 # --- catalogue rows -----------------------------------------------------------------------
 
 
-def rows_by_name(model: type[Artist] | type[Genre], names: Iterable[str]) -> dict:
+def rows_by_name(
+    model: type[Artist] | type[Genre], names: Iterable[str], known: BatchRows | None = None
+) -> dict:
     """Return {name_key: row} of artists or genres with these names, creating missing ones.
 
-    Names match loosely (case, accents, spacing); one lookup, and one insert for new names.
+    Names match loosely (case, accents, spacing); one lookup, and one insert for new names;
+    none for names the batch already ``known`` holds.
     """
     spelled: dict[str, str] = {}
     for name in names:
         spelled.setdefault(name_key(name), name)
     if not spelled:
         return {}
-    found = {row.name_key: row for row in model.objects.filter(name_key__in=spelled)}
-    missing = [key for key in spelled if key not in found]
-    if missing:
-        model.objects.bulk_create(
-            [model(name=spelled[key], name_key=key) for key in missing], ignore_conflicts=True
-        )
-        found.update((row.name_key, row) for row in model.objects.filter(name_key__in=missing))
+    found = {}
+    if known is not None:
+        found = {key: row for key in spelled if (row := known.get((model, key))) is not None}
+    lookup = [key for key in spelled if key not in found]
+    if lookup:
+        # Names the batch found no row for are inserted without a lookup that would find none.
+        if known is None or not all(known.was_missing((model, key)) for key in lookup):
+            found.update((row.name_key, row) for row in model.objects.filter(name_key__in=lookup))
+        missing = [key for key in lookup if key not in found]
+        if missing:
+            model.objects.bulk_create(
+                [model(name=spelled[key], name_key=key) for key in missing],
+                ignore_conflicts=True,
+            )
+            found.update((row.name_key, row) for row in model.objects.filter(name_key__in=missing))
+        if known is not None:
+            for key in lookup:
+                known.put((model, key), found[key])
     return {key: found[key] for key in spelled}
+
+
+def names_preload(known: BatchRows, tagged: Iterable[SongMetadata]) -> None:
+    """Look up, in one query each, the existing artists and genres a batch of songs names."""
+    artist_keys, genre_keys = set(), set()
+    for metadata in tagged:
+        artist_names = list(metadata.artists) or [UNKNOWN_ARTIST]
+        artist_keys.update(map(name_key, [*artist_names, metadata.album_artist or ""]))
+        genre_keys.update(map(name_key, metadata.genres))
+    for model, keys in ((Artist, artist_keys), (Genre, genre_keys)):
+        keys.discard("")
+        if keys:
+            rows = model.objects.filter(name_key__in=keys)
+            known.preload(
+                {(model, row.name_key): row for row in rows}, [(model, key) for key in keys]
+            )
 
 
 def _fitted(model: type, field: str, values: Iterable[str] | str | None) -> str:
@@ -112,22 +143,28 @@ def album_for(
     year: int | None,
     cover: Cover | None,
     release: ReleaseTags | None = None,
+    known: BatchRows | None = None,
 ) -> Album:
     """Return the artist's album of this title, creating it.
 
     What the album lacks (a cover, a year, the release's tags) comes from the song; what it
     has stays, so the first song that has a value sets it and later ones only fill gaps.
+    An album the batch already ``known`` holds costs no lookup.
     """
     title_key = name_key(title)
-    same = Album.objects.filter(album_artist=album_artist, title_key=title_key)
-    album = same.first()
     tagged = {"cover": cover, "year": year, **_release_values(release or ReleaseTags())}
+    album = known.get((Album, album_artist.pk, title_key)) if known is not None else None
     if album is None:
-        Album.objects.bulk_create(
-            [Album(title=title, title_key=title_key, album_artist=album_artist, **tagged)],
-            ignore_conflicts=True,
-        )
-        album = same.get()
+        same = Album.objects.filter(album_artist=album_artist, title_key=title_key)
+        album = same.first()
+        if album is None:
+            Album.objects.bulk_create(
+                [Album(title=title, title_key=title_key, album_artist=album_artist, **tagged)],
+                ignore_conflicts=True,
+            )
+            album = same.get()
+        if known is not None:
+            known.put((Album, album_artist.pk, title_key), album)
     blank = (None, "", False)
     changed = [
         field
@@ -159,9 +196,18 @@ def _artists_fill_in(named: dict[str, Artist], tagged: Iterable[ArtistTags]) -> 
         Artist.objects.bulk_update(changed.values(), ["sort_name", "musicbrainz_id"])
 
 
-def cover_for(art: CoverArt) -> Cover | None:
+def cover_for(art: CoverArt, known: BatchRows | None = None) -> Cover | None:
     """Store a cover image once per distinct image and return its row."""
     digest = hashlib.sha256(art.data).hexdigest()
+    if known is not None and (cover := known.get((Cover, digest))) is not None:
+        return cover
+    cover = _cover_stored(art, digest)
+    if known is not None and cover is not None:
+        known.put((Cover, digest), cover)
+    return cover
+
+
+def _cover_stored(art: CoverArt, digest: str) -> Cover | None:
     existing = Cover.objects.filter(sha256=digest).first()
     if existing:
         return existing
@@ -195,10 +241,14 @@ def title_from_key(key: str) -> str:
     return " ".join(stem.split()) or PurePosixPath(key).name
 
 
-def _lock_stored_object(bucket: str, key: str, **defaults) -> StoredObject:
-    """Return the object's row locked for this transaction, creating it on its first event."""
+def _lock_stored_object(bucket: str, key: str, *, new: bool = False, **defaults) -> StoredObject:
+    """Return the object's row locked for this transaction, creating it on its first event.
+
+    An object thought ``new`` is inserted (if still missing) before it is read, which saves
+    the lookup that would find nothing.
+    """
     rows = StoredObject.objects.select_for_update().filter(bucket=bucket, key=key)
-    stored = rows.first()
+    stored = None if new else rows.first()
     if stored is None:
         StoredObject.objects.bulk_create(
             [StoredObject(bucket=bucket, key=key, **defaults)], ignore_conflicts=True
@@ -215,6 +265,7 @@ def song_ingest(
     content_hash: str,
     cover: Cover | None,
     only_if_applied: str | None = None,
+    known: BatchRows | None = None,
 ) -> Song | None:
     """Create or update the song for a stored object; None when a newer event got there first.
 
@@ -222,11 +273,15 @@ def song_ingest(
     the song is written only if the object's applied sequencer is still that one.
 
     Each row is looked up once and created in one insert when new, so a new song costs a
-    fixed, small number of queries (see test_ingest_queries.py).
+    fixed, small number of queries (see test_ingest_queries.py). In a batch, ``known`` holds
+    the rows earlier jobs found, and collects the search words to add once for the batch.
     """
     artist_names = list(metadata.artists) or [UNKNOWN_ARTIST]
-    with transaction.atomic():
-        stored = _lock_stored_object(job.bucket, job.key, exists=False)
+    # A batch runs each job in a savepoint of its own already: one more would only cost two
+    # statements a song.
+    with transaction.atomic(savepoint=known is None):
+        new = known is not None and known.was_missing((StoredObject, job.bucket, job.key))
+        stored = _lock_stored_object(job.bucket, job.key, new=new, exists=False)
         if only_if_applied is not None and stored.sequencer != only_if_applied:
             return None
         if stored.sequencer != job.sequencer and sequencer_is_stale(
@@ -234,14 +289,16 @@ def song_ingest(
         ):
             return None
         album_artist_name = metadata.album_artist or artist_names[0]
-        named = rows_by_name(Artist, [*artist_names, album_artist_name])
+        named = rows_by_name(Artist, [*artist_names, album_artist_name], known)
         _artists_fill_in(named, metadata.artist_tags)
         artists = list(dict.fromkeys(named[name_key(name)] for name in artist_names))
         album = None
         if metadata.album:
             album_artist = named[name_key(album_artist_name)]
-            album = album_for(metadata.album, album_artist, metadata.year, cover, metadata.release)
-        genres = list(rows_by_name(Genre, metadata.genres).values())
+            album = album_for(
+                metadata.album, album_artist, metadata.year, cover, metadata.release, known
+            )
+        genres = list(rows_by_name(Genre, metadata.genres, known).values())
         title = metadata.title or title_from_key(job.key)
         search_title, search_text = search.song_document(
             title,
@@ -301,9 +358,11 @@ def song_ingest(
             )
         else:
             song.genres.set(genres)
-        search.add_search_words(
-            word for word in search_text.split() if search.MIN_WORD <= len(word) <= 100
-        )
+        words = (word for word in search_text.split() if search.MIN_WORD <= len(word) <= 100)
+        if known is not None:
+            known.add_words(words)
+        else:
+            search.add_search_words(words)
         StoredObject.objects.filter(pk=stored.pk).update(
             song=song,
             exists=True,

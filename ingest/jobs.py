@@ -18,10 +18,18 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from catalog.batch import BatchRows
 from catalog.events import send_to_group
 from catalog.metadata import SongMetadata
 from catalog.models import Song, StoredObject
-from catalog.services import cover_for, sequencer_is_stale, song_ingest, song_remove
+from catalog.search import add_search_words
+from catalog.services import (
+    cover_for,
+    names_preload,
+    sequencer_is_stale,
+    song_ingest,
+    song_remove,
+)
 from ingest.consumers import INGEST_GROUP
 from ingest.events import RESYNC_EVENT_SUFFIX, ObjectEvent
 from ingest.models import IngestJob
@@ -181,7 +189,7 @@ def process_ingest_jobs(job_ids: Iterable[int]) -> dict[int, str]:
             to_read.append(job)
     early.update(_read_all(to_read))
     with transaction.atomic():  # the batch's rows and its jobs' outcomes, one commit
-        outcomes = _write_all(claimed, early)
+        outcomes = _write_all(claimed, early, applied)
         finished = timezone.now()
         for job in claimed:
             outcome = outcomes[job.pk]
@@ -297,19 +305,33 @@ def _read_tags(job: IngestJob) -> Outcome | TagsRead:
         reader.close()
 
 
-def _write_all(jobs: list[IngestJob], read: dict[int, Outcome | TagsRead]) -> dict[int, Outcome]:
-    """Write the batch's rows (in the caller's transaction), each job in its own savepoint."""
+def _write_all(
+    jobs: list[IngestJob], read: dict[int, Outcome | TagsRead], applied: dict[str, str]
+) -> dict[int, Outcome]:
+    """Write the batch's rows (in the caller's transaction), each job in its own savepoint.
+
+    The batch's existing artists and genres are looked up at once, and each row a job finds
+    or creates is reused by the later jobs (BatchRows, which forgets a failed job's rows);
+    the search words of all its songs go into the lexicon in one insert.
+    """
+    known = BatchRows()
+    bucket = settings.INGEST_BUCKET_NAME
+    known.preload({}, [(StoredObject, bucket, job.key) for job in jobs if job.key not in applied])
+    names_preload(known, (tags.metadata for tags in read.values() if isinstance(tags, TagsRead)))
     outcomes: dict[int, Outcome] = {}
     for job in jobs:
         try:
-            with transaction.atomic():
+            with known.job(), transaction.atomic():
                 if job.action == IngestJob.Action.REMOVED:
+                    known.forget()  # a removal may prune the artists and albums it leaves
                     outcomes[job.pk] = _ingest_removed(job)
                 else:
-                    outcomes[job.pk] = _ingest_created(job, read[job.pk])
+                    outcomes[job.pk] = _ingest_created(job, read[job.pk], known)
         except Exception as error:
             logger.exception("ingest job %s failed unexpectedly", job.pk)
             outcomes[job.pk] = _unexpected(error)
+    if words := known.take_words():
+        add_search_words(words)
     return outcomes
 
 
@@ -321,11 +343,11 @@ def _unexpected(error: Exception) -> Outcome:
     )
 
 
-def _ingest_created(job: IngestJob, read: Outcome | TagsRead) -> Outcome:
+def _ingest_created(job: IngestJob, read: Outcome | TagsRead, known: BatchRows) -> Outcome:
     if isinstance(read, Outcome):
         return read
     metadata = read.metadata
-    cover = cover_for(metadata.cover) if metadata.cover else None
+    cover = cover_for(metadata.cover, known) if metadata.cover else None
     song = song_ingest(
         job,
         metadata,
@@ -333,6 +355,7 @@ def _ingest_created(job: IngestJob, read: Outcome | TagsRead) -> Outcome:
         content_hash=read.content_hash,
         cover=cover,
         only_if_applied=job.sequencer if is_resync(job) else None,
+        known=known,
     )
     if song is None:
         applied = _applied_sequencers([job]).get(job.key, "")

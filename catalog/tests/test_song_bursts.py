@@ -6,8 +6,10 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from django.template.loader import render_to_string
 
 from catalog import events, services
+from catalog.queries import song_list
 from catalog.tests.factories import SongFactory
 
 pytestmark = pytest.mark.django_db
@@ -117,3 +119,17 @@ def test_two_transactions_are_two_bursts(frames, django_capture_on_commit_callba
             events.announce_song(events.ADDED, song.pk)
 
     assert [message["song"]["id"] for message in frames()] == [first.pk, second.pk]
+
+
+def test_a_bursts_rows_are_the_rows_the_page_renders(frames, django_capture_on_commit_callbacks):
+    songs = [SongFactory(title=f"Row <{n}> & co") for n in range(3)]
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        for song in songs:
+            events.announce_song(events.ADDED, song.pk)
+
+    (message,) = frames()
+    listed = list(song_list().filter(pk__in=[song.pk for song in songs]))
+    assert message["html"] == [
+        render_to_string("catalog/_song_row.html", {"song": song}) for song in listed
+    ]
+    assert "Row &lt;2&gt; &amp; co" in message["html"][0]
