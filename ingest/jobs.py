@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import PurePosixPath
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -188,20 +188,61 @@ def process_ingest_jobs(job_ids: Iterable[int]) -> dict[int, str]:
         else:
             to_read.append(job)
     early.update(_read_all(to_read))
-    with transaction.atomic():  # the batch's rows and its jobs' outcomes, one commit
-        outcomes = _write_all(claimed, early, applied)
-        finished = timezone.now()
-        for job in claimed:
-            outcome = outcomes[job.pk]
-            job.status, job.reason, job.song_id = outcome.status, outcome.reason, outcome.song_id
-            job.finished_at = finished
-            statuses[job.pk] = outcome.status
-            if outcome.status == IngestJob.Status.FAILED:
-                logger.warning("ingest of %s failed: %s", job.key, outcome.reason)
-        IngestJob.objects.bulk_update(claimed, ["status", "reason", "song", "finished_at"])
+    try:
+        with transaction.atomic():  # the batch's rows and its jobs' outcomes, one commit
+            outcomes = _write_all(claimed, early, applied)
+            finished = timezone.now()
+            for job in claimed:
+                outcome = outcomes[job.pk]
+                job.status, job.reason = outcome.status, outcome.reason
+                job.song_id, job.finished_at = outcome.song_id, finished
+                statuses[job.pk] = outcome.status
+                if outcome.status == IngestJob.Status.FAILED:
+                    logger.warning("ingest of %s failed: %s", job.key, outcome.reason)
+            IngestJob.objects.bulk_update(claimed, ["status", "reason", "song", "finished_at"])
+    except DatabaseError:
+        # The commit itself was refused (another worker deleted an artist or album this
+        # batch links to, a deadlock...): nothing of the batch was kept. Run its jobs again
+        # one at a time, so a conflict costs one job at most and never leaves the batch
+        # running forever.
+        logger.warning("a batch of %d ingest jobs could not commit", len(claimed), exc_info=True)
+        return statuses | _one_at_a_time(claimed, early)
     for job in claimed:
         transaction.on_commit(
             lambda job=job: send_ingest_event(job.pk, job.key, job.status, job.reason)
+        )
+    return statuses
+
+
+def _one_at_a_time(claimed: list[IngestJob], early: dict) -> dict[int, str]:
+    """Write each job of a batch whose commit failed in a transaction of its own."""
+    statuses = {}
+    for job in claimed:
+        applied = _applied_sequencers([job])
+        try:
+            with transaction.atomic():
+                read = {job.pk: early[job.pk]} if job.pk in early else {}
+                outcome = _write_all([job], read, applied)[job.pk]
+                IngestJob.objects.filter(pk=job.pk).update(
+                    status=outcome.status,
+                    reason=outcome.reason,
+                    song_id=outcome.song_id,
+                    finished_at=timezone.now(),
+                )
+        except DatabaseError as error:
+            logger.warning("ingest of %s could not commit", job.key, exc_info=True)
+            outcome = Outcome(
+                IngestJob.Status.FAILED,
+                f"the database refused the song's rows ({type(error).__name__}); retry the job",
+            )
+            IngestJob.objects.filter(pk=job.pk).update(
+                status=outcome.status, reason=outcome.reason, finished_at=timezone.now()
+            )
+        statuses[job.pk] = outcome.status
+        transaction.on_commit(
+            lambda job=job, outcome=outcome: send_ingest_event(
+                job.pk, job.key, outcome.status, outcome.reason
+            )
         )
     return statuses
 
