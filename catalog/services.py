@@ -238,7 +238,8 @@ def title_from_key(key: str) -> str:
     """Make a title from a file name: "03 - Neon_Rain.mp3" becomes "Neon Rain"."""
     stem = PurePosixPath(key).stem.replace("_", " ")
     stem = re.sub(r"^\s*\d{1,3}\s*[-.)]?\s+", "", stem)
-    return " ".join(stem.split()) or PurePosixPath(key).name
+    title = " ".join(stem.split()) or PurePosixPath(key).name
+    return title[: Song._meta.get_field("title").max_length]
 
 
 def _lock_stored_object(bucket: str, key: str, *, new: bool = False, **defaults) -> StoredObject:

@@ -191,6 +191,20 @@ class TrackedReader:
         return size
 
 
+# The catalogue's columns: a longer tag is cut to fit rather than failing its job.
+NAME_LENGTH = 255  # Song.title, Artist.name, Album.title
+GENRE_LENGTH = 100  # Genre.name
+
+
+def _fit(text: str | None, length: int) -> str | None:
+    """Cut a text to a column's length, at a word boundary when one is near."""
+    if text is None or len(text) <= length:
+        return text
+    cut = text[:length]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > length * 3 // 4 else cut).rstrip()
+
+
 def read_metadata(fileobj: BinaryIO, filename: str, *, check_complete: bool = True) -> SongMetadata:
     """Return the normalised metadata of the audio file in ``fileobj``, or raise MetadataError.
 
@@ -222,20 +236,21 @@ def read_metadata(fileobj: BinaryIO, filename: str, *, check_complete: bool = Tr
     track_number, track_total = position(raw.track, raw.track_total)
     disc_number, disc_total = position(raw.disc, raw.disc_total)
     bitrate = int(getattr(info, "bitrate", 0) or 0) or round(size * 8 / duration)
-    artists = split(raw.artists, ARTIST_SEPARATORS)
-    album_artist = first(raw.album_artist)
+    artists = tuple(_fit(name, NAME_LENGTH) for name in split(raw.artists, ARTIST_SEPARATORS))
+    album_artist = _fit(first(raw.album_artist), NAME_LENGTH)
+    genres = split(TCON(encoding=3, text=clean_all(raw.genres)).genres, GENRE_SEPARATORS)
     codec = _codec(audio, kind)
     return SongMetadata(
-        title=first(raw.title),
+        title=_fit(first(raw.title), NAME_LENGTH),
         artists=artists,
-        album=first(raw.album),
+        album=_fit(first(raw.album), NAME_LENGTH),
         album_artist=album_artist,
         track_number=track_number,
         track_total=track_total,
         disc_number=disc_number,
         disc_total=disc_total,
         year=year(raw.year),
-        genres=split(TCON(encoding=3, text=clean_all(raw.genres)).genres, GENRE_SEPARATORS),
+        genres=tuple(dict.fromkeys(_fit(genre, GENRE_LENGTH) for genre in genres)),
         duration=duration,
         bitrate=bitrate or None,
         sample_rate=_sample_rate(audio),

@@ -152,6 +152,24 @@ def test_missing_title_falls_back_to_file_name(put_song, post_events, created):
     assert Song.objects.get().title == "Low Tide"
 
 
+def test_overlong_tags_and_file_names_are_cut_to_fit_not_failed(put_song, post_events, created):
+    """Tags longer than their columns still ingest, cut to fit (PostgreSQL would refuse them)."""
+    long = "Wave " * 80  # 400 characters
+    key, size = put_song(
+        "music/long.flac",
+        SampleTags(title=long, artists=(long,), album=long, genres=("Drone " * 30,)),
+    )
+
+    post_events(created(key, size))
+
+    song = Song.objects.get()
+    assert IngestJob.objects.get().status == IngestJob.Status.DONE
+    assert len(song.title) <= Song._meta.get_field("title").max_length
+    assert song.artist.name == long.strip()[: Artist._meta.get_field("name").max_length].strip()
+    assert len(song.album.title) <= Album._meta.get_field("title").max_length
+    assert len(Genre.objects.get().name) <= Genre._meta.get_field("name").max_length
+
+
 @pytest.mark.parametrize(
     ("key", "data", "reason"),
     [
