@@ -19,12 +19,15 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DAPHNE = Path(sys.executable).with_name("daphne")
 STARTUP_TIMEOUT = 30.0
 LOG_TAIL_CHARS = 6000
-# One channel-layer prefix per test session: servers of this run hear each other over Redis, and
-# nothing from another run sharing the same Redis database.
+# One channel-layer and cache prefix per test session: servers of this run hear each other over
+# Redis, and nothing from another run sharing the same Redis database (the sign-in limiter's
+# counts of an earlier run's wrong passwords would otherwise slow this run's sign-ins down).
 CHANNELS_PREFIX = f"e2e-{uuid.uuid4().hex[:12]}"
+CACHE_PREFIX = f"e2e-cache-{uuid.uuid4().hex[:12]}"
 # The servers' own configuration comes from server_environment(), never from the caller's shell.
 OWN_VARIABLES = (
     "AWS_",
+    "CACHE_",
     "CHANNELS_",
     "DATABASE_",
     "DJANGO_",
@@ -100,6 +103,7 @@ def server_environment(database_url: str, media_root: Path, **extra: str) -> dic
             "DJANGO_LOG_LEVEL": "INFO",
             "INGEST_SECRET": settings.INGEST_SECRET,
             "CHANNELS_PREFIX": CHANNELS_PREFIX,
+            "CACHE_PREFIX": CACHE_PREFIX,
             "PYTHONUNBUFFERED": "1",
         }
     )
