@@ -189,62 +189,44 @@ def process_ingest_jobs(job_ids: Iterable[int]) -> dict[int, str]:
             to_read.append(job)
     early.update(_read_all(to_read))
     try:
-        with transaction.atomic():  # the batch's rows and its jobs' outcomes, one commit
-            outcomes = _write_all(claimed, early, applied)
-            finished = timezone.now()
-            for job in claimed:
-                outcome = outcomes[job.pk]
-                job.status, job.reason = outcome.status, outcome.reason
-                job.song_id, job.finished_at = outcome.song_id, finished
-                statuses[job.pk] = outcome.status
-                if outcome.status == IngestJob.Status.FAILED:
-                    logger.warning("ingest of %s failed: %s", job.key, outcome.reason)
-            IngestJob.objects.bulk_update(claimed, ["status", "reason", "song", "finished_at"])
+        _commit(claimed, early, applied)
     except DatabaseError:
         # The commit itself was refused (another worker deleted an artist or album this
         # batch links to, a deadlock...): nothing of the batch was kept. Run its jobs again
         # one at a time, so a conflict costs one job at most and never leaves the batch
         # running forever.
         logger.warning("a batch of %d ingest jobs could not commit", len(claimed), exc_info=True)
-        return statuses | _one_at_a_time(claimed, early)
+        for job in claimed:
+            try:
+                _commit([job], early, _applied_sequencers([job]))
+            except DatabaseError as error:
+                logger.warning("ingest of %s could not commit", job.key, exc_info=True)
+                job.status, job.song_id = IngestJob.Status.FAILED, None
+                job.reason = (
+                    f"the database refused the song's rows ({type(error).__name__}); retry the job"
+                )
+                job.finished_at = timezone.now()
+                job.save(update_fields=["status", "reason", "song", "finished_at"])
     for job in claimed:
+        statuses[job.pk] = job.status
         transaction.on_commit(
             lambda job=job: send_ingest_event(job.pk, job.key, job.status, job.reason)
         )
     return statuses
 
 
-def _one_at_a_time(claimed: list[IngestJob], early: dict) -> dict[int, str]:
-    """Write each job of a batch whose commit failed in a transaction of its own."""
-    statuses = {}
-    for job in claimed:
-        applied = _applied_sequencers([job])
-        try:
-            with transaction.atomic():
-                read = {job.pk: early[job.pk]} if job.pk in early else {}
-                outcome = _write_all([job], read, applied)[job.pk]
-                IngestJob.objects.filter(pk=job.pk).update(
-                    status=outcome.status,
-                    reason=outcome.reason,
-                    song_id=outcome.song_id,
-                    finished_at=timezone.now(),
-                )
-        except DatabaseError as error:
-            logger.warning("ingest of %s could not commit", job.key, exc_info=True)
-            outcome = Outcome(
-                IngestJob.Status.FAILED,
-                f"the database refused the song's rows ({type(error).__name__}); retry the job",
-            )
-            IngestJob.objects.filter(pk=job.pk).update(
-                status=outcome.status, reason=outcome.reason, finished_at=timezone.now()
-            )
-        statuses[job.pk] = outcome.status
-        transaction.on_commit(
-            lambda job=job, outcome=outcome: send_ingest_event(
-                job.pk, job.key, outcome.status, outcome.reason
-            )
-        )
-    return statuses
+def _commit(claimed: list[IngestJob], early: dict, applied: dict[str, str]) -> None:
+    """Write the jobs' rows and record their outcomes on them, in one transaction."""
+    with transaction.atomic():
+        outcomes = _write_all(claimed, early, applied)
+        finished = timezone.now()
+        for job in claimed:
+            outcome = outcomes[job.pk]
+            job.status, job.reason = outcome.status, outcome.reason
+            job.song_id, job.finished_at = outcome.song_id, finished
+            if outcome.status == IngestJob.Status.FAILED:
+                logger.warning("ingest of %s failed: %s", job.key, outcome.reason)
+        IngestJob.objects.bulk_update(claimed, ["status", "reason", "song", "finished_at"])
 
 
 def _applied_sequencers(jobs: list[IngestJob]) -> dict[str, str]:
