@@ -44,6 +44,7 @@ from mutagen.wave import WAVE
 from mutagen.wavpack import WavPack
 
 from catalog.metadata import SongMetadata
+from catalog.models import Album, Artist, Genre, Song
 from ingest.tags import ape, asf, id3, mp4, vorbis
 from ingest.tags.errors import MetadataError
 from ingest.tags.flac import check_flac_complete
@@ -192,8 +193,11 @@ class TrackedReader:
 
 
 # The catalogue's columns: a longer tag is cut to fit rather than failing its job.
-NAME_LENGTH = 255  # Song.title, Artist.name, Album.title
-GENRE_LENGTH = 100  # Genre.name
+NAME_LENGTH = min(
+    model._meta.get_field(field).max_length
+    for model, field in ((Song, "title"), (Artist, "name"), (Album, "title"))
+)
+GENRE_LENGTH = Genre._meta.get_field("name").max_length
 
 
 def _fit(text: str | None, length: int) -> str | None:
