@@ -193,7 +193,11 @@ def album_id3(album: AlbumRow) -> Element:
 
 
 def album_dir(album: AlbumRow) -> Element:
-    """Return an album as a directory <child> (getMusicDirectory, getAlbumList, search2)."""
+    """Return an album as a directory <child> (getMusicDirectory, getAlbumList, search2).
+
+    The schema's Child has no name or songCount; both stay, as in OpenSubsonic's own examples,
+    because clients read them (py-opensonic parses these albums with a required name).
+    """
     return _clean(
         {
             "id": make_id(ALBUM, album.pk),
@@ -236,15 +240,17 @@ def artist_id3(artist: Artist) -> dict:
 
 
 def artist_index_entry(artist: Artist) -> dict:
-    """Return an artist as <artist> in getIndexes (folder browsing: the artist's directory)."""
+    """Return an artist as <artist> (Artist: getIndexes, getStarred, search2, getArtistInfo).
+
+    The schema's Artist has no albumCount or coverArt, and OpenSubsonic adds neither: those
+    belong to ArtistID3 (getArtists), so strict XML readers never meet an undeclared attribute.
+    """
     return _clean(
         {
             "id": make_id(ARTIST, artist.pk),
             "name": artist.name,
             "starred": timestamp(getattr(artist, "starred_at", None)),
             "userRating": getattr(artist, "user_rating", None),
-            "albumCount": getattr(artist, "album_count", 0) or 0,
-            "coverArt": make_id(ARTIST, artist.pk) if getattr(artist, "cover_id", None) else None,
         }
     )
 
