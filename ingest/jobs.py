@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from catalog.batch import BatchRows, update_in_bulk
@@ -155,10 +155,10 @@ def process_ingest_job(job_id: int) -> str:
 def process_ingest_jobs(job_ids: Iterable[int], *, fill_to: int = 0) -> dict[int, str]:
     """Run a batch of jobs to their end; return {job id: final status}.
 
-    With ``fill_to``, the batch also takes the oldest other pending jobs, up to that many
-    jobs in all: what a burst of small requests queued runs as a few big batches, each
-    costing the same few statements whatever its size, and a task that finds its own jobs
-    already taken by another batch still does useful work.
+    With ``fill_to``, the batch also takes the oldest other pending jobs of events (not a
+    re-sync's), up to that many jobs in all: what a burst of small requests queued runs as a
+    few big batches, each costing the same few statements whatever its size, and a task that
+    finds its own jobs already taken by another batch still does useful work.
 
     The batch is claimed in one statement (of two workers handed the same job, one wins);
     tags are read side by side, a few ranged GETs each over one pooled client; then the rows
@@ -170,7 +170,10 @@ def process_ingest_jobs(job_ids: Iterable[int], *, fill_to: int = 0) -> dict[int
     job_ids = list(dict.fromkeys(job_ids))
     taking = job_ids
     if fill_to > len(job_ids):
-        pending = IngestJob.objects.filter(status=IngestJob.Status.PENDING).exclude(pk__in=job_ids)
+        # A re-sync runs its own jobs and counts how each ended: they are left to it.
+        pending = IngestJob.objects.filter(status=IngestJob.Status.PENDING).exclude(
+            Q(pk__in=job_ids) | Q(event_name__endswith=RESYNC_EVENT_SUFFIX)
+        )
         taking = job_ids + list(
             pending.order_by("pk").values_list("pk", flat=True)[: fill_to - len(job_ids)]
         )
