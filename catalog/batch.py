@@ -5,11 +5,14 @@ mostly share artists, albums, genres and covers, so the second song of an album 
 look them up again. What a job finds is staged and kept only when the job's savepoint
 commits; a job that fails drops what it staged and forgets every row it touched (it may
 have changed them in memory), so no row created or changed in a rolled-back savepoint is
-ever reused.
+ever reused. update_in_bulk saves many rows' fields in a few statements.
 """
 
 from collections.abc import Hashable, Iterable, Iterator
 from contextlib import contextmanager
+
+from django.db import connections, router
+from django.db.models import Model
 
 
 class BatchRows:
@@ -74,3 +77,46 @@ class BatchRows:
             self._kept_words.update(self._staged_words)
         finally:
             self._staged, self._touched, self._staged_words = {}, set(), set()
+
+
+def update_in_bulk(model: type[Model], rows: list[Model], fields: Iterable[str]) -> int:
+    """Save these fields of many rows in a few UPDATE statements; return how many rows matched.
+
+    What QuerySet.bulk_update does, with the SQL written here: Django's builds a CASE of
+    resolved expressions per row and field, which costs about a millisecond of Python a row
+    at ingest's batch sizes, far more than the statement itself.
+    """
+    if not rows:
+        return 0
+    meta = model._meta
+    columns = [meta.get_field(name) for name in fields]
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    cast = connection.features.requires_casted_case_in_updates
+    pk = meta.pk
+    per_statement = max(1, 900 // (2 * len(columns) + 1))
+    matched = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            ids = [pk.get_db_prep_value(row.pk, connection) for row in chunk]
+            assignments, params = [], []
+            for field in columns:
+                then = f"CAST(%s AS {field.cast_db_type(connection)})" if cast else "%s"
+                cases = []
+                for row, row_id in zip(chunk, ids, strict=True):
+                    value = field.get_db_prep_save(getattr(row, field.attname), connection)
+                    cases.append(f"WHEN %s THEN {then}")
+                    params += [row_id, value]
+                assignments.append(
+                    f"{quote(field.column)} = CASE {quote(pk.column)} {' '.join(cases)} "
+                    f"ELSE {quote(field.column)} END"
+                )
+            placeholders = ", ".join(["%s"] * len(ids))
+            cursor.execute(
+                f"UPDATE {quote(meta.db_table)} SET {', '.join(assignments)} "
+                f"WHERE {quote(pk.column)} IN ({placeholders})",
+                [*params, *ids],
+            )
+            matched += cursor.rowcount
+    return matched

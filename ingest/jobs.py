@@ -1,34 +1,38 @@
 """Durable ingest jobs: record object events as rows, then run each to its end.
 
 A job is a row before the webhook answers, so nothing is lost if the process dies; running
-one reads the object's tags (store.py, tags/) and hands them to catalog.services.song_ingest.
+one reads the object's tags (store.py, tags/) and hands a batch of them to
+catalog.services.songs_ingest.
 Queueing belongs to tasks.py, which imports this module, never the reverse.
 """
 
 import hashlib
 import logging
+from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
-from catalog.batch import BatchRows
+from catalog.batch import BatchRows, update_in_bulk
 from catalog.events import send_to_group
 from catalog.metadata import SongMetadata
 from catalog.models import Song, StoredObject
 from catalog.search import add_search_words
 from catalog.services import (
+    SongFile,
     cover_for,
     names_preload,
     sequencer_is_stale,
     song_ingest,
     song_remove,
+    songs_ingest,
 )
 from ingest.consumers import INGEST_GROUP
 from ingest.events import RESYNC_EVENT_SUFFIX, ObjectEvent
@@ -148,23 +152,38 @@ def process_ingest_job(job_id: int) -> str:
     return process_ingest_jobs([job_id]).get(job_id, "missing")
 
 
-def process_ingest_jobs(job_ids: Iterable[int]) -> dict[int, str]:
+def process_ingest_jobs(job_ids: Iterable[int], *, fill_to: int = 0) -> dict[int, str]:
     """Run a batch of jobs to their end; return {job id: final status}.
+
+    With ``fill_to``, the batch also takes the oldest other pending jobs of events (not a
+    re-sync's), up to that many jobs in all: what a burst of small requests queued runs as a
+    few big batches, each costing the same few statements whatever its size, and a task that
+    finds its own jobs already taken by another batch still does useful work.
 
     The batch is claimed in one statement (of two workers handed the same job, one wins);
     tags are read side by side, a few ranged GETs each over one pooled client; then the rows
-    are written in one transaction, each job in a savepoint of its own, so a poison file
-    fails alone with its reason and the others are kept. A job another worker holds is left
-    to it, and its current status is returned.
+    are written in one transaction (see _write_all): a file whose tags cannot be read fails
+    alone with its reason, and a batch the database refuses is written again one job at a
+    time, so the others are kept. A job another worker holds is left to it, and its current
+    status is returned.
     """
     job_ids = list(dict.fromkeys(job_ids))
+    taking = job_ids
+    if fill_to > len(job_ids):
+        # A re-sync runs its own jobs and counts how each ended: they are left to it.
+        pending = IngestJob.objects.filter(status=IngestJob.Status.PENDING).exclude(
+            Q(pk__in=job_ids) | Q(event_name__endswith=RESYNC_EVENT_SUFFIX)
+        )
+        taking = job_ids + list(
+            pending.order_by("pk").values_list("pk", flat=True)[: fill_to - len(job_ids)]
+        )
     stamp = timezone.now()
-    IngestJob.objects.filter(pk__in=job_ids, status=IngestJob.Status.PENDING).update(
+    IngestJob.objects.filter(pk__in=taking, status=IngestJob.Status.PENDING).update(
         status=IngestJob.Status.RUNNING, attempts=F("attempts") + 1, started_at=stamp
     )
     claimed = list(
         IngestJob.objects.filter(
-            pk__in=job_ids, status=IngestJob.Status.RUNNING, started_at=stamp
+            pk__in=taking, status=IngestJob.Status.RUNNING, started_at=stamp
         ).order_by("pk")
     )
     statuses: dict[int, str] = {}
@@ -219,6 +238,17 @@ def _commit(claimed: list[IngestJob], early: dict, applied: dict[str, str]) -> N
     """Write the jobs' rows and record their outcomes on them, in one transaction."""
     with transaction.atomic():
         outcomes = _write_all(claimed, early, applied)
+        if any(job.action == IngestJob.Action.REMOVED for job in claimed):
+            # A removal later in the batch may have taken off a song an earlier job wrote.
+            kept = set(
+                Song.objects.filter(
+                    pk__in=[outcome.song_id for outcome in outcomes.values() if outcome.song_id]
+                ).values_list("pk", flat=True)
+            )
+            outcomes = {
+                pk: outcome if outcome.song_id in kept else replace(outcome, song_id=None)
+                for pk, outcome in outcomes.items()
+            }
         finished = timezone.now()
         for job in claimed:
             outcome = outcomes[job.pk]
@@ -226,7 +256,7 @@ def _commit(claimed: list[IngestJob], early: dict, applied: dict[str, str]) -> N
             job.song_id, job.finished_at = outcome.song_id, finished
             if outcome.status == IngestJob.Status.FAILED:
                 logger.warning("ingest of %s failed: %s", job.key, outcome.reason)
-        IngestJob.objects.bulk_update(claimed, ["status", "reason", "song", "finished_at"])
+        update_in_bulk(IngestJob, claimed, ["status", "reason", "song", "finished_at"])
 
 
 def _applied_sequencers(jobs: list[IngestJob]) -> dict[str, str]:
@@ -331,16 +361,78 @@ def _read_tags(job: IngestJob) -> Outcome | TagsRead:
 def _write_all(
     jobs: list[IngestJob], read: dict[int, Outcome | TagsRead], applied: dict[str, str]
 ) -> dict[int, Outcome]:
-    """Write the batch's rows (in the caller's transaction), each job in its own savepoint.
+    """Write the batch's rows (in the caller's transaction); return each job's outcome.
+
+    The new and changed songs of the batch are written together, each kind of row in one
+    statement (catalog.services.songs_ingest), in a savepoint: if the database refuses
+    anything of it, the savepoint takes it back and those jobs are written one at a time,
+    so the one that cannot be written fails alone with its reason. Removals, and jobs of a
+    key the batch holds more than once (they must apply in order), go one at a time first.
+    """
+    outcomes: dict[int, Outcome] = {}
+    per_key = Counter(job.key for job in jobs)
+    together, one_by_one = [], []
+    for job in jobs:
+        tags = read.get(job.pk)
+        if job.action != IngestJob.Action.REMOVED and isinstance(tags, Outcome):
+            outcomes[job.pk] = tags
+        elif isinstance(tags, TagsRead) and per_key[job.key] == 1:
+            together.append(job)
+        else:
+            one_by_one.append(job)
+    outcomes.update(_write_one_by_one(one_by_one, read, applied))
+    if together:
+        try:
+            with transaction.atomic():
+                outcomes.update(_write_together(together, read))
+        except Exception:
+            logger.warning(
+                "%d songs could not be written together; writing them one at a time",
+                len(together),
+                exc_info=True,
+            )
+            outcomes.update(_write_one_by_one(together, read, applied))
+    return outcomes
+
+
+def _write_together(jobs: list[IngestJob], read: dict[int, Outcome | TagsRead]) -> dict:
+    files = []
+    for job in jobs:
+        tags = read[job.pk]
+        only_if_applied = job.sequencer if is_resync(job) else None
+        files.append(SongFile(job, tags.metadata, tags.size, tags.content_hash, only_if_applied))
+    songs = songs_ingest(files)
+    passed = [job for job, song in zip(jobs, songs, strict=True) if song is None]
+    applied = _applied_sequencers(passed) if passed else {}
+    outcomes = {}
+    for job, song in zip(jobs, songs, strict=True):
+        if song is not None:
+            outcomes[job.pk] = Outcome(IngestJob.Status.DONE, "", song.pk)
+        else:
+            outcomes[job.pk] = _stale_outcome(job, applied.get(job.key, "")) or Outcome(
+                IngestJob.Status.SKIPPED, "superseded"
+            )
+    return outcomes
+
+
+def _write_one_by_one(
+    jobs: list[IngestJob], read: dict[int, Outcome | TagsRead], applied: dict[str, str]
+) -> dict[int, Outcome]:
+    """Write jobs one after another, each in its own savepoint.
 
     The batch's existing artists and genres are looked up at once, and each row a job finds
     or creates is reused by the later jobs (BatchRows, which forgets a failed job's rows);
     the search words of all its songs go into the lexicon in one insert.
     """
+    if not jobs:
+        return {}
     known = BatchRows()
     bucket = settings.INGEST_BUCKET_NAME
     known.preload({}, [(StoredObject, bucket, job.key) for job in jobs if job.key not in applied])
-    names_preload(known, (tags.metadata for tags in read.values() if isinstance(tags, TagsRead)))
+    names_preload(
+        known,
+        (tags.metadata for job in jobs if isinstance(tags := read.get(job.pk), TagsRead)),
+    )
     outcomes: dict[int, Outcome] = {}
     for job in jobs:
         try:

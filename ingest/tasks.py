@@ -28,8 +28,10 @@ def run_ingest_job(job_id: int) -> str:
 
 @task
 def run_ingest_batch(job_ids: list[int]) -> dict[str, str]:
-    """Process a batch of recorded ingest jobs; return {job id: final status}."""
-    return {str(pk): status for pk, status in jobs.process_ingest_jobs(job_ids).items()}
+    """Process a batch of recorded ingest jobs, filled up with other pending ones to
+    MAX_BATCH; return {job id: final status} of every job it ran."""
+    statuses = jobs.process_ingest_jobs(job_ids, fill_to=MAX_BATCH)
+    return {str(pk): status for pk, status in statuses.items()}
 
 
 def batches(job_ids: Sequence[int]) -> list[list[int]]:

@@ -1,5 +1,6 @@
 """HTTP <-> ingest: the store's webhook, uploads and the jobs' list; parse, call, shape."""
 
+import functools
 import json
 
 from django.conf import settings
@@ -27,6 +28,13 @@ from ingest.api.serializers import (
 from ingest.events import InvalidEvent, check_s3_notification
 from ingest.models import IngestJob
 from ingest.signing import SignatureInvalid, SignatureMissing, check_ingest_auth
+
+
+@functools.cache
+def _job_serializer() -> IngestJobSerializer:
+    """Return one IngestJobSerializer for every webhook answer: a new one per request built
+    its seventeen fields again, a third of the request's time."""
+    return IngestJobSerializer()
 
 
 class PayloadTooLarge(ValidationError):
@@ -65,8 +73,9 @@ class IngestEventsView(APIView):
         except InvalidEvent as invalid:
             raise ValidationError({"detail": str(invalid)}) from None
         jobs = tasks.queue_ingest_events(object_events)
+        shape = _job_serializer().to_representation
         return Response(
-            {"jobs": IngestJobSerializer(jobs, many=True).data, "ignored": ignored},
+            {"jobs": [shape(job) for job in jobs], "ignored": ignored},
             status=status.HTTP_202_ACCEPTED,
         )
 

@@ -69,18 +69,18 @@ def test_a_batch_whose_commit_is_refused_runs_its_jobs_one_at_a_time(
         put_song("music/a.mp3", SampleTags(title="A")),
         put_song("music/b.flac", SampleTags(title="B")),
     )
-    bulk_update = IngestJob.objects.bulk_update
+    update_in_bulk = jobs.update_in_bulk
     refusals = []
 
-    def refused_once(*args, **kwargs):
+    def refused_once(model, *args, **kwargs):
         # Stands in for the database refusing the batch's transaction, which a test on one
-        # connection cannot provoke for real; only the batch path calls bulk_update.
-        if not refusals:
+        # connection cannot provoke for real; the batch's commit ends by saving its jobs.
+        if model is IngestJob and not refusals:
             refusals.append(True)
             raise IntegrityError("FOREIGN KEY constraint failed")
-        return bulk_update(*args, **kwargs)
+        return update_in_bulk(model, *args, **kwargs)
 
-    monkeypatch.setattr(IngestJob.objects, "bulk_update", refused_once)
+    monkeypatch.setattr(jobs, "update_in_bulk", refused_once)
 
     with django_capture_on_commit_callbacks(execute=True):
         statuses = jobs.process_ingest_jobs(batch)
@@ -89,3 +89,166 @@ def test_a_batch_whose_commit_is_refused_runs_its_jobs_one_at_a_time(
     assert [statuses[pk] for pk in batch] == ["done", "done"]
     assert set(IngestJob.objects.values_list("status", flat=True)) == {"done"}
     assert sorted(Song.objects.values_list("title", flat=True)) == ["A", "B"]
+
+
+# --- a batch's songs are written together ------------------------------------------------------
+
+
+def _run(batch, django_capture_on_commit_callbacks) -> dict[int, str]:
+    with django_capture_on_commit_callbacks(execute=True):
+        return jobs.process_ingest_jobs(batch)
+
+
+def test_a_batch_updates_known_songs_and_adds_new_ones_together(
+    put_song, created, django_capture_on_commit_callbacks
+):
+    old = SampleTags(title="Old", artists=("Before", "Guest"), genres=("Jazz",), album="One")
+    _run(_record(created, put_song("music/a.mp3", old)), django_capture_on_commit_callbacks)
+    song = Song.objects.get()
+    before = song.updated_at
+
+    new = SampleTags(title="New", artists=("After",), genres=("Folk", "Ambient"), album="One")
+    batch = _record(
+        created,
+        put_song("music/a.mp3", new),
+        put_song("music/b.flac", SampleTags(title="B", album="One", artists=("After",))),
+    )
+    statuses = _run(batch, django_capture_on_commit_callbacks)
+
+    assert [statuses[pk] for pk in batch] == ["done", "done"]
+    song.refresh_from_db()
+    assert song.title == "New" and song.updated_at > before
+    assert [artist.name for artist in song.artists.order_by("songartist__position")] == ["After"]
+    assert song.artist.name == "After"
+    assert sorted(genre.name for genre in song.genres.all()) == ["Ambient", "Folk"]
+    assert song.stored_object.song_id == song.pk and song.stored_object.exists
+    assert Song.objects.get(title="B").album == song.album  # same artist, same title
+    assert "before" not in song.search_text and "new" in song.search_text.split()
+
+
+def test_an_album_takes_what_it_lacks_from_the_first_song_of_the_batch_that_has_it(
+    put_song, created, django_capture_on_commit_callbacks
+):
+    from demo.audio_samples import make_cover
+
+    cover = make_cover((200, 30, 30))
+    batch = _record(
+        created,
+        put_song("music/1.mp3", SampleTags(title="1", album="Gaps", artists=("A",), year=None)),
+        put_song("music/2.mp3", SampleTags(title="2", album="Gaps", artists=("A",), year=1999)),
+        put_song(
+            "music/3.mp3",
+            SampleTags(title="3", album="Gaps", artists=("A",), year=2004, cover=cover),
+        ),
+    )
+    _run(batch, django_capture_on_commit_callbacks)
+
+    (album,) = {song.album for song in Song.objects.all()}
+    assert album.year == 1999  # the first song that had a year set it
+    assert album.cover is not None
+    assert Song.objects.get(title="1").cover == album.cover  # the song falls back to the album's
+
+
+def test_stale_events_and_outrun_resyncs_in_a_batch_are_skipped_with_their_reason(
+    put_song, created, django_capture_on_commit_callbacks
+):
+    key, size = put_song("music/a.mp3", SampleTags(title="Newest"))
+    _run(_record(created, (key, size)), django_capture_on_commit_callbacks)  # applies its own
+    applied = Song.objects.get().stored_object.sequencer
+    older = f"{int(applied, 16) - 1:016X}"
+    other = put_song("music/b.mp3", SampleTags(title="B"))
+    records = [created(key, size, sequencer=older), created(*other)]
+    object_events, _ = check_s3_notification({"Records": records})
+    batch = [job.pk for job in jobs.record_ingest_events(object_events)]
+
+    statuses = _run(batch, django_capture_on_commit_callbacks)
+
+    assert [statuses[pk] for pk in batch] == ["skipped", "done"]
+    assert "newer event" in IngestJob.objects.get(pk=batch[0]).reason
+    assert sorted(Song.objects.values_list("title", flat=True)) == ["B", "Newest"]
+
+
+def test_an_object_another_batch_recorded_meanwhile_sends_the_batch_one_by_one(
+    put_song, created, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    """Between this batch's lookup of its objects and its insert of them, another worker may
+    have recorded one of them: the insert is refused, and the jobs are written one by one."""
+    from catalog import services
+    from catalog.models import StoredObject
+
+    batch = _record(
+        created,
+        put_song("music/a.mp3", SampleTags(title="A")),
+        put_song("music/b.mp3", SampleTags(title="B")),
+    )
+    StoredObject.objects.create(bucket="local", key="music/a.mp3", exists=False)
+    monkeypatch.setattr(services, "_lock_stored_objects", lambda bucket, keys: {})
+
+    statuses = _run(batch, django_capture_on_commit_callbacks)
+
+    assert [statuses[pk] for pk in batch] == ["done", "done"]
+    assert "one at a time" in caplog.text
+    assert StoredObject.objects.get(key="music/a.mp3").song.title == "A"
+    assert sorted(Song.objects.values_list("title", flat=True)) == ["A", "B"]
+
+
+def test_jobs_of_one_key_in_a_batch_apply_in_order(
+    put_song, created, removed, django_capture_on_commit_callbacks
+):
+    key, size = put_song("music/a.mp3", SampleTags(title="Gone soon"))
+    records = [
+        created(key, size, sequencer="0000000000000010"),
+        removed(key, sequencer="0000000000000020"),
+        created(*put_song("music/b.mp3", SampleTags(title="Stays"))),
+    ]
+    object_events, _ = check_s3_notification({"Records": records})
+    batch = [job.pk for job in jobs.record_ingest_events(object_events)]
+
+    statuses = _run(batch, django_capture_on_commit_callbacks)
+
+    assert [statuses[pk] for pk in batch] == ["done", "done", "done"]
+    assert list(Song.objects.values_list("title", flat=True)) == ["Stays"]
+
+
+def test_every_tagged_song_field_is_saved_when_a_batch_updates_a_song():
+    from catalog import services
+    from catalog.metadata import SongMetadata
+    from catalog.models import Artist
+
+    metadata = SongMetadata(
+        *(None, ("A",), None, None, None, None, None, None, None, (), 1.0, None, None, None),
+        *("mp3", "audio/mpeg", None, None),
+    )
+
+    class Version:
+        bucket, key, etag, version_id, sequencer = "local", "k.mp3", "", "", ""
+
+    values = services._song_values(
+        Version(), metadata, [Artist(name="A")], None, [], None, size=1, content_hash=""
+    )
+    assert set(values) == set(services.SONG_TAGGED_FIELDS)
+
+
+def test_a_task_fills_its_batch_with_other_pending_jobs(
+    put_song, created, django_capture_on_commit_callbacks
+):
+    """Small requests queue small batches; the first task to run takes the others' jobs too,
+    and a task whose jobs were taken finds them ended."""
+    with django_capture_on_commit_callbacks(execute=False):
+        first = _record(created, put_song("music/a.mp3", SampleTags(title="A")))
+        later = _record(
+            created,
+            put_song("music/b.mp3", SampleTags(title="B")),
+            put_song("music/c.mp3", SampleTags(title="C")),
+        )
+    running = _record(created, put_song("music/d.mp3", SampleTags(title="D")))
+    IngestJob.objects.filter(pk__in=running).update(status=IngestJob.Status.RUNNING)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        statuses = jobs.process_ingest_jobs(first, fill_to=3)
+        alone = jobs.process_ingest_jobs(first)  # nothing pending left to take
+
+    assert statuses == {pk: "done" for pk in first + later}
+    assert alone == {first[0]: "done"}
+    assert sorted(Song.objects.values_list("title", flat=True)) == ["A", "B", "C"]
+    assert tasks.run_ingest_batch.call(later) == {str(pk): "done" for pk in later}

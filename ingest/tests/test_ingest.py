@@ -8,6 +8,7 @@ from channels.layers import get_channel_layer
 
 from catalog.models import Album, Artist, Cover, Genre, Song
 from demo.audio_samples import FORMATS, SampleTags, make_cover
+from ingest.api.serializers import IngestJobSerializer
 from ingest.models import IngestJob
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +25,11 @@ def test_signed_event_creates_song_with_tags_and_cover(put_song, post_events, cr
 
     assert response.status_code == 202
     assert [job["key"] for job in response.json()["jobs"]] == [key]
+    answered = IngestJob.objects.get(key=key)
+    answered.status, answered.song_id = "pending", None  # as it was when the webhook answered
+    answered.started_at = answered.finished_at = None
+    answered.attempts = 0
+    assert response.json()["jobs"] == [IngestJobSerializer(answered).data]
     song = Song.objects.get()
     assert song.title == "Neon Rain"
     assert [artist.name for artist in song.artists.order_by("songartist__position")] == [

@@ -100,16 +100,22 @@ async def test_a_burst_past_the_bound_carries_the_newest_and_the_count(ingest_so
 
 
 @pytest.mark.asyncio
-async def test_a_request_split_over_batches_is_a_frame_per_batch(ingest_songs, settings):
+async def test_a_request_split_over_batches_is_at_most_a_frame_per_batch(ingest_songs, settings):
     settings.INGEST_THREADS = 2  # four jobs: two batches of two, side by side in a worker
     page = await _songs_socket()
 
     await ingest_songs("North", "East", "South", "West")
 
-    frames = [await page.receive_json_from(timeout=10) for _ in range(2)]
-    assert [(frame["type"], frame["count"]) for frame in frames] == [("songs.added", 2)] * 2
-    titles = {song["title"] for frame in frames for song in frame["songs"]}
+    # The batch that runs first may take the other's jobs too (tasks fill their batch with
+    # pending jobs): one frame of four, or two of two.
+    frames, titles = [], set()
+    while len(titles) < 4:
+        frames.append(await page.receive_json_from(timeout=10))
+        titles |= {song["title"] for song in frames[-1]["songs"]}
     assert titles == {"North", "East", "South", "West"}
+    assert len(frames) <= 2
+    assert {frame["type"] for frame in frames} == {"songs.added"}
+    assert sum(frame["count"] for frame in frames) == 4
     assert await page.receive_nothing(timeout=0.5)
     await page.disconnect()
 
