@@ -120,3 +120,41 @@ def update_in_bulk(model: type[Model], rows: list[Model], fields: Iterable[str])
             )
             matched += cursor.rowcount
     return matched
+
+
+def insert_in_bulk(model: type[Model], rows: list[Model]) -> None:
+    """Insert new rows (their primary key made by the database) and give each its key.
+
+    What QuerySet.bulk_create does for a model without signals, parents or conflicts, with
+    the SQL written here: Django's compiles every value of every row through its expression
+    machinery, about half of what writing a batch of songs costs. Values go through each
+    field's pre_save (auto_now_add...) and get_db_prep_save as they would there.
+    """
+    if not rows:
+        return
+    meta = model._meta
+    connection = connections[router.db_for_write(model)]
+    if not connection.features.can_return_rows_from_bulk_insert:
+        model._default_manager.bulk_create(rows)
+        return
+    fields = [field for field in meta.concrete_fields if field is not meta.pk]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    row_sql = f"({', '.join(['%s'] * len(fields))})"
+    per_statement = max(1, connection.ops.bulk_batch_size(fields, rows))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            params = [
+                field.get_db_prep_save(field.pre_save(row, True), connection)
+                for row in chunk
+                for field in fields
+            ]
+            cursor.execute(
+                f"INSERT INTO {quote(meta.db_table)} ({columns}) "
+                f"VALUES {', '.join([row_sql] * len(chunk))} RETURNING {quote(meta.pk.column)}",
+                params,
+            )
+            for row, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
+                row.pk = pk
+                row._state.adding, row._state.db = False, connection.alias

@@ -54,6 +54,22 @@ def send_to_group(group: str, message: dict) -> None:
         logger.exception("could not send %s to the channel layer", message.get("type"))
 
 
+def send_many_to_group(group: str, messages: list[dict]) -> None:
+    """Send several messages to a group in one hop to the sender loop; failures are logged."""
+    layer = get_channel_layer()
+    if layer is None or not messages:
+        return
+
+    async def send_all() -> None:
+        for message in messages:
+            await layer.group_send(group, message)
+
+    try:
+        asyncio.run_coroutine_threadsafe(send_all(), _sender()).result(timeout=SEND_TIMEOUT)
+    except Exception:
+        logger.exception("could not send %d messages to the channel layer", len(messages))
+
+
 @functools.cache
 def _song_serializer():
     """Return one SongSerializer to shape every event's song (its fields are built once)."""

@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalog import events, search
-from catalog.batch import BatchRows, update_in_bulk
+from catalog.batch import BatchRows, insert_in_bulk, update_in_bulk
 from catalog.metadata import ArtistTags, CoverArt, ReleaseTags, SongMetadata
 from catalog.models import (
     Album,
@@ -210,18 +210,19 @@ def cover_for(art: CoverArt, known: BatchRows | None = None) -> Cover | None:
     digest = _digest(art)
     if known is not None and (cover := known.get((Cover, digest))) is not None:
         return cover
-    cover = covers_for([art]).get(digest)
+    cover = covers_for([(digest, art)]).get(digest)
     if known is not None and cover is not None:
         known.put((Cover, digest), cover)
     return cover
 
 
-def covers_for(arts: Iterable[CoverArt]) -> dict[str, Cover | None]:
+def covers_for(arts: Iterable[tuple[str | None, CoverArt | None]]) -> dict[str, Cover | None]:
     """Store each distinct image once; return {sha256: its row, or None if it is no image}.
 
-    One lookup for all of them, and one insert for the images seen for the first time.
+    ``arts`` are (sha256, image) pairs (None, None for a song without a picture). One lookup
+    for all of them, and one insert for the images seen for the first time.
     """
-    by_digest = {_digest(art): art for art in arts}
+    by_digest = {digest: art for digest, art in arts if art is not None}
     if not by_digest:
         return {}
     found: dict[str, Cover | None] = {
@@ -480,18 +481,21 @@ def songs_ingest(files: list[SongFile]) -> list[Song | None]:
     )
     _artists_fill_in(named, [tags for file in live for tags in file.metadata.artist_tags])
     genres_named = rows_by_name(Genre, [genre for file in live for genre in file.metadata.genres])
-    covers = covers_for(file.metadata.cover for file in live if file.metadata.cover)
+    arts = [file.metadata.cover for file in live]
+    digests = [_digest(art) if art else None for art in arts]
+    covers = covers_for(zip(digests, arts, strict=True))
+    song_covers = [covers.get(digest) for digest in digests]
     albums = _albums_for(
         [
-            (file.metadata, named[name_key(album_artist)], _cover_of(file, covers))
-            for file, (_, album_artist) in zip(live, names, strict=True)
+            (file.metadata, named[name_key(album_artist)], cover)
+            for file, (_, album_artist), cover in zip(live, names, song_covers, strict=True)
         ]
     )
 
     existing = {song.storage_key: song for song in Song.objects.filter(storage_key__in=keys)}
     now = timezone.now()
     new_songs, updated, credits, tagged, words = [], [], [], [], set()
-    for file, (artist_names, album_artist) in zip(live, names, strict=True):
+    for file, (artist_names, album_artist), cover in zip(live, names, song_covers, strict=True):
         metadata = file.metadata
         artists = list(dict.fromkeys(named[name_key(name)] for name in artist_names))
         album = None
@@ -506,7 +510,7 @@ def songs_ingest(files: list[SongFile]) -> list[Song | None]:
             artists,
             album,
             genres,
-            _cover_of(file, covers),
+            cover,
             size=file.size,
             content_hash=file.content_hash,
         )
@@ -523,18 +527,23 @@ def songs_ingest(files: list[SongFile]) -> list[Song | None]:
         credits.append((song, artists))
         tagged.append((song, genres))
 
-    Song.objects.bulk_create(new_songs)
+    insert_in_bulk(Song, new_songs)
     if updated:
         update_in_bulk(Song, updated, [*SONG_TAGGED_FIELDS, "updated_at"])
         SongArtist.objects.filter(song__in=updated).delete()
         Song.genres.through.objects.filter(song__in=updated).delete()
-    SongArtist.objects.bulk_create(
-        SongArtist(song=song, artist=artist, position=position)
-        for song, artists in credits
-        for position, artist in enumerate(artists)
+    insert_in_bulk(
+        SongArtist,
+        [
+            SongArtist(song=song, artist=artist, position=position)
+            for song, artists in credits
+            for position, artist in enumerate(artists)
+        ],
     )
-    Song.genres.through.objects.bulk_create(
-        Song.genres.through(song=song, genre=genre) for song, genres in tagged for genre in genres
+    song_genre = Song.genres.through
+    insert_in_bulk(
+        song_genre,
+        [song_genre(song=song, genre=genre) for song, genres in tagged for genre in genres],
     )
     search.add_search_words(words)
 
@@ -551,7 +560,7 @@ def songs_ingest(files: list[SongFile]) -> list[Song | None]:
             row.sequencer = sequencer or row.sequencer
             seen.append(row)
         written[key] = song
-    StoredObject.objects.bulk_create(first_seen)
+    insert_in_bulk(StoredObject, first_seen)
     update_in_bulk(StoredObject, seen, ["song", "exists", "sequencer", "updated_at"])
     fresh = {song.pk for song in new_songs}
     for song in written.values():
@@ -572,11 +581,6 @@ def _applies(file: SongFile, stored: StoredObject | None) -> bool:
     if file.only_if_applied is not None and applied != file.only_if_applied:
         return False
     return applied == version.sequencer or not sequencer_is_stale(version.sequencer, applied)
-
-
-def _cover_of(file: SongFile, covers: dict[str, Cover | None]) -> Cover | None:
-    art = file.metadata.cover
-    return covers.get(_digest(art)) if art else None
 
 
 def _digest(art: CoverArt) -> str:

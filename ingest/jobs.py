@@ -21,7 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from catalog.batch import BatchRows, update_in_bulk
-from catalog.events import send_to_group
+from catalog.events import send_many_to_group
 from catalog.metadata import SongMetadata
 from catalog.models import Song, StoredObject
 from catalog.search import add_search_words
@@ -226,11 +226,9 @@ def process_ingest_jobs(job_ids: Iterable[int], *, fill_to: int = 0) -> dict[int
                 )
                 job.finished_at = timezone.now()
                 job.save(update_fields=["status", "reason", "song", "finished_at"])
-    for job in claimed:
-        statuses[job.pk] = job.status
-        transaction.on_commit(
-            lambda job=job: send_ingest_event(job.pk, job.key, job.status, job.reason)
-        )
+    ended = [(job.pk, job.key, job.status, job.reason) for job in claimed]
+    statuses.update((pk, status) for pk, _, status, _ in ended)
+    transaction.on_commit(lambda: send_ingest_events(ended))
     return statuses
 
 
@@ -501,12 +499,16 @@ def _ingest_removed(job: IngestJob) -> Outcome:
     return Outcome(IngestJob.Status.DONE)
 
 
-def send_ingest_event(job_id: int, key: str, status: str, reason: str) -> None:
-    """Tell staff following the ingest (the "ingest" group) how a job ended."""
-    send_to_group(
+def send_ingest_events(ended: list[tuple[int, str, str, str]]) -> None:
+    """Tell staff following the ingest (the "ingest" group) how each of a batch's jobs (id,
+    key, status, reason) ended: an "ingest.finished" message a job, sent together."""
+    send_many_to_group(
         INGEST_GROUP,
-        {
-            "type": "ingest.finished",
-            "job": {"id": job_id, "key": key, "status": status, "reason": reason},
-        },
+        [
+            {
+                "type": "ingest.finished",
+                "job": {"id": job_id, "key": key, "status": status, "reason": reason},
+            }
+            for job_id, key, status, reason in ended
+        ],
     )

@@ -1,0 +1,84 @@
+"""insert_in_bulk and update_in_bulk write what bulk_create and bulk_update would."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.forms.models import model_to_dict
+
+from catalog.batch import insert_in_bulk, update_in_bulk
+from catalog.models import Song, StoredObject
+from catalog.tests.factories import AlbumFactory, ArtistFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _song(key: str, **values) -> Song:
+    artist = values.pop("artist", None) or ArtistFactory()
+    fields = {
+        "title": "It's \"quoted\" – ünïcode; DROP TABLE",
+        "duration": 187.25,
+        "codec": "flac",
+        "mime_type": "audio/flac",
+        "file_size": 2**40 + 3,
+        "replay_gain_track": -7.5,
+        "hidden": False,
+        **values,
+    }
+    return Song(storage_key=key, artist=artist, **fields)
+
+
+def _saved(song: Song) -> dict:
+    fresh = Song.objects.get(pk=song.pk)
+    return {k: v for k, v in model_to_dict(fresh).items() if k not in ("id", "artists", "genres")}
+
+
+def test_inserted_rows_get_their_keys_and_read_back_as_bulk_create_writes_them():
+    album = AlbumFactory()
+    ours = [_song(f"ours/{n}.flac", album=album, track_number=n, bpm=None) for n in range(3)]
+    theirs = [_song(f"theirs/{n}.flac", album=album, track_number=n, bpm=None) for n in range(3)]
+    for mine, other in zip(ours, theirs, strict=True):
+        other.artist = mine.artist
+
+    insert_in_bulk(Song, ours)
+    Song.objects.bulk_create(theirs)
+
+    assert all(song.pk and not song._state.adding for song in ours)
+    for mine, other in zip(ours, theirs, strict=True):
+        mine_saved, other_saved = _saved(mine), _saved(other)
+        assert mine_saved.pop("storage_key") != other_saved.pop("storage_key")
+        assert mine_saved == other_saved
+    assert Song.objects.get(pk=ours[0].pk).created_at is not None  # auto_now_add applied
+
+
+def test_updated_fields_read_back_as_saved_including_nulls_and_foreign_keys():
+    songs = [_song(f"music/{n}.mp3", album=AlbumFactory()) for n in range(4)]
+    insert_in_bulk(Song, songs)
+    objects = [StoredObject(bucket="b", key=song.storage_key, song=song) for song in songs]
+    insert_in_bulk(StoredObject, objects)
+    moment = datetime(2026, 12, 5, 17, 0, 1, 123456, tzinfo=UTC)
+    songs[0].album, songs[0].title, songs[0].bpm = None, "O'Brien", 128
+    songs[1].duration, songs[1].replay_gain_track = 0.5, None
+    objects[2].song, objects[2].sequencer, objects[2].updated_at = None, "00AF", moment
+
+    assert update_in_bulk(Song, songs[:2], ["album", "title", "bpm", "duration"]) == 2
+    assert update_in_bulk(Song, songs[1:2], ["replay_gain_track"]) == 1
+    assert update_in_bulk(StoredObject, objects, ["song", "sequencer", "updated_at"]) == 4
+
+    first, second = Song.objects.get(pk=songs[0].pk), Song.objects.get(pk=songs[1].pk)
+    assert (first.album_id, first.title, first.bpm) == (None, "O'Brien", 128)
+    assert (second.duration, second.replay_gain_track) == (0.5, None)
+    third = StoredObject.objects.get(pk=objects[2].pk)
+    assert (third.song_id, third.sequencer, third.updated_at) == (None, "00AF", moment)
+    assert StoredObject.objects.get(pk=objects[3].pk).song_id == songs[3].pk
+
+
+def test_many_rows_are_cut_into_statements_the_database_takes():
+    artist = ArtistFactory()
+    songs = [_song(f"many/{n}.mp3", artist=artist) for n in range(1200)]
+    insert_in_bulk(Song, songs)
+    for song in songs:
+        song.title = f"renamed {song.pk}"
+
+    assert update_in_bulk(Song, songs, ["title", "duration"]) == 1200
+    assert Song.objects.filter(title__startswith="renamed").count() == 1200
+    assert len({song.pk for song in songs}) == 1200
