@@ -47,20 +47,28 @@ def _flac_last_sample(data: bytes, info: StreamInfo) -> int | None:
     """Return the sample at which the last FLAC frame whose header is in ``data`` ends.
 
     When the stream length is known, only a frame that reaches it counts, so a chance sync
-    pattern inside audio data can never make a complete file look cut short.
+    pattern inside audio data can never make a complete file look cut short. Headers are
+    tried from the end backwards, a slice at a time, which usually stops in the first slice.
     """
-    ends = []
-    for match in re.finditer(rb"\xff[\xf8\xf9]", data):
-        end = _flac_frame_end(data, match.start(), info)
-        if end is not None:
-            ends.append(end)
-    if not ends:
-        return None
-    if info.total_samples:
-        return max(ends)
-    return ends[-1]
+    latest = None
+    end = len(data)
+    while end > 0:
+        start = max(end - _FLAC_SCAN_SLICE, 0)
+        # Sync codes that start in [start, end); the last one may run one byte past it.
+        offsets = [match.start() for match in _FLAC_SYNC.finditer(data, start, end + 1)]
+        for offset in reversed(offsets):
+            sample = _flac_frame_end(data, offset, info)
+            if sample is None:
+                continue
+            if not info.total_samples or sample >= info.total_samples:
+                return sample
+            latest = max(latest or 0, sample)
+        end = start
+    return latest
 
 
+_FLAC_SYNC = re.compile(rb"\xff[\xf8\xf9]")  # fixed or variable block size
+_FLAC_SCAN_SLICE = 16 * 1024
 _FLAC_SAMPLE_RATES = (
     0,
     88200,
@@ -159,7 +167,15 @@ def _crc8(data: bytes) -> int:
     """Return the CRC-8 (polynomial 0x07) FLAC frame headers carry."""
     crc = 0
     for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x07) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
+        crc = _CRC8_TABLE[crc ^ byte]
     return crc
+
+
+def _crc8_of_byte(byte: int) -> int:
+    crc = byte
+    for _ in range(8):
+        crc = ((crc << 1) ^ 0x07) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
+    return crc
+
+
+_CRC8_TABLE = bytes(_crc8_of_byte(byte) for byte in range(256))

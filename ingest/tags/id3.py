@@ -1,6 +1,8 @@
 """ID3v2 frames (MP3, AIFF, WAV; v2.2 and v2.3 arrive upgraded to v2.4 by mutagen)."""
 
-from mutagen.id3 import ID3
+from dataclasses import dataclass
+
+from mutagen.id3 import ID3, Frame
 
 from ingest.tags.families import TagFamily
 from ingest.tags.values import REPLAYGAIN_TAGS, RawPicture
@@ -46,8 +48,39 @@ KEYS = {
 }
 
 
-def texts(tags: ID3, frame_id: str) -> list[str]:
+@dataclass(frozen=True)
+class Frames:
+    """A file's ID3 frames, looked up as ``ID3.getall`` does, without walking them per key."""
+
+    by_hash_key: dict[str, Frame]
+    by_prefix: dict[str, list[Frame]]  # "TXXX:", "COMM:", "COMM::" ... -> frames, sorted
+    names: frozenset[str]  # every key getall finds frames under
+
+    def keys(self) -> frozenset[str]:
+        return self.names
+
+    def getall(self, key: str) -> list[Frame]:
+        frame = self.by_hash_key.get(key)
+        return [frame] if frame is not None else self.by_prefix.get(key + ":", [])
+
+
+def index(tags: ID3) -> Frames:
+    """Index the frames by HashKey and by every prefix of it that ends at a colon."""
+    by_hash_key = dict(tags.items())
+    by_prefix: dict[str, list[Frame]] = {}
+    for hash_key in sorted(by_hash_key):
+        colon = hash_key.find(":")
+        while colon != -1:
+            by_prefix.setdefault(hash_key[: colon + 1], []).append(by_hash_key[hash_key])
+            colon = hash_key.find(":", colon + 1)
+    names = frozenset(by_hash_key).union(prefix[:-1] for prefix in by_prefix)
+    return Frames(by_hash_key, by_prefix, names)
+
+
+def texts(tags: Frames, frame_id: str) -> list[str]:
     frames = tags.getall(frame_id)
+    if not frames:
+        return []
     if frame_id == "TCON":  # numeric genres ("(17)") resolved to names
         return [genre for frame in frames for genre in frame.genres]
     if frame_id == "USLT":  # one text per frame, not a list
@@ -59,7 +92,7 @@ def texts(tags: ID3, frame_id: str) -> list[str]:
     return [str(text) for frame in frames for text in frame.text]
 
 
-def pictures(tags: ID3) -> list[RawPicture]:
+def pictures(tags: Frames) -> list[RawPicture]:
     return [
         RawPicture(frame.data, frame.mime, int(frame.type))
         for frame in tags.getall("APIC")
@@ -67,4 +100,4 @@ def pictures(tags: ID3) -> list[RawPicture]:
     ]
 
 
-FAMILY = TagFamily(ID3, KEYS, texts, pictures)
+FAMILY = TagFamily(ID3, KEYS, texts, pictures, index)

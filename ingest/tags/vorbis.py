@@ -48,13 +48,21 @@ KEYS = {
 }
 
 
-def texts(tags: VComment, key: str) -> list[str]:
-    return tags.get(key) or []
+def index(tags: VComment) -> dict[str, list[str]]:
+    """Group the comments' values by lower-cased key, in the order the file holds them."""
+    grouped: dict[str, list[str]] = {}
+    for key, value in tags:
+        grouped.setdefault(key.lower(), []).append(value)
+    return grouped
 
 
-def pictures(tags: VComment) -> list[RawPicture]:
+def texts(grouped: dict[str, list[str]], key: str) -> list[str]:
+    return grouped.get(key, [])
+
+
+def pictures(grouped: dict[str, list[str]]) -> list[RawPicture]:
     found = []
-    for encoded in FAMILY.first_texts(tags, ("metadata_block_picture",)):
+    for encoded in FAMILY.first_texts(grouped, ("metadata_block_picture",)):
         try:
             picture = Picture(base64.b64decode(encoded))
         except (binascii.Error, ValueError, MutagenError, struct.error, IndexError):
@@ -62,8 +70,8 @@ def pictures(tags: VComment) -> list[RawPicture]:
             continue
         found.append(RawPicture(picture.data, picture.mime, picture.type))
     # The older COVERART comment, with its MIME type in a COVERARTMIME beside it.
-    legacy_mimes = FAMILY.first_texts(tags, ("coverartmime",))
-    for index, encoded in enumerate(FAMILY.first_texts(tags, ("coverart",))):
+    legacy_mimes = FAMILY.first_texts(grouped, ("coverartmime",))
+    for index, encoded in enumerate(FAMILY.first_texts(grouped, ("coverart",))):
         try:
             data = base64.b64decode(encoded)
         except (binascii.Error, ValueError):
@@ -73,4 +81,4 @@ def pictures(tags: VComment) -> list[RawPicture]:
     return found
 
 
-FAMILY = TagFamily(VComment, KEYS, texts, pictures)
+FAMILY = TagFamily(VComment, KEYS, texts, pictures, index)
