@@ -95,6 +95,7 @@ class RangeReader(io.RawIOBase):
         self._pos = 0
         self._segments: list[tuple[int, bytes]] = []  # (start, data), in order of start
         self._hot: tuple[int, int, bytes] = (0, 0, b"")  # start, end, data of the last used
+        self._run = (0, 0)  # start and length of the fetches that followed each other
         self._max_bytes = max_bytes
         self._deadline = deadline
         self.stats = ReadStats()
@@ -187,7 +188,14 @@ class RangeReader(io.RawIOBase):
                 first = min(first, self._max_bytes)
             stop = max(needed_stop, first)
         else:
-            start, stop = needed_start, max(needed_stop, needed_start + STEP)
+            # Reading on from the last fetch (an Ogg packet, a large picture), fetch as much
+            # again as has been read in a row, so a long run costs a few requests, not one a page.
+            step = max(STEP, self._run[1]) if needed_start == sum(self._run) else STEP
+            start, stop = needed_start, max(needed_stop, needed_start + step)
+            if self._max_bytes is not None:
+                stop = max(
+                    needed_stop, min(stop, start + self._max_bytes - self.stats.bytes_fetched)
+                )
             if size is not None and stop > size - STEP:
                 start = min(start, max(size - STEP, 0))
         # The widening stops at bytes already cached on either side.
@@ -205,6 +213,11 @@ class RangeReader(io.RawIOBase):
         data, total = self._fetch(start, stop - 1)
         self.stats.requests += 1
         self.stats.bytes_fetched += len(data)
+        run_start, run_length = self._run
+        if start == run_start + run_length:
+            self._run = (run_start, run_length + len(data))
+        else:
+            self._run = (start, len(data))
         if total is not None:
             self._size = total
         if not data:

@@ -1,11 +1,13 @@
 """ID3v2 frames (MP3, AIFF, WAV; v2.2 and v2.3 arrive upgraded to v2.4 by mutagen)."""
 
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from mutagen.id3 import ID3, Frame
+from mutagen.id3._id3v1 import find_id3v1
 
 from ingest.tags.families import TagFamily
-from ingest.tags.values import REPLAYGAIN_TAGS, RawPicture
+from ingest.tags.values import REPLAYGAIN_TAGS, RawPicture, clean
 
 MUSICBRAINZ_UFID = "UFID:http://musicbrainz.org"
 COMMENTS = ("", "ID3v1 Comment")  # COMM descriptions of a comment; mutagen names ID3v1's so
@@ -101,3 +103,38 @@ def pictures(tags: Frames) -> list[RawPicture]:
 
 
 FAMILY = TagFamily(ID3, KEYS, texts, pictures, index)
+
+
+# What an ID3v1 tag can add to an ID3v2 tag that lacks it (mutagen merges the two); its comment
+# comes under this HashKey.
+ID3V1_FRAMES = ("TIT2", "TPE1", "TALB", "TDRC", "TRCK", "TCON")
+ID3V1_COMMENT = "COMM:ID3v1 Comment:eng"
+
+
+def id3v1_could_add(tags: ID3) -> bool:
+    """Tell whether an ID3v1 tag at the end of the file could change what we read.
+
+    Only when the ID3v2 tag lacks one of the frames ID3v1 holds, or has no comment that
+    sorts before ID3v1's, so that a file tagged in full need not have its end read.
+    """
+    if any(frame_id not in tags for frame_id in ID3V1_FRAMES):
+        return True
+    if ID3V1_COMMENT in tags:
+        return False
+    for frame in tags.getall("COMM"):
+        if frame.HashKey >= ID3V1_COMMENT:
+            break
+        if frame.desc in COMMENTS and any(clean(text) for text in frame.text):
+            return False
+    return True
+
+
+def add_id3v1(tags: ID3, fileobj: BinaryIO) -> None:
+    """Add the frames of an ID3v1 tag at the end of ``fileobj`` that ``tags`` lacks.
+
+    What mutagen's ``ID3.load`` does when asked to, done after the ID3v2 tag is read.
+    """
+    frames, _ = find_id3v1(fileobj, 4)
+    for frame in (frames or {}).values():
+        if not tags.getall(frame.HashKey):
+            tags.add(frame)

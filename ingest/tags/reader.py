@@ -316,7 +316,7 @@ def _load_audio(reader: TrackedReader, name: str) -> tuple[FileType, _Kind]:
     for kind in candidates:
         reader.seek(0)
         try:
-            return kind.file_type(reader), kind
+            return _open(kind, reader, header), kind
         except _PARSE_ERRORS as error:
             escaped = _reader_failure(error, reader.raised)
             if escaped is None:
@@ -325,6 +325,26 @@ def _load_audio(reader: TrackedReader, name: str) -> tuple[FileType, _Kind]:
         # Raised outside the handler so the reader's error keeps its own context.
         raise escaped
     raise MetadataError(_unreadable_reason(name, header, failures))
+
+
+def _open(kind: _Kind, reader: TrackedReader, header: bytes) -> FileType:
+    """Open the file as ``kind``; read the end of an MP3 only when an ID3v1 tag could matter.
+
+    mutagen reads the last 128 bytes of every MP3 for an ID3v1 tag and adds what its ID3v2
+    tag lacks; over S3 that read costs a request, which a file tagged in full can skip.
+    """
+    if kind.file_type is not MP3 or not header.startswith(b"ID3"):
+        return kind.file_type(reader)
+    try:
+        audio = MP3(reader, load_v1=False)
+    except _PARSE_ERRORS as error:
+        if _reader_failure(error, reader.raised) is not None:
+            raise
+        reader.seek(0)
+        return MP3(reader)  # as mutagen reads it, with its own fallbacks and errors
+    if audio.tags is not None and id3.id3v1_could_add(audio.tags):
+        id3.add_id3v1(audio.tags, reader)
+    return audio
 
 
 def _unreadable_reason(
