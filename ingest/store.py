@@ -31,8 +31,8 @@ logger = logging.getLogger(__name__)
 S3_FIRST_READ = 256 * 1024
 S3_WHOLE_OBJECT = 2 * S3_FIRST_READ
 # A read past the cached bytes fetches at least this much, as mutagen reads on in small steps;
-# a read within this much of the end fetches all of the end, for the probes there (ID3v1 after
-# APEv2, the last Ogg page).
+# on S3 a read within this much of the end fetches all of the end, for the probes there (ID3v1
+# after APEv2, the last Ogg page).
 STEP = 64 * 1024
 HEAD_SIZE = 64 * 1024  # the first bytes kept in `head`, which the ingest job hashes
 MAX_CACHED_BYTES = 4 * 1024 * 1024
@@ -73,7 +73,8 @@ class RangeReader(io.RawIOBase):
 
     Fetched ranges are kept as segments; most reads fall inside the last one used and cost a
     slice. The first fetch takes at least `first_read` bytes, the whole object when it is at
-    most `whole_object` bytes, so that over S3 the tags of most songs come in one request.
+    most `whole_object` bytes, so that over S3 the tags of most songs come in one request; a
+    read within `tail_read` bytes of the end fetches all of them.
     """
 
     def __init__(
@@ -85,11 +86,13 @@ class RangeReader(io.RawIOBase):
         deadline: float | None = None,
         first_read: int = STEP,
         whole_object: int = 0,
+        tail_read: int = 0,
     ):
         super().__init__()
         self._fetch = fetch
         self._first_read = first_read
         self._whole_object = whole_object
+        self._tail_read = tail_read
         self.name = name
         self._size = size
         self._pos = 0
@@ -196,8 +199,8 @@ class RangeReader(io.RawIOBase):
                 stop = max(
                     needed_stop, min(stop, start + self._max_bytes - self.stats.bytes_fetched)
                 )
-            if size is not None and stop > size - STEP:
-                start = min(start, max(size - STEP, 0))
+            if size is not None and stop > size - self._tail_read:
+                start = min(start, max(size - self._tail_read, 0))
         # The widening stops at bytes already cached on either side.
         for begin, data in self._segments:
             end = begin + len(data)
@@ -361,7 +364,7 @@ def open_object(
     deadline = time.monotonic() + timeout if timeout else None
     if is_s3(storage):
         fetch = _s3_fetcher(storage, key, version_id)
-        reads = {"first_read": S3_FIRST_READ, "whole_object": S3_WHOLE_OBJECT}
+        reads = {"first_read": S3_FIRST_READ, "whole_object": S3_WHOLE_OBJECT, "tail_read": STEP}
     else:
         fetch, size = _local_fetcher(storage, key)
         reads = {}

@@ -10,6 +10,7 @@ from mutagen.flac import FLAC, StreamInfo
 
 from ingest.tags.errors import MetadataError
 
+_FLAC_TAIL_NEAR = 4 * 1024
 _FLAC_TAIL_SLACK = 64 * 1024  # room for an ID3v1 or APEv2 tag some taggers append to FLAC
 _FLAC_TAIL_UNKNOWN_FRAMES = 1024 * 1024
 _FLAC_TAIL_MAX_FRAMES = 2 * 1024 * 1024
@@ -26,13 +27,17 @@ def check_flac_complete(audio: FLAC, reader, size: int, duration: float) -> floa
     if duration > 0 and not info.bitrate:
         raise MetadataError("truncated or corrupt FLAC: no audio frames after the tags")
     # Two of the largest frames hold the start of the last one; the header states the size,
-    # so it is capped to keep a lying header from costing a large read.
-    window = min(2 * info.max_framesize or _FLAC_TAIL_UNKNOWN_FRAMES, _FLAC_TAIL_MAX_FRAMES)
-    window += _FLAC_TAIL_SLACK
-    start = max(size - window, 0)
-    reader.seek(start)
-    tail = reader.read(size - start)
-    last_sample = _flac_last_sample(tail, info)
+    # so it is capped to keep a lying header from costing a large read. Most files end with
+    # their last frame, and the few KiB past it cover an ID3v1 tag; the larger slack is read
+    # only when that finds no last frame.
+    frames = min(2 * info.max_framesize or _FLAC_TAIL_UNKNOWN_FRAMES, _FLAC_TAIL_MAX_FRAMES)
+    for slack in (_FLAC_TAIL_NEAR, _FLAC_TAIL_SLACK):
+        start = max(size - frames - slack, 0)
+        reader.seek(start)
+        last_sample = _flac_last_sample(reader.read(size - start), info)
+        # (total_samples is 0 when the header leaves the length unknown.)
+        if start == 0 or (last_sample or 0) >= max(info.total_samples, 1):
+            break
     if info.total_samples == 0:
         return (last_sample or 0) / info.sample_rate
     if last_sample is None or last_sample < info.total_samples:

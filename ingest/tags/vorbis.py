@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import functools
 import logging
 import struct
 
@@ -63,12 +64,11 @@ def texts(grouped: dict[str, list[str]], key: str) -> list[str]:
 def pictures(grouped: dict[str, list[str]]) -> list[RawPicture]:
     found = []
     for encoded in FAMILY.first_texts(grouped, ("metadata_block_picture",)):
-        try:
-            picture = Picture(base64.b64decode(encoded))
-        except (binascii.Error, ValueError, MutagenError, struct.error, IndexError):
-            logger.debug("skipping an undecodable METADATA_BLOCK_PICTURE")
-            continue
-        found.append(RawPicture(picture.data, picture.mime, picture.type))
+        picture = _picture(encoded) if len(encoded) <= _CACHED_PICTURE_CHARS else None
+        if picture is None:
+            picture = _decode_picture(encoded)
+        if picture is not None:
+            found.append(picture)
     # The older COVERART comment, with its MIME type in a COVERARTMIME beside it.
     legacy_mimes = FAMILY.first_texts(grouped, ("coverartmime",))
     for index, encoded in enumerate(FAMILY.first_texts(grouped, ("coverart",))):
@@ -79,6 +79,21 @@ def pictures(grouped: dict[str, list[str]]) -> list[RawPicture]:
         mime = legacy_mimes[index] if index < len(legacy_mimes) else ""
         found.append(RawPicture(data, mime))
     return found
+
+
+def _decode_picture(encoded: str) -> RawPicture | None:
+    try:
+        picture = Picture(base64.b64decode(encoded))
+    except (binascii.Error, ValueError, MutagenError, struct.error, IndexError):
+        logger.debug("skipping an undecodable METADATA_BLOCK_PICTURE")
+        return None
+    return RawPicture(picture.data, picture.mime, picture.type)
+
+
+# The tracks of an album carry the same cover, and its base64 takes longer to decode than
+# the rest of the file to read: the last few, up to a size, are kept decoded.
+_CACHED_PICTURE_CHARS = 1024 * 1024
+_picture = functools.lru_cache(maxsize=4)(_decode_picture)
 
 
 FAMILY = TagFamily(VComment, KEYS, texts, pictures, index)
