@@ -25,15 +25,6 @@ from catalog.media import is_s3
 
 logger = logging.getLogger(__name__)
 
-# The first GET from S3: enough for the tags of most songs, cover included, in one request.
-# An object at most twice that size is fetched whole, since its end is usually wanted too (the
-# last Ogg page, FLAC's last frames, an ID3v1 tag). A local file is read as it is asked for.
-S3_FIRST_READ = 256 * 1024
-S3_WHOLE_OBJECT = 2 * S3_FIRST_READ
-# A read past the cached bytes fetches at least this much, as mutagen reads on in small steps;
-# on S3 a read within this much of the end fetches all of the end, for the probes there (ID3v1
-# after APEv2, the last Ogg page).
-STEP = 64 * 1024
 HEAD_SIZE = 64 * 1024  # the first bytes kept in `head`, which the ingest job hashes
 MAX_CACHED_BYTES = 4 * 1024 * 1024
 POOL_CONNECTIONS = 32
@@ -68,13 +59,30 @@ class ReadStats:
 Fetch = Callable[[int, int], tuple[bytes, int | None]]
 
 
+@dataclass(frozen=True)
+class ReadPlan:
+    """How much a reader fetches at once: over S3 a request costs far more than its bytes."""
+
+    first_read: int  # the least the first fetch takes
+    whole_object: int  # an object at most this size is fetched whole at once
+    step: int  # the least a fetch past the cached bytes takes
+    tail_read: int  # a read within this much of the end fetches all of the end
+    grow: bool  # reading on from the last fetch takes as much again as was read in a row
+
+
+# The first GET takes the tags of most songs, cover included. An object at most twice that is
+# fetched whole, as its end is usually wanted too (the last Ogg page, FLAC's last frames, an
+# ID3v1 tag); probes of the end (ID3v1 after APEv2, the last Ogg page) take one GET, and a long
+# run of reads (an Ogg comment over many pages, a large picture) a few.
+S3_READS = ReadPlan(256 * 1024, 512 * 1024, 64 * 1024, 64 * 1024, grow=True)
+LOCAL_READS = ReadPlan(64 * 1024, 0, 64 * 1024, 0, grow=False)
+
+
 class RangeReader(io.RawIOBase):
     """A seekable, read-only file over `fetch(start, end_inclusive) -> (bytes, total_size)`.
 
     Fetched ranges are kept as segments; most reads fall inside the last one used and cost a
-    slice. The first fetch takes at least `first_read` bytes, the whole object when it is at
-    most `whole_object` bytes, so that over S3 the tags of most songs come in one request; a
-    read within `tail_read` bytes of the end fetches all of them.
+    slice. What a fetch takes beyond what was asked follows the reader's ReadPlan.
     """
 
     def __init__(
@@ -84,15 +92,11 @@ class RangeReader(io.RawIOBase):
         size: int | None = None,
         max_bytes: int | None = None,
         deadline: float | None = None,
-        first_read: int = STEP,
-        whole_object: int = 0,
-        tail_read: int = 0,
+        plan: ReadPlan = LOCAL_READS,
     ):
         super().__init__()
         self._fetch = fetch
-        self._first_read = first_read
-        self._whole_object = whole_object
-        self._tail_read = tail_read
+        self._plan = plan
         self.name = name
         self._size = size
         self._pos = 0
@@ -102,7 +106,17 @@ class RangeReader(io.RawIOBase):
         self._max_bytes = max_bytes
         self._deadline = deadline
         self.stats = ReadStats()
-        self.head = b""
+        self._head: bytes | None = None
+
+    @property
+    def head(self) -> bytes:
+        """Return the first HEAD_SIZE bytes (all of a smaller object), for the job to hash."""
+        if self._head is None:
+            pos = self._pos
+            self._pos = 0
+            self._head = self.read(HEAD_SIZE)
+            self._pos = pos
+        return self._head
 
     def readable(self) -> bool:
         return True
@@ -182,25 +196,27 @@ class RangeReader(io.RawIOBase):
 
     def _fetch_range(self, needed_start: int, needed_stop: int) -> None:
         """Fetch at least [needed_start, needed_stop), widened as the class says, in one GET."""
-        size = self._size
-        if not self.stats.requests and needed_start < self._first_read:
+        size, plan = self._size, self._plan
+        if not self.stats.requests and needed_start < plan.first_read:
             start = 0
-            whole = size is not None and size <= self._whole_object
-            first = size if whole else self._first_read
+            whole = size is not None and size <= plan.whole_object
+            first = size if whole else plan.first_read
             if self._max_bytes is not None:
                 first = min(first, self._max_bytes)
             stop = max(needed_stop, first)
         else:
             # Reading on from the last fetch (an Ogg packet, a large picture), fetch as much
             # again as has been read in a row, so a long run costs a few requests, not one a page.
-            step = max(STEP, self._run[1]) if needed_start == sum(self._run) else STEP
+            step = plan.step
+            if plan.grow and needed_start == sum(self._run):
+                step = max(step, self._run[1])
             start, stop = needed_start, max(needed_stop, needed_start + step)
             if self._max_bytes is not None:
                 stop = max(
                     needed_stop, min(stop, start + self._max_bytes - self.stats.bytes_fetched)
                 )
-            if size is not None and stop > size - self._tail_read:
-                start = min(start, max(size - self._tail_read, 0))
+            if size is not None and stop > size - plan.tail_read:
+                start = min(start, max(size - plan.tail_read, 0))
         # The widening stops at bytes already cached on either side.
         for begin, data in self._segments:
             end = begin + len(data)
@@ -225,8 +241,6 @@ class RangeReader(io.RawIOBase):
             self._size = total
         if not data:
             return
-        if start == 0 and not self.head:
-            self.head = data[:HEAD_SIZE]
         self._segments.append((start, data))
         self._segments.sort(key=lambda segment: segment[0])
         self._evict(keep=start)
@@ -364,11 +378,11 @@ def open_object(
     deadline = time.monotonic() + timeout if timeout else None
     if is_s3(storage):
         fetch = _s3_fetcher(storage, key, version_id)
-        reads = {"first_read": S3_FIRST_READ, "whole_object": S3_WHOLE_OBJECT, "tail_read": STEP}
+        plan = S3_READS
     else:
         fetch, size = _local_fetcher(storage, key)
-        reads = {}
-    return StoreReader(fetch, key, size=size, max_bytes=max_bytes, deadline=deadline, **reads)
+        plan = LOCAL_READS
+    return StoreReader(fetch, key, size=size, max_bytes=max_bytes, deadline=deadline, plan=plan)
 
 
 # --- listings, for the re-sync ------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.core.files.storage import FileSystemStorage
 from mutagen.apev2 import APEv2
 
 from demo.audio_samples import FORMATS, SUFFIXES, SampleTags, make_cover, write_sample
-from ingest.store import HEAD_SIZE, S3_FIRST_READ, S3_WHOLE_OBJECT, RangeReader, open_object
+from ingest.store import HEAD_SIZE, S3_READS, RangeReader, open_object
 from ingest.tags import read_metadata
 from ingest.tests.conftest import BUCKET
 
@@ -44,7 +44,7 @@ def read_local_and_s3(s3, path):
     reader = open_object(f"music/{path.name}", size=path.stat().st_size)
     with reader:
         metadata = read_metadata(reader, path.name)
-    assert reader.head == path.read_bytes()[:HEAD_SIZE]  # what the ingest job hashes
+        assert reader.head == path.read_bytes()[:HEAD_SIZE]  # what the ingest job hashes
     return expected, metadata, reader.stats.requests
 
 
@@ -71,7 +71,7 @@ def test_a_tiny_song_costs_one_get(s3, tmp_path, fmt):
 
 def test_a_long_mp3_tagged_in_full_costs_one_get(s3, tmp_path):
     path = write_sample(tmp_path / "long.mp3", "mp3", FULL_TAGS, seconds=60)
-    assert path.stat().st_size > S3_WHOLE_OBJECT
+    assert path.stat().st_size > S3_READS.whole_object
 
     expected, metadata, requests = read_local_and_s3(s3, path)
 
@@ -114,7 +114,7 @@ def test_a_long_mp3_without_id3v2_is_read_from_its_end(s3, tmp_path, apev2):
 @pytest.mark.parametrize("fmt", ["ogg", "opus"])
 def test_a_long_ogg_reads_its_last_page_for_the_duration(s3, tmp_path, fmt):
     path = write_sample(tmp_path / f"long.{fmt}", fmt, FULL_TAGS, seconds=90)
-    assert path.stat().st_size > S3_WHOLE_OBJECT
+    assert path.stat().st_size > S3_READS.whole_object
 
     expected, metadata, requests = read_local_and_s3(s3, path)
 
@@ -125,7 +125,7 @@ def test_a_long_ogg_reads_its_last_page_for_the_duration(s3, tmp_path, fmt):
 
 def test_a_long_flac_reads_its_last_frames_once(s3, tmp_path):
     path = write_sample(tmp_path / "long.flac", "flac", FULL_TAGS, seconds=20)
-    assert path.stat().st_size > S3_WHOLE_OBJECT
+    assert path.stat().st_size > S3_READS.whole_object
 
     expected, metadata, requests = read_local_and_s3(s3, path)
 
@@ -135,7 +135,7 @@ def test_a_long_flac_reads_its_last_frames_once(s3, tmp_path):
 
 @pytest.mark.parametrize("fmt", ["mp3", "flac", "ogg", "m4a"])
 def test_a_cover_larger_than_the_first_get_is_read_whole(s3, tmp_path, fmt):
-    assert len(LARGE_COVER) > S3_FIRST_READ
+    assert len(LARGE_COVER) > S3_READS.first_read
     tags = dataclasses.replace(FULL_TAGS, cover=LARGE_COVER)
     path = write_sample(tmp_path / f"covered.{fmt}", fmt, tags, seconds=60)
 
@@ -165,7 +165,7 @@ def test_range_reader_answers_any_seek_and_read_like_the_bytes_it_reads():
         fetched.append((start, end))
         return data[start : end + 1], len(data)
 
-    reader = RangeReader(fetch, "x", size=len(data), first_read=S3_FIRST_READ)
+    reader = RangeReader(fetch, "x", size=len(data), plan=S3_READS)
     expected = io.BytesIO(data)
     assert reader.read(128) == expected.read(128)  # mutagen starts with the header
     moves = random.Random(11)
@@ -176,5 +176,5 @@ def test_range_reader_answers_any_seek_and_read_like_the_bytes_it_reads():
         size = moves.choice([1, 10, 128, 4096, 70_000, -1])
         assert reader.seek(offset, whence) == expected.seek(offset, whence)
         assert reader.read(size) == expected.read(size)
-    assert fetched[0] == (0, S3_FIRST_READ - 1)
+    assert fetched[0] == (0, S3_READS.first_read - 1)
     assert sum(end - start + 1 for start, end in fetched) < 2 * len(data)
