@@ -54,9 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--files", type=int, help="songs in the ingest corpus")
     parser.add_argument(
         "--only",
-        choices=["streaming", "transcoding", "ingest", "resync-import"],
+        choices=["streaming", "transcoding", "ingest", "resync-import", "bytes-read"],
         help="measure one section alone: streaming; transcoding; ingest (local, live push, S3); "
-        "resync-import (new objects through the re-sync, local and S3)",
+        "resync-import (new objects through the re-sync, local and S3); bytes-read (bytes and "
+        "GETs to read the tags of a 30 MB FLAC and a 10 MB MP3 on S3)",
     )
     parser.add_argument(
         "--import-objects",
@@ -92,6 +93,11 @@ def main(argv: list[str] | None = None) -> int:
         from bench.corpus import write_corpus
         from bench.s3 import start_moto
 
+        if args.only == "bytes-read":
+            moto = start_moto(workspace)
+            measure = lambda: bytes_read.s3_bytes_per_song(workspace, moto)  # noqa: E731
+            _section(rows, "Bytes read from S3 per song", measure)
+            return _finish(rows, args, 2, began, load_before)
         everything = args.only is None
         local: list[ingest.LocalIngest] = []
         s3 = []

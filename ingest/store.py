@@ -11,7 +11,6 @@ import logging
 import os
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,8 +25,8 @@ from catalog.media import is_s3
 
 logger = logging.getLogger(__name__)
 
-BLOCK_SIZE = 64 * 1024
-MAX_CACHED_BLOCKS = 64
+HEAD_SIZE = 64 * 1024  # the first bytes kept in `head`, which the ingest job hashes
+MAX_CACHED_BYTES = 4 * 1024 * 1024
 POOL_CONNECTIONS = 32
 AUDIO_SUFFIXES = frozenset(
     {".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".mp4", ".aac", ".wav", ".aif", ".aiff"}
@@ -60,8 +59,31 @@ class ReadStats:
 Fetch = Callable[[int, int], tuple[bytes, int | None]]
 
 
+@dataclass(frozen=True)
+class ReadPlan:
+    """How much a reader fetches at once: over S3 a request costs far more than its bytes."""
+
+    first_read: int  # the least the first fetch takes
+    whole_object: int  # an object at most this size is fetched whole at once
+    step: int  # the least a fetch past the cached bytes takes
+    tail_read: int  # a read within this much of the end fetches all of the end
+    grow: bool  # reading on from the last fetch takes as much again as was read in a row
+
+
+# The first GET takes the tags of most songs, cover included. An object at most twice that is
+# fetched whole, as its end is usually wanted too (the last Ogg page, FLAC's last frames, an
+# ID3v1 tag); probes of the end (ID3v1 after APEv2, the last Ogg page) take one GET, and a long
+# run of reads (an Ogg comment over many pages, a large picture) a few.
+S3_READS = ReadPlan(256 * 1024, 512 * 1024, 64 * 1024, 64 * 1024, grow=True)
+LOCAL_READS = ReadPlan(64 * 1024, 0, 64 * 1024, 0, grow=False)
+
+
 class RangeReader(io.RawIOBase):
-    """A seekable, read-only file over `fetch(start, end_inclusive) -> (bytes, total_size)`."""
+    """A seekable, read-only file over `fetch(start, end_inclusive) -> (bytes, total_size)`.
+
+    Fetched ranges are kept as segments; most reads fall inside the last one used and cost a
+    slice. What a fetch takes beyond what was asked follows the reader's ReadPlan.
+    """
 
     def __init__(
         self,
@@ -70,17 +92,31 @@ class RangeReader(io.RawIOBase):
         size: int | None = None,
         max_bytes: int | None = None,
         deadline: float | None = None,
+        plan: ReadPlan = LOCAL_READS,
     ):
         super().__init__()
         self._fetch = fetch
+        self._plan = plan
         self.name = name
         self._size = size
         self._pos = 0
-        self._blocks: OrderedDict[int, bytes] = OrderedDict()
+        self._segments: list[tuple[int, bytes]] = []  # (start, data), in order of start
+        self._hot: tuple[int, int, bytes] = (0, 0, b"")  # start, end, data of the last used
+        self._run = (0, 0)  # start and length of the fetches that followed each other
         self._max_bytes = max_bytes
         self._deadline = deadline
         self.stats = ReadStats()
-        self.head = b""
+        self._head: bytes | None = None
+
+    @property
+    def head(self) -> bytes:
+        """Return the first HEAD_SIZE bytes (all of a smaller object), for the job to hash."""
+        if self._head is None:
+            pos = self._pos
+            self._pos = 0
+            self._head = self.read(HEAD_SIZE)
+            self._pos = pos
+        return self._head
 
     def readable(self) -> bool:
         return True
@@ -91,7 +127,7 @@ class RangeReader(io.RawIOBase):
     @property
     def size(self) -> int:
         if self._size is None:
-            self._load_blocks(0, 0)
+            self._fetch_range(0, 1)
         assert self._size is not None
         return self._size
 
@@ -118,49 +154,124 @@ class RangeReader(io.RawIOBase):
         return len(data)
 
     def read(self, size: int = -1) -> bytes:
+        pos = self._pos
+        start, end, data = self._hot
+        if size is not None and size >= 0 and start <= pos and pos + size <= end:
+            self._pos = pos + size
+            return data[pos - start : pos + size - start]
         if size is None or size < 0:
-            size = self.size - self._pos
-        if size == 0 or (self._size is not None and self._pos >= self._size):
+            size = self.size - pos
+        if size == 0 or pos >= self.size:
             return b""
-        end = self._pos + size - 1
-        if self._size is not None:
-            end = min(end, self._size - 1)
-        first, last = self._pos // BLOCK_SIZE, end // BLOCK_SIZE
-        self._load_blocks(first, last)
-        chunks = [self._blocks.get(index, b"") for index in range(first, last + 1)]
-        joined = b"".join(chunks)
-        start_in_joined = self._pos - first * BLOCK_SIZE
-        data = joined[start_in_joined : start_in_joined + (end - self._pos + 1)]
-        self._pos += len(data)
+        stop = min(pos + size, self.size)
+        missing = self._missing(pos, stop)
+        if missing is not None:
+            self._fetch_range(*missing)
+        data = self._collect(pos, stop)
+        self._pos = pos + len(data)
         return data
 
-    def _load_blocks(self, first: int, last: int) -> None:
-        missing = [index for index in range(first, last + 1) if index not in self._blocks]
-        for index in range(first, last + 1):
-            if index in self._blocks:
-                self._blocks.move_to_end(index)
-        if not missing:
-            return
-        # One request for the whole missing run: mutagen reads forward in small steps.
-        start, stop = missing[0] * BLOCK_SIZE, (missing[-1] + 1) * BLOCK_SIZE - 1
-        if self._size is not None:
-            stop = min(stop, self._size - 1)
-            if start > stop:
+    def _missing(self, pos: int, stop: int) -> tuple[int, int] | None:
+        """Return the range to fetch so that [pos, stop) is cached, or None if it is."""
+        first_gap = last_gap = None
+        cursor = pos
+        for start, data in self._segments:
+            end = start + len(data)
+            if end <= cursor:
+                continue
+            if start >= stop:
+                break
+            if start > cursor:
+                first_gap = cursor if first_gap is None else first_gap
+                last_gap = start
+            cursor = max(cursor, end)
+            if cursor >= stop:
+                break
+        if cursor < stop:
+            first_gap = cursor if first_gap is None else first_gap
+            last_gap = stop
+        if first_gap is None or last_gap is None:
+            return None
+        return first_gap, last_gap
+
+    def _fetch_range(self, needed_start: int, needed_stop: int) -> None:
+        """Fetch at least [needed_start, needed_stop), widened as the class says, in one GET."""
+        size, plan = self._size, self._plan
+        if not self.stats.requests and needed_start < plan.first_read:
+            start = 0
+            whole = size is not None and size <= plan.whole_object
+            first = size if whole else plan.first_read
+            if self._max_bytes is not None:
+                first = min(first, self._max_bytes)
+            stop = max(needed_stop, first)
+        else:
+            # Reading on from the last fetch (an Ogg packet, a large picture), fetch as much
+            # again as has been read in a row, so a long run costs a few requests, not one a page.
+            step = plan.step
+            if plan.grow and needed_start == sum(self._run):
+                step = max(step, self._run[1])
+            start, stop = needed_start, max(needed_stop, needed_start + step)
+            if self._max_bytes is not None:
+                stop = max(
+                    needed_stop, min(stop, start + self._max_bytes - self.stats.bytes_fetched)
+                )
+            if size is not None and stop > size - plan.tail_read:
+                start = min(start, max(size - plan.tail_read, 0))
+        # The widening stops at bytes already cached on either side.
+        for begin, data in self._segments:
+            end = begin + len(data)
+            if end <= needed_start:
+                start = max(start, end)
+            elif begin >= needed_stop:
+                stop = min(stop, begin)
+        if size is not None:
+            stop = min(stop, size)
+            if start >= stop:
                 return
-        self._check_budget(stop - start + 1)
-        data, total = self._fetch(start, stop)
+        self._check_budget(stop - start)
+        data, total = self._fetch(start, stop - 1)
         self.stats.requests += 1
         self.stats.bytes_fetched += len(data)
+        run_start, run_length = self._run
+        if start == run_start + run_length:
+            self._run = (run_start, run_length + len(data))
+        else:
+            self._run = (start, len(data))
         if total is not None:
             self._size = total
-        if start == 0 and not self.head:
-            self.head = data[:BLOCK_SIZE]
-        for offset in range(0, len(data), BLOCK_SIZE):
-            self._blocks[start // BLOCK_SIZE + offset // BLOCK_SIZE] = data[
-                offset : offset + BLOCK_SIZE
-            ]
-        while len(self._blocks) > MAX_CACHED_BLOCKS:
-            self._blocks.popitem(last=False)
+        if not data:
+            return
+        self._segments.append((start, data))
+        self._segments.sort(key=lambda segment: segment[0])
+        self._evict(keep=start)
+
+    def _collect(self, pos: int, stop: int) -> bytes:
+        """Return the cached bytes of [pos, stop), remembering the segment that held most."""
+        pieces = []
+        cursor = pos
+        for start, data in self._segments:
+            end = start + len(data)
+            if end <= cursor or start > cursor:
+                continue
+            pieces.append(data[cursor - start : stop - start])
+            self._hot = (start, end, data)
+            cursor = min(end, stop)
+            if cursor >= stop:
+                break
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
+    def _evict(self, keep: int) -> None:
+        """Drop the segments farthest from the newest one while the cache holds too much."""
+        cached = sum(len(data) for _, data in self._segments)
+        while cached > MAX_CACHED_BYTES and len(self._segments) > 1:
+            start, data = max(
+                (segment for segment in self._segments if segment[0] != keep),
+                key=lambda segment: abs(segment[0] - keep),
+            )
+            self._segments.remove((start, data))
+            cached -= len(data)
+            if self._hot[0] == start:
+                self._hot = (0, 0, b"")
 
     def _check_budget(self, upcoming: int) -> None:
         if self._deadline is not None and time.monotonic() > self._deadline:
@@ -230,15 +341,16 @@ def _s3_fetcher(storage: Storage, key: str, version_id: str) -> Fetch:
 def _local_fetcher(storage: Storage, key: str) -> tuple[Fetch, int]:
     try:
         path = storage.path(key)
-        handle = open(path, "rb")  # noqa: SIM115 - closed by the reader's close()
+        # Unbuffered: the reader keeps what it fetched, so a buffer would only copy it twice.
+        handle = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by the reader's close()
     except (OSError, NotImplementedError, SuspiciousFileOperation) as error:
         # The key alone: the error's text names server paths.
         raise ObjectMissing(f"{key} is not a file in the media folder") from error
     size = handle.seek(0, io.SEEK_END)
+    descriptor = handle.fileno()
 
     def fetch(start: int, end: int) -> tuple[bytes, int | None]:
-        handle.seek(start)
-        return handle.read(end - start + 1), size
+        return os.pread(descriptor, end - start + 1, start), size
 
     fetch.handle = handle  # type: ignore[attr-defined]
     return fetch, size
@@ -266,9 +378,11 @@ def open_object(
     deadline = time.monotonic() + timeout if timeout else None
     if is_s3(storage):
         fetch = _s3_fetcher(storage, key, version_id)
+        plan = S3_READS
     else:
         fetch, size = _local_fetcher(storage, key)
-    return StoreReader(fetch, key, size=size, max_bytes=max_bytes, deadline=deadline)
+        plan = LOCAL_READS
+    return StoreReader(fetch, key, size=size, max_bytes=max_bytes, deadline=deadline, plan=plan)
 
 
 # --- listings, for the re-sync ------------------------------------------------------------

@@ -9,29 +9,43 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ingest.tags.values import RawPicture, RawTags, clean_all
+from ingest.tags.values import RawPicture, RawTags, clean
+
+
+def _as_is(tags: Any) -> Any:
+    return tags
 
 
 @dataclass(frozen=True)
 class TagFamily:
-    """A tag format: its mutagen type, its key table and how to read texts and pictures."""
+    """A tag format: its mutagen type, its key table and how to read texts and pictures.
+
+    ``index`` turns mutagen's tags into what ``texts`` and ``pictures`` look keys up in, once
+    per file, and tells which keys the file holds (``index.keys()``): the table asks for some
+    forty keys, and a lookup in mutagen's own Vorbis comments or ID3 frames walks every tag.
+    """
 
     tags_type: type
     keys: Mapping[str, tuple[str, ...]]  # RawTags field -> keys, most specific first
     texts: Callable[[Any, str], list[str]]
     pictures: Callable[[Any], list[RawPicture]]
+    index: Callable[[Any], Any] = _as_is
 
-    def first_texts(self, tags: Any, keys: tuple[str, ...]) -> list[str]:
+    def first_texts(self, indexed: Any, keys: tuple[str, ...]) -> list[str]:
         """Return the texts under the first of ``keys`` that holds a non-blank one."""
         for key in keys:
-            found = self.texts(tags, key)
-            if clean_all(found):
+            found = self.texts(indexed, key)
+            if any(map(clean, found)):
                 return found
         return []
 
     def map(self, tags: Any) -> RawTags:
         """Collect the raw values of every field this family's table names."""
-        raw = RawTags(pictures=self.pictures(tags))
+        indexed = self.index(tags)
+        raw = RawTags(pictures=self.pictures(indexed))
+        # An index knows which keys the file holds: most of the table's are not there.
+        held = indexed.keys() if self.index is not _as_is else None
         for field_name, keys in self.keys.items():
-            setattr(raw, field_name, self.first_texts(tags, keys))
+            if held is None or not held.isdisjoint(keys):
+                setattr(raw, field_name, self.first_texts(indexed, keys))
         return raw

@@ -10,6 +10,7 @@ from mutagen.flac import FLAC, StreamInfo
 
 from ingest.tags.errors import MetadataError
 
+_FLAC_TAIL_NEAR = 4 * 1024
 _FLAC_TAIL_SLACK = 64 * 1024  # room for an ID3v1 or APEv2 tag some taggers append to FLAC
 _FLAC_TAIL_UNKNOWN_FRAMES = 1024 * 1024
 _FLAC_TAIL_MAX_FRAMES = 2 * 1024 * 1024
@@ -26,13 +27,17 @@ def check_flac_complete(audio: FLAC, reader, size: int, duration: float) -> floa
     if duration > 0 and not info.bitrate:
         raise MetadataError("truncated or corrupt FLAC: no audio frames after the tags")
     # Two of the largest frames hold the start of the last one; the header states the size,
-    # so it is capped to keep a lying header from costing a large read.
-    window = min(2 * info.max_framesize or _FLAC_TAIL_UNKNOWN_FRAMES, _FLAC_TAIL_MAX_FRAMES)
-    window += _FLAC_TAIL_SLACK
-    start = max(size - window, 0)
-    reader.seek(start)
-    tail = reader.read(size - start)
-    last_sample = _flac_last_sample(tail, info)
+    # so it is capped to keep a lying header from costing a large read. Most files end with
+    # their last frame, and the few KiB past it cover an ID3v1 tag; the larger slack is read
+    # only when that finds no last frame.
+    frames = min(2 * info.max_framesize or _FLAC_TAIL_UNKNOWN_FRAMES, _FLAC_TAIL_MAX_FRAMES)
+    for slack in (_FLAC_TAIL_NEAR, _FLAC_TAIL_SLACK):
+        start = max(size - frames - slack, 0)
+        reader.seek(start)
+        last_sample = _flac_last_sample(reader.read(size - start), info)
+        # (total_samples is 0 when the header leaves the length unknown.)
+        if start == 0 or (last_sample or 0) >= max(info.total_samples, 1):
+            break
     if info.total_samples == 0:
         return (last_sample or 0) / info.sample_rate
     if last_sample is None or last_sample < info.total_samples:
@@ -47,20 +52,28 @@ def _flac_last_sample(data: bytes, info: StreamInfo) -> int | None:
     """Return the sample at which the last FLAC frame whose header is in ``data`` ends.
 
     When the stream length is known, only a frame that reaches it counts, so a chance sync
-    pattern inside audio data can never make a complete file look cut short.
+    pattern inside audio data can never make a complete file look cut short. Headers are
+    tried from the end backwards, a slice at a time, which usually stops in the first slice.
     """
-    ends = []
-    for match in re.finditer(rb"\xff[\xf8\xf9]", data):
-        end = _flac_frame_end(data, match.start(), info)
-        if end is not None:
-            ends.append(end)
-    if not ends:
-        return None
-    if info.total_samples:
-        return max(ends)
-    return ends[-1]
+    latest = None
+    end = len(data)
+    while end > 0:
+        start = max(end - _FLAC_SCAN_SLICE, 0)
+        # Sync codes that start in [start, end); the last one may run one byte past it.
+        offsets = [match.start() for match in _FLAC_SYNC.finditer(data, start, end + 1)]
+        for offset in reversed(offsets):
+            sample = _flac_frame_end(data, offset, info)
+            if sample is None:
+                continue
+            if not info.total_samples or sample >= info.total_samples:
+                return sample
+            latest = max(latest or 0, sample)
+        end = start
+    return latest
 
 
+_FLAC_SYNC = re.compile(rb"\xff[\xf8\xf9]")  # fixed or variable block size
+_FLAC_SCAN_SLICE = 16 * 1024
 _FLAC_SAMPLE_RATES = (
     0,
     88200,
@@ -159,7 +172,15 @@ def _crc8(data: bytes) -> int:
     """Return the CRC-8 (polynomial 0x07) FLAC frame headers carry."""
     crc = 0
     for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x07) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
+        crc = _CRC8_TABLE[crc ^ byte]
     return crc
+
+
+def _crc8_of_byte(byte: int) -> int:
+    crc = byte
+    for _ in range(8):
+        crc = ((crc << 1) ^ 0x07) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
+    return crc
+
+
+_CRC8_TABLE = bytes(_crc8_of_byte(byte) for byte in range(256))

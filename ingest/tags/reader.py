@@ -235,14 +235,19 @@ def read_metadata(fileobj: BinaryIO, filename: str, *, check_complete: bool = Tr
         duration = check_flac_complete(audio, reader, size, duration)
     if not math.isfinite(duration) or duration <= 0:
         raise MetadataError("no audio stream (duration is 0)")
+    return song_metadata(audio, kind, size, duration)
 
+
+def song_metadata(audio: FileType, kind: _Kind, size: int, duration: float) -> SongMetadata:
+    """Normalise what mutagen read of a file of ``size`` bytes and ``duration`` seconds."""
+    info = audio.info
     raw = raw_tags(audio)
     track_number, track_total = position(raw.track, raw.track_total)
     disc_number, disc_total = position(raw.disc, raw.disc_total)
     bitrate = int(getattr(info, "bitrate", 0) or 0) or round(size * 8 / duration)
     artists = tuple(_fit(name, NAME_LENGTH) for name in split(raw.artists, ARTIST_SEPARATORS))
     album_artist = _fit(first(raw.album_artist), NAME_LENGTH)
-    genres = split(TCON(encoding=3, text=clean_all(raw.genres)).genres, GENRE_SEPARATORS)
+    genres = split(_genre_names(clean_all(raw.genres)), GENRE_SEPARATORS)
     codec = _codec(audio, kind)
     return SongMetadata(
         title=_fit(first(raw.title), NAME_LENGTH),
@@ -311,7 +316,7 @@ def _load_audio(reader: TrackedReader, name: str) -> tuple[FileType, _Kind]:
     for kind in candidates:
         reader.seek(0)
         try:
-            return kind.file_type(reader), kind
+            return _open(kind, reader, header), kind
         except _PARSE_ERRORS as error:
             escaped = _reader_failure(error, reader.raised)
             if escaped is None:
@@ -320,6 +325,26 @@ def _load_audio(reader: TrackedReader, name: str) -> tuple[FileType, _Kind]:
         # Raised outside the handler so the reader's error keeps its own context.
         raise escaped
     raise MetadataError(_unreadable_reason(name, header, failures))
+
+
+def _open(kind: _Kind, reader: TrackedReader, header: bytes) -> FileType:
+    """Open the file as ``kind``; read the end of an MP3 only when an ID3v1 tag could matter.
+
+    mutagen reads the last 128 bytes of every MP3 for an ID3v1 tag and adds what its ID3v2
+    tag lacks; over S3 that read costs a request, which a file tagged in full can skip.
+    """
+    if kind.file_type is not MP3 or not header.startswith(b"ID3"):
+        return kind.file_type(reader)
+    try:
+        audio = MP3(reader, load_v1=False)
+    except _PARSE_ERRORS as error:
+        if _reader_failure(error, reader.raised) is not None:
+            raise
+        reader.seek(0)
+        return MP3(reader)  # as mutagen reads it, with its own fallbacks and errors
+    if audio.tags is not None and id3.id3v1_could_add(audio.tags):
+        id3.add_id3v1(audio.tags, reader)
+    return audio
 
 
 def _unreadable_reason(
@@ -394,6 +419,20 @@ def _raise_limit_errors(raised: list[BaseException]) -> None:
     for error in raised:
         if is_limit(error):
             raise error
+
+
+def _genre_names(texts: list[str]) -> list[str]:
+    """Resolve ID3's numeric genres ("17", "(17)Rock", "RX") to names, in every tag family.
+
+    mutagen's TCON does it; a plain name, which most are, passes through as TCON would pass it.
+    """
+    names = []
+    for text in texts:
+        if text[:1] == "(" or text.isdecimal() or text in ("CR", "RX") or "\n" in text:
+            names.extend(TCON(encoding=3, text=[text]).genres)
+        else:
+            names.append(text)
+    return names
 
 
 def _sample_rate(audio: FileType) -> int | None:

@@ -115,7 +115,11 @@ def clean_all(values: Iterable[object]) -> list[str]:
 
 def first(values: Iterable[object]) -> str | None:
     """Return the first non-empty text."""
-    return next(iter(clean_all(values)), None)
+    for value in values:
+        text = clean(value)
+        if text:
+            return text
+    return None
 
 
 def split(values: Iterable[str], separators: re.Pattern[str]) -> tuple[str, ...]:
@@ -219,6 +223,8 @@ def r128_gain(values: Iterable[object]) -> float | None:
 
 def replay_gain(raw: RawTags) -> ReplayGain:
     """Return the ReplayGain tags; Opus's R128 gains win, being what its players apply."""
+    if not any(getattr(raw, name) for name in _REPLAY_GAIN_FIELDS):
+        return ReplayGain()
     peaks = (decibels(raw.replaygain_track_peak), decibels(raw.replaygain_album_peak))
     track_peak, album_peak = (peak if peak is not None and peak >= 0 else None for peak in peaks)
     track_gain = r128_gain(raw.r128_track_gain)
@@ -229,6 +235,9 @@ def replay_gain(raw: RawTags) -> ReplayGain:
         album_gain=decibels(raw.replaygain_album_gain) if album_gain is None else album_gain,
         album_peak=album_peak,
     )
+
+
+_REPLAY_GAIN_FIELDS = (*REPLAYGAIN_TAGS, "r128_track_gain", "r128_album_gain")
 
 
 def musicbrainz_ids(values: Iterable[object]) -> tuple[str, ...]:
@@ -245,8 +254,21 @@ def isrcs(values: Iterable[object]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(code for code in codes if _ISRC.match(code)))
 
 
+_RELEASE_FIELDS = (
+    "album_sort",
+    "compilation",
+    "release_date",
+    "original_date",
+    "label",
+    "release_type",
+    "musicbrainz_album_id",
+)
+
+
 def release(raw: RawTags) -> ReleaseTags:
     """Return what the tags say about the song's album."""
+    if not any(getattr(raw, name) for name in _RELEASE_FIELDS):
+        return ReleaseTags()
     return ReleaseTags(
         sort_title=first(raw.album_sort),
         is_compilation=flag(raw.compilation),
@@ -258,6 +280,14 @@ def release(raw: RawTags) -> ReleaseTags:
     )
 
 
+_ARTIST_FIELDS = (
+    "artist_sort",
+    "album_artist_sort",
+    "musicbrainz_artist_id",
+    "musicbrainz_album_artist_id",
+)
+
+
 def artist_tags(
     raw: RawTags, artists: tuple[str, ...], album_artist: str | None
 ) -> tuple[ArtistTags, ...]:
@@ -266,6 +296,8 @@ def artist_tags(
     Taggers write one value per artist, in the artists' order; when the counts differ there
     is no telling which value is whose, so none is used.
     """
+    if not any(getattr(raw, name) for name in _ARTIST_FIELDS):
+        return ()
     credited = [
         (
             artists,

@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import functools
 import logging
 import struct
 
@@ -48,22 +49,29 @@ KEYS = {
 }
 
 
-def texts(tags: VComment, key: str) -> list[str]:
-    return tags.get(key) or []
+def index(tags: VComment) -> dict[str, list[str]]:
+    """Group the comments' values by lower-cased key, in the order the file holds them."""
+    grouped: dict[str, list[str]] = {}
+    for key, value in tags:
+        grouped.setdefault(key.lower(), []).append(value)
+    return grouped
 
 
-def pictures(tags: VComment) -> list[RawPicture]:
+def texts(grouped: dict[str, list[str]], key: str) -> list[str]:
+    return grouped.get(key, [])
+
+
+def pictures(grouped: dict[str, list[str]]) -> list[RawPicture]:
     found = []
-    for encoded in FAMILY.first_texts(tags, ("metadata_block_picture",)):
-        try:
-            picture = Picture(base64.b64decode(encoded))
-        except (binascii.Error, ValueError, MutagenError, struct.error, IndexError):
-            logger.debug("skipping an undecodable METADATA_BLOCK_PICTURE")
-            continue
-        found.append(RawPicture(picture.data, picture.mime, picture.type))
+    for encoded in FAMILY.first_texts(grouped, ("metadata_block_picture",)):
+        picture = _picture(encoded) if len(encoded) <= _CACHED_PICTURE_CHARS else None
+        if picture is None:
+            picture = _decode_picture(encoded)
+        if picture is not None:
+            found.append(picture)
     # The older COVERART comment, with its MIME type in a COVERARTMIME beside it.
-    legacy_mimes = FAMILY.first_texts(tags, ("coverartmime",))
-    for index, encoded in enumerate(FAMILY.first_texts(tags, ("coverart",))):
+    legacy_mimes = FAMILY.first_texts(grouped, ("coverartmime",))
+    for index, encoded in enumerate(FAMILY.first_texts(grouped, ("coverart",))):
         try:
             data = base64.b64decode(encoded)
         except (binascii.Error, ValueError):
@@ -73,4 +81,19 @@ def pictures(tags: VComment) -> list[RawPicture]:
     return found
 
 
-FAMILY = TagFamily(VComment, KEYS, texts, pictures)
+def _decode_picture(encoded: str) -> RawPicture | None:
+    try:
+        picture = Picture(base64.b64decode(encoded))
+    except (binascii.Error, ValueError, MutagenError, struct.error, IndexError):
+        logger.debug("skipping an undecodable METADATA_BLOCK_PICTURE")
+        return None
+    return RawPicture(picture.data, picture.mime, picture.type)
+
+
+# The tracks of an album carry the same cover, and its base64 takes longer to decode than
+# the rest of the file to read: the last few, up to a size, are kept decoded.
+_CACHED_PICTURE_CHARS = 1024 * 1024
+_picture = functools.lru_cache(maxsize=4)(_decode_picture)
+
+
+FAMILY = TagFamily(VComment, KEYS, texts, pictures, index)
