@@ -6,6 +6,7 @@ module.
 """
 
 import math
+import threading
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
@@ -26,11 +27,17 @@ def run_ingest_job(job_id: int) -> str:
     return jobs.process_ingest_job(job_id)
 
 
+# One batch at a time in a process: a batch reads its files side by side already, and the
+# jobs queued meanwhile make the next batch bigger instead of contending for the database.
+_one_batch_at_a_time = threading.Lock()
+
+
 @task
 def run_ingest_batch(job_ids: list[int]) -> dict[str, str]:
     """Process a batch of recorded ingest jobs, filled up with other pending ones to
     MAX_BATCH; return {job id: final status} of every job it ran."""
-    statuses = jobs.process_ingest_jobs(job_ids, fill_to=MAX_BATCH)
+    with _one_batch_at_a_time:
+        statuses = jobs.process_ingest_jobs(job_ids, fill_to=MAX_BATCH)
     return {str(pk): status for pk, status in statuses.items()}
 
 
