@@ -332,7 +332,11 @@ async def _send_file(fd: int, start: int, length: int, receive, send) -> None:
     try:
         position, end = start, start + length
         while position < end and not gone.done():
-            chunk = await _read_chunk(fd, min(CHUNK_SIZE, end - position), position)
+            # Read in a worker thread even from the page cache: daphne takes each message
+            # without waiting for the socket, and the hop lets the loop send the last chunk
+            # before the next is read; read on the loop, the whole file would be queued.
+            size = min(CHUNK_SIZE, end - position)
+            chunk = await asyncio.to_thread(_read, fd, size, position)
             if not chunk:
                 break
             position += len(chunk)
