@@ -109,10 +109,14 @@ TEMPLATES = [
 ]
 
 # Database: SQLite file by default, PostgreSQL (or anything dj-database-url reads) via DATABASE_URL.
+# DATABASE_POOL=1 (PostgreSQL) keeps connections in psycopg's pool, DATABASE_POOL_MAX_SIZE at
+# most per process, instead of opening one per request: the way Django keeps connections under
+# ASGI, where persistent ones (DATABASE_CONN_MAX_AGE) are tied to threads that come and go.
+DATABASE_POOL = env_bool("DATABASE_POOL", False)
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        conn_max_age=0 if DATABASE_POOL else env_int("DATABASE_CONN_MAX_AGE", 0),
         conn_health_checks=True,
     )
 }
@@ -134,6 +138,14 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         f"-c max_parallel_workers_per_gather={env_int('DATABASE_PARALLEL_WORKERS', 0)} "
         f"-c random_page_cost={env('DATABASE_RANDOM_PAGE_COST', '1.1')}"
     )
+    if DATABASE_POOL:
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": 1,
+            "max_size": env_int("DATABASE_POOL_MAX_SIZE", 10),
+            "timeout": 10,  # seconds a request waits for a free connection
+        }
+if DATABASE_POOL and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_POOL needs PostgreSQL (DATABASE_URL=postgres://...)")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
