@@ -107,8 +107,9 @@ class SongLookup:
         self.songs.pop(song_id, None)
 
     def song_changed(self, sender, instance: Song, using: str | None = None, **kwargs) -> None:
-        self.forget(instance.pk)
-        transaction.on_commit(lambda: self.forget(instance.pk), using=using)
+        song_id = instance.pk  # a deleted song's pk is None by the time the write commits
+        self.forget(song_id)
+        transaction.on_commit(lambda: self.forget(song_id), using=using)
 
     def clear(self, **kwargs) -> None:
         self.generation += 1

@@ -381,3 +381,23 @@ async def test_ranges_read_the_same_bytes_from_the_page_cache_or_a_thread(
 
     assert response["status"] == 206
     assert response["body"] == data[middle:]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_song_kept_while_its_delete_commits_is_forgotten_at_commit(put_song, clock):
+    from django.db import transaction
+
+    from catalog.asgi import SongLookup, StreamableSong
+
+    key, size = put_song("music/stream/racing.flac", fmt="flac")
+    song = SongFactory(storage_key=key, file_size=size, mime_type="audio/flac")
+    song_id, lookup = song.pk, SongLookup()
+    kept = StreamableSong(key, "audio/flac", default_storage.path(key))
+
+    with transaction.atomic():
+        song.delete()
+        # Another connection, which still sees the row, looks it up and keeps it meanwhile.
+        lookup.songs[song_id] = (clock.now + 10, kept)
+        assert lookup.cached(song_id) == kept
+
+    assert lookup.cached(song_id) is None
