@@ -95,7 +95,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _shipped_location(media_root: Path) -> str:
+def shipped_location(media_root: Path) -> str:
     """Return the signed location block of docs/deployment.md, for this test's folder and
     secret."""
     blocks = re.findall(r"```nginx\n(.*?)```", DEPLOYMENT.read_text(), re.S)
@@ -105,13 +105,18 @@ def _shipped_location(media_root: Path) -> str:
     )
 
 
-@pytest.fixture
-def nginx(media_root, tmp_path):
-    """Run the system's nginx with the shipped signed location; return its base URL."""
+def nginx_binary() -> str:
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
     require(os.access(binary, os.X_OK), "nginx is not installed (apt-get install nginx-light)")
-    folder = tmp_path / "nginx"
-    folder.mkdir()
+    return binary
+
+
+def start_nginx(folder: Path, server: str, http: str = "") -> tuple[subprocess.Popen, int]:
+    """Start the system's nginx with one `server` block (its directives, no listen; `http`
+    adds directives around it), on a free port, its files in `folder`; return the process
+    and the port once it answers."""
+    binary = nginx_binary()
+    folder.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     user = ""
     if os.geteuid() == 0:  # workers would drop to nobody, who cannot read the test's folders
@@ -123,25 +128,30 @@ def nginx(media_root, tmp_path):
     (folder / "nginx.conf").write_text(
         f"worker_processes 1; {user} pid {folder}/nginx.pid; error_log {folder}/error.log;\n"
         f"events {{ worker_connections 64; }}\n"
-        f"http {{ access_log off; {temp}\n"
-        f"server {{ listen 127.0.0.1:{port};\n{_shipped_location(media_root)}\n}} }}\n"
+        f"http {{ access_log off; {temp}\n{http}\n"
+        f"server {{ listen 127.0.0.1:{port};\n{server}\n}} }}\n"
     )
     argv = [binary, "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", "stderr"]
     child = subprocess.Popen([*argv, "-g", "daemon off;"], stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if child.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"nginx did not start: {child.stderr.read()}") from None
-                time.sleep(0.05)
-        yield port
-    finally:
-        child.terminate()
-        child.wait(10)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return child, port
+        except OSError:
+            if child.poll() is not None or time.monotonic() > deadline:
+                child.kill()
+                raise RuntimeError(f"nginx did not start: {child.stderr.read()}") from None
+            time.sleep(0.05)
+
+
+@pytest.fixture
+def nginx(media_root, tmp_path):
+    """Run the system's nginx with the shipped signed location; return its port."""
+    child, port = start_nginx(tmp_path / "nginx", shipped_location(media_root))
+    yield port
+    child.terminate()
+    child.wait(10)
 
 
 def _nginx_get(port: int, url: str, headers: dict | None = None):
