@@ -409,9 +409,13 @@ def handed_off(
 ) -> HttpResponse | None:
     """Return the answer that hands a local file to the front proxy (MEDIA_SENDFILE), or None
     when the server sends the bytes itself: no proxy set, a file outside MEDIA_ROOT (the only
-    folder the proxy serves), or a signed redirect for a caller that cannot follow one."""
+    folder the proxy serves), or a signed redirect for a caller that cannot follow one or for
+    a file others may cache (covers at content-addressed URLs keep theirs: a signed URL
+    expires)."""
     mode = getattr(settings, "MEDIA_SENDFILE", "").lower()
-    if not mode or (mode == SIGNED_REDIRECT and not may_redirect):
+    if not mode:
+        return None
+    if mode == SIGNED_REDIRECT and (not may_redirect or "public" in cache_control):
         return None
     path = storage.path(key)
     relative = os.path.relpath(path, settings.MEDIA_ROOT)

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from catalog.media import signed_media_url, stored_file_response
@@ -87,6 +88,22 @@ def test_apps_that_do_not_follow_redirects_get_the_bytes(rf, signed, songs):
     assert (
         b"".join(response.streaming_content) == default_storage.open(song.storage_key).read()[10:20]
     )
+
+
+def test_a_file_others_may_cache_keeps_its_own_url(rf, signed, media_root):
+    from demo.audio_samples import make_cover
+
+    image = make_cover()
+    default_storage.save("covers/ab/cover.jpg", ContentFile(image))
+    cache_control = "public, max-age=31536000, immutable"
+
+    response = stored_file_response(
+        rf.get("/covers/1/ab/"), "covers/ab/cover.jpg", "image/jpeg", cache_control=cache_control
+    )
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == cache_control
+    assert b"".join(response.streaming_content) == image
 
 
 def _free_port() -> int:
