@@ -8,6 +8,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -227,3 +228,34 @@ def test_nginx_refuses_an_expired_url(signed, songs, nginx, settings):
     response, _ = _nginx_get(nginx, expired)
 
     assert response.status == 410
+
+
+@pytest.mark.parametrize(
+    ("environment", "refusal"),
+    [
+        ({"MEDIA_SENDFILE": "signed-redirect"}, "needs MEDIA_SIGNED_URL_SECRET"),
+        (
+            {"MEDIA_SENDFILE": "signed-redirect", "MEDIA_SIGNED_URL_SECRET": "short"},
+            "at least 32 characters",
+        ),
+        ({"MEDIA_SENDFILE": "x-accel"}, "MEDIA_SENDFILE must be"),
+    ],
+)
+def test_the_server_refuses_to_start_with_a_missing_secret_or_an_unknown_mode(environment, refusal):
+    env = {
+        **{name: value for name, value in os.environ.items() if not name.startswith("MEDIA_")},
+        "DJANGO_SETTINGS_MODULE": "spotify.settings",
+        "DJANGO_DEBUG": "1",
+        **environment,
+    }
+    ran = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=DEPLOYMENT.parents[1],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert ran.returncode != 0
+    assert refusal in ran.stderr
