@@ -297,7 +297,8 @@ def local_slice(stat: os.stat_result, range_header: str = "", if_range: str = ""
     etag = f'"{size:x}-{stat.st_mtime_ns:x}"'
     wanted = _wanted(range_header, if_range, size, etag, modified)
     if wanted == UNSATISFIABLE:
-        return FileSlice(416, 0, 0, {"Content-Range": f"bytes */{size}", "Accept-Ranges": "bytes"})
+        unsatisfiable = {"Content-Range": f"bytes */{size}", "Accept-Ranges": "bytes"}
+        return FileSlice(416, 0, 0, unsatisfiable | {"Content-Length": "0"})
     start, end = wanted or (0, size - 1)
     headers = {"Content-Range": f"bytes {start}-{end}/{size}"} if wanted else {}
     length = max(end - start + 1, 0)

@@ -401,3 +401,20 @@ def test_a_song_kept_while_its_delete_commits_is_forgotten_at_commit(put_song, c
         assert lookup.cached(song_id) == kept
 
     assert lookup.cached(song_id) is None
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_range_past_the_end_is_unsatisfiable_on_the_lean_path_too(flac_song, clock):
+    song, data = await flac_song()
+    site = _SiteMustNotAnswer(django_asgi_app)
+    path = f"/api/v1/songs/{song.pk}/stream/"
+    past_the_end = [(b"range", f"bytes={len(data)}-".encode())]
+
+    lean = await _asgi_get(SongStreams(site), path, past_the_end)
+    long_way = await _asgi_get(django_asgi_app, path, past_the_end)
+
+    assert site.asked == 0
+    assert lean["status"] == long_way["status"] == 416
+    for header in (b"Content-Range", b"Content-Length", b"Accept-Ranges", b"Vary"):
+        assert dict(lean["headers"])[header] == dict(long_way["headers"])[header]
