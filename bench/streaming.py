@@ -1,12 +1,15 @@
 """Range streaming from local storage beside static file servers, on the same file.
 
-Two shapes, timed alternately in the same rounds so drift in the machine's load falls on all:
+Three shapes, timed alternately in the same rounds so drift in the machine's load falls on all:
 our daphne answering GET /api/v1/songs/<id>/stream/ itself beside `python -m RangeHTTPServer`
-(the standard library's http.server plus Range support); and production's, nginx in front of a
-daphne with MEDIA_SENDFILE=x-accel-redirect (daphne finds the song, nginx sends the bytes),
-beside the same nginx serving the file statically. nginx is the system's binary (Debian:
-`apt-get install nginx-light`), run as our child on its own configuration, ports and folders in
-the workspace; without it that row says so and is not measured.
+(the standard library's http.server plus Range support); and production's two, beside the same
+nginx serving the file statically: nginx in front of a daphne with
+MEDIA_SENDFILE=x-accel-redirect (daphne finds the song for each range, nginx sends the bytes),
+and with MEDIA_SENDFILE=signed-redirect (one GET of the stream URL, counted, answers a redirect
+to a signed URL that nginx checks itself; the range GETs go there, as a media element's do).
+nginx is the system's binary (Debian: `apt-get install nginx-light`), run as our child on its
+own configuration, ports and folders in the workspace; without it those rows say so and are not
+measured.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import grp
 import http.client
 import os
 import pwd
+import re
 import shutil
 import time
 from dataclasses import dataclass
@@ -35,7 +39,10 @@ ROUNDS = 4
 KEY = "stream/Tide Pool – 30 MB.flac"  # a space and a non-ASCII dash, quoted in URLs
 TARGET = "Range streaming, local storage"
 PROXY_TARGET = "Range streaming, local storage, behind nginx (X-Accel-Redirect)"
+SIGNED_TARGET = "Range streaming, local storage, behind nginx (signed redirect)"
 SENDFILE_PREFIX = "/internal-media/"
+SIGNED_SECRET = "bench-" + "0123456789abcdef" * 3
+DEPLOYMENT = Path(__file__).resolve().parents[1] / "docs" / "deployment.md"
 
 # The site's part is what docs/deployment.md ships ("Local media behind nginx"); the bench adds
 # a second server for the same files statically, and its own process settings and folders.
@@ -109,6 +116,28 @@ http {{
         sendfile on;
         tcp_nopush on;
     }}
+
+    upstream signed {{
+        server {signed_daphne};
+        keepalive 16;
+    }}
+
+    # The same site for a daphne with MEDIA_SENDFILE=signed-redirect, with the location
+    # docs/deployment.md ships for it (read from there).
+    server {{
+        listen {signed_site};
+        sendfile on;
+        tcp_nopush on;
+
+        location / {{
+            proxy_pass http://signed;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+        }}
+
+{signed_location}
+    }}
 }}
 """
 
@@ -140,6 +169,8 @@ class Contender:
     name: str
     url: str
     seconds: float = 0.0
+    # The URL answers a redirect, followed once per batch of ranges (a play), counted.
+    redirects: bool = False
 
 
 def _ranges(size: int, count: int) -> list[tuple[int, int]]:
@@ -153,14 +184,22 @@ def _connect(url: str) -> tuple[http.client.HTTPConnection, str]:
     return http.client.HTTPConnection(parts.hostname, parts.port, timeout=30), parts.path
 
 
-def _fetch_all(url: str, ranges: list[tuple[int, int]]) -> float:
+def _fetch_all(url: str, ranges: list[tuple[int, int]], redirects: bool = False) -> float:
     """GET each range over one keep-alive connection (reopened when a server closes it).
 
     http.client reads each answer whole in one call: a client that costs ~1 ms per MiB, where
-    requests costs ~3, so the servers' own time is what differs between contenders.
+    requests costs ~3, so the servers' own time is what differs between contenders. With
+    `redirects`, first GET the URL and take the ranges from where it redirects (same host).
     """
     connection, path = _connect(url)
     started = time.perf_counter()
+    if redirects:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        if response.status != 302:
+            raise RuntimeError(f"{url} answered {response.status}, not a redirect")
+        path = response.getheader("Location")
     for start, end in ranges:
         connection.request("GET", path, headers={"Range": f"bytes={start}-{end}"})
         response = connection.getresponse()
@@ -215,10 +254,22 @@ def _ingested(server: Server, path: Path) -> int:
     return song_id
 
 
-def _start_nginx(workspace: Workspace, nginx: str, daphne: Server) -> tuple[str, str]:
-    """Start nginx in front of `daphne` and beside it statically; return both base URLs."""
+def shipped_signed_location(media_root: Path, secret: str) -> str:
+    """Return docs/deployment.md's nginx location for signed media, for this folder and secret."""
+    blocks = re.findall(r"```nginx\n(.*?)```", DEPLOYMENT.read_text(), re.S)
+    block = next(block for block in blocks if "location /signed-media/" in block)
+    return block.replace("/srv/music/media/", f"{media_root}/").replace(
+        "MEDIA_SIGNED_URL_SECRET", secret
+    )
+
+
+def _start_nginx(
+    workspace: Workspace, nginx: str, daphne: Server, signed: Server
+) -> tuple[str, str, str]:
+    """Start nginx in front of `daphne` and `signed` and beside them statically; return the
+    three base URLs."""
     folder = workspace.folder("nginx")
-    site, static = free_port(), free_port()
+    site, static, signed_site = free_port(), free_port(), free_port()
     # Workers of a master started by root switch to this user, who must read the workspace.
     user = f"user {pwd.getpwuid(os.geteuid()).pw_name} {grp.getgrgid(os.getegid()).gr_name};"
     conf = folder / "nginx.conf"
@@ -231,13 +282,16 @@ def _start_nginx(workspace: Workspace, nginx: str, daphne: Server) -> tuple[str,
             static=f"127.0.0.1:{static}",
             prefix=SENDFILE_PREFIX,
             media_root=daphne.media_root,
+            signed_daphne=signed.url.removeprefix("http://"),
+            signed_site=f"127.0.0.1:{signed_site}",
+            signed_location=shipped_signed_location(signed.media_root, SIGNED_SECRET),
         )
     )
     argv = [nginx, "-p", str(folder), "-c", str(conf), "-e", str(folder / "error.log")]
     child = workspace.start("nginx", [*argv, "-g", "daemon off;"], dict(os.environ))
     site_url, static_url = f"http://127.0.0.1:{site}", f"http://127.0.0.1:{static}"
     workspace.wait_for_http("nginx", child, f"{static_url}/{quote(KEY)}")
-    return site_url, static_url
+    return site_url, static_url, f"http://127.0.0.1:{signed_site}"
 
 
 def _start_floor(workspace: Workspace, path: Path) -> tuple:
@@ -278,15 +332,33 @@ def _check_hand_off(session: requests.Session, daphne_url: str, proxy_url: str) 
             raise RuntimeError(f"nginx's answer lost daphne's {header}: {proxied.headers}")
 
 
+def _check_signed(session: requests.Session, stream_url: str) -> None:
+    """Make sure the stream answers a redirect that keeps the secret, that nginx sends its
+    URL's bytes, and refuses the same signature on another path."""
+    answer = session.get(stream_url, allow_redirects=False, timeout=30)
+    location = answer.headers.get("Location", "")
+    if answer.status_code != 302 or not location.startswith("/signed-media/"):
+        raise RuntimeError(f"{stream_url} did not redirect to a signed URL: {answer.status_code}")
+    if SIGNED_SECRET in location:
+        raise RuntimeError(f"the signed URL holds the secret: {location}")
+    site = stream_url.split("/api/", 1)[0]
+    forged = session.get(site + location.replace("/stream/", "/other/", 1), timeout=30)
+    moved = session.get(
+        site + "/signed-media/elsewhere.flac?" + location.partition("?")[2], timeout=30
+    )
+    if forged.status_code != 403 or moved.status_code != 403:
+        raise RuntimeError(f"nginx took a signature for another path: {moved.status_code}")
+
+
 def _time_rounds(contenders: list[Contender], ranges) -> None:
     """Fetch every range from each contender, alternating in rounds; add up each one's time."""
     for contender in contenders:  # warm each up alike
-        _fetch_all(contender.url, ranges[:5])
+        _fetch_all(contender.url, ranges[:5], contender.redirects)
     per_round = max(1, len(ranges) // ROUNDS)
     for start in range(0, len(ranges), per_round):
         batch = ranges[start : start + per_round]
         for contender in contenders:
-            contender.seconds += _fetch_all(contender.url, batch)
+            contender.seconds += _fetch_all(contender.url, batch, contender.redirects)
 
 
 def _whole(result: dict) -> str:
@@ -346,7 +418,7 @@ def range_streaming(workspace: Workspace, server: Server | None, count: int) -> 
     contenders = [static, floor, ours]
 
     nginx = nginx_binary()
-    behind = nginx_static = None
+    behind = nginx_static = signed = None
     if nginx:
         sendfile = start_server(
             workspace,
@@ -356,16 +428,26 @@ def range_streaming(workspace: Workspace, server: Server | None, count: int) -> 
             MEDIA_SENDFILE_PREFIX=SENDFILE_PREFIX,
         )
         song_path = f"/api/v1/songs/{_ingested(sendfile, path)}/stream/"
-        site_url, static_url = _start_nginx(workspace, nginx, sendfile)
+        signing = start_server(
+            workspace,
+            "daphne-signed",
+            server.media_root,
+            MEDIA_SENDFILE="signed-redirect",
+            MEDIA_SIGNED_URL_SECRET=SIGNED_SECRET,
+        )
+        signed_path = f"/api/v1/songs/{_ingested(signing, path)}/stream/"
+        site_url, static_url, signed_url = _start_nginx(workspace, nginx, sendfile, signing)
         behind = Contender("nginx + daphne", site_url + song_path)
         nginx_static = Contender("nginx static", f"{static_url}/{quote(KEY)}")
-        contenders += [nginx_static, behind]
+        signed = Contender("nginx + signed redirect", signed_url + signed_path, redirects=True)
+        contenders += [nginx_static, behind, signed]
 
     session = requests.Session()
     session.trust_env = False
     _check_same_bytes(session, path, [contender.url for contender in contenders])
     if behind is not None:
         _check_hand_off(session, sendfile.url + song_path, behind.url)
+        _check_signed(session, signed.url)
     session.close()
     _time_rounds(contenders, _ranges(size, count))
     ours_whole = _whole_file(ours.url, server.pid)
@@ -404,6 +486,7 @@ def range_streaming(workspace: Workspace, server: Server | None, count: int) -> 
     if behind is None:
         why = "nginx is not installed (Debian: apt-get install nginx-light): not measured"
         rows.append(_unmeasured(PROXY_TARGET, why))
+        rows.append(_unmeasured(SIGNED_TARGET, why))
         return rows
     notes = [
         f"the same {count} GETs in the same rounds through nginx (1 worker, sendfile, "
@@ -415,4 +498,14 @@ def range_streaming(workspace: Workspace, server: Server | None, count: int) -> 
         f"{_whole(nginx_whole)} from nginx static",
     ]
     rows.append(_row(PROXY_TARGET, behind, nginx_static, "nginx static", count, notes))
+    per_round = max(1, count // ROUNDS)
+    plays = -(-count // per_round)
+    notes = [
+        f"the same {count} GETs in the same rounds through nginx in front of a daphne with "
+        f"MEDIA_SENDFILE=signed-redirect: each round (a play of {per_round} ranges) first GETs "
+        f"the stream URL ({plays} redirects, counted), then the ranges from the signed URL it "
+        f"redirected to, which nginx checks (secure_link) and sends: {signed.seconds:.2f} s; "
+        f"nginx static {nginx_static.seconds:.2f} s",
+    ]
+    rows.append(_row(SIGNED_TARGET, signed, nginx_static, "nginx static", count, notes))
     return rows

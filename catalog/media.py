@@ -1,9 +1,10 @@
 """Serve stored files to players from any store: HTTP ranges, presigned redirects, proxying.
 
 One place for the ways a file leaves the store: read from the local folder a range at a time
-(or handed to a front proxy with X-Accel-Redirect / X-Sendfile, MEDIA_SENDFILE); on S3 a
-redirect to a presigned URL (the site, downloads); or on S3 proxied through one ranged GET, for
-Subsonic apps that do not follow redirects when streaming. Nothing is read whole. Under ASGI the
+(or handed to a front proxy with X-Accel-Redirect / X-Sendfile, or redirected to a short-lived
+URL the proxy checks itself, MEDIA_SENDFILE); on S3 a redirect to a presigned URL (the site,
+downloads); or on S3 proxied through one ranged GET, for Subsonic apps that do not follow
+redirects when streaming. Nothing is read whole. Under ASGI the
 chunks come from an async iterator (Django's ASGI handler would otherwise collect a sync
 iterator into a list first, the whole file in memory); under WSGI from a plain iterator.
 
@@ -13,9 +14,13 @@ longer matches the file) the whole file with a 200.
 """
 
 import asyncio
+import base64
+import hashlib
 import os
 import re
+import time
 import unicodedata
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 from urllib.parse import quote
@@ -41,6 +46,7 @@ MAX_AGE_RE = re.compile(r"max-age=(\d+)")
 PRIVATE = "private, max-age=0"
 UNSATISFIABLE = "unsatisfiable"
 SENDFILE_HEADERS = {"x-accel-redirect": "X-Accel-Redirect", "x-sendfile": "X-Sendfile"}
+SIGNED_REDIRECT = "signed-redirect"
 
 
 class Missing(Exception):
@@ -187,15 +193,18 @@ def _presigned_redirect(
 
 
 def redirect_max_age(storage: Storage, cache_control: str) -> int:
-    """Return how long a browser may reuse a redirect to a presigned URL.
+    """Return how long a browser may reuse a redirect to a presigned URL (see _reuse_seconds)."""
+    if storage.querystring_auth:
+        return _reuse_seconds(cache_control, storage.querystring_expire)
+    return _reuse_seconds(cache_control, None)
 
-    As long as the file itself may be cached, but never until the signature runs out: a
-    reused redirect must still lead to a URL that works (a minute or a tenth to spare).
-    """
+
+def _reuse_seconds(cache_control: str, expire: int | None) -> int:
+    """As long as the file itself may be cached, but never until the signature runs out: a
+    reused redirect must still lead to a URL that works (a minute or a tenth to spare)."""
     wanted = MAX_AGE_RE.search(cache_control)
     max_age = int(wanted.group(1)) if wanted else 0
-    if storage.querystring_auth:
-        expire = storage.querystring_expire
+    if expire is not None:
         max_age = min(max_age, expire - max(60, expire // 10))
     return max(max_age, 0)
 
@@ -224,13 +233,22 @@ def parse_range(header: str, size: int) -> tuple[int, int] | str | None:
 def wanted_range(request, size: int, etag: str = "", last_modified: int | None = None):
     """Return what a GET asks of a file of `size` bytes: see parse_range. An If-Range that
     names another version of the file (ETag, or a date it was modified after) asks for all."""
-    header = request.headers.get("Range", "")
-    if not header:
+    return _wanted(
+        request.headers.get("Range", ""),
+        request.headers.get("If-Range", ""),
+        size,
+        etag,
+        last_modified,
+    )
+
+
+def _wanted(range_header: str, if_range: str, size: int, etag: str, last_modified: int | None):
+    if not range_header:
         return None
-    if_range = request.headers.get("If-Range", "").strip()
+    if_range = if_range.strip()
     if if_range and not _if_range_holds(if_range, etag, last_modified):
         return None
-    return parse_range(header, size)
+    return parse_range(range_header, size)
 
 
 def _if_range_holds(if_range: str, etag: str, last_modified: int | None) -> bool:
@@ -249,11 +267,57 @@ def _unsatisfiable(size: int) -> HttpResponse:
 
 
 def _open_local(storage: Storage, key: str):
+    return open_local(storage.path(key), key)
+
+
+def open_local(path: str, key: str):
+    """Open a local file for reading; return it and its stat. Missing when it is not there."""
     try:
-        handle = open(storage.path(key), "rb")  # noqa: SIM115 - the response closes it
+        handle = open(path, "rb")  # noqa: SIM115 - the response closes it
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         raise Missing(key) from None
     return handle, os.fstat(handle.fileno())
+
+
+@dataclass(frozen=True)
+class FileSlice:
+    """The answer to a GET of a local file: its status, the `length` bytes from `start` to
+    send, and the headers that describe them (Content-Range, Content-Length, validators)."""
+
+    status: int
+    start: int
+    length: int
+    headers: dict[str, str]
+
+
+def local_slice(stat: os.stat_result, range_header: str = "", if_range: str = "") -> FileSlice:
+    """Return what a GET with these Range and If-Range headers gets of a file (see
+    parse_range): a 206 for one satisfiable range, a 416 past the end, else the whole file."""
+    size, modified = stat.st_size, int(stat.st_mtime)
+    etag = f'"{size:x}-{stat.st_mtime_ns:x}"'
+    wanted = _wanted(range_header, if_range, size, etag, modified)
+    if wanted == UNSATISFIABLE:
+        unsatisfiable = {"Content-Range": f"bytes */{size}", "Accept-Ranges": "bytes"}
+        return FileSlice(416, 0, 0, unsatisfiable | {"Content-Length": "0"})
+    start, end = wanted or (0, size - 1)
+    headers = {"Content-Range": f"bytes {start}-{end}/{size}"} if wanted else {}
+    length = max(end - start + 1, 0)
+    headers |= {"Content-Length": str(length), "ETag": etag, "Last-Modified": http_date(modified)}
+    return FileSlice(206 if wanted else 200, start, length, headers)
+
+
+def file_headers(
+    content_type: str, cache_control: str = PRIVATE, attachment: str | None = None
+) -> dict[str, str]:
+    """Return the headers every answer with a stored file carries (a 416 aside)."""
+    headers = {
+        "Content-Type": content_type,
+        "Accept-Ranges": "bytes",
+        "Cache-Control": cache_control,
+    }
+    if attachment:
+        headers["Content-Disposition"] = attachment_header(attachment)
+    return headers
 
 
 def stored_file_response(
@@ -269,9 +333,11 @@ def stored_file_response(
 ) -> HttpResponseBase:
     """Answer a GET for a stored file, honouring a single byte range; never read it whole.
 
-    On S3 the answer is a redirect to a presigned URL, or with `proxy_s3` the object's bytes
-    through one ranged GET (`size_hint`, the file's size when known, saves a probe for a
-    range). Raise Missing when the object is not in the store (checked unless redirecting).
+    On S3 the answer is a redirect to a presigned URL, or with `proxy_s3` (for callers that do
+    not follow redirects) the object's bytes through one ranged GET (`size_hint`, the file's
+    size when known, saves a probe for a range). A local file goes to the front proxy when
+    MEDIA_SENDFILE says so (a signed redirect only when `proxy_s3` is off), else its bytes.
+    Raise Missing when the object is not in the store (checked unless redirecting to S3).
     """
     storage = storage or default_storage
     if is_s3(storage):
@@ -279,33 +345,33 @@ def stored_file_response(
             return _presigned_redirect(storage, key, content_type, cache_control)
         response = _proxied(request, storage, key, size_hint)
     else:
-        sendfile = getattr(settings, "MEDIA_SENDFILE", "")
-        response = _sendfile(storage, key, sendfile) if sendfile else _local(request, storage, key)
+        handed = handed_off(storage, key, cache_control, may_redirect=not proxy_s3)
+        if handed is not None and handed.status_code == 302:
+            return handed
+        response = handed or _local(request, storage, key)
     if response.status_code != 416:
-        response["Content-Type"] = content_type
-        response["Accept-Ranges"] = "bytes"
-        response["Cache-Control"] = cache_control
-        if attachment:
-            response["Content-Disposition"] = attachment_header(attachment)
+        for header, value in file_headers(content_type, cache_control, attachment).items():
+            response[header] = value
     return response
 
 
 def _local(request, storage: Storage, key: str) -> HttpResponseBase:
     handle, stat = _open_local(storage, key)
-    size, modified = stat.st_size, int(stat.st_mtime)
-    etag = f'"{size:x}-{stat.st_mtime_ns:x}"'
-    wanted = wanted_range(request, size, etag, modified)
-    if wanted == UNSATISFIABLE:
+    answer = local_slice(
+        stat, request.headers.get("Range", ""), request.headers.get("If-Range", "")
+    )
+    if answer.status == 416:
         handle.close()
-        return _unsatisfiable(size)
-    if wanted is None and not _under_asgi(request):
+        response = HttpResponse(status=416)
+    elif answer.status == 200 and not _under_asgi(request):
         # The whole file under WSGI: the server may hand it to sendfile (wsgi.file_wrapper).
         response = FileResponse(handle)
     else:
-        start = wanted[0] if wanted else 0
-        response = _streaming(request, LocalFile(handle, start), wanted, size)
-    response["ETag"] = etag
-    response["Last-Modified"] = http_date(modified)
+        chunks = AsyncFileRange if _under_asgi(request) else SyncFileRange
+        response = StreamingHttpResponse(chunks(LocalFile(handle, answer.start), answer.length))
+        response.status_code = answer.status
+    for header, value in answer.headers.items():
+        response[header] = value
     return response
 
 
@@ -339,22 +405,69 @@ def _streaming(request, reader: Reader, wanted, size: int) -> StreamingHttpRespo
     return response
 
 
-def _sendfile(storage: Storage, key: str, mode: str) -> HttpResponse:
-    """Hand the file to the front proxy, which sends it and answers ranges itself."""
+def handed_off(
+    storage: Storage, key: str, cache_control: str = PRIVATE, *, may_redirect: bool = True
+) -> HttpResponse | None:
+    """Return the answer that hands a local file to the front proxy (MEDIA_SENDFILE), or None
+    when the server sends the bytes itself: no proxy set, a file outside MEDIA_ROOT (the only
+    folder the proxy serves), or a signed redirect for a caller that cannot follow one or for
+    a file others may cache (covers at content-addressed URLs keep theirs: a signed URL
+    expires)."""
+    mode = getattr(settings, "MEDIA_SENDFILE", "").lower()
+    if not mode:
+        return None
+    if mode == SIGNED_REDIRECT and (not may_redirect or "public" in cache_control):
+        return None
     path = storage.path(key)
+    relative = os.path.relpath(path, settings.MEDIA_ROOT)
+    if relative.startswith(os.pardir) or os.path.isabs(relative):
+        return None
     if not os.path.isfile(path):
         raise Missing(key)
+    relative = relative.replace(os.sep, "/")
+    if mode == SIGNED_REDIRECT:
+        return _signed_redirect(relative, cache_control)
     response = HttpResponse()
-    header = SENDFILE_HEADERS.get(mode.lower())
+    header = SENDFILE_HEADERS.get(mode)
     if header == "X-Accel-Redirect":
         prefix = getattr(settings, "MEDIA_SENDFILE_PREFIX", "/internal-media/").rstrip("/")
-        response[header] = f"{prefix}/{quote(key)}"
+        response[header] = f"{prefix}/{quote(relative)}"
     elif header == "X-Sendfile":
         response[header] = path
     else:
-        raise ValueError(f"MEDIA_SENDFILE must be x-accel-redirect or x-sendfile, not {mode!r}")
+        raise ValueError(
+            f"MEDIA_SENDFILE must be x-accel-redirect, x-sendfile or signed-redirect, not {mode!r}"
+        )
     # Said, not left to CommonMiddleware: the lean ASGI path has none, and the empty body then
     # goes to the proxy without chunked framing.
+    response["Content-Length"] = "0"
+    return response
+
+
+def signed_media_url(relative: str, now: float | None = None) -> str:
+    """Return the short-lived URL at which the front proxy serves the file at `relative` (a
+    path under MEDIA_ROOT), signed as nginx's secure_link_md5 checks it:
+    md5("<expires><uri> <MEDIA_SIGNED_URL_SECRET>") in URL-safe base64 without padding.
+
+    The secret comes last, so the MD5 cannot be extended to another path; `<uri>` is the path
+    as nginx decodes it, so the signature binds this one file until `expires`.
+    """
+    prefix = "/" + settings.MEDIA_SIGNED_URL_PREFIX.strip("/") + "/"
+    expires = int(now if now is not None else time.time()) + settings.MEDIA_SIGNED_URL_SECONDS
+    uri = prefix + relative
+    digest = hashlib.md5(  # what nginx's secure_link_md5 computes
+        f"{expires}{uri} {settings.MEDIA_SIGNED_URL_SECRET}".encode()
+    ).digest()
+    signature = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    return f"{quote(uri)}?md5={signature}&expires={expires}"
+
+
+def _signed_redirect(relative: str, cache_control: str) -> HttpResponse:
+    response = HttpResponseRedirect(signed_media_url(relative))
+    # A browser may reuse the redirect while the URL it leads to still works.
+    response["Cache-Control"] = (
+        f"private, max-age={_reuse_seconds(cache_control, settings.MEDIA_SIGNED_URL_SECONDS)}"
+    )
     response["Content-Length"] = "0"
     return response
 

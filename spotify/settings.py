@@ -109,10 +109,14 @@ TEMPLATES = [
 ]
 
 # Database: SQLite file by default, PostgreSQL (or anything dj-database-url reads) via DATABASE_URL.
+# DATABASE_POOL=1 (PostgreSQL) keeps connections in psycopg's pool, DATABASE_POOL_MAX_SIZE at
+# most per process, instead of opening one per request: the way Django keeps connections under
+# ASGI, where persistent ones (DATABASE_CONN_MAX_AGE) are tied to threads that come and go.
+DATABASE_POOL = env_bool("DATABASE_POOL", False)
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        conn_max_age=0 if DATABASE_POOL else env_int("DATABASE_CONN_MAX_AGE", 0),
         conn_health_checks=True,
     )
 }
@@ -134,6 +138,14 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         f"-c max_parallel_workers_per_gather={env_int('DATABASE_PARALLEL_WORKERS', 0)} "
         f"-c random_page_cost={env('DATABASE_RANDOM_PAGE_COST', '1.1')}"
     )
+    if DATABASE_POOL:
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": 1,
+            "max_size": env_int("DATABASE_POOL_MAX_SIZE", 10),
+            "timeout": 10,  # seconds a request waits for a free connection
+        }
+if DATABASE_POOL and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_POOL needs PostgreSQL (DATABASE_URL=postgres://...)")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -183,9 +195,27 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
 # Local media behind a front proxy: "x-accel-redirect" (nginx) or "x-sendfile" (Apache,
 # lighttpd) hands each file to the proxy, which sends it and answers ranges itself; nginx maps
-# MEDIA_SENDFILE_PREFIX to MEDIA_ROOT in an `internal` location. Empty: the server sends files.
+# MEDIA_SENDFILE_PREFIX to MEDIA_ROOT in an `internal` location. "signed-redirect" answers a
+# stream with a redirect to MEDIA_SIGNED_URL_PREFIX<key>, signed for MEDIA_SIGNED_URL_SECONDS
+# with MEDIA_SIGNED_URL_SECRET, which nginx checks itself (secure_link), so a player's range
+# requests after the first never reach this server. Empty: the server sends files.
 MEDIA_SENDFILE = env("MEDIA_SENDFILE").lower()
 MEDIA_SENDFILE_PREFIX = env("MEDIA_SENDFILE_PREFIX", "/internal-media/")
+MEDIA_SIGNED_URL_PREFIX = env("MEDIA_SIGNED_URL_PREFIX", "/signed-media/")
+MEDIA_SIGNED_URL_SECONDS = env_int("MEDIA_SIGNED_URL_SECONDS", 3600)
+MEDIA_SIGNED_URL_SECRET = env("MEDIA_SIGNED_URL_SECRET")
+if MEDIA_SENDFILE not in ("", "x-accel-redirect", "x-sendfile", "signed-redirect"):
+    raise ImproperlyConfigured(
+        "MEDIA_SENDFILE must be x-accel-redirect, x-sendfile, signed-redirect or empty"
+    )
+if MEDIA_SENDFILE == "signed-redirect" and len(MEDIA_SIGNED_URL_SECRET) < 32:
+    raise ImproperlyConfigured(
+        "MEDIA_SENDFILE=signed-redirect needs MEDIA_SIGNED_URL_SECRET, at least 32 characters, "
+        "the same secret as nginx's secure_link_md5"
+    )
+# The lean stream path (catalog.asgi) keeps what it looked up of a song this many seconds: a
+# song hidden or deleted in another process still streams from this one until then (0: none).
+STREAM_CACHE_SECONDS = env_int("STREAM_CACHE_SECONDS", 10)
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -10,6 +10,7 @@ from django.core.files.storage import default_storage
 
 from catalog.asgi import SongStreams
 from catalog.media import CHUNK_SIZE
+from catalog.models import Song
 from catalog.tests.factories import SongFactory
 from spotify.asgi import application, django_asgi_app
 
@@ -230,3 +231,190 @@ async def test_the_lean_path_redirects_to_https_and_leaves_the_rest_to_the_site(
 
     assert response["status"] == status
     assert site.asked == asked
+
+
+class _Clock:
+    """time.monotonic for the stream cache, moved on by hand."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    clock = _Clock()
+    monkeypatch.setattr("catalog.asgi.time.monotonic", clock)
+    return clock
+
+
+@pytest.fixture
+def flac_song(put_song):
+    """A public song whose file is a real FLAC in the store; return the song and its bytes."""
+
+    def make():
+        key, size = put_song("music/stream/cached.flac", fmt="flac")
+        song = SongFactory(storage_key=key, file_size=size, mime_type="audio/flac")
+        return song, default_storage.open(key).read()
+
+    return sync_to_async(make)
+
+
+async def _stream(app, song_id: int) -> dict:
+    return await _asgi_get(app, f"/api/v1/songs/{song_id}/stream/", [(b"range", b"bytes=0-99")])
+
+
+async def _hide_without_signals(song_id: int) -> None:
+    await Song.objects.filter(pk=song_id).aupdate(hidden=True)
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_song_hidden_in_this_process_stops_streaming_at_once(flac_song, clock):
+    song, data = await flac_song()
+    site = _SiteMustNotAnswer(django_asgi_app)
+    app = SongStreams(site)
+    first = await _stream(app, song.pk)
+
+    song.hidden = True
+    await song.asave()
+
+    assert first["status"] == 206 and first["body"] == data[:100]
+    assert (await _stream(app, song.pk))["status"] == 404
+    assert site.asked == 1
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_song_deleted_in_this_process_stops_streaming_at_once(flac_song, clock):
+    song, _ = await flac_song()
+    song_id = song.pk
+    app = SongStreams(_SiteMustNotAnswer(django_asgi_app))
+    assert (await _stream(app, song_id))["status"] == 206
+
+    await song.adelete()  # its file stays until the service's on_commit removes it
+
+    assert (await _stream(app, song_id))["status"] == 404
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_change_without_signals_shows_when_the_cached_song_expires(
+    flac_song, clock, settings
+):
+    settings.STREAM_CACHE_SECONDS = 10
+    song, _ = await flac_song()
+    site = _SiteMustNotAnswer(django_asgi_app)
+    app = SongStreams(site)
+    assert (await _stream(app, song.pk))["status"] == 206
+
+    await _hide_without_signals(song.pk)  # as a bulk hide or another process does
+    clock.now += 9.9
+    within = await _stream(app, song.pk)
+    clock.now += 0.1
+    after = await _stream(app, song.pk)
+
+    assert within["status"] == 206
+    assert after["status"] == 404
+    assert site.asked == 1
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_no_stream_cache_reads_the_song_every_time(flac_song, clock, settings):
+    settings.STREAM_CACHE_SECONDS = 0
+    song, _ = await flac_song()
+    app = SongStreams(_SiteMustNotAnswer(django_asgi_app))
+    assert (await _stream(app, song.pk))["status"] == 206
+
+    await _hide_without_signals(song.pk)
+
+    assert (await _stream(app, song.pk))["status"] == 404
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_song_published_again_streams_at_once(flac_song, clock):
+    song, data = await flac_song()
+    await _hide_without_signals(song.pk)
+    app = SongStreams(_SiteMustNotAnswer(django_asgi_app))
+    assert (await _stream(app, song.pk))["status"] == 404
+
+    await Song.objects.filter(pk=song.pk).aupdate(hidden=False)  # unknown songs are not kept
+
+    assert (await _stream(app, song.pk))["body"] == data[:100]
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_replaced_file_streams_with_its_new_size_and_etag(flac_song, clock):
+    song, data = await flac_song()
+    app = SongStreams(_SiteMustNotAnswer(django_asgi_app))
+    before = dict((await _stream(app, song.pk))["headers"])
+
+    path = default_storage.path(song.storage_key)
+    with open(path, "ab") as handle:
+        handle.write(data[:1000])  # the song's row, kept in the cache, is unchanged
+    after = dict((await _stream(app, song.pk))["headers"])
+
+    assert after[b"Content-Range"] == f"bytes 0-99/{len(data) + 1000}".encode()
+    assert after[b"ETag"] != before[b"ETag"]
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("page_cache", [True, False], ids=["page cache", "worker thread"])
+async def test_ranges_read_the_same_bytes_from_the_page_cache_or_a_thread(
+    flac_song, monkeypatch, page_cache
+):
+    if not page_cache:
+        monkeypatch.setattr("catalog.asgi.NOWAIT", None)
+    song, data = await flac_song()
+    app = SongStreams(_SiteMustNotAnswer(django_asgi_app))
+    middle = len(data) // 2
+
+    response = await _asgi_get(
+        app, f"/api/v1/songs/{song.pk}/stream/", [(b"range", f"bytes={middle}-".encode())]
+    )
+
+    assert response["status"] == 206
+    assert response["body"] == data[middle:]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_song_kept_while_its_delete_commits_is_forgotten_at_commit(put_song, clock):
+    from django.db import transaction
+
+    from catalog.asgi import SongLookup, StreamableSong
+
+    key, size = put_song("music/stream/racing.flac", fmt="flac")
+    song = SongFactory(storage_key=key, file_size=size, mime_type="audio/flac")
+    song_id, lookup = song.pk, SongLookup()
+    kept = StreamableSong(key, "audio/flac", default_storage.path(key))
+
+    with transaction.atomic():
+        song.delete()
+        # Another connection, which still sees the row, looks it up and keeps it meanwhile.
+        lookup.songs[song_id] = (clock.now + 10, kept)
+        assert lookup.cached(song_id) == kept
+
+    assert lookup.cached(song_id) is None
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_range_past_the_end_is_unsatisfiable_on_the_lean_path_too(flac_song, clock):
+    song, data = await flac_song()
+    site = _SiteMustNotAnswer(django_asgi_app)
+    path = f"/api/v1/songs/{song.pk}/stream/"
+    past_the_end = [(b"range", f"bytes={len(data)}-".encode())]
+
+    lean = await _asgi_get(SongStreams(site), path, past_the_end)
+    long_way = await _asgi_get(django_asgi_app, path, past_the_end)
+
+    assert site.asked == 0
+    assert lean["status"] == long_way["status"] == 416
+    for header in (b"Content-Range", b"Content-Length", b"Accept-Ranges", b"Vary"):
+        assert dict(lean["headers"])[header] == dict(long_way["headers"])[header]
