@@ -12,8 +12,6 @@ import threading
 
 from channels.layers import get_channel_layer
 from django.db import transaction
-from django.template import Context
-from django.template.loader import get_template
 
 logger = logging.getLogger(__name__)
 
@@ -157,29 +155,13 @@ def _songs_message(kind: str, songs: list, count: int) -> dict:
 
     A frame of one song is the single-song message pages have always had.
     """
+    from catalog.rows import song_rows
+
     shaped = [_song_serializer().to_representation(song) for song in songs]
     rows = song_rows(songs)
     if count == 1:
         return {"type": kind, "song": shaped[0], "html": rows[0]}
     return {"type": BURST_TYPES[kind], "songs": shaped, "html": rows, "count": count}
-
-
-SONG_ROW = "catalog/_song_row.html"
-
-
-def song_rows(songs: list) -> list[str]:
-    """Render each song's row with the page's partial, in one pass over one context.
-
-    The same HTML as render_to_string per song, without looking the template up and
-    building a context for each.
-    """
-    template = get_template(SONG_ROW).template
-    context = Context(autoescape=template.engine.autoescape)
-    rows = []
-    for song in songs:
-        with context.push(song=song):
-            rows.append(template.render(context))
-    return rows
 
 
 def announce_song(kind: str, song_id: int, using: str | None = None) -> None:
