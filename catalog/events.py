@@ -125,16 +125,21 @@ class SongBurst:
         ]
 
     def _updated(self, song_ids: list[int]) -> list[dict]:
+        from catalog.queries import listed_songs
+
         chunks = (
-            list(_published(chunk).order_by("pk")) for chunk in _chunks(song_ids, SONGS_PER_MESSAGE)
+            listed_songs(_published(chunk).order_by("pk"))
+            for chunk in _chunks(song_ids, SONGS_PER_MESSAGE)
         )
         return [_songs_message(UPDATED, songs, len(songs)) for songs in chunks if songs]
 
     def _added(self, song_ids: list[int]) -> list[dict]:
+        from catalog.queries import listed_songs
+
         if not song_ids:
             return []
         # Newest first, as the page lists them: the first SONGS_PER_MESSAGE are its first page.
-        newest = list(_published(song_ids)[:SONGS_PER_MESSAGE])
+        newest = listed_songs(_published(song_ids)[:SONGS_PER_MESSAGE])
         fits = len(song_ids) <= SONGS_PER_MESSAGE
         count = len(newest) if fits else _published(song_ids).count()
         return [_songs_message(ADDED, newest, count)] if newest else []
@@ -145,9 +150,10 @@ def _chunks(song_ids: list[int], size: int) -> list[list[int]]:
 
 
 def _published(song_ids: list[int]):
-    from catalog.queries import song_list
+    """Return the public songs among these, newest first (the order of the pages' lists)."""
+    from catalog.models import Song
 
-    return song_list().filter(pk__in=song_ids)
+    return Song.objects.filter(pk__in=song_ids, hidden=False)
 
 
 def _songs_message(kind: str, songs: list, count: int) -> dict:

@@ -6,7 +6,8 @@ Through the template engine a row cost about half a millisecond of CPU (some for
 lookups, filters and {% url %} tags), paid for every song of a page and of a live frame;
 written out here it costs a few microseconds. It escapes as the templates do.
 
-A song is a Song as catalog.queries.song_list() reads it.
+A song is a Song from catalog.queries.song_list() or a catalog.queries.ListedSong: both
+answer to the same names.
 """
 
 import functools
