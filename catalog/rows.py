@@ -134,7 +134,7 @@ def _around_id(name: str, urlconf: str) -> tuple[str, str]:
     """Return what comes before and after the id in the escaped address of a page by id."""
     before, mark, after = reverse(name, urlconf=urlconf, args=[_ID_MARK]).rpartition(str(_ID_MARK))
     if not mark:
-        raise ValueError(f"the route {name!r} does not end with the id it takes")
+        raise ValueError(f"the route {name!r} does not take an id")
     return escape(before), escape(after)
 
 

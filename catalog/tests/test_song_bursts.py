@@ -2,9 +2,9 @@
 
 import asyncio
 import re
+import threading
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 from django.urls import set_script_prefix
@@ -21,10 +21,19 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def frames():
-    """A channel in the songs group, as an open page has; call it for every frame so far."""
+    """A channel in the songs group, as an open page has; call it for the frames since the last
+    call. It receives on one event loop of its own, as a page's consumer does: the Redis layer
+    binds a channel's buffer to the loop that first receives."""
     layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(events.SONGS_GROUP, channel)
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+
+    def run(coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout=30)
+
+    channel = run(layer.new_channel())
+    run(layer.group_add(events.SONGS_GROUP, channel))
 
     async def receive_all() -> list[dict]:
         received = []
@@ -34,8 +43,11 @@ def frames():
             except TimeoutError:
                 return received
 
-    yield async_to_sync(receive_all)
-    async_to_sync(layer.group_discard)(events.SONGS_GROUP, channel)
+    yield lambda: run(receive_all())
+    run(layer.group_discard(events.SONGS_GROUP, channel))
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join()
+    loop.close()
 
 
 class Rollback(Exception):
