@@ -12,8 +12,6 @@ import threading
 
 from channels.layers import get_channel_layer
 from django.db import transaction
-from django.template import Context
-from django.template.loader import get_template
 
 logger = logging.getLogger(__name__)
 
@@ -143,16 +141,21 @@ class SongBurst:
         ]
 
     def _updated(self, song_ids: list[int]) -> list[dict]:
+        from catalog.queries import listed_songs
+
         chunks = (
-            list(_published(chunk).order_by("pk")) for chunk in _chunks(song_ids, SONGS_PER_MESSAGE)
+            listed_songs(_published(chunk).order_by("pk"))
+            for chunk in _chunks(song_ids, SONGS_PER_MESSAGE)
         )
         return [_songs_message(UPDATED, songs, len(songs)) for songs in chunks if songs]
 
     def _added(self, song_ids: list[int]) -> list[dict]:
+        from catalog.queries import listed_songs
+
         if not song_ids:
             return []
         # Newest first, as the page lists them: the first SONGS_PER_MESSAGE are its first page.
-        newest = list(_published(song_ids)[:SONGS_PER_MESSAGE])
+        newest = listed_songs(_published(song_ids)[:SONGS_PER_MESSAGE])
         fits = len(song_ids) <= SONGS_PER_MESSAGE
         count = len(newest) if fits else _published(song_ids).count()
         return [_songs_message(ADDED, newest, count)] if newest else []
@@ -163,9 +166,10 @@ def _chunks(song_ids: list[int], size: int) -> list[list[int]]:
 
 
 def _published(song_ids: list[int]):
-    from catalog.queries import song_list
+    """Return the public songs among these, newest first (the order of the pages' lists)."""
+    from catalog.models import Song
 
-    return song_list().filter(pk__in=song_ids)
+    return Song.objects.filter(pk__in=song_ids, hidden=False)
 
 
 def _songs_message(kind: str, songs: list, count: int) -> dict:
@@ -173,29 +177,13 @@ def _songs_message(kind: str, songs: list, count: int) -> dict:
 
     A frame of one song is the single-song message pages have always had.
     """
+    from catalog.rows import song_rows
+
     shaped = [_song_serializer().to_representation(song) for song in songs]
     rows = song_rows(songs)
     if count == 1:
         return {"type": kind, "song": shaped[0], "html": rows[0]}
     return {"type": BURST_TYPES[kind], "songs": shaped, "html": rows, "count": count}
-
-
-SONG_ROW = "catalog/_song_row.html"
-
-
-def song_rows(songs: list) -> list[str]:
-    """Render each song's row with the page's partial, in one pass over one context.
-
-    The same HTML as render_to_string per song, without looking the template up and
-    building a context for each.
-    """
-    template = get_template(SONG_ROW).template
-    context = Context(autoescape=template.engine.autoescape)
-    rows = []
-    for song in songs:
-        with context.push(song=song):
-            rows.append(template.render(context))
-    return rows
 
 
 def announce_song(kind: str, song_id: int, using: str | None = None) -> None:

@@ -1,7 +1,8 @@
 """Reads of the catalogue shared by the API, the pages and the live events."""
 
 import json
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, field, fields
+from datetime import datetime
 
 from django.db import connections
 from django.db.models import (
@@ -9,6 +10,7 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
+    Model,
     OuterRef,
     Prefetch,
     Q,
@@ -17,7 +19,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Lower
 
-from catalog.models import Album, Artist, Genre, Song, SongArtist
+from catalog.models import Album, Artist, Cover, Genre, Song, SongArtist
 
 EXACT_COUNT_LIMIT = 1_000  # songs counted one by one before an estimate will do
 
@@ -71,6 +73,104 @@ def song_list() -> QuerySet[Song]:
             Prefetch("genres", to_attr="_genre_list"),
         )
     )
+
+
+@dataclass(slots=True, eq=False)
+class ListedSong:
+    """A song read as plain values: what its row and the API's song show, nothing more.
+
+    It answers to the names a Song of song_list() answers to (pk, artist, credited_artists,
+    genre_list, cover.url, stream_url...), so catalog.rows and SongSerializer take either.
+    Its artists, album, cover and genres are model instances holding their id and name (or
+    title, or digest), shared between the songs of a list; the song is not: a Song of forty
+    fields and its relations cost more CPU to build than to shape and render it, which is all
+    the live frames do with it (bench/frames.py).
+    """
+
+    pk: int
+    title: str
+    artist_id: int
+    album_id: int | None
+    cover_id: int | None
+    track_number: int | None
+    disc_number: int | None
+    year: int | None
+    duration: float
+    bitrate: int | None
+    sample_rate: int | None
+    codec: str
+    mime_type: str
+    file_size: int
+    created_at: datetime
+    updated_at: datetime
+    # Filled in by listed_songs().
+    artist: Artist | None = None
+    album: Album | None = None
+    cover: Cover | None = None
+    credited_artists: list[Artist] = field(default_factory=list)
+    genre_list: list[Genre] = field(default_factory=list)
+
+    stream_url = Song.stream_url
+    duration_display = Song.duration_display
+
+
+# A song's own columns: ListedSong's fields without a default, in their order.
+_SONG_COLUMNS = tuple(
+    song_field.name
+    for song_field in fields(ListedSong)
+    if song_field.default is MISSING and song_field.default_factory is MISSING
+)
+
+
+def listed_songs(songs: QuerySet[Song]) -> list[ListedSong]:
+    """Return these songs (filtered, ordered, sliced as wanted) as ListedSongs, in three queries.
+
+    The same songs, credits and genres song_list() gives, read with values_list(): no model
+    instance per song, and one per distinct artist, album, cover or genre.
+    """
+    related = _Related(songs.db)
+    listed = []
+    own = len(_SONG_COLUMNS)
+    for row in songs.values_list(*_SONG_COLUMNS, "artist__name", "album__title", "cover__sha256"):
+        song = ListedSong(*row[:own])
+        artist_name, album_title, cover_digest = row[own:]
+        song.artist = related.one(Artist, song.artist_id, "name", artist_name)
+        song.album = related.one(Album, song.album_id, "title", album_title)
+        song.cover = related.one(Cover, song.cover_id, "sha256", cover_digest)
+        listed.append(song)
+    if not listed:
+        return listed
+    by_id = {song.pk: song for song in listed}
+    credits = SongArtist.objects.using(songs.db).filter(song_id__in=list(by_id))
+    for song_id, artist_id, name in credits.order_by("song_id", "position").values_list(
+        "song_id", "artist_id", "artist__name"
+    ):
+        by_id[song_id].credited_artists.append(related.one(Artist, artist_id, "name", name))
+    tags = Song.genres.through.objects.using(songs.db).filter(song_id__in=list(by_id))
+    for song_id, genre_id, name in tags.order_by("song_id", Lower("genre__name")).values_list(
+        "song_id", "genre_id", "genre__name"
+    ):
+        by_id[song_id].genre_list.append(related.one(Genre, genre_id, "name", name))
+    return listed
+
+
+class _Related:
+    """The artists, albums, covers and genres of a list of songs: one instance per row."""
+
+    def __init__(self, db: str) -> None:
+        self.db = db
+        self.instances: dict[tuple[type[Model], int], Model] = {}
+
+    def one(self, model: type[Model], pk: int | None, column: str, value: str | None):
+        """Return the row with this id holding the one column read, or None without an id."""
+        if pk is None:
+            return None
+        instance = self.instances.get((model, pk))
+        if instance is None:
+            instance = self.instances[model, pk] = model.from_db(
+                self.db, ("id", column), (pk, value)
+            )
+        return instance
 
 
 class SubqueryCount(Subquery):

@@ -1,8 +1,23 @@
-"""Template filters for the catalogue pages."""
+"""Template tags and filters for the catalogue pages."""
 
 from django import template
+from django.utils.safestring import SafeString
+
+from catalog import rows
 
 register = template.Library()
+
+
+@register.simple_tag
+def song_row(song, numbered: bool = False, detailed: bool = False) -> SafeString:
+    """Render a song's row in a song table (catalog.rows.song_row: the live frames' row too)."""
+    return rows.song_row(song, numbered=numbered, detailed=detailed)
+
+
+@register.simple_tag
+def song_attrs(song) -> SafeString:
+    """Render the data- attributes the player reads from a song's row."""
+    return rows.song_attrs(song)
 
 
 @register.filter
