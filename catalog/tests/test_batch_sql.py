@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def _song(key: str, **values) -> Song:
     artist = values.pop("artist", None) or ArtistFactory()
     fields = {
-        "title": "It's \"quoted\" – ünïcode; DROP TABLE",
+        "title": 'It\'s "quoted" – ünïcode; DROP TABLE',
         "duration": 187.25,
         "codec": "flac",
         "mime_type": "audio/flac",
