@@ -43,6 +43,7 @@ from catalog.media import (
     open_local,
 )
 from catalog.models import Song
+from catalog.signals import songs_changed
 
 STREAM_PATH = re.compile(r"^/api/v1/songs/(\d{1,18})/stream/$")
 # What the REST framework and the session middleware add to a stream answered the long way.
@@ -66,10 +67,10 @@ class StreamableSong:
 class SongLookup:
     """Song id -> StreamableSong for public songs, each kept STREAM_CACHE_SECONDS.
 
-    A song saved or deleted in this process is forgotten at once (and again when the write
-    commits, in case a request read the row between the two). Writes that send no signals
-    (QuerySet.update: hiding songs in bulk) and writes in other processes reach this cache when
-    the entry expires: until then a song hidden elsewhere still streams from here. Only the
+    A song saved, deleted or hidden in bulk (catalog.signals.songs_changed) in this process is
+    forgotten at once (and again when the write commits, in case a request read the row
+    between the two). Writes in other processes reach this cache when the entry expires: until
+    then a song hidden elsewhere still streams from here. Only the
     song's row is cached: the file is opened and stat'ed per request, so its size, ETag and
     absence are always current.
     """
@@ -79,6 +80,7 @@ class SongLookup:
         self.generation = 0
         post_save.connect(self.song_changed, sender=Song)
         post_delete.connect(self.song_changed, sender=Song)
+        songs_changed.connect(self.songs_changed, sender=Song)
         setting_changed.connect(self.clear)
 
     def cached(self, song_id: int) -> StreamableSong | None:
@@ -110,6 +112,11 @@ class SongLookup:
         song_id = instance.pk  # a deleted song's pk is None by the time the write commits
         self.forget(song_id)
         transaction.on_commit(lambda: self.forget(song_id), using=using)
+
+    def songs_changed(self, sender, song_ids, **kwargs) -> None:
+        for song_id in song_ids:
+            self.forget(song_id)
+        transaction.on_commit(lambda: [self.forget(song_id) for song_id in song_ids])
 
     def clear(self, **kwargs) -> None:
         self.generation += 1

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from catalog import events, search
+from catalog import events, search, signals
 from catalog.batch import BatchRows, insert_in_bulk, update_in_bulk
 from catalog.metadata import ArtistTags, CoverArt, ReleaseTags, SongMetadata
 from catalog.models import (
@@ -734,6 +734,7 @@ def songs_set_hidden(songs: Iterable[Song], hidden: bool) -> int:
             Song.objects.filter(pk__in=song_ids).exclude(hidden=hidden).values_list("pk", flat=True)
         )
         Song.objects.filter(pk__in=changed).update(hidden=hidden, updated_at=timezone.now())
+        signals.songs_changed.send(sender=Song, song_ids=changed)
         for song_id in changed:
             if hidden:
                 events.announce_song(events.REMOVED, song_id)

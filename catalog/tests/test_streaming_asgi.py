@@ -288,6 +288,20 @@ async def test_a_song_hidden_in_this_process_stops_streaming_at_once(flac_song, 
 
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
+async def test_songs_hidden_in_bulk_in_this_process_stop_streaming_at_once(flac_song, clock):
+    from catalog.services import songs_set_hidden
+
+    song, _ = await flac_song()
+    app = SongStreams(_SiteMustNotAnswer(django_asgi_app))
+    assert (await _stream(app, song.pk))["status"] == 206
+
+    await sync_to_async(songs_set_hidden)([song], True)  # one UPDATE, no post_save
+
+    assert (await _stream(app, song.pk))["status"] == 404
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
 async def test_a_song_deleted_in_this_process_stops_streaming_at_once(flac_song, clock):
     song, _ = await flac_song()
     song_id = song.pk
