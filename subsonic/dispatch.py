@@ -111,7 +111,7 @@ def find_songs(call: Call, name: str) -> list[Song]:
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "Content-Length, Content-Range, Accept-Ranges, "
-    "Content-Disposition",
+    "Content-Disposition, Retry-After",
 }
 PREFLIGHT_HEADERS = {
     "Access-Control-Allow-Methods": "GET, HEAD, POST, OPTIONS",

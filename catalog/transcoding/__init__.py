@@ -20,7 +20,12 @@ from accounts.queries import streaming_preference
 from catalog.media import file_response
 from catalog.transcoding import cache
 from catalog.transcoding.encoder import EncodeFailed, encode, encoder_runs, remux
-from catalog.transcoding.jobs import open_cached_or_encode
+from catalog.transcoding.jobs import (
+    JobReader,
+    SourceUnreadable,
+    TranscodeInterrupted,
+    open_cached_or_encode,
+)
 from catalog.transcoding.profiles import (
     DEFAULT_FORMAT,
     FORMATS,
@@ -31,7 +36,7 @@ from catalog.transcoding.profiles import (
     estimated_length,
     profile_for,
 )
-from catalog.transcoding.slots import ENCODE_SLOTS, TranscoderBusy
+from catalog.transcoding.slots import ENCODE_SLOTS, TranscoderBusy, Unavailable
 from catalog.transcoding.source import SourceMissing, open_source
 
 __all__ = [
@@ -42,8 +47,11 @@ __all__ = [
     "EncodeFailed",
     "InvalidTranscode",
     "SourceMissing",
+    "SourceUnreadable",
+    "TranscodeInterrupted",
     "TranscodePlan",
     "TranscoderBusy",
+    "Unavailable",
     "encoder_runs",
     "plan_transcode",
     "transcoded_response",
@@ -122,8 +130,11 @@ def transcoded_response(
     The first request starts one encode into the cache and streams it as it is written; a
     request for the same output joins that encode, and once it is complete, the cached file
     is served with ranges. With `estimate_length`, Content-Length is duration x bitrate
-    (the body is padded or cut to it). Raise InvalidTranscode for values no encode can honour,
-    TranscoderBusy when this process runs all the encodes it may, SourceMissing without a file.
+    (the body is padded or cut to it). The answer waits for the encode's first bytes, so what
+    stops an encode before them is raised here: InvalidTranscode for values no encode can
+    honour, Unavailable (TranscoderBusy, SourceUnreadable) for what may work in a moment,
+    SourceMissing without a file, EncodeFailed for a file FFmpeg cannot decode. A failure after
+    them makes the stream raise TranscodeInterrupted: the server cuts the connection.
     """
     plan = plan_transcode(
         song, format=format, max_bitrate=max_bitrate, time_offset=time_offset, user=user
@@ -162,6 +173,12 @@ def transcoded_response(
     found = open_cached_or_encode(
         key, chunks, reserve, length=length, asynchronous=_under_asgi(request)
     )
+    if isinstance(found, JobReader):
+        try:
+            found.job.first_bytes()
+        except BaseException:
+            found.close()
+            raise
     if isinstance(found, Path):
         response = file_response(
             request, found.name, profile.mime_type, storage=FileSystemStorage(found.parent)
