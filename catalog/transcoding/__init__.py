@@ -48,12 +48,14 @@ __all__ = [
     "InvalidTranscode",
     "SourceMissing",
     "SourceUnreadable",
+    "StreamDefault",
     "TranscodeInterrupted",
     "TranscodePlan",
     "TranscoderBusy",
     "Unavailable",
     "encoder_runs",
     "plan_transcode",
+    "stream_default",
     "transcoded_response",
 ]
 
@@ -78,6 +80,29 @@ class TranscodePlan:
     offset: float  # seconds into the song
 
 
+@dataclass(frozen=True)
+class StreamDefault:
+    """What a user's stream sends when the app names neither a format nor a cap: songs above
+    the user's cap (kbit/s; 0: none) in the user's format, the others as they are."""
+
+    max_kbps: int
+    profile: Profile
+
+    def transcodes(self, bitrate: int | None) -> Profile | None:
+        """Return the profile a song of this bitrate (bit/s) is sent in; None: the original."""
+        if self.max_kbps and (not bitrate or bitrate > self.max_kbps * 1000):
+            return self.profile
+        return None
+
+
+def stream_default(user) -> StreamDefault:
+    """Return the user's streaming defaults (no cap and Opus for a user who set none)."""
+    preference = streaming_preference(user)
+    return StreamDefault(
+        preference.max_bitrate or 0, profile_for(preference.format or DEFAULT_FORMAT)
+    )
+
+
 def plan_transcode(
     song, *, format: str = "", max_bitrate: int | None = 0, time_offset: float = 0, user=None
 ) -> TranscodePlan | None:
@@ -95,18 +120,18 @@ def plan_transcode(
         return None  # the original, or a format we do not encode that the file already is
     if max_bitrate is not None and max_bitrate < 0:
         raise InvalidTranscode("The maximum bitrate must be 0 (no limit) or a number of kbit/s.")
-    preference = streaming_preference(user)
-    cap = max_bitrate or preference.max_bitrate
+    default = stream_default(user)
+    cap = max_bitrate or default.max_kbps
     bitrate = song.bitrate or 0
     if name:
         profile = profile_for(name)
         same_file = profile.source_codec == song.codec and profile.mime_type == song.mime_type
         if same_file and not time_offset and (not cap or (bitrate and bitrate <= cap * 1000)):
             return None
-    elif cap and (not bitrate or bitrate > cap * 1000):
-        profile = profile_for(preference.format or DEFAULT_FORMAT)
     else:
-        return None
+        profile = StreamDefault(cap, default.profile).transcodes(bitrate)
+        if profile is None:
+            return None
     if time_offset < 0 or (time_offset and time_offset >= (song.duration or 0)):
         raise InvalidTranscode(
             f"The time offset must be between 0 and the song's {song.duration or 0:.0f} seconds."

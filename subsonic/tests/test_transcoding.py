@@ -257,3 +257,49 @@ def test_a_seek_in_a_cached_song_cuts_the_cache_without_encoding(sub, long_flac)
     assert encoder_runs() == runs
     assert decoded.codec in {"opus", "libopus"}
     assert decoded.seconds == pytest.approx(LONG_SECONDS - 12, abs=DURATION_TOLERANCE)
+
+
+def test_a_song_the_users_defaults_transcode_says_what_it_arrives_as(sub, long_flac, listener):
+    streaming_preference_set(listener.user, max_bitrate=96, format="mp3")
+
+    song = sub.call("getSong", id=f"tr-{long_flac.pk}")["song"]
+    streamed = _stream(sub, long_flac)
+
+    assert (song["suffix"], song["contentType"]) == ("flac", "audio/flac")
+    assert (song["transcodedSuffix"], song["transcodedContentType"]) == ("mp3", "audio/mpeg")
+    assert streamed["Content-Type"] == song["transcodedContentType"]
+
+
+def test_songs_under_the_users_cap_or_without_one_carry_no_transcoded_type(
+    sub, catalogue, listener
+):
+    neon = catalogue.songs["neon"]  # a 128 kbit/s MP3
+    harbour = catalogue.songs["harbour"]  # a FLAC, far above any lossy cap
+    before = sub.call("getSong", id=f"tr-{harbour.pk}")["song"]
+    streaming_preference_set(listener.user, max_bitrate=192, format="opus")
+
+    album = sub.call("getAlbum", id=f"al-{neon.album_id}")["album"]["song"]
+    by_title = {song["title"]: song for song in album}
+
+    assert "transcodedSuffix" not in before  # no cap set: every song is sent as it is
+    assert "transcodedSuffix" not in by_title["Neon Rain"]
+    assert by_title["Harbour Lights"]["transcodedSuffix"] == "opus"
+    assert by_title["Harbour Lights"]["transcodedContentType"] == "audio/ogg"
+
+
+@pytest.mark.parametrize(
+    ("method", "params", "path"),
+    [
+        ("search3", {"query": "Long River"}, ("searchResult3", "song")),
+        ("getRandomSongs", {"size": 5}, ("randomSongs", "song")),
+        ("getSongsByGenre", {"genre": "Synthpop"}, ("songsByGenre", "song")),
+    ],
+)
+def test_song_lists_carry_the_transcoded_type_too(sub, long_flac, listener, method, params, path):
+    streaming_preference_set(listener.user, max_bitrate=64, format="aac")
+
+    answer = sub.call(method, **params)
+    songs = answer[path[0]][path[1]]
+
+    assert songs and all(song["transcodedSuffix"] == "aac" for song in songs)
+    assert all(song["transcodedContentType"] == "audio/aac" for song in songs)
