@@ -1,18 +1,23 @@
 """Transcoding through the real ASGI server (daphne): what a player sees on the wire.
 
 A source that fails mid-stream must reach the client as a truncated transfer (the connection
-closes before the chunked body's end), on the REST API and on Subsonic alike.
+closes before the chunked body's end), on the REST API and on Subsonic alike; py-opensonic asks
+for a transcode decision (a JSON POST) and streams it.
 """
 
+import asyncio
 import http.client
 
 import pytest
+from libopensonic import Connection
 
 from catalog.tests import transcoding
+from catalog.tests.transcoding import LONG_SECONDS, decode
 from subsonic.tests.conftest import token_params
 from tests.conftest import server_database_url, start_asgi_server  # noqa: F401
 
 damaged_mp3 = transcoding.damaged_mp3
+long_flac = transcoding.long_flac
 
 
 @pytest.fixture(scope="module")
@@ -83,3 +88,42 @@ def test_the_server_keeps_answering_after_a_cut_stream(served, damaged_mp3, list
 
     assert (status, cut) == (200, None)
     assert b'"status":"failed"' in answer  # no credentials: an answer, not a hang
+
+
+def test_opensonic_gets_a_transcode_decision_and_streams_it(served, long_flac, listener):
+    user, password = listener
+    port = int(served.url.rsplit(":", 1)[1])
+    connection = Connection(
+        "http://127.0.0.1",
+        username=user.username,
+        password=password,
+        port=port,
+        server_path="",
+        app_name="pytest-opensonic",
+    )
+    phone = {
+        "name": "Pixel",
+        "platform": "Android",
+        "maxTranscodingAudioBitrate": 128000,
+        "directPlayProfiles": [{"containers": ["mp3"], "audioCodecs": ["mp3"], "protocols": []}],
+        "transcodingProfiles": [{"container": "mp3", "audioCodec": "mp3", "protocol": "http"}],
+    }
+    try:
+        decision = connection.get_transcode_decision(f"tr-{long_flac.pk}", "song", phone)
+        response = connection.get_transcode_stream(
+            f"tr-{long_flac.pk}", "song", decision.transcode_params
+        )
+        data = asyncio.run_coroutine_threadsafe(response.read(), connection._loop).result(60)
+    finally:
+        connection.cleanup()
+
+    decoded = decode(data)
+    assert (decision.can_direct_play, decision.can_transcode) == (False, True)
+    assert decision.source_stream.codec == "flac"
+    assert (decision.transcode_stream.codec, decision.transcode_stream.audio_bitrate) == (
+        "mp3",
+        128000,
+    )
+    assert decoded.codec in {"mp3", "mp3float"}
+    assert decoded.seconds == pytest.approx(LONG_SECONDS, abs=0.1)
+    assert decoded.kbps == pytest.approx(128, rel=0.2)
