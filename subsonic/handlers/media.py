@@ -42,7 +42,9 @@ def stream(call: Call) -> HttpResponseBase:
     return original_file(call, song)
 
 
-def transcode_or_error(call: Call, song, **asked) -> HttpResponseBase | None:
+def transcode_or_error(
+    call: Call, song, *, status_for_undecodable: int = 200, **asked
+) -> HttpResponseBase | None:
     """Answer with the song transcoded as asked (None: send the original), or raise the error
     the app should hear: busy encoders as HTTP 503 with Retry-After, so players retry."""
     try:
@@ -60,7 +62,8 @@ def transcode_or_error(call: Call, song, **asked) -> HttpResponseBase | None:
         raise not_found("The song's file") from None
     except EncodeFailed as error:
         message = f"The song's file cannot be transcoded: {error}"
-        raise SubsonicError(ErrorCode.GENERIC, message) from None
+        # Only the OpenSubsonic transcoding calls answer their errors with HTTP statuses.
+        raise SubsonicError(ErrorCode.GENERIC, message, status=status_for_undecodable) from None
 
 
 def original_file(call: Call, song) -> HttpResponseBase:

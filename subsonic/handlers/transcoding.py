@@ -78,7 +78,12 @@ def get_transcode_stream(call: Call) -> HttpResponseBase:
         if not wanted["f"]:
             return original_file(call, song)
         streamed = transcode_or_error(
-            call, song, format=wanted["f"], max_bitrate=wanted["b"], time_offset=offset
+            call,
+            song,
+            status_for_undecodable=422,
+            format=wanted["f"],
+            max_bitrate=wanted["b"],
+            time_offset=offset,
         )
         return streamed if streamed is not None else original_file(call, song)
     except SubsonicError as error:

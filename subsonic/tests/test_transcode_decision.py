@@ -400,3 +400,16 @@ def test_a_lossy_source_is_never_encoded_above_its_own_bitrate():
 
     assert (decision.profile.name, decision.kbps) == ("opus", 256)  # Opus's own ceiling
     assert decide(StreamDetails("mp3", "mp3", bitrate=96_000, channels=2), client).kbps == 96
+
+
+def test_a_file_that_cannot_be_decoded_is_a_422(sub, put_bytes, db):
+    from catalog.tests.factories import SongFactory
+
+    key, size = put_bytes("music/broken.flac", b"fLaC" + bytes(range(256)) * 64)
+    song = SongFactory(storage_key=key, file_size=size, bitrate=900_000, codec="flac")
+    decision = _decision(sub, song, PHONE)
+
+    response = _transcode_stream(sub, song, decision["transcodeParams"])
+
+    assert response.status_code == 422
+    assert "cannot be transcoded" in _error(response)["message"]
