@@ -259,3 +259,16 @@ def test_a_source_failing_mid_stream_cuts_the_stream_and_is_logged(client, damag
     assert 0 < len(received) < LONG_SECONDS * 96_000 / 8 * 0.8
     assert "Cutting the stream" in caplog.text
     assert list(cache_dir().glob("*")) == []
+
+
+def test_a_store_that_fails_before_the_first_byte_is_a_503_with_retry_after(
+    client, s3_flac, settings
+):
+    settings.AWS_STORAGE_BUCKET_NAME = "no-such-bucket"  # the store answers NoSuchBucket
+    settings.STORAGES = {**settings.STORAGES}  # a new default storage with that bucket
+
+    response = client.get(_url(s3_flac, format="mp3", max_bitrate=128))
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert "could not be read" in response.json()["detail"]

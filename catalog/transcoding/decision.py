@@ -30,8 +30,12 @@ CONTAINER_ALIASES = {
 }
 CODEC_ALIASES = {"mp4a": "aac", "mpeg": "mp3", "wav": "pcm"}
 # The container each of our profiles writes, and the codec in it.
-PROFILE_STREAMS = {"opus": ("ogg", "opus"), "mp3": ("mp3", "mp3"), "aac": ("aac", "aac")}
-PROFILE_STREAMS["m4a"] = ("mp4", "aac")
+PROFILE_STREAMS = {
+    "opus": ("ogg", "opus"),
+    "mp3": ("mp3", "mp3"),
+    "aac": ("aac", "aac"),
+    "m4a": ("mp4", "aac"),
+}
 LOSSLESS_CODECS = {"flac", "pcm", "alac", "wavpack", "ape", "tta", "tak", "optimfrog", "dsd"}
 
 

@@ -102,12 +102,11 @@ class EncodeJob:
         for a store that failed. An encode that is still silent after that is streamed anyway.
         """
         self.wait(0, timeout=max(settings.TRANSCODE_WAIT_SECONDS, 0) + FIRST_BYTES_SECONDS)
-        error = self.error
-        if error is None or isinstance(error, ANSWERED_FAILURES):
-            if error is not None:
-                raise error
+        if self.error is None:
             return
-        raise SourceUnreadable(f"The song's file could not be read: {self.failure}") from error
+        if isinstance(self.error, ANSWERED_FAILURES):
+            raise self.error
+        raise SourceUnreadable(f"The song's file could not be read: {self.failure}") from self.error
 
     def _advance(self, size: int = 0, done: bool = False) -> None:
         with self._condition:

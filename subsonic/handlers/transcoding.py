@@ -34,8 +34,13 @@ from subsonic.responses import ErrorCode, SubsonicError
 
 PARAMS_SALT = "subsonic.transcodeParams"
 PARAMS_MAX_AGE = 7 * 24 * 3600  # seconds: apps may keep a decision for a queue's songs
-HTTP_STATUS = {ErrorCode.MISSING_PARAMETER: 400, ErrorCode.NOT_FOUND: 404, ErrorCode.GENERIC: 400}
-HTTP_STATUS[ErrorCode.NOT_AUTHORIZED] = 403
+# getTranscodeStream's errors as HTTP statuses (its spec asks for them), by Subsonic code.
+HTTP_STATUS = {
+    ErrorCode.GENERIC: 400,
+    ErrorCode.MISSING_PARAMETER: 400,
+    ErrorCode.NOT_AUTHORIZED: 403,
+    ErrorCode.NOT_FOUND: 404,
+}
 
 
 @method("getTranscodeDecision")
