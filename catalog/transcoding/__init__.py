@@ -3,7 +3,8 @@
 The views call `transcoded_response`; it answers None when the original file is what the
 listener asked for (each view then sends it its own way). Pieces: `profiles` (what a format
 is), `encoder` (PyAV), `jobs` (encodes that run ahead into the disk cache, readers that follow),
-`cache` (the folder, least recently used out first), `slots` (how many encodes at once).
+`cache` (the folder, least recently used out first), `slots` (how many encodes at once),
+`decision` (which encode, if any, a client with given capabilities gets).
 """
 
 from __future__ import annotations
