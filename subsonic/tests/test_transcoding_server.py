@@ -2,15 +2,18 @@
 
 A source that fails mid-stream must reach the client as a truncated transfer (the connection
 closes before the chunked body's end), on the REST API and on Subsonic alike; py-opensonic asks
-for a transcode decision (a JSON POST) and streams it.
+for a transcode decision (a JSON POST) and streams it; py-sonic streams with the classic
+parameters and reads the transcoded type the listener's defaults give a song.
 """
 
 import asyncio
 import http.client
 
+import libsonic
 import pytest
 from libopensonic import Connection
 
+from accounts.services import streaming_preference_set
 from catalog.tests import transcoding
 from catalog.tests.transcoding import LONG_SECONDS, decode
 from subsonic.tests.conftest import token_params
@@ -127,3 +130,25 @@ def test_opensonic_gets_a_transcode_decision_and_streams_it(served, long_flac, l
     assert decoded.codec in {"mp3", "mp3float"}
     assert decoded.seconds == pytest.approx(LONG_SECONDS, abs=0.1)
     assert decoded.kbps == pytest.approx(128, rel=0.2)
+
+
+def test_pysonic_streams_a_transcode_and_sees_the_type_the_defaults_give(
+    served, long_flac, listener
+):
+    user, password = listener
+    port = int(served.url.rsplit(":", 1)[1])
+    classic = libsonic.Connection(
+        "http://127.0.0.1", user.username, password, port=port, serverPath="/rest"
+    )
+    streaming_preference_set(user, max_bitrate=96, format="mp3")
+
+    asked = decode(classic.stream(f"tr-{long_flac.pk}", maxBitRate=64, tformat="opus").read())
+    song = classic.getSong(f"tr-{long_flac.pk}")["song"]
+    by_default = classic.stream(f"tr-{long_flac.pk}")
+
+    assert asked.codec in {"opus", "libopus"}
+    assert asked.seconds == pytest.approx(LONG_SECONDS, abs=0.1)
+    assert asked.kbps == pytest.approx(64, rel=0.2)
+    assert (song["transcodedSuffix"], song["transcodedContentType"]) == ("mp3", "audio/mpeg")
+    assert by_default.headers["Content-Type"] == "audio/mpeg"
+    assert decode(by_default.read()).kbps == pytest.approx(96, rel=0.2)
