@@ -16,6 +16,10 @@ from catalog.asgi import SongStreams  # noqa: E402
 from catalog.routing import websocket_urlpatterns as catalog_sockets  # noqa: E402
 from ingest.resync import schedule_periodic_resync  # noqa: E402
 from ingest.routing import websocket_urlpatterns as ingest_sockets  # noqa: E402
+from spotify import server_fixes  # noqa: E402
+
+# A stream whose encode fails midway is cut, not ended as if whole (spotify/server_fixes.py).
+server_fixes.install()
 
 application = ProtocolTypeRouter(
     {

@@ -10,7 +10,7 @@ import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import wraps
+from functools import cached_property, wraps
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBase
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from catalog.models import Song
 from catalog.queries import published_song
+from catalog.transcoding import StreamDefault, stream_default
 from subsonic.auth import authenticate
 from subsonic.params import ALBUM, ARTIST, PLAYLIST, SONG, Params, make_id
 from subsonic.queries.songs import published_songs
@@ -38,6 +39,11 @@ class Call:
     request: object
     params: Params
     user: object
+
+    @cached_property
+    def stream_default(self) -> StreamDefault:
+        """What `stream` sends this user when the app names no format nor cap (one query)."""
+        return stream_default(self.user)
 
     def called_as(self, name: str) -> bool:
         """Tell whether the request named this method (of two that share a handler)."""
@@ -111,7 +117,7 @@ def find_songs(call: Call, name: str) -> list[Song]:
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "Content-Length, Content-Range, Accept-Ranges, "
-    "Content-Disposition",
+    "Content-Disposition, Retry-After",
 }
 PREFLIGHT_HEADERS = {
     "Access-Control-Allow-Methods": "GET, HEAD, POST, OPTIONS",

@@ -41,12 +41,18 @@ class Element(dict):
 
 
 class SubsonicError(Exception):
-    """An error the client hears as <error code=... message=...>, with HTTP 200."""
+    """An error the client hears as <error code=... message=...>, with HTTP 200.
 
-    def __init__(self, code: int, message: str):
+    A media call may give another `status` and `headers` (503 with Retry-After): an audio
+    player reading the answer sees it as a failed load to retry, not as audio.
+    """
+
+    def __init__(self, code: int, message: str, *, status: int = 200, headers=None):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.status = status
+        self.headers = dict(headers or {})
 
 
 def timestamp(moment: datetime | None) -> str | None:
@@ -165,4 +171,8 @@ def render(fmt: str, payload: dict, *, callback: str = "", status: str = "ok") -
 
 def render_error(fmt: str, error: SubsonicError, *, callback: str = "") -> HttpResponse:
     payload = {"error": {"code": error.code, "message": error.message}}
-    return render(fmt, payload, callback=callback, status="failed")
+    response = render(fmt, payload, callback=callback, status="failed")
+    response.status_code = error.status
+    for header, value in error.headers.items():
+        response[header] = value
+    return response

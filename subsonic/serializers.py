@@ -8,6 +8,7 @@ leave out empty attributes themselves, so the renderer need not look inside them
 import posixpath
 
 from catalog.models import Artist, Song, name_key
+from catalog.transcoding import StreamDefault
 from playlists.models import Playlist
 from subsonic.params import ALBUM, ARTIST, PLAYLIST, SONG, make_id
 from subsonic.queries.albums import AlbumRow
@@ -54,12 +55,17 @@ def song_cover_id(song: SongRow) -> str | None:
     return None
 
 
-def child(song: SongRow) -> Element:
-    """Return a song as a Subsonic <child>/<song>/<entry> element (see queries.song_rows)."""
+def child(song: SongRow, streamed: StreamDefault | None = None) -> Element:
+    """Return a song as a Subsonic <child>/<song>/<entry> element (see queries.song_rows).
+
+    With the caller's `streamed` defaults, a song that `stream` would transcode for them also
+    tells what it arrives as (transcodedSuffix, transcodedContentType), as Subsonic does.
+    """
     genres, credited = song.genre_names, song.credits
     album_id = make_id(ALBUM, song.album_id) if song.album_id is not None else None
     artist_id = make_id(ARTIST, song.artist_id)
     extension = suffix(song)
+    transcoded = streamed.transcodes(song.bitrate) if streamed is not None else None
     return _clean(
         {
             "id": make_id(SONG, song.pk),
@@ -76,6 +82,8 @@ def child(song: SongRow) -> Element:
             "size": song.file_size,
             "contentType": song.mime_type or None,
             "suffix": extension or None,
+            "transcodedContentType": transcoded.mime_type if transcoded else None,
+            "transcodedSuffix": transcoded.name if transcoded else None,
             "duration": round(song.duration or 0),
             "bitRate": round(song.bitrate / 1000) if song.bitrate else None,
             "samplingRate": song.sample_rate,

@@ -21,17 +21,30 @@ from catalog.models import Song
 from catalog.pagination import SongPagination
 from catalog.transcoding import (
     SONG_FIELDS,
+    EncodeFailed,
     InvalidTranscode,
     SourceMissing,
-    TranscoderBusy,
+    Unavailable,
     transcoded_response,
 )
 
 
-class EncodersBusy(APIException):
+class TranscodeUnavailable(APIException):
+    """No encode now (every encoder busy, the store not answering): retry after `wait`."""
+
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_code = "encoders_busy"
-    wait = 5  # seconds, sent as Retry-After by DRF's exception handler
+    default_code = "transcode_unavailable"
+
+    def __init__(self, error: Unavailable):
+        super().__init__(str(error))
+        self.wait = error.retry_after  # sent as Retry-After by DRF's exception handler
+
+
+class CannotTranscode(APIException):
+    """The stored file cannot be decoded: asking again will not help."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "cannot_transcode"
 
 
 class AudioFormatNegotiation(DefaultContentNegotiation):
@@ -66,7 +79,11 @@ class SongViewSet(viewsets.ReadOnlyModelViewSet):
             302: OpenApiResponse(description="A short-lived presigned URL on S3."),
             400: OpenApiResponse(description="An unknown format or a bad bitrate."),
             416: OpenApiResponse(description="The range cannot be satisfied."),
-            503: OpenApiResponse(description="Every encoder is busy: retry after Retry-After."),
+            422: OpenApiResponse(description="The stored file cannot be decoded."),
+            503: OpenApiResponse(
+                description="No encoder came free (or the store did not answer) before the "
+                "first byte: retry after Retry-After."
+            ),
         },
     )
     @action(detail=True, methods=["get"], content_negotiation_class=AudioFormatNegotiation)
@@ -82,10 +99,12 @@ class SongViewSet(viewsets.ReadOnlyModelViewSet):
             transcoded = transcoded_response(request, song, **query.validated_data)
         except InvalidTranscode as error:
             raise ValidationError({"format": [str(error)]}) from None
-        except TranscoderBusy as error:
-            raise EncodersBusy(str(error)) from None
+        except Unavailable as error:
+            raise TranscodeUnavailable(error) from None
         except SourceMissing:
             raise NotFound("The song's file is not in the store.") from None
+        except EncodeFailed as error:
+            raise CannotTranscode(f"The song's file cannot be transcoded: {error}") from None
         if transcoded is not None:
             return transcoded
         return file_response(request, song.storage_key, song.mime_type)

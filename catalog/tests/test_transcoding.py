@@ -10,12 +10,14 @@ from asgiref.sync import sync_to_async
 from accounts.models import StreamingPreference
 from catalog.tests import transcoding
 from catalog.tests.factories import SongFactory
-from catalog.tests.transcoding import LONG_SECONDS, body, decode
+from catalog.tests.transcoding import LONG_SECONDS, body, decode, read_until_cut
 from catalog.transcoding import ENCODE_SLOTS, encoder_runs
 from catalog.transcoding.cache import cache_dir, evict
 from demo.audio_samples import SampleTags, write_sample
 
 long_flac = transcoding.long_flac
+damaged_mp3 = transcoding.damaged_mp3
+encoder_held = transcoding.encoder_held
 encoders_busy = transcoding.encoders_busy
 s3_bucket = transcoding.s3_bucket
 
@@ -211,15 +213,62 @@ def test_the_profile_page_refuses_a_bitrate_it_does_not_offer(client, db):
     assert not StreamingPreference.objects.filter(user=user).exists()
 
 
-def test_a_file_ffmpeg_cannot_decode_ends_the_stream_and_is_not_cached(client, put_bytes, db):
+def test_a_file_ffmpeg_cannot_decode_is_a_422_and_is_not_cached(client, put_bytes, db):
     key, size = put_bytes("music/broken.flac", b"fLaC" + bytes(range(256)) * 64)
     song = SongFactory(storage_key=key, file_size=size, bitrate=900_000, codec="flac")
 
     first = client.get(_url(song, format="opus"))
-    assert first.status_code == 200 and body(first) == b""
     runs = encoder_runs()
     again = client.get(_url(song, format="opus"))
 
-    assert body(again) == b""
+    assert first.status_code == 422
+    assert "cannot be transcoded" in first.json()["detail"]
+    assert again.status_code == 422
     assert encoder_runs() == runs + 1
     assert list(cache_dir().glob("*")) == []
+
+
+def test_an_encode_still_in_line_when_the_wait_ends_is_a_503_with_retry_after(
+    client, long_flac, encoder_held
+):
+    response = client.get(_url(long_flac, format="opus"))
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert "No encoder came free within 0 seconds" in response.json()["detail"]
+    assert list(cache_dir().glob("*")) == []
+
+
+def test_after_a_503_the_freed_encoder_serves_the_retry(client, long_flac, encoder_held):
+    assert client.get(_url(long_flac, format="opus")).status_code == 503
+    encoder_held.end()
+
+    retry = client.get(_url(long_flac, format="opus"))
+
+    assert retry.status_code == 200
+    assert decode(body(retry)).seconds == pytest.approx(LONG_SECONDS, abs=0.1)
+
+
+def test_a_source_failing_mid_stream_cuts_the_stream_and_is_logged(client, damaged_mp3, caplog):
+    response = client.get(_url(damaged_mp3, format="opus", max_bitrate=96))
+
+    received, cut = read_until_cut(response)
+
+    assert response.status_code == 200  # sent before the failure: the cut is what tells
+    assert cut is not None and "cannot be transcoded" in str(cut)
+    assert 0 < len(received) < LONG_SECONDS * 96_000 / 8 * 0.8
+    assert "Cutting the stream" in caplog.text
+    assert list(cache_dir().glob("*")) == []
+
+
+def test_a_store_that_fails_before_the_first_byte_is_a_503_with_retry_after(
+    client, s3_flac, settings
+):
+    settings.AWS_STORAGE_BUCKET_NAME = "no-such-bucket"  # the store answers NoSuchBucket
+    settings.STORAGES = {**settings.STORAGES}  # a new default storage with that bucket
+
+    response = client.get(_url(s3_flac, format="mp3", max_bitrate=128))
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert "could not be read" in response.json()["detail"]

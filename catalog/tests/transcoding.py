@@ -2,14 +2,16 @@
 
 import io
 from dataclasses import dataclass
+from pathlib import Path
 
 import av
 import boto3
 import pytest
+from django.core.files.storage import default_storage
 from moto import mock_aws
 
 from catalog.models import Song
-from catalog.transcoding import ENCODE_SLOTS
+from catalog.transcoding import ENCODE_SLOTS, TranscodeInterrupted
 from demo.audio_samples import SampleTags
 
 LONG_SECONDS = 20.0
@@ -43,6 +45,17 @@ def body(response) -> bytes:
     return response.content
 
 
+def read_until_cut(response) -> tuple[bytes, TranscodeInterrupted | None]:
+    """Read a streamed answer as the server would send it: the bytes, then what cut it (if any)."""
+    received = []
+    try:
+        for chunk in response.streaming_content:
+            received.append(chunk)
+    except TranscodeInterrupted as cut:
+        return b"".join(received), cut
+    return b"".join(received), None
+
+
 @pytest.fixture
 def long_flac(db, put_song, post_events, created) -> Song:
     """A 20-second FLAC (about 700 kbit/s), ingested through the webhook like any upload."""
@@ -52,6 +65,34 @@ def long_flac(db, put_song, post_events, created) -> Song:
     response = post_events(created(key, size))
     assert response.status_code == 202, response.content
     return Song.objects.get(storage_key=key)
+
+
+@pytest.fixture
+def damaged_mp3(db, put_song, post_events, created) -> Song:
+    """A 20-second MP3 whose middle eighth was zeroed after its upload, as a damaged file in the
+    store: FFmpeg decodes its first seconds, then fails (about 8 seconds in)."""
+    key, size = put_song(
+        "music/damaged/track.mp3", SampleTags(title="Damaged", cover=None), seconds=LONG_SECONDS
+    )
+    response = post_events(created(key, size))
+    assert response.status_code == 202, response.content
+    path = Path(default_storage.path(key))
+    data = bytearray(path.read_bytes())
+    data[size // 2 : size // 2 + size // 8] = bytes(size // 8)
+    path.write_bytes(bytes(data))
+    return Song.objects.get(storage_key=key)
+
+
+@pytest.fixture
+def encoder_held(settings):
+    """Hold this process's only encoder, with one place in line behind it and no wait there."""
+    settings.TRANSCODE_MAX_ENCODES = 1
+    settings.TRANSCODE_MAX_WAITING = 1
+    settings.TRANSCODE_WAIT_SECONDS = 0
+    turn = ENCODE_SLOTS.reserve()
+    assert turn.begin(timeout=0)
+    yield turn
+    turn.end()
 
 
 @pytest.fixture

@@ -3,7 +3,8 @@
 The views call `transcoded_response`; it answers None when the original file is what the
 listener asked for (each view then sends it its own way). Pieces: `profiles` (what a format
 is), `encoder` (PyAV), `jobs` (encodes that run ahead into the disk cache, readers that follow),
-`cache` (the folder, least recently used out first), `slots` (how many encodes at once).
+`cache` (the folder, least recently used out first), `slots` (how many encodes at once),
+`decision` (which encode, if any, a client with given capabilities gets).
 """
 
 from __future__ import annotations
@@ -20,7 +21,12 @@ from accounts.queries import streaming_preference
 from catalog.media import file_response
 from catalog.transcoding import cache
 from catalog.transcoding.encoder import EncodeFailed, encode, encoder_runs, remux
-from catalog.transcoding.jobs import open_cached_or_encode
+from catalog.transcoding.jobs import (
+    JobReader,
+    SourceUnreadable,
+    TranscodeInterrupted,
+    open_cached_or_encode,
+)
 from catalog.transcoding.profiles import (
     DEFAULT_FORMAT,
     FORMATS,
@@ -31,7 +37,7 @@ from catalog.transcoding.profiles import (
     estimated_length,
     profile_for,
 )
-from catalog.transcoding.slots import ENCODE_SLOTS, TranscoderBusy
+from catalog.transcoding.slots import ENCODE_SLOTS, TranscoderBusy, Unavailable
 from catalog.transcoding.source import SourceMissing, open_source
 
 __all__ = [
@@ -42,10 +48,15 @@ __all__ = [
     "EncodeFailed",
     "InvalidTranscode",
     "SourceMissing",
+    "SourceUnreadable",
+    "StreamDefault",
+    "TranscodeInterrupted",
     "TranscodePlan",
     "TranscoderBusy",
+    "Unavailable",
     "encoder_runs",
     "plan_transcode",
+    "stream_default",
     "transcoded_response",
 ]
 
@@ -70,6 +81,29 @@ class TranscodePlan:
     offset: float  # seconds into the song
 
 
+@dataclass(frozen=True)
+class StreamDefault:
+    """What a user's stream sends when the app names neither a format nor a cap: songs above
+    the user's cap (kbit/s; 0: none) in the user's format, the others as they are."""
+
+    max_kbps: int
+    profile: Profile
+
+    def transcodes(self, bitrate: int | None) -> Profile | None:
+        """Return the profile a song of this bitrate (bit/s) is sent in; None: the original."""
+        if self.max_kbps and (not bitrate or bitrate > self.max_kbps * 1000):
+            return self.profile
+        return None
+
+
+def stream_default(user) -> StreamDefault:
+    """Return the user's streaming defaults (no cap and Opus for a user who set none)."""
+    preference = streaming_preference(user)
+    return StreamDefault(
+        preference.max_bitrate or 0, profile_for(preference.format or DEFAULT_FORMAT)
+    )
+
+
 def plan_transcode(
     song, *, format: str = "", max_bitrate: int | None = 0, time_offset: float = 0, user=None
 ) -> TranscodePlan | None:
@@ -87,18 +121,18 @@ def plan_transcode(
         return None  # the original, or a format we do not encode that the file already is
     if max_bitrate is not None and max_bitrate < 0:
         raise InvalidTranscode("The maximum bitrate must be 0 (no limit) or a number of kbit/s.")
-    preference = streaming_preference(user)
-    cap = max_bitrate or preference.max_bitrate
+    default = stream_default(user)
+    cap = max_bitrate or default.max_kbps
     bitrate = song.bitrate or 0
     if name:
         profile = profile_for(name)
         same_file = profile.source_codec == song.codec and profile.mime_type == song.mime_type
         if same_file and not time_offset and (not cap or (bitrate and bitrate <= cap * 1000)):
             return None
-    elif cap and (not bitrate or bitrate > cap * 1000):
-        profile = profile_for(preference.format or DEFAULT_FORMAT)
     else:
-        return None
+        profile = StreamDefault(cap, default.profile).transcodes(bitrate)
+        if profile is None:
+            return None
     if time_offset < 0 or (time_offset and time_offset >= (song.duration or 0)):
         raise InvalidTranscode(
             f"The time offset must be between 0 and the song's {song.duration or 0:.0f} seconds."
@@ -122,8 +156,11 @@ def transcoded_response(
     The first request starts one encode into the cache and streams it as it is written; a
     request for the same output joins that encode, and once it is complete, the cached file
     is served with ranges. With `estimate_length`, Content-Length is duration x bitrate
-    (the body is padded or cut to it). Raise InvalidTranscode for values no encode can honour,
-    TranscoderBusy when this process runs all the encodes it may, SourceMissing without a file.
+    (the body is padded or cut to it). The answer waits for the encode's first bytes, so what
+    stops an encode before them is raised here: InvalidTranscode for values no encode can
+    honour, Unavailable (TranscoderBusy, SourceUnreadable) for what may work in a moment,
+    SourceMissing without a file, EncodeFailed for a file FFmpeg cannot decode. A failure after
+    them makes the stream raise TranscodeInterrupted: the server cuts the connection.
     """
     plan = plan_transcode(
         song, format=format, max_bitrate=max_bitrate, time_offset=time_offset, user=user
@@ -162,6 +199,12 @@ def transcoded_response(
     found = open_cached_or_encode(
         key, chunks, reserve, length=length, asynchronous=_under_asgi(request)
     )
+    if isinstance(found, JobReader):
+        try:
+            found.job.first_bytes()
+        except BaseException:
+            found.close()
+            raise
     if isinstance(found, Path):
         response = file_response(
             request, found.name, profile.mime_type, storage=FileSystemStorage(found.parent)

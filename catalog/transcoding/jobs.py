@@ -4,6 +4,12 @@ An encode runs in a thread of its own at full speed, writing its `.part` file; e
 for the same output, first or later, reads that file as it grows. So an encode holds an
 encoder only for the seconds it takes (not for the minutes a phone takes to play it), a listener
 who skips away leaves a complete file for the next one, and two listeners never cost two encodes.
+
+A request waits for the encode's first bytes before it answers (`EncodeJob.first_bytes`), so an
+encode that never starts (no encoder came free, the file is missing or undecodable) is a clear
+error status, not an empty 200; one that fails after its first bytes ends its readers with
+TranscodeInterrupted, which the ASGI server turns into a cut connection: the client sees a
+truncated transfer, never a short answer that looks whole.
 """
 
 from __future__ import annotations
@@ -21,12 +27,26 @@ from django.conf import settings
 
 from catalog.transcoding import cache
 from catalog.transcoding.encoder import EncodeFailed
-from catalog.transcoding.slots import Turn
+from catalog.transcoding.slots import TranscoderBusy, Turn, Unavailable
 from catalog.transcoding.source import SourceMissing
 
 logger = logging.getLogger(__name__)
 
 READ_SIZE = 256 * 1024
+# How long a request waits for an encode's first bytes once it has an encoder (a slow store):
+# past it the answer starts anyway, as a stream that is cut if the encode then fails.
+FIRST_BYTES_SECONDS = 15
+# The failures a request is answered with as they are; any other is a store that did not answer.
+ANSWERED_FAILURES = (EncodeFailed, SourceMissing, Unavailable)
+
+
+class SourceUnreadable(Unavailable):
+    """The song's file could not be read (the store failed or timed out): try again later."""
+
+
+class TranscodeInterrupted(Exception):
+    """An encode failed after its first bytes were sent: the response must be cut, not ended."""
+
 
 _jobs: dict[Path, EncodeJob] = {}  # by the file each one makes: one cache folder, one job
 _jobs_lock = threading.Lock()
@@ -47,6 +67,7 @@ class EncodeJob:
         self.written = 0
         self.done = False
         self.failure: str | None = None
+        self.error: Exception | None = None
 
     def start(self) -> None:
         threading.Thread(target=self._run, name=f"transcode-{self.key[:8]}", daemon=True).start()
@@ -73,6 +94,20 @@ class EncodeJob:
         with self._condition:
             self._condition.wait_for(lambda: self.written > seen or self.done, timeout=timeout)
 
+    def first_bytes(self) -> None:
+        """Wait until the encode has bytes to send or has ended; raise what stopped it early.
+
+        The wait covers the queue (TRANSCODE_WAIT_SECONDS) and the first chunk: TranscoderBusy
+        when no encoder came free, EncodeFailed or SourceMissing for the file, SourceUnreadable
+        for a store that failed. An encode that is still silent after that is streamed anyway.
+        """
+        self.wait(0, timeout=max(settings.TRANSCODE_WAIT_SECONDS, 0) + FIRST_BYTES_SECONDS)
+        if self.error is None:
+            return
+        if isinstance(self.error, ANSWERED_FAILURES):
+            raise self.error
+        raise SourceUnreadable(f"The song's file could not be read: {self.failure}") from self.error
+
     def _advance(self, size: int = 0, done: bool = False) -> None:
         with self._condition:
             self.written += size
@@ -86,9 +121,10 @@ class EncodeJob:
         try:
             self._encode()
         except Exception as error:
-            expected = isinstance(error, (EncodeFailed, SourceMissing, TimeoutError))
+            expected = isinstance(error, ANSWERED_FAILURES)
             logger.warning("Transcoding %s failed: %s", self.key, error, exc_info=not expected)
             self.failure = str(error) or type(error).__name__
+            self.error = error
             self._writer.close()
             with _jobs_lock:
                 _jobs.pop(self.final, None)
@@ -99,8 +135,11 @@ class EncodeJob:
             self._advance(done=True)
 
     def _encode(self) -> None:
-        if self._turn and not self._turn.begin(settings.TRANSCODE_WAIT_SECONDS):
-            raise TimeoutError("no encoder came free in time")
+        wait = settings.TRANSCODE_WAIT_SECONDS
+        if self._turn and not self._turn.begin(wait):
+            raise TranscoderBusy(
+                f"No encoder came free within {wait} seconds; try again in a few seconds."
+            )
         try:
             for chunk in self._chunks():
                 self._writer.write(chunk)
@@ -146,6 +185,8 @@ class JobReader:
 
     With `length` (an estimated Content-Length) it sends exactly that many bytes: zeros after
     the end of the audio, which decoders skip, or the audio cut there in the rare long case.
+    When the encode fails, the reader raises TranscodeInterrupted after the bytes written
+    before the failure, so the server cuts the connection instead of ending the answer.
     """
 
     def __init__(self, job: EncodeJob, handle, length: int | None):
@@ -170,7 +211,15 @@ class JobReader:
             return None
         if not done:
             return b""
-        if self.length is not None and self.job.failure is None:
+        if self.job.failure is not None:
+            logger.warning(
+                "Cutting the stream of %s after %d bytes: %s",
+                self.job.key,
+                self.sent,
+                self.job.failure,
+            )
+            raise TranscodeInterrupted(f"The encode failed: {self.job.failure}")
+        if self.length is not None:
             padding = min(self.length - self.sent, READ_SIZE)
             self.sent += padding
             return bytes(padding)

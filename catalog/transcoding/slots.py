@@ -11,9 +11,19 @@ import threading
 
 from django.conf import settings
 
+# Seconds a client is told to wait (Retry-After) before asking again for an encode it could
+# not get: about what a short encode takes, so a player's retry usually finds an encoder free.
+RETRY_AFTER_SECONDS = 5
 
-class TranscoderBusy(Exception):
-    """Every encoder of this process is busy and the queue behind them is full."""
+
+class Unavailable(Exception):
+    """An encode that cannot start now but may in a moment: answer 503 with Retry-After."""
+
+    retry_after = RETRY_AFTER_SECONDS
+
+
+class TranscoderBusy(Unavailable):
+    """Every encoder of this process is busy: the queue is full, or the wait in it ran out."""
 
 
 class Turn:

@@ -9,5 +9,6 @@ from subsonic.handlers import (  # noqa: F401
     queue_bookmarks,
     searching,
     system,
+    transcoding,
     users,
 )

@@ -47,14 +47,14 @@ def get_album(call: Call) -> dict:
     return {
         "album": {
             **serializers.album_id3(found_album),
-            "song": [serializers.child(each) for each in songs],
+            "song": [serializers.child(each, call.stream_default) for each in songs],
         }
     }
 
 
 @method("getSong")
 def get_song(call: Call) -> dict:
-    return {"song": serializers.child(find_object(call, song, SONG))}
+    return {"song": serializers.child(find_object(call, song, SONG), call.stream_default)}
 
 
 @method("getGenres")
@@ -122,7 +122,7 @@ def get_similar_songs(call: Call) -> dict:
     count = call.params.int("count", 50, minimum=0, maximum=MAX_LIST_SIZE)
     songs = queries.similar_songs(call.user, seed, count)
     key = "similarSongs2" if call.called_as("getSimilarSongs2") else "similarSongs"
-    return {key: {"song": [serializers.child(each) for each in songs]}}
+    return {key: {"song": [serializers.child(each, call.stream_default) for each in songs]}}
 
 
 @method("getTopSongs")
@@ -130,7 +130,7 @@ def get_top_songs(call: Call) -> dict:
     name = call.params.require("artist")
     count = call.params.int("count", 50, minimum=0, maximum=MAX_LIST_SIZE)
     songs = queries.top_songs(call.user, name, count)
-    return {"topSongs": {"song": [serializers.child(each) for each in songs]}}
+    return {"topSongs": {"song": [serializers.child(each, call.stream_default) for each in songs]}}
 
 
 @method("getIndexes")
@@ -170,6 +170,6 @@ def get_music_directory(call: Call) -> dict:
         "name": found_album.title,
         "starred": timestamp(found_album.starred_at),
         "playCount": found_album.play_count,
-        "child": [serializers.child(each) for each in songs],
+        "child": [serializers.child(each, call.stream_default) for each in songs],
     }
     return {"directory": directory}

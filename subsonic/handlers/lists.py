@@ -46,7 +46,9 @@ def get_random_songs(call: Call) -> dict:
         from_year=call.params.int("fromYear", minimum=0, maximum=9999),
         to_year=call.params.int("toYear", minimum=0, maximum=9999),
     )
-    return {"randomSongs": {"song": [serializers.child(song) for song in songs]}}
+    return {
+        "randomSongs": {"song": [serializers.child(song, call.stream_default) for song in songs]}
+    }
 
 
 @method("getSongsByGenre")
@@ -55,7 +57,9 @@ def get_songs_by_genre(call: Call) -> dict:
     count = call.params.int("count", 10, minimum=0, maximum=MAX_LIST_SIZE)
     offset = call.params.int("offset", 0, minimum=0, maximum=MAX_OFFSET)
     songs = queries.songs_by_genre(call.user, genre, offset, count)
-    return {"songsByGenre": {"song": [serializers.child(song) for song in songs]}}
+    return {
+        "songsByGenre": {"song": [serializers.child(song, call.stream_default) for song in songs]}
+    }
 
 
 @method("getNowPlaying")
@@ -67,7 +71,7 @@ def get_now_playing(call: Call) -> dict:
         "nowPlaying": {
             "entry": [
                 {
-                    **serializers.child(songs[entry.song_id]),
+                    **serializers.child(songs[entry.song_id], call.stream_default),
                     "username": entry.user.get_username(),
                     "minutesAgo": int((now - entry.started_at).total_seconds() // 60),
                     "playerId": entry.pk,
@@ -89,7 +93,9 @@ def get_starred2(call: Call) -> dict:
         "starred2": {
             "artist": [serializers.artist_id3(a) for a in queries.starred_artists(call.user)],
             "album": [serializers.album_id3(a) for a in queries.starred_albums(call.user)],
-            "song": [serializers.child(s) for s in queries.starred_songs(call.user)],
+            "song": [
+                serializers.child(s, call.stream_default) for s in queries.starred_songs(call.user)
+            ],
         }
     }
 
@@ -102,7 +108,9 @@ def get_starred(call: Call) -> dict:
                 serializers.artist_index_entry(a) for a in queries.starred_artists(call.user)
             ],
             "album": [serializers.album_dir(a) for a in queries.starred_albums(call.user)],
-            "song": [serializers.child(s) for s in queries.starred_songs(call.user)],
+            "song": [
+                serializers.child(s, call.stream_default) for s in queries.starred_songs(call.user)
+            ],
         }
     }
 

@@ -7,9 +7,10 @@ from django.http import HttpResponse, HttpResponseBase
 from catalog.media import Missing, stored_file_response
 from catalog.models import Song
 from catalog.transcoding import (
+    EncodeFailed,
     InvalidTranscode,
     SourceMissing,
-    TranscoderBusy,
+    Unavailable,
     transcoded_response,
 )
 from subsonic import serializers
@@ -28,22 +29,45 @@ def stream(call: Call) -> HttpResponseBase:
     with ranges; on S3 proxied, never redirected: many apps do not follow redirects when
     streaming."""
     song = find_object(call, queries.stored_song, SONG)
-    try:
-        transcoded = transcoded_response(
-            call.request,
-            song,
-            format=call.params.get("format"),
-            max_bitrate=call.params.int("maxBitRate", 0),
-            time_offset=call.params.int("timeOffset", 0),
-            estimate_length=call.params.bool("estimateContentLength"),
-            user=call.user,
-        )
-    except (InvalidTranscode, TranscoderBusy) as error:
-        raise SubsonicError(ErrorCode.GENERIC, str(error)) from None
-    except SourceMissing:
-        raise not_found("The song's file") from None
+    transcoded = transcode_or_error(
+        call,
+        song,
+        format=call.params.get("format"),
+        max_bitrate=call.params.int("maxBitRate", 0),
+        time_offset=call.params.int("timeOffset", 0),
+        estimate_length=call.params.bool("estimateContentLength"),
+    )
     if transcoded is not None:
         return transcoded
+    return original_file(call, song)
+
+
+def transcode_or_error(
+    call: Call, song, *, status_for_undecodable: int = 200, **asked
+) -> HttpResponseBase | None:
+    """Answer with the song transcoded as asked (None: send the original), or raise the error
+    the app should hear: busy encoders as HTTP 503 with Retry-After, so players retry."""
+    try:
+        return transcoded_response(call.request, song, user=call.user, **asked)
+    except InvalidTranscode as error:
+        raise SubsonicError(ErrorCode.GENERIC, str(error)) from None
+    except Unavailable as error:
+        raise SubsonicError(
+            ErrorCode.GENERIC,
+            str(error),
+            status=503,
+            headers={"Retry-After": str(error.retry_after), "Cache-Control": "no-store"},
+        ) from None
+    except SourceMissing:
+        raise not_found("The song's file") from None
+    except EncodeFailed as error:
+        message = f"The song's file cannot be transcoded: {error}"
+        # Only the OpenSubsonic transcoding calls answer their errors with HTTP statuses.
+        raise SubsonicError(ErrorCode.GENERIC, message, status=status_for_undecodable) from None
+
+
+def original_file(call: Call, song) -> HttpResponseBase:
+    """Send the stored file with ranges; on S3 proxied (apps do not all follow redirects)."""
     try:
         return stored_file_response(
             call.request, song.storage_key, song.mime_type, size_hint=song.file_size, proxy_s3=True

@@ -16,7 +16,7 @@ def _playlist_answer(call: Call, playlist_id: int) -> dict:
     return {
         "playlist": {
             **serializers.playlist(playlist),
-            "entry": [serializers.child(song) for song in songs],
+            "entry": [serializers.child(song, call.stream_default) for song in songs],
         }
     }
 

@@ -22,7 +22,7 @@ def _queue(call: Call, current_key: str, current) -> dict:
         "username": call.user.get_username(),
         "changed": timestamp(queue.changed_at if queue else timezone.now()),
         "changedBy": queue.changed_by if queue else "",
-        "entry": [serializers.child(song) for song in songs],
+        "entry": [serializers.child(song, call.stream_default) for song in songs],
     }
 
 
@@ -81,7 +81,7 @@ def get_bookmarks(call: Call) -> dict:
                     "comment": mark.comment or None,
                     "created": timestamp(mark.created_at),
                     "changed": timestamp(mark.changed_at),
-                    "entry": serializers.child(song),
+                    "entry": serializers.child(song, call.stream_default),
                 }
                 for mark, song in queries.bookmarks(call.user)
             ]

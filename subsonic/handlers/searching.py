@@ -30,7 +30,7 @@ def search3(call: Call) -> dict:
         "searchResult3": {
             "artist": [serializers.artist_id3(artist) for artist in found["artists"]],
             "album": [serializers.album_id3(album) for album in found["albums"]],
-            "song": [serializers.child(song) for song in found["songs"]],
+            "song": [serializers.child(song, call.stream_default) for song in found["songs"]],
         }
     }
 
@@ -42,6 +42,6 @@ def search2(call: Call) -> dict:
         "searchResult2": {
             "artist": [serializers.artist_index_entry(artist) for artist in found["artists"]],
             "album": [serializers.album_dir(album) for album in found["albums"]],
-            "song": [serializers.child(song) for song in found["songs"]],
+            "song": [serializers.child(song, call.stream_default) for song in found["songs"]],
         }
     }

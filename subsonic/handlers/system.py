@@ -14,6 +14,7 @@ EXTENSIONS = [
     {"name": "playbackReport", "versions": [1]},
     {"name": "songLyrics", "versions": [1]},
     {"name": "transcodeOffset", "versions": [1]},
+    {"name": "transcoding", "versions": [1]},
 ]
 
 

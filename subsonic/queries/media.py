@@ -51,6 +51,12 @@ def stored_song(user, song_id: int) -> Song | None:
     return Song.objects.filter(hidden=False, pk=song_id).only("title", *SONG_FIELDS).first()
 
 
+def described_song(user, song_id: int) -> Song | None:
+    """Return a published song with what sending its file and describing its stream need."""
+    fields = ("title", "sample_rate", "channels", "bit_depth", *SONG_FIELDS)
+    return Song.objects.filter(hidden=False, pk=song_id).only(*fields).first()
+
+
 def song_with_artist(user, song_id: int) -> Song | None:
     """Return a published song with its artist (for its lyrics)."""
     return Song.objects.filter(hidden=False, pk=song_id).select_related("artist").first()

@@ -1,14 +1,20 @@
 """Subsonic `stream` transcoding: formats, bitrate caps, timeOffset, the cache, the limits."""
 
+from xml.etree import ElementTree
+
 import pytest
 
 from accounts.services import streaming_preference_set
 from catalog.tests import transcoding
-from catalog.tests.transcoding import LONG_SECONDS, body, decode
+from catalog.tests.transcoding import LONG_SECONDS, body, decode, read_until_cut
 from catalog.transcoding import encoder_runs
+from catalog.transcoding.cache import cache_dir
 
 long_flac = transcoding.long_flac
+damaged_mp3 = transcoding.damaged_mp3
+encoder_held = transcoding.encoder_held
 encoders_busy = transcoding.encoders_busy
+NS = "{http://subsonic.org/restapi}"
 
 # A FLAC of synthetic tones encodes well under these caps; the tolerance covers container pages
 # and the encoders' rate control over 20 seconds.
@@ -160,11 +166,71 @@ def test_bad_transcoding_values_are_a_subsonic_error(sub, long_flac, params, mes
     assert message in error["message"]
 
 
-def test_past_the_encoder_limit_the_app_hears_busy_at_once(sub, long_flac, encoders_busy):
-    error = sub.error("stream", id=f"tr-{long_flac.pk}", format="opus")
+def _unavailable_error(response, fmt: str) -> dict:
+    """Check a 503 a player retries (Retry-After, never cached); return its Subsonic error."""
+    assert response.status_code == 503, response.content[:300]
+    assert response["Retry-After"] == "5"
+    assert response["Cache-Control"] == "no-store"
+    if fmt == "json":
+        answer = response.json()["subsonic-response"]
+        assert answer["status"] == "failed"
+        return answer["error"]
+    root = ElementTree.fromstring(response.content)
+    assert root.get("status") == "failed"
+    return dict(root.find(f"{NS}error").attrib)
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_past_the_encoder_limit_the_app_hears_a_503_at_once(sub, long_flac, encoders_busy, fmt):
+    response = sub.get("stream", fmt=fmt, id=f"tr-{long_flac.pk}", format="opus")
+
+    error = _unavailable_error(response, fmt)
+    assert int(error["code"]) == 0
+    assert "busy" in error["message"]
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_an_encode_still_in_line_when_the_wait_ends_is_a_503_with_retry_after(
+    sub, long_flac, encoder_held, fmt
+):
+    response = sub.get("stream", fmt=fmt, id=f"tr-{long_flac.pk}", format="mp3")
+
+    error = _unavailable_error(response, fmt)
+    assert int(error["code"]) == 0
+    assert "No encoder came free" in error["message"]
+
+
+def test_a_source_failing_mid_stream_cuts_the_stream(sub, damaged_mp3, caplog):
+    response = _stream(sub, damaged_mp3, format="opus", maxBitRate=96)
+
+    received, cut = read_until_cut(response)
+
+    assert cut is not None
+    assert 0 < len(received) < LONG_SECONDS * 96_000 / 8 * 0.8
+    assert "Cutting the stream" in caplog.text
+    assert list(cache_dir().glob("*")) == []
+
+
+def test_an_estimated_length_is_never_padded_over_a_failed_encode(sub, damaged_mp3):
+    response = _stream(sub, damaged_mp3, format="mp3", maxBitRate=96, estimateContentLength="true")
+
+    received, cut = read_until_cut(response)
+
+    assert cut is not None
+    assert len(received) < int(response["Content-Length"])
+    assert received.rstrip(b"\0") == received  # no zeros padded after the last audio byte
+
+
+def test_a_file_ffmpeg_cannot_decode_is_a_subsonic_error(sub, put_bytes, db):
+    from catalog.tests.factories import SongFactory
+
+    key, size = put_bytes("music/broken.flac", b"fLaC" + bytes(range(256)) * 64)
+    song = SongFactory(storage_key=key, file_size=size, bitrate=900_000, codec="flac")
+
+    error = sub.error("stream", id=f"tr-{song.pk}", format="opus")
 
     assert error["code"] == 0
-    assert "busy" in error["message"]
+    assert "cannot be transcoded" in error["message"]
 
 
 def test_after_the_busy_encoder_ends_the_app_is_served(sub, long_flac, encoders_busy):
@@ -191,3 +257,49 @@ def test_a_seek_in_a_cached_song_cuts_the_cache_without_encoding(sub, long_flac)
     assert encoder_runs() == runs
     assert decoded.codec in {"opus", "libopus"}
     assert decoded.seconds == pytest.approx(LONG_SECONDS - 12, abs=DURATION_TOLERANCE)
+
+
+def test_a_song_the_users_defaults_transcode_says_what_it_arrives_as(sub, long_flac, listener):
+    streaming_preference_set(listener.user, max_bitrate=96, format="mp3")
+
+    song = sub.call("getSong", id=f"tr-{long_flac.pk}")["song"]
+    streamed = _stream(sub, long_flac)
+
+    assert (song["suffix"], song["contentType"]) == ("flac", "audio/flac")
+    assert (song["transcodedSuffix"], song["transcodedContentType"]) == ("mp3", "audio/mpeg")
+    assert streamed["Content-Type"] == song["transcodedContentType"]
+
+
+def test_songs_under_the_users_cap_or_without_one_carry_no_transcoded_type(
+    sub, catalogue, listener
+):
+    neon = catalogue.songs["neon"]  # a 128 kbit/s MP3
+    harbour = catalogue.songs["harbour"]  # a FLAC, far above any lossy cap
+    before = sub.call("getSong", id=f"tr-{harbour.pk}")["song"]
+    streaming_preference_set(listener.user, max_bitrate=192, format="opus")
+
+    album = sub.call("getAlbum", id=f"al-{neon.album_id}")["album"]["song"]
+    by_title = {song["title"]: song for song in album}
+
+    assert "transcodedSuffix" not in before  # no cap set: every song is sent as it is
+    assert "transcodedSuffix" not in by_title["Neon Rain"]
+    assert by_title["Harbour Lights"]["transcodedSuffix"] == "opus"
+    assert by_title["Harbour Lights"]["transcodedContentType"] == "audio/ogg"
+
+
+@pytest.mark.parametrize(
+    ("method", "params", "path"),
+    [
+        ("search3", {"query": "Long River"}, ("searchResult3", "song")),
+        ("getRandomSongs", {"size": 5}, ("randomSongs", "song")),
+        ("getSongsByGenre", {"genre": "Synthpop"}, ("songsByGenre", "song")),
+    ],
+)
+def test_song_lists_carry_the_transcoded_type_too(sub, long_flac, listener, method, params, path):
+    streaming_preference_set(listener.user, max_bitrate=64, format="aac")
+
+    answer = sub.call(method, **params)
+    songs = answer[path[0]][path[1]]
+
+    assert songs and all(song["transcodedSuffix"] == "aac" for song in songs)
+    assert all(song["transcodedContentType"] == "audio/aac" for song in songs)
