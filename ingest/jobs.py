@@ -16,12 +16,14 @@ from datetime import timedelta
 from pathlib import PurePosixPath
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from catalog.batch import BatchRows, update_in_bulk
 from catalog.events import send_many_to_group
+from catalog.media import is_s3
 from catalog.metadata import SongMetadata
 from catalog.models import Song, StoredObject
 from catalog.search import add_search_words
@@ -303,8 +305,10 @@ def _check_created(job: IngestJob, applied: str) -> Outcome | None:
 
 
 def _read_all(jobs: list[IngestJob]) -> dict[int, Outcome | TagsRead]:
-    """Read the tags of every job's object, side by side on a small pool of threads."""
-    if len(jobs) <= 1:
+    """Read the tags of every job's object: side by side on a small pool of threads from S3,
+    where each read waits on the network; one after another from local files, where threads
+    only take turns at the interpreter (a third of the batch's CPU, measured)."""
+    if len(jobs) <= 1 or not is_s3(default_storage):
         return {job.pk: _read_safely(job) for job in jobs}
     with ThreadPoolExecutor(
         max_workers=min(settings.INGEST_THREADS, len(jobs)), thread_name_prefix="ingest-read"
