@@ -10,7 +10,7 @@ from accounts.signin import LOCKOUT_FAILURES
 from accounts.tests.factories import UserFactory
 from catalog.models import Song
 from demo.audio_samples import SampleTags
-from ingest.resync import wait_for_resync
+from ingest.resync_runs import wait_for_resync
 from subsonic.dispatch import METHODS
 from subsonic.tests.conftest import make_api_key, token_params
 
