@@ -10,7 +10,6 @@ of web processes runs once per period in all.
 import logging
 import threading
 import time
-from datetime import datetime
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -96,17 +95,11 @@ class BackgroundResyncs:
 
     def _every(self, every: int) -> None:
         tried = timezone.now()
-        while not self._stopping.wait(self.seconds_until_due(every, tried)):
-            if self.seconds_until_due(every, tried) > 0:
+        while not self._stopping.wait(self.shared.seconds_until_due(every, tried)):
+            if self.shared.seconds_until_due(every, tried) > 0:
                 continue  # another process's re-sync started meanwhile: a new period
             tried = timezone.now()
             self.start_if_due(every)
-
-    def seconds_until_due(self, every: int, tried: datetime) -> float:
-        """Seconds until ``every`` have passed since the latest re-sync anywhere started, or
-        since this scheduler last tried (``tried``), whichever is later."""
-        last = max(filter(None, [self.shared.last_started(), tried]))
-        return max(0.0, (last - timezone.now()).total_seconds() + every)
 
     def start_if_due(self, every: int) -> bool:
         """Start the periodic re-sync unless one runs or started less than ``every`` s ago."""

@@ -95,6 +95,12 @@ class SharedResync:
         last = self.last_started()
         return last is not None and timezone.now() - last < timedelta(seconds=seconds)
 
+    def seconds_until_due(self, every: int, tried: datetime) -> float:
+        """Seconds until ``every`` have passed since the latest re-sync anywhere started, or
+        since this scheduler last tried (``tried``), whichever is later."""
+        last = max(filter(None, [self.last_started(), tried]))
+        return max(0.0, (last - timezone.now()).total_seconds() + every)
+
     def last_started(self) -> datetime | None:
         report = self.cache.get(STATUS_KEY)
         started = report and report.get("started_at")

@@ -5,6 +5,7 @@ cache client of its own; the clients share one store, as web servers share Redis
 local-memory cache, and Redis itself when REDIS_URL is set.
 """
 
+import io
 import threading
 import time
 import uuid
@@ -14,6 +15,7 @@ from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.files.storage import default_storage
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django_tasks_db.models import DBTaskResult
 
 from catalog.models import Song
@@ -188,8 +190,15 @@ def test_periodic_resyncs_of_two_processes_run_once_per_period(two_processes, pu
     assert Song.objects.count() == 1
 
 
-def test_with_database_tasks_a_worker_runs_the_resync(put_song, settings):
+@pytest.fixture
+def no_resync_yet():
+    """Start and leave this process's default cache with no re-sync in it."""
     cache.delete_many([resync_shared.LOCK_KEY, resync_shared.STATUS_KEY])
+    yield
+    cache.delete_many([resync_shared.LOCK_KEY, resync_shared.STATUS_KEY])
+
+
+def test_with_database_tasks_a_worker_runs_the_resync(put_song, settings, no_resync_yet):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     put_song("music/queued.mp3", SampleTags(title="Queued"))
 
@@ -208,3 +217,30 @@ def test_with_database_tasks_a_worker_runs_the_resync(put_song, settings):
     assert status["scanning"] is False
     assert status["report"]["added"] == 1
     assert Song.objects.get().title == "Queued"
+
+
+def test_the_command_never_runs_beside_another_resync_and_reports_to_all(put_song, no_resync_yet):
+    put_song("music/one.mp3", SampleTags(title="One"))
+    elsewhere = SharedResync().acquire("music/")
+
+    with pytest.raises(CommandError, match="already running"):
+        call_command("resync", "--prefix", "music/", stdout=io.StringIO())
+    assert not Song.objects.exists()
+    SharedResync().release(elsewhere)
+    call_command("resync", "--prefix", "music/", stdout=io.StringIO())
+
+    status = resync_runs.resync_status()
+    assert status["scanning"] is False
+    assert (status["report"]["added"], status["report"]["prefix"]) == (1, "music/")
+
+
+def test_the_button_answers_already_running_when_another_process_resyncs(
+    curator_client, no_resync_yet
+):
+    SharedResync().acquire("music/")
+
+    response = curator_client.post("/admin/ingest/ingestjob/resync/", follow=True)
+
+    assert "A re-sync is already running." in response.content.decode()
+    status = curator_client.get("/admin/ingest/ingestjob/resync/status/").json()
+    assert status["scanning"] is True
