@@ -244,3 +244,25 @@ def test_the_button_answers_already_running_when_another_process_resyncs(
     assert "A re-sync is already running." in response.content.decode()
     status = curator_client.get("/admin/ingest/ingestjob/resync/status/").json()
     assert status["scanning"] is True
+
+
+def test_the_command_every_period_takes_turns_with_the_other_processes(
+    put_song, no_resync_yet, monkeypatch
+):
+    put_song("music/one.mp3")
+    slept = []
+
+    def stop_at_the_first_sleep(seconds):
+        slept.append(seconds)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("ingest.management.commands.resync.time.sleep", stop_at_the_first_sleep)
+    elsewhere = SharedResync()
+    elsewhere.release(elsewhere.acquire("music/"))  # another process's re-sync, just started
+    err = io.StringIO()
+
+    call_command("resync", "--prefix", "music/", "--every", "3600", stderr=err)
+
+    assert "skipping this period's" in err.getvalue()
+    assert not Song.objects.exists()
+    assert 3590 < slept[0] <= 3600  # until a period after the other one started
