@@ -14,7 +14,7 @@ from django.urls import path
 
 from catalog.admin import SongAdmin
 from catalog.models import Song
-from ingest import resync, services, tasks
+from ingest import resync_runs, services, tasks
 from ingest.models import IngestJob
 
 
@@ -76,12 +76,12 @@ class IngestJobAdmin(admin.ModelAdmin):
         if not self.has_change_permission(request):
             raise PermissionDenied
         if request.method == "POST":
-            if resync.start_resync(settings.RESYNC_PREFIX):
+            if resync_runs.start_resync(settings.RESYNC_PREFIX):
                 self.message_user(request, "Re-sync of the store started.", messages.SUCCESS)
             else:
                 self.message_user(request, "A re-sync is already running.", messages.WARNING)
             return redirect(request.path)
-        status = resync.resync_status()
+        status = resync_runs.resync_status()
         report = status["report"] or {}
         context = {
             **self.admin_site.each_context(request),
@@ -97,4 +97,4 @@ class IngestJobAdmin(admin.ModelAdmin):
         """Answer the background re-sync's status and counts as JSON, for the page to poll."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        return JsonResponse(resync.resync_status())
+        return JsonResponse(resync_runs.resync_status())

@@ -10,19 +10,18 @@ A re-sync's job carries the sequencer that was applied to its object when the st
 listed, and applies only if that is still the one applied: an event that arrives in
 between always wins, and a song removed by a newer event is never brought back. Jobs are
 idempotent (a run interrupted at any point leaves recorded jobs that the next run finds and
-finishes), so running it again simply carries on.
+finishes), so running it again simply carries on. Running it in the background, one at a
+time across processes, is resync_runs.py's and resync_shared.py's.
 """
 
 import logging
-import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.db.models import F
 from django.db.models.functions import Collate
 from django.utils import timezone
@@ -323,76 +322,3 @@ def _runnable(job: IngestJob) -> bool:
                 )
             )
     return False
-
-
-# --- one re-sync at a time in the background: the admin's button, Subsonic's startScan ----
-
-_state_lock = threading.Lock()
-_current: ResyncReport | None = None
-_running = False
-_thread: threading.Thread | None = None
-
-
-def start_resync(prefix: str = "") -> bool:
-    """Start a re-sync of the store in the background; False if one is already running."""
-    global _current, _running, _thread
-    with _state_lock:
-        if _running:
-            return False
-        _running = True
-        _current = ResyncReport(prefix=prefix)
-        _thread = threading.Thread(
-            target=_run_in_background, args=(prefix, _current), name="resync", daemon=True
-        )
-        _thread.start()
-    return True
-
-
-def resync_status() -> dict:
-    """Return whether a background re-sync is running and the counts of the latest one."""
-    with _state_lock:
-        report = _current.as_dict() if _current else None
-        return {"scanning": _running, "report": report}
-
-
-def wait_for_resync(timeout: float | None = None) -> bool:
-    """Block until the background re-sync has finished; False if ``timeout`` ran out."""
-    thread = _thread
-    if thread is not None:
-        thread.join(timeout)
-        return not thread.is_alive()
-    return True
-
-
-def _run_in_background(prefix: str, report: ResyncReport) -> None:
-    global _running
-    try:
-        close_old_connections()
-        resync(prefix, report=report)
-    except StoreUnavailable as error:
-        report.error = str(error)
-    except Exception as error:
-        logger.exception("the background re-sync failed")
-        report.error = f"unexpected error ({type(error).__name__}); see the server log"
-    finally:
-        report.finished_at = report.finished_at or timezone.now()
-        close_old_connections()
-        with _state_lock:
-            _running = False
-
-
-def schedule_periodic_resync(every: int | None = None) -> threading.Thread | None:
-    """Re-sync the store every ``every`` seconds (RESYNC_EVERY_SECONDS) from this process."""
-    every = settings.RESYNC_EVERY_SECONDS if every is None else every
-    if every <= 0:
-        return None
-
-    def loop() -> None:
-        while True:
-            time.sleep(every)
-            if not start_resync(settings.RESYNC_PREFIX):
-                logger.info("a re-sync is still running; skipping this period's")
-
-    thread = threading.Thread(target=loop, name="resync-every", daemon=True)
-    thread.start()
-    return thread

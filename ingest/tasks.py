@@ -17,6 +17,7 @@ from django.tasks import task
 from ingest import jobs
 from ingest.events import ObjectEvent
 from ingest.models import IngestJob
+from ingest.resync_shared import SharedResync
 
 MAX_BATCH = 50  # jobs per task: one claim, one transaction of rows, one status update
 
@@ -85,3 +86,10 @@ def recover_ingest_jobs(stale_after: timedelta | None = None) -> int:
     pending = jobs.unfinished_ingest_jobs(stale_after)
     enqueue_ingest_jobs(pending)
     return len(pending)
+
+
+@task
+def run_resync(prefix: str, run_id: str) -> dict:
+    """Run a re-sync started by `resync_runs.start_resync` on this worker, under its lock."""
+    report = SharedResync().run(prefix, run_id)
+    return report.as_dict() if report else {"error": "another re-sync holds the lock"}

@@ -14,7 +14,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from catalog.asgi import SongStreams  # noqa: E402
 from catalog.routing import websocket_urlpatterns as catalog_sockets  # noqa: E402
-from ingest.resync import schedule_periodic_resync  # noqa: E402
+from ingest.resync_runs import schedule_periodic_resync  # noqa: E402
 from ingest.routing import websocket_urlpatterns as ingest_sockets  # noqa: E402
 from spotify import server_fixes  # noqa: E402
 

@@ -329,8 +329,9 @@ INGEST_JOB_TIMEOUT = env_int("INGEST_JOB_TIMEOUT", 120)
 INGEST_WEBHOOK_URL = env("INGEST_WEBHOOK_URL", "http://127.0.0.1:8000/api/v1/ingest/events/")
 INGEST_BUCKET_NAME = AWS_STORAGE_BUCKET_NAME or "local"
 # Re-sync: list the store and bring the catalogue to match it (manage.py resync). The web
-# process re-syncs every RESYNC_EVERY_SECONDS (0: never), repairing events the store lost;
-# an unchanged store costs one LIST request per 1,000 objects and no GETs.
+# processes re-sync every RESYNC_EVERY_SECONDS (0: never), once per period in all (a lock and
+# the status in the cache), repairing events the store lost; an unchanged store costs one
+# LIST request per 1,000 objects and no GETs.
 RESYNC_EVERY_SECONDS = env_int("RESYNC_EVERY_SECONDS", 3600)
 RESYNC_PREFIX = env("RESYNC_PREFIX", "" if AWS_STORAGE_BUCKET_NAME else "music/")
 

@@ -7,7 +7,7 @@ from accounts.tests.factories import UserFactory
 from catalog.models import Song
 from catalog.tests.factories import SongFactory
 from demo.audio_samples import SampleTags
-from ingest import resync
+from ingest import resync_runs
 from ingest.models import IngestJob
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +103,7 @@ def test_resync_button_brings_in_files_and_reports_the_counts(curator_client, pu
     response = curator_client.post("/admin/ingest/ingestjob/resync/")
 
     assert response.status_code == 302
-    assert resync.wait_for_resync(timeout=60)
+    assert resync_runs.wait_for_resync(timeout=60)
     status = curator_client.get("/admin/ingest/ingestjob/resync/status/").json()
     assert status["scanning"] is False
     assert (status["report"]["added"], status["report"]["failed"]) == (1, 0)
@@ -119,4 +119,4 @@ def test_a_listener_cannot_start_a_resync(client):
 
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
-    assert resync.resync_status()["scanning"] is False
+    assert resync_runs.resync_status()["scanning"] is False

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from ingest.resync import start_resync
+from ingest.resync_runs import start_resync
 from subsonic.dispatch import Call, method
 from subsonic.queries.system import scan_status
 from subsonic.responses import ErrorCode, SubsonicError

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from catalog.models import Song
 from ingest.models import IngestJob
-from ingest.resync import resync_status
+from ingest.resync_runs import resync_status
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,9 @@ from accounts.signin import LOCKOUT_FAILURES
 from accounts.tests.factories import UserFactory
 from catalog.models import Song
 from demo.audio_samples import SampleTags
-from ingest.resync import wait_for_resync
+from ingest.resync import ResyncReport
+from ingest.resync_runs import wait_for_resync
+from ingest.resync_shared import LOCK_KEY, STATUS_KEY, SharedResync
 from subsonic.dispatch import METHODS
 from subsonic.tests.conftest import make_api_key, token_params
 
@@ -234,6 +236,25 @@ def test_start_scan_resyncs_files_copied_into_the_store(client, put_song, settin
     status = client.get("/rest/getScanStatus", auth).json()["subsonic-response"]["scanStatus"]
     assert status == {"scanning": False, "count": 1}
     assert list(Song.objects.values_list("title", flat=True)) == ["While Down"]
+
+
+@pytest.mark.django_db
+def test_scan_calls_see_a_resync_running_in_another_process(client):
+    admin = UserFactory(username="ada", is_staff=True)
+    auth = {**token_params("ada", subsonic_password_reset(admin)), "f": "json"}
+    elsewhere = SharedResync()
+    elsewhere.cache.delete_many([LOCK_KEY, STATUS_KEY])
+    run_id = elsewhere.acquire("music/")
+    elsewhere.publish(ResyncReport(prefix="music/", listed=1500))
+    try:
+        status = client.get("/rest/getScanStatus", auth).json()["subsonic-response"]
+        started = client.get("/rest/startScan", auth).json()["subsonic-response"]
+
+        assert status["scanStatus"] == {"scanning": True, "count": 1500}
+        assert started["scanStatus"] == {"scanning": True, "count": 1500}
+        assert elsewhere.cache.get(LOCK_KEY) == run_id  # no second re-sync took over
+    finally:
+        elsewhere.cache.delete_many([LOCK_KEY, STATUS_KEY])
 
 
 def test_get_user_describes_the_caller_only(sub, other_listener):

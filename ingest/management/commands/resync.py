@@ -1,13 +1,21 @@
-"""List the store and bring the catalogue to match it: new, changed and removed songs."""
+"""List the store and bring the catalogue to match it: new, changed and removed songs.
+
+A run (not a dry run) takes the re-sync's lock and writes its status where every process
+reads it (resync_shared.py): it never runs beside a re-sync started from the admin, Subsonic
+or another process's schedule, and the admin and getScanStatus show its counts. With --every,
+a period in which a re-sync started anywhere else counts as this command's.
+"""
 
 import sys
 import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from tqdm import tqdm
 
 from ingest.resync import ResyncReport, resync
+from ingest.resync_shared import SharedResync
 from ingest.store import StoreUnavailable
 
 
@@ -39,16 +47,23 @@ class Command(BaseCommand):
         prefix = settings.RESYNC_PREFIX if prefix is None else prefix
         if every < 0:
             raise CommandError("--every must be a number of seconds, 0 or more")
+        shared = SharedResync()
         try:
             while True:
-                self._run_once(prefix, dry_run)
+                tried = timezone.now()
+                self._run_once(prefix, dry_run, shared, every)
                 if not every:
                     return
-                time.sleep(every)
+                if dry_run:
+                    time.sleep(every)
+                    continue
+                # A period in which a re-sync started anywhere else counts as this one's.
+                while wait := shared.seconds_until_due(every, tried):
+                    time.sleep(wait)
         except KeyboardInterrupt:
             self.stderr.write("Stopped; the next run carries on where this one left off.")
 
-    def _run_once(self, prefix: str, dry_run: bool) -> None:
+    def _run_once(self, prefix: str, dry_run: bool, shared: SharedResync, every: int) -> None:
         bar = None
         if sys.stderr.isatty():
             bar = tqdm(desc="re-sync", unit=" objects", file=sys.stderr)
@@ -65,16 +80,39 @@ class Command(BaseCommand):
                 )
 
         try:
-            report = resync(prefix, dry_run=dry_run, progress=progress)
+            if dry_run:
+                report = resync(prefix, dry_run=True, progress=progress)
+            else:
+                report = self._run_locked(prefix, shared, every, progress)
         except StoreUnavailable as error:
             raise CommandError(str(error)) from None
         finally:
             if bar is not None:
                 bar.close()
+        if report is None:
+            return
         for line in report.summary_lines():
             self.stdout.write(line)
         if report.error:
             raise CommandError(
-                f"the store stopped answering after {report.listed} object(s): {report.error}; "
+                f"the re-sync stopped after {report.listed} object(s): {report.error}; "
                 "run again to carry on"
             )
+
+    def _run_locked(
+        self, prefix: str, shared: SharedResync, every: int, progress
+    ) -> ResyncReport | None:
+        """Run under the re-sync's lock, publishing the counts; None when skipping a period."""
+        run_id = shared.acquire(prefix, unless_started_within=every)
+        report = shared.run(prefix, run_id, progress=progress) if run_id else None
+        if report is None:
+            if every:
+                self.stderr.write("A re-sync is running or has just run; skipping this period's.")
+                return None
+            raise CommandError(
+                "a re-sync is already running (from the admin, Subsonic or another process); "
+                "run again when it has finished"
+            )
+        if report.error and not report.listed:
+            raise StoreUnavailable(report.error)
+        return report
