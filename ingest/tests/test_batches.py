@@ -51,12 +51,12 @@ def test_a_job_already_claimed_elsewhere_is_left_to_its_worker(put_song, created
     assert list(Song.objects.values_list("title", flat=True)) == ["Mine"]
 
 
-def test_a_webhook_body_is_queued_as_one_batch_per_task_thread(settings):
-    settings.INGEST_THREADS = 4
-
-    assert [len(batch) for batch in tasks.batches(list(range(10)))] == [3, 3, 3, 1]
+def test_a_webhook_body_is_queued_in_batches_of_max_batch():
+    assert [len(batch) for batch in tasks.batches(list(range(10)))] == [10]
     assert [len(batch) for batch in tasks.batches([1])] == [1]
-    assert max(len(batch) for batch in tasks.batches(list(range(1000)))) == tasks.MAX_BATCH
+    assert tasks.batches([]) == []
+    sizes = [len(batch) for batch in tasks.batches(list(range(250)))]
+    assert sizes == [tasks.MAX_BATCH, tasks.MAX_BATCH, 250 - 2 * tasks.MAX_BATCH]
 
 
 def test_a_batch_whose_commit_is_refused_runs_its_jobs_one_at_a_time(

@@ -17,7 +17,8 @@ pytestmark = [
 
 @pytest.fixture
 def one_batch(settings):
-    """Run a request's jobs as one batch: one transaction, as a worker takes them."""
+    """One task thread: a request's jobs are one batch (one transaction) with any number,
+    and with one thread nothing else runs beside it."""
     settings.INGEST_THREADS = 1
 
 
@@ -100,22 +101,17 @@ async def test_a_burst_past_the_bound_carries_the_newest_and_the_count(ingest_so
 
 
 @pytest.mark.asyncio
-async def test_a_request_split_over_batches_is_at_most_a_frame_per_batch(ingest_songs, settings):
-    settings.INGEST_THREADS = 2  # four jobs: two batches of two, side by side in a worker
+async def test_a_request_is_one_batch_and_one_frame_whatever_the_task_threads(
+    ingest_songs, settings
+):
+    settings.INGEST_THREADS = 4  # threads no longer split a request's jobs into batches
     page = await _songs_socket()
 
     await ingest_songs("North", "East", "South", "West")
 
-    # The batch that runs first may take the other's jobs too (tasks fill their batch with
-    # pending jobs): one frame of four, or two of two.
-    frames, titles = [], set()
-    while len(titles) < 4:
-        frames.append(await page.receive_json_from(timeout=10))
-        titles |= {song["title"] for song in frames[-1]["songs"]}
-    assert titles == {"North", "East", "South", "West"}
-    assert len(frames) <= 2
-    assert {frame["type"] for frame in frames} == {"songs.added"}
-    assert sum(frame["count"] for frame in frames) == 4
+    frame = await page.receive_json_from(timeout=10)
+    assert (frame["type"], frame["count"]) == ("songs.added", 4)
+    assert {song["title"] for song in frame["songs"]} == {"North", "East", "South", "West"}
     assert await page.receive_nothing(timeout=0.5)
     await page.disconnect()
 
