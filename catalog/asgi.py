@@ -27,12 +27,17 @@ from django.core.handlers.asgi import ASGIRequest
 from django.core.signals import setting_changed
 from django.db import close_old_connections, transaction
 from django.db.models.signals import post_delete, post_save
-from django.http import HttpRequest, HttpResponse
-from django.http.request import split_domain_port, validate_host
-from django.middleware.clickjacking import XFrameOptionsMiddleware
-from django.middleware.csp import ContentSecurityPolicyMiddleware
 from django.middleware.security import SecurityMiddleware
 
+from catalog.lean_http import (
+    allowed_host,
+    encoded,
+    headers_of,
+    is_secure,
+    middleware_headers,
+    no_view,
+    send_whole,
+)
 from catalog.media import (
     CHUNK_SIZE,
     Missing,
@@ -146,21 +151,6 @@ def _streamable_song(song_id: int) -> StreamableSong | None:
     return StreamableSong(row[0], row[1], default_storage.path(row[0]))
 
 
-class _Probe(HttpRequest):
-    """A request that is only secure or not: all the middleware's response hooks ask of it."""
-
-    def __init__(self, secure: bool):
-        super().__init__()
-        self.secure = secure
-
-    def is_secure(self) -> bool:
-        return self.secure
-
-
-def _no_view(request):
-    raise AssertionError("the lean path calls the middleware's hooks, never the chain")
-
-
 class SongStreams:
     """The site's HTTP application with song streams answered on the lean path; `site` is the
     whole application (Django's ASGI handler)."""
@@ -175,14 +165,14 @@ class SongStreams:
         match = _lean(scope)
         if match is None:
             return await self.site(scope, receive, send)
-        headers = _headers(scope)
-        if not _allowed_host(headers.get(b"host")):
+        headers = headers_of(scope)
+        if not allowed_host(headers.get(b"host")):
             return await self.site(scope, receive, send)
-        secure = _is_secure(scope, headers)
+        secure = is_secure(scope, headers)
         if not secure and settings.SECURE_SSL_REDIRECT:
-            redirect = SecurityMiddleware(_no_view).process_request(ASGIRequest(scope, BytesIO()))
+            redirect = SecurityMiddleware(no_view).process_request(ASGIRequest(scope, BytesIO()))
             if redirect is not None:
-                return await _send_whole(send, redirect, [])
+                return await send_whole(send, redirect, [])
         song = await self.songs.find(int(match.group(1)))
         if song is None:
             return await self.site(scope, receive, send)
@@ -200,7 +190,7 @@ class SongStreams:
             if handed.status_code != 302:
                 for header, value in file_headers(song.mime_type).items():
                     handed[header] = value
-            return await _send_whole(send, handed, extra)
+            return await send_whole(send, handed, extra)
         handle, stat = open_local(song.path, song.storage_key)
         try:
             answer = local_slice(
@@ -215,7 +205,7 @@ class SongStreams:
                 {
                     "type": "http.response.start",
                     "status": answer.status,
-                    "headers": _encoded(fields) + extra,
+                    "headers": encoded(fields) + extra,
                 }
             )
             await _send_file(handle.fileno(), answer.start, answer.length, receive, send)
@@ -227,15 +217,7 @@ class SongStreams:
         framing, content security, Vary, Allow), worked out once per scheme."""
         found = self.policies.get(secure)
         if found is None:
-            probe, response = _Probe(secure), HttpResponse()
-            del response["Content-Type"]
-            for middleware in (
-                SecurityMiddleware,
-                XFrameOptionsMiddleware,
-                ContentSecurityPolicyMiddleware,
-            ):
-                response = middleware(_no_view).process_response(probe, response)
-            found = self.policies[secure] = _encoded({**dict(response.items()), **API_HEADERS})
+            found = self.policies[secure] = encoded({**middleware_headers(secure), **API_HEADERS})
         return found
 
     def _settings_changed(self, **kwargs) -> None:
@@ -252,50 +234,6 @@ def _lean(scope) -> re.Match | None:
     ):
         return None
     return STREAM_PATH.match(scope["path"])
-
-
-def _headers(scope) -> dict[bytes, bytes]:
-    """Return the request's headers by lower-case name, repeated ones joined as Django does."""
-    headers: dict[bytes, bytes] = {}
-    for name, value in scope["headers"]:
-        name = name.lower()
-        headers[name] = headers[name] + b"," + value if name in headers else value
-    return headers
-
-
-def _allowed_host(host: bytes | None) -> bool:
-    """Whether Django would accept this Host (X-Forwarded-Host is left to the site)."""
-    if host is None or settings.USE_X_FORWARDED_HOST:
-        return False
-    domain, _ = split_domain_port(host.decode("latin-1"))
-    allowed = settings.ALLOWED_HOSTS
-    if settings.DEBUG and not allowed:
-        allowed = [".localhost", "127.0.0.1", "[::1]"]
-    return bool(domain) and validate_host(domain, allowed)
-
-
-def _is_secure(scope, headers: dict[bytes, bytes]) -> bool:
-    """Whether Django would call the request secure (SECURE_PROXY_SSL_HEADER, else the scheme)."""
-    if settings.SECURE_PROXY_SSL_HEADER:
-        meta_name, secure_value = settings.SECURE_PROXY_SSL_HEADER
-        name = meta_name.removeprefix("HTTP_").replace("_", "-").lower().encode()
-        value = headers.get(name)
-        if value is not None:
-            return value.split(b",", 1)[0].strip().decode("latin-1") == secure_value
-    return scope.get("scheme") == "https"
-
-
-def _encoded(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
-    return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
-
-
-async def _send_whole(send, response: HttpResponse, extra: list[tuple[bytes, bytes]]) -> None:
-    """Send a small Django response (a redirect, a hand-off) as it is, plus `extra` headers."""
-    fields = _encoded(dict(response.items()))
-    names = {name.lower() for name, _ in fields}
-    fields += [(name, value) for name, value in extra if name.lower() not in names]
-    await send({"type": "http.response.start", "status": response.status_code, "headers": fields})
-    await send({"type": "http.response.body", "body": response.content})
 
 
 def _read(fd: int, size: int, offset: int) -> bytes:

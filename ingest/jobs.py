@@ -21,7 +21,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from catalog.batch import BatchRows, update_in_bulk
+from catalog.batch import BatchRows, insert_in_bulk, update_in_bulk
 from catalog.events import send_many_to_group
 from catalog.media import is_s3
 from catalog.metadata import SongMetadata
@@ -76,7 +76,7 @@ def record_ingest_events(object_events: Iterable[ObjectEvent]) -> list[IngestJob
     if new:
         try:
             with transaction.atomic():
-                IngestJob.objects.bulk_create(new.values())
+                insert_in_bulk(IngestJob, list(new.values()))
         except IntegrityError:
             # Another delivery of the same event was recorded in between: go one by one.
             return _record_one_by_one(object_events)

@@ -1,5 +1,5 @@
-"""ASGI entry point: Django over HTTP (song streams by a lean path), the live websockets beside
-it."""
+"""ASGI entry point: Django over HTTP (song streams and the store's webhook by lean paths), the
+live websockets beside it."""
 
 import os
 
@@ -14,6 +14,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from catalog.asgi import SongStreams  # noqa: E402
 from catalog.routing import websocket_urlpatterns as catalog_sockets  # noqa: E402
+from ingest.asgi import IngestWebhook  # noqa: E402
 from ingest.resync_runs import schedule_periodic_resync  # noqa: E402
 from ingest.routing import websocket_urlpatterns as ingest_sockets  # noqa: E402
 from spotify import server_fixes  # noqa: E402
@@ -23,7 +24,7 @@ server_fixes.install()
 
 application = ProtocolTypeRouter(
     {
-        "http": SongStreams(django_asgi_app),
+        "http": IngestWebhook(SongStreams(django_asgi_app)),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter([*catalog_sockets, *ingest_sockets]))
         ),

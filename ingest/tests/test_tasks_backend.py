@@ -9,8 +9,9 @@ from django.tasks.signals import task_started
 from catalog.models import Song
 from demo.audio_samples import SampleTags
 from ingest.events import check_s3_notification
+from ingest.jobs import record_ingest_events
 from ingest.models import IngestJob
-from ingest.tasks import queue_ingest_events
+from ingest.tasks import run_ingest_batch
 from ingest.tasks_backend import wait_for_tasks
 
 THREAD_BACKEND = "ingest.tasks_backend.ThreadPoolBackend"
@@ -47,13 +48,16 @@ def test_backends_of_separate_requests_share_one_bounded_pool(settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_thread_backend_runs_jobs_side_by_side_in_the_web_process(put_song, created, settings):
+def test_thread_backend_runs_tasks_side_by_side_in_the_web_process(put_song, created, settings):
     settings.TASKS = {"default": {"BACKEND": THREAD_BACKEND, "OPTIONS": {"THREADS": 4}}}
     records = []
     for number in range(4):
         key, size = put_song(f"music/{number}.ogg", SampleTags(title=f"Parallel {number}"))
         records.append(created(key, size))
     object_events, _ = check_s3_notification({"Records": records})
+    # Four requests of one event each: four tasks. (A request's events are one batch, and
+    # batches then take turns, each taking the jobs queued meanwhile.)
+    recorded = record_ingest_events(object_events)
     # Every job waits at the barrier until all four have started: they only all get past it
     # when they run at the same time, one queue behind another never would.
     together = threading.Barrier(4, timeout=60)
@@ -68,7 +72,8 @@ def test_thread_backend_runs_jobs_side_by_side_in_the_web_process(put_song, crea
 
     task_started.connect(wait_for_the_others)
     try:
-        queue_ingest_events(object_events)
+        for job in recorded:
+            run_ingest_batch.enqueue([job.pk])
         assert wait_for_tasks(timeout=120)
     finally:
         task_started.disconnect(wait_for_the_others)
