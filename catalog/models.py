@@ -1,5 +1,6 @@
 """The catalogue (artists, albums, genres, songs, covers) and the ingest jobs that fill it."""
 
+import functools
 import unicodedata
 
 from django.db import models
@@ -7,8 +8,13 @@ from django.db.models import BooleanField, Case, Expression, F, Func, IntegerFie
 from django.db.models.functions import Lower
 
 
+@functools.lru_cache(maxsize=4096)
 def name_key(name: str) -> str:
-    """Return the de-duplication key of a name: case-, accent- and spacing-insensitive."""
+    """Return the de-duplication key of a name: case-, accent- and spacing-insensitive.
+
+    Kept for the last few thousand names: a batch of an album's songs asks for the same
+    artist, album and genre names again and again.
+    """
     decomposed = unicodedata.normalize("NFKD", name)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.casefold().split())
