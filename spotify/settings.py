@@ -262,11 +262,18 @@ STORAGES = {
 
 # Channel layer: in-memory for one process, Redis for any number of ASGI servers.
 REDIS_URL = env("REDIS_URL")
+# redis-py gives up on a read after 5 s by default, and channels_redis' blocking pop for the
+# next message waits 5 s too: a pop answered a moment late (a busy server) raised in the
+# websocket's consumer and closed it, losing what was sent meanwhile. Reads wait longer.
+REDIS_SOCKET_TIMEOUT = 30
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env("CHANNELS_PREFIX", "asgi")},
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": REDIS_SOCKET_TIMEOUT}],
+                "prefix": env("CHANNELS_PREFIX", "asgi"),
+            },
         }
     }
 else:
