@@ -41,19 +41,11 @@ def _sender() -> asyncio.AbstractEventLoop:
 
 def send_to_group(group: str, message: dict) -> None:
     """Send a message to a channel layer group; a failure is logged, never raised."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        sending = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), _sender())
-        sending.result(timeout=SEND_TIMEOUT)
-    except Exception:
-        # The row is committed either way; a browser that missed the push sees it on reload.
-        logger.exception("could not send %s to the channel layer", message.get("type"))
+    send_many_to_group(group, [message])
 
 
 def send_many_to_group(group: str, messages: list[dict]) -> None:
-    """Send several messages to a group in one hop to the sender loop; failures are logged."""
+    """Send messages to a group in one hop to the sender loop; a failure is logged, never raised."""
     layer = get_channel_layer()
     if layer is None or not messages:
         return
@@ -65,7 +57,9 @@ def send_many_to_group(group: str, messages: list[dict]) -> None:
     try:
         asyncio.run_coroutine_threadsafe(send_all(), _sender()).result(timeout=SEND_TIMEOUT)
     except Exception:
-        logger.exception("could not send %d messages to the channel layer", len(messages))
+        # The rows are committed either way; a browser that missed the push sees it on reload.
+        kinds = ", ".join(sorted({str(message.get("type")) for message in messages}))
+        logger.exception("could not send %s to the channel layer", kinds)
 
 
 @functools.cache

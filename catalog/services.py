@@ -386,11 +386,7 @@ def song_ingest(
     with transaction.atomic(savepoint=known is None):
         new = known is not None and known.was_missing((StoredObject, job.bucket, job.key))
         stored = _lock_stored_object(job.bucket, job.key, new=new, exists=False)
-        if only_if_applied is not None and stored.sequencer != only_if_applied:
-            return None
-        if stored.sequencer != job.sequencer and sequencer_is_stale(
-            job.sequencer, stored.sequencer
-        ):
+        if not _applies(SongFile(job, metadata, size, content_hash, only_if_applied), stored):
             return None
         named = rows_by_name(Artist, [*artist_names, album_artist_name], known)
         _artists_fill_in(named, metadata.artist_tags)

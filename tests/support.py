@@ -71,3 +71,17 @@ def settings_value(expression: str, **env: str) -> str:
         cwd=Path(__file__).resolve().parent.parent,
     )
     return run.stdout.strip().splitlines()[-1]
+
+
+async def asgi_answer(communicator, timeout: float = 10) -> dict:
+    """Read an ASGI app's whole HTTP answer from a communicator the request was sent to;
+    return its status, headers and body."""
+    start = await communicator.receive_output(timeout)
+    body = b""
+    while True:
+        message = await communicator.receive_output(timeout)
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    await communicator.wait(timeout)
+    return {"status": start["status"], "headers": start["headers"], "body": body}

@@ -13,6 +13,7 @@ from catalog.media import CHUNK_SIZE
 from catalog.models import Song
 from catalog.tests.factories import SongFactory
 from spotify.asgi import application, django_asgi_app
+from tests.support import asgi_answer
 
 SIZE = 8 * CHUNK_SIZE + 123
 
@@ -132,15 +133,7 @@ async def _asgi_get(app, path: str, headers: list[tuple[bytes, bytes]], host=b"l
     """Send one GET to an ASGI app; return its status, headers and body."""
     communicator = ApplicationCommunicator(app, _scope(path, headers, host))
     await communicator.send_input({"type": "http.request", "body": b"", "more_body": False})
-    start = await communicator.receive_output(10)
-    body = b""
-    while True:
-        message = await communicator.receive_output(10)
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            break
-    await communicator.wait(10)
-    return {"status": start["status"], "headers": start["headers"], "body": body}
+    return await asgi_answer(communicator)
 
 
 class _SiteMustNotAnswer:

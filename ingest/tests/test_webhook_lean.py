@@ -11,6 +11,7 @@ from ingest.events import object_record
 from ingest.models import IngestJob
 from ingest.signing import sign_headers
 from spotify.asgi import django_asgi_app
+from tests.support import asgi_answer
 
 pytestmark = [
     pytest.mark.asyncio,
@@ -63,15 +64,8 @@ async def _post(app, body: bytes, headers: dict, host=b"localhost", chunks: int 
         await communicator.send_input(
             {"type": "http.request", "body": body[start : start + size], "more_body": not last}
         )
-    start = await communicator.receive_output(10)
-    content = b""
-    while True:
-        message = await communicator.receive_output(10)
-        content += message.get("body", b"")
-        if not message.get("more_body"):
-            break
-    await communicator.wait(10)
-    return {"status": start["status"], "headers": dict(start["headers"]), "body": content}
+    answer = await asgi_answer(communicator)
+    return {**answer, "headers": dict(answer["headers"])}
 
 
 async def test_a_signed_batch_is_answered_on_the_lean_path_as_the_view_answers(settings):
