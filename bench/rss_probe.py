@@ -1,4 +1,4 @@
-"""Ingest one object through catalog.services in a fresh process and report its peak RSS.
+"""Ingest one object through the ingest jobs in a fresh process and report its peak RSS.
 
 Run by bench.memory as `python -m bench.rss_probe KEY SIZE` with TASKS_MODE=immediate, so the
 job runs here, inline, after its event is recorded; prints one JSON line.

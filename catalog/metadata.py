@@ -1,4 +1,4 @@
-"""What the catalogue learns from one audio file: the values tag reading hands to song_ingest.
+"""What the catalogue learns from one audio file: what tag reading hands to catalog.tagged.
 
 The ingest app reads the tags (ingest/tags/); the catalogue only needs their shape.
 """

@@ -2,7 +2,7 @@
 
 A job is a row before the webhook answers, so nothing is lost if the process dies; running
 one reads the object's tags (store.py, tags/) and hands a batch of them to
-catalog.services.songs_ingest.
+catalog.tagged.songs_ingest.
 Queueing belongs to tasks.py, which imports this module, never the reverse.
 """
 
@@ -27,13 +27,13 @@ from catalog.media import is_s3
 from catalog.metadata import SongMetadata
 from catalog.models import Song, StoredObject
 from catalog.search import add_search_words
-from catalog.services import (
+from catalog.services import song_remove
+from catalog.tagged import (
     SongFile,
     cover_for,
     names_preload,
     sequencer_is_stale,
     song_ingest,
-    song_remove,
     songs_ingest,
 )
 from ingest.consumers import INGEST_GROUP
@@ -366,7 +366,7 @@ def _write_all(
     """Write the batch's rows (in the caller's transaction); return each job's outcome.
 
     The new and changed songs of the batch are written together, each kind of row in one
-    statement (catalog.services.songs_ingest), in a savepoint: if the database refuses
+    statement (catalog.tagged.songs_ingest), in a savepoint: if the database refuses
     anything of it, the savepoint takes it back and those jobs are written one at a time,
     so the one that cannot be written fails alone with its reason. Removals, and jobs of a
     key the batch holds more than once (they must apply in order), go one at a time first.

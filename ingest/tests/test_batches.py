@@ -173,7 +173,7 @@ def test_an_object_another_batch_recorded_meanwhile_sends_the_batch_one_by_one(
 ):
     """Between this batch's lookup of its objects and its insert of them, another worker may
     have recorded one of them: the insert is refused, and the jobs are written one by one."""
-    from catalog import services
+    from catalog import tagged
     from catalog.models import StoredObject
 
     batch = _record(
@@ -182,7 +182,7 @@ def test_an_object_another_batch_recorded_meanwhile_sends_the_batch_one_by_one(
         put_song("music/b.mp3", SampleTags(title="B")),
     )
     StoredObject.objects.create(bucket="local", key="music/a.mp3", exists=False)
-    monkeypatch.setattr(services, "_lock_stored_objects", lambda bucket, keys: {})
+    monkeypatch.setattr(tagged, "_lock_stored_objects", lambda bucket, keys: {})
 
     statuses = _run(batch, django_capture_on_commit_callbacks)
 
@@ -211,7 +211,7 @@ def test_jobs_of_one_key_in_a_batch_apply_in_order(
 
 
 def test_every_tagged_song_field_is_saved_when_a_batch_updates_a_song():
-    from catalog import services
+    from catalog import tagged
     from catalog.metadata import SongMetadata
     from catalog.models import Artist
 
@@ -223,10 +223,10 @@ def test_every_tagged_song_field_is_saved_when_a_batch_updates_a_song():
     class Version:
         bucket, key, etag, version_id, sequencer = "local", "k.mp3", "", "", ""
 
-    values = services._song_values(
+    values = tagged._song_values(
         Version(), metadata, [Artist(name="A")], None, [], None, size=1, content_hash=""
     )
-    assert set(values) == set(services.SONG_TAGGED_FIELDS)
+    assert set(values) == set(tagged.SONG_TAGGED_FIELDS)
 
 
 def test_a_task_fills_its_batch_with_other_pending_jobs(
