@@ -92,7 +92,8 @@ def start_server(workspace: Workspace, name: str, media_root: Path, **settings: 
 
 
 class ProcessWatch:
-    """Watch a server process while it works: CPU time, peak RSS and peak thread count."""
+    """Watch a server process while it works: CPU time, peak RSS and peak thread count, and
+    the CPU time of its child processes (the tag readers) apart."""
 
     def __init__(self, pid: int) -> None:
         self._process = psutil.Process(pid)
@@ -105,11 +106,31 @@ class ProcessWatch:
             self._kernel_peak = False
         times = self._process.cpu_times()
         self._cpu = times.user + times.system
+        self._children_now: dict[int, float] = {}
+        self._children_peak_rss = 0
+        self._sample_children()
+        self._children_start = dict(self._children_now)
         self._start_rss = self._peak_rss = self._process.memory_info().rss
         self._peak_threads = self._process.num_threads()
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._sample, name="process-watch", daemon=True)
         self._thread.start()
+
+    def _sample_children(self) -> None:
+        """Note each descendant's CPU time; a child that ends keeps its last reading."""
+        try:
+            children = self._process.children(recursive=True)
+        except psutil.Error:
+            return
+        rss = 0
+        for child in children:
+            try:
+                times = child.cpu_times()
+                rss += child.memory_info().rss
+            except psutil.Error:
+                continue
+            self._children_now[child.pid] = times.user + times.system
+        self._children_peak_rss = max(self._children_peak_rss, rss)
 
     def _sample(self) -> None:
         while not self._stopped.wait(0.05):
@@ -118,10 +139,15 @@ class ProcessWatch:
                 self._peak_threads = max(self._peak_threads, self._process.num_threads())
             except psutil.Error:
                 return
+            self._sample_children()
 
     def stop(self) -> dict:
         self._stopped.set()
         self._thread.join()
+        self._sample_children()
+        children_cpu = sum(
+            cpu - self._children_start.get(pid, 0.0) for pid, cpu in self._children_now.items()
+        )
         times = self._process.cpu_times()
         peak = self._peak_rss
         if self._kernel_peak:
@@ -130,6 +156,8 @@ class ProcessWatch:
                     peak = max(peak, int(line.split()[1]) * 1024)
         return {
             "cpu_seconds": times.user + times.system - self._cpu,
+            "children_cpu_seconds": children_cpu,
+            "children_peak_rss_mb": self._children_peak_rss / 1e6,
             "start_rss_mb": self._start_rss / 1e6,
             "peak_rss_mb": peak / 1e6,
             "peak_threads": self._peak_threads,

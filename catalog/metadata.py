@@ -5,6 +5,11 @@ The ingest app reads the tags (ingest/tags/); the catalogue only needs their sha
 
 from dataclasses import dataclass, field
 
+# Column lengths of the names a song's tags give (catalog.models uses them): tag reading cuts
+# a longer name to fit, and needs no models to know how long that is.
+NAME_LENGTH = 255  # a song's or an album's title, an artist's name
+GENRE_LENGTH = 100
+
 
 @dataclass(frozen=True)
 class CoverArt:

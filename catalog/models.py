@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import BooleanField, Case, Expression, F, Func, IntegerField, Q, Value, When
 from django.db.models.functions import Lower
 
+from catalog.metadata import GENRE_LENGTH, NAME_LENGTH
+
 
 @functools.lru_cache(maxsize=4096)
 def name_key(name: str) -> str:
@@ -154,8 +156,8 @@ class Cover(models.Model):
 
 
 class Artist(models.Model):
-    name = models.CharField(max_length=255)
-    name_key = models.CharField(max_length=255, unique=True, editable=False)
+    name = models.CharField(max_length=NAME_LENGTH)
+    name_key = models.CharField(max_length=NAME_LENGTH, unique=True, editable=False)
     # From the tags when they have them (ARTISTSORT, MUSICBRAINZ_ARTISTID).
     sort_name = models.CharField(max_length=255, blank=True, default="", db_default="")
     musicbrainz_id = models.CharField(max_length=36, blank=True, default="", db_default="")
@@ -171,8 +173,8 @@ class Artist(models.Model):
 
 
 class Genre(models.Model):
-    name = models.CharField(max_length=100)
-    name_key = models.CharField(max_length=100, unique=True, editable=False)
+    name = models.CharField(max_length=GENRE_LENGTH)
+    name_key = models.CharField(max_length=GENRE_LENGTH, unique=True, editable=False)
 
     class Meta:
         ordering = [Lower("name")]
@@ -182,8 +184,8 @@ class Genre(models.Model):
 
 
 class Album(models.Model):
-    title = models.CharField(max_length=255)
-    title_key = models.CharField(max_length=255, editable=False)
+    title = models.CharField(max_length=NAME_LENGTH)
+    title_key = models.CharField(max_length=NAME_LENGTH, editable=False)
     album_artist = models.ForeignKey(Artist, on_delete=models.PROTECT, related_name="albums")
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     cover = models.ForeignKey(
@@ -217,7 +219,7 @@ class Album(models.Model):
 
 
 class Song(models.Model):
-    title = models.CharField(max_length=255)
+    title = models.CharField(max_length=NAME_LENGTH)
     artist = models.ForeignKey(
         Artist, on_delete=models.PROTECT, related_name="lead_songs", help_text="First artist."
     )

@@ -6,14 +6,12 @@ catalog.tagged.songs_ingest.
 Queueing belongs to tasks.py, which imports this module, never the reverse.
 """
 
-import hashlib
 import logging
+import threading
 from collections import Counter
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -24,7 +22,6 @@ from django.utils import timezone
 from catalog.batch import BatchRows, insert_in_bulk, update_in_bulk
 from catalog.events import send_many_to_group
 from catalog.media import is_s3
-from catalog.metadata import SongMetadata
 from catalog.models import Song, StoredObject
 from catalog.search import add_search_words
 from catalog.services import song_remove
@@ -39,8 +36,7 @@ from catalog.tagged import (
 from ingest.consumers import INGEST_GROUP
 from ingest.events import RESYNC_EVENT_SUFFIX, ObjectEvent
 from ingest.models import IngestJob
-from ingest.store import ObjectMissing, open_object
-from ingest.tags import MetadataError, read_metadata
+from ingest.reading import ObjectToRead, Outcome, ReadLimits, TagsRead, read_objects, unexpected
 
 logger = logging.getLogger(__name__)
 
@@ -128,22 +124,6 @@ def unfinished_ingest_jobs(stale_after: timedelta | None = None) -> list[int]:
     )
 
 
-@dataclass(frozen=True)
-class Outcome:
-    status: str
-    reason: str = ""
-    song_id: int | None = None
-
-
-@dataclass(frozen=True)
-class TagsRead:
-    """What reading an object's tags gave, ready to be written as a song."""
-
-    metadata: SongMetadata
-    size: int
-    content_hash: str
-
-
 def is_resync(job: IngestJob) -> bool:
     """Tell a re-sync's job from an event's: its sequencer is the one it expects, not its own."""
     return job.event_name.endswith(RESYNC_EVENT_SUFFIX)
@@ -154,7 +134,20 @@ def process_ingest_job(job_id: int) -> str:
     return process_ingest_jobs([job_id]).get(job_id, "missing")
 
 
-def process_ingest_jobs(job_ids: Iterable[int], *, fill_to: int = 0) -> dict[int, str]:
+@dataclass
+class BatchStages:
+    """A process's batches as a pipeline of two stages: while one batch writes its rows, the
+    next claims its jobs and reads their tags (in reader processes or over the network), and
+    batches write in the order they were read. Each stage runs one batch at a time, so the
+    jobs that arrive meanwhile make the next batch bigger instead of contending."""
+
+    reading: threading.Lock = field(default_factory=threading.Lock)
+    writing: threading.Lock = field(default_factory=threading.Lock)
+
+
+def process_ingest_jobs(
+    job_ids: Iterable[int], *, fill_to: int = 0, stages: BatchStages | None = None
+) -> dict[int, str]:
     """Run a batch of jobs to their end; return {job id: final status}.
 
     With ``fill_to``, the batch also takes the oldest other pending jobs of events (not a
@@ -163,13 +156,37 @@ def process_ingest_jobs(job_ids: Iterable[int], *, fill_to: int = 0) -> dict[int
     finds its own jobs already taken by another batch still does useful work.
 
     The batch is claimed in one statement (of two workers handed the same job, one wins);
-    tags are read side by side, a few ranged GETs each over one pooled client; then the rows
-    are written in one transaction (see _write_all): a file whose tags cannot be read fails
-    alone with its reason, and a batch the database refuses is written again one job at a
-    time, so the others are kept. A job another worker holds is left to it, and its current
-    status is returned.
+    tags are read side by side (ingest.reading); then the rows are written in one transaction
+    (see _write_all): a file whose tags cannot be read fails alone with its reason, and a
+    batch the database refuses is written again one job at a time, so the others are kept. A
+    job another worker holds is left to it, and its current status is returned. With
+    ``stages``, the reading overlaps the previous batch's writing (see BatchStages).
     """
     job_ids = list(dict.fromkeys(job_ids))
+    if stages is None:
+        claimed, statuses = _claim(job_ids, fill_to)
+        read, applied = _read_claimed(claimed)
+    else:
+        with stages.reading:
+            claimed, statuses = _claim(job_ids, fill_to)
+            read, applied = _read_claimed(claimed)
+            # Taken before the next batch may read: batches write in the order they read.
+            stages.writing.acquire()
+        try:
+            if claimed:
+                # The batch before this one may have written some of these keys meanwhile.
+                applied = _applied_sequencers(claimed)
+                statuses.update(_commit_batch(claimed, read, applied))
+        finally:
+            stages.writing.release()
+        return statuses
+    if claimed:
+        statuses.update(_commit_batch(claimed, read, applied))
+    return statuses
+
+
+def _claim(job_ids: list[int], fill_to: int) -> tuple[list[IngestJob], dict[int, str]]:
+    """Take the pending jobs of the batch; return them and the status of those not taken."""
     taking = job_ids
     if fill_to > len(job_ids):
         # A re-sync runs its own jobs and counts how each ended: they are left to it.
@@ -195,22 +212,37 @@ def process_ingest_jobs(job_ids: Iterable[int], *, fill_to: int = 0) -> dict[int
             .exclude(pk__in=[job.pk for job in claimed])
             .values_list("pk", "status")
         )
+    return claimed, statuses
+
+
+def _read_claimed(
+    claimed: list[IngestJob],
+) -> tuple[dict[int, Outcome | TagsRead], dict[str, str]]:
+    """Read the tags of the claimed jobs that need them; return what each gave, and the
+    sequencers already applied to their keys."""
     if not claimed:
-        return statuses
+        return {}, {}
     applied = _applied_sequencers(claimed)
-    early: dict[int, Outcome | TagsRead] = {}
+    read: dict[int, Outcome | TagsRead] = {}
     to_read = []
     for job in claimed:
         if job.action == IngestJob.Action.REMOVED:
             continue
         outcome = _check_created(job, applied.get(job.key, ""))
         if outcome is not None:
-            early[job.pk] = outcome
+            read[job.pk] = outcome
         else:
             to_read.append(job)
-    early.update(_read_all(to_read))
+    read.update(_read_all(to_read))
+    return read, applied
+
+
+def _commit_batch(
+    claimed: list[IngestJob], read: dict[int, Outcome | TagsRead], applied: dict[str, str]
+) -> dict[int, str]:
+    """Write the batch and record how each job ended; return {job id: final status}."""
     try:
-        _commit(claimed, early, applied)
+        _commit(claimed, read, applied)
     except DatabaseError:
         # The commit itself was refused (another worker deleted an artist or album this
         # batch links to, a deadlock...): nothing of the batch was kept. Run its jobs again
@@ -219,7 +251,7 @@ def process_ingest_jobs(job_ids: Iterable[int], *, fill_to: int = 0) -> dict[int
         logger.warning("a batch of %d ingest jobs could not commit", len(claimed), exc_info=True)
         for job in claimed:
             try:
-                _commit([job], early, _applied_sequencers([job]))
+                _commit([job], read, _applied_sequencers([job]))
             except DatabaseError as error:
                 logger.warning("ingest of %s could not commit", job.key, exc_info=True)
                 job.status, job.song_id = IngestJob.Status.FAILED, None
@@ -229,9 +261,8 @@ def process_ingest_jobs(job_ids: Iterable[int], *, fill_to: int = 0) -> dict[int
                 job.finished_at = timezone.now()
                 job.save(update_fields=["status", "reason", "song", "finished_at"])
     ended = [(job.pk, job.key, job.status, job.reason) for job in claimed]
-    statuses.update((pk, status) for pk, _, status, _ in ended)
     transaction.on_commit(lambda: send_ingest_events(ended))
-    return statuses
+    return {pk: status for pk, _, status, _ in ended}
 
 
 def _commit(claimed: list[IngestJob], early: dict, applied: dict[str, str]) -> None:
@@ -305,59 +336,19 @@ def _check_created(job: IngestJob, applied: str) -> Outcome | None:
 
 
 def _read_all(jobs: list[IngestJob]) -> dict[int, Outcome | TagsRead]:
-    """Read the tags of every job's object: side by side on a small pool of threads from S3,
-    where each read waits on the network; one after another from local files, where threads
-    only take turns at the interpreter (a third of the batch's CPU, measured)."""
-    if len(jobs) <= 1 or not is_s3(default_storage):
-        return {job.pk: _read_safely(job) for job in jobs}
-    with ThreadPoolExecutor(
-        max_workers=min(settings.INGEST_THREADS, len(jobs)), thread_name_prefix="ingest-read"
-    ) as pool:
-        return dict(zip((job.pk for job in jobs), pool.map(_read_safely, jobs), strict=True))
-
-
-def _read_safely(job: IngestJob) -> Outcome | TagsRead:
-    try:
-        return _read_tags(job)
-    except Exception as error:
-        logger.exception("ingest job %s failed unexpectedly", job.pk)
-        return _unexpected(error)
-
-
-def _read_tags(job: IngestJob) -> Outcome | TagsRead:
-    """Read only the bytes the tags need; touch no database (this runs on a pool thread)."""
-    limit = settings.INGEST_MAX_FILE_BYTES
-    try:
-        reader = open_object(
-            job.key,
-            size=job.size,
-            version_id=job.version_id,
-            max_bytes=settings.INGEST_MAX_TAG_BYTES,
-            timeout=settings.INGEST_JOB_TIMEOUT,
-        )
-    except ObjectMissing as missing:
-        return Outcome(IngestJob.Status.SKIPPED, f"the object is no longer in the store: {missing}")
-    try:
-        if reader.size == 0:
-            return Outcome(IngestJob.Status.FAILED, "empty file (0 bytes)")
-        if reader.size > limit:
-            return Outcome(
-                IngestJob.Status.FAILED,
-                f"too large: {reader.size / 1024**2:.0f} MB, the limit is {limit / 1024**2:.0f} MB",
-            )
-        metadata = read_metadata(reader, PurePosixPath(job.key).name)
-        content_hash = hashlib.sha256(f"{reader.size}:".encode() + reader.head).hexdigest()
-        return TagsRead(metadata, reader.size, content_hash)
-    except ObjectMissing as missing:
-        return Outcome(IngestJob.Status.SKIPPED, f"the object is no longer in the store: {missing}")
-    except MetadataError as error:
-        return Outcome(IngestJob.Status.FAILED, str(error))
-    except Exception as error:
-        if getattr(error, "ingest_limit", False):
-            return Outcome(IngestJob.Status.FAILED, str(error))
-        raise
-    finally:
-        reader.close()
+    """Read the tags of every job's object (ingest.reading: threads over S3, reader processes
+    for a batch of local files)."""
+    limits = ReadLimits(
+        settings.INGEST_MAX_FILE_BYTES, settings.INGEST_MAX_TAG_BYTES, settings.INGEST_JOB_TIMEOUT
+    )
+    objects = [ObjectToRead(job.pk, job.key, job.size, job.version_id) for job in jobs]
+    return read_objects(
+        objects,
+        limits,
+        s3=is_s3(default_storage),
+        threads=settings.INGEST_THREADS,
+        processes=settings.INGEST_READ_PROCESSES,
+    )
 
 
 def _write_all(
@@ -446,18 +437,10 @@ def _write_one_by_one(
                     outcomes[job.pk] = _ingest_created(job, read[job.pk], known)
         except Exception as error:
             logger.exception("ingest job %s failed unexpectedly", job.pk)
-            outcomes[job.pk] = _unexpected(error)
+            outcomes[job.pk] = unexpected(type(error).__name__)
     if words := known.take_words():
         add_search_words(words)
     return outcomes
-
-
-def _unexpected(error: Exception) -> Outcome:
-    """Fail with only the kind of error: its text may hold server paths, which the log keeps."""
-    return Outcome(
-        IngestJob.Status.FAILED,
-        f"unexpected error ({type(error).__name__}); the server log has the details",
-    )
 
 
 def _ingest_created(job: IngestJob, read: Outcome | TagsRead, known: BatchRows) -> Outcome:

@@ -338,13 +338,20 @@ def _s3_fetcher(storage: Storage, key: str, version_id: str) -> Fetch:
     return fetch
 
 
-def _local_fetcher(storage: Storage, key: str) -> tuple[Fetch, int]:
+def local_path(key: str, storage: Storage | None = None) -> str:
+    """Return the path of a key in the local media folder; ObjectMissing if it has none."""
     try:
-        path = storage.path(key)
+        return (storage or default_storage).path(key)
+    except (NotImplementedError, SuspiciousFileOperation) as error:
+        # The key alone: the error's text names server paths.
+        raise ObjectMissing(f"{key} is not a file in the media folder") from error
+
+
+def _file_fetcher(path: str, key: str) -> tuple[Fetch, int]:
+    try:
         # Unbuffered: the reader keeps what it fetched, so a buffer would only copy it twice.
         handle = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by the reader's close()
-    except (OSError, NotImplementedError, SuspiciousFileOperation) as error:
-        # The key alone: the error's text names server paths.
+    except OSError as error:
         raise ObjectMissing(f"{key} is not a file in the media folder") from error
     size = handle.seek(0, io.SEEK_END)
     descriptor = handle.fileno()
@@ -375,14 +382,22 @@ def open_object(
 ) -> StoreReader:
     """Open an object of the media store for range reads within a byte and time budget."""
     storage = storage or default_storage
+    if not is_s3(storage):
+        return open_file(local_path(key, storage), key, max_bytes=max_bytes, timeout=timeout)
+    fetch = _s3_fetcher(storage, key, version_id)
     deadline = time.monotonic() + timeout if timeout else None
-    if is_s3(storage):
-        fetch = _s3_fetcher(storage, key, version_id)
-        plan = S3_READS
-    else:
-        fetch, size = _local_fetcher(storage, key)
-        plan = LOCAL_READS
-    return StoreReader(fetch, key, size=size, max_bytes=max_bytes, deadline=deadline, plan=plan)
+    return StoreReader(fetch, key, size=size, max_bytes=max_bytes, deadline=deadline, plan=S3_READS)
+
+
+def open_file(
+    path: str, key: str, *, max_bytes: int | None = None, timeout: float | None = None
+) -> StoreReader:
+    """Open a file of the local media folder (at `path`, known as `key`) as `open_object` does."""
+    fetch, size = _file_fetcher(path, key)
+    deadline = time.monotonic() + timeout if timeout else None
+    return StoreReader(
+        fetch, key, size=size, max_bytes=max_bytes, deadline=deadline, plan=LOCAL_READS
+    )
 
 
 # --- listings, for the re-sync ------------------------------------------------------------

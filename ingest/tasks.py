@@ -5,7 +5,6 @@ yet) and runs them in batches; jobs.py records and processes them and never impo
 module.
 """
 
-import threading
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
@@ -26,17 +25,15 @@ def run_ingest_job(job_id: int) -> str:
     return jobs.process_ingest_job(job_id)
 
 
-# One batch at a time in a process: a batch reads its files side by side already, and the
-# jobs queued meanwhile make the next batch bigger instead of contending for the database.
-_one_batch_at_a_time = threading.Lock()
+# The process's batches go through one pipeline: one batch reads while the one before writes.
+_stages = jobs.BatchStages()
 
 
 @task
 def run_ingest_batch(job_ids: list[int]) -> dict[str, str]:
     """Process a batch of recorded ingest jobs, filled up with other pending ones to
     MAX_BATCH; return {job id: final status} of every job it ran."""
-    with _one_batch_at_a_time:
-        statuses = jobs.process_ingest_jobs(job_ids, fill_to=MAX_BATCH)
+    statuses = jobs.process_ingest_jobs(job_ids, fill_to=MAX_BATCH, stages=_stages)
     return {str(pk): status for pk, status in statuses.items()}
 
 

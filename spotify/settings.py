@@ -315,6 +315,10 @@ if TASKS_MODE not in TASK_BACKENDS:
     raise ImproperlyConfigured(f"TASKS_MODE must be one of {sorted(TASK_BACKENDS)}")
 TASKS = {"default": TASK_BACKENDS[TASKS_MODE]}
 INGEST_THREADS = env_int("INGEST_THREADS", 4)
+# Local files' tags are read by this many reader processes beside the web process (a batch of
+# 8 or more; ingest/reading.py): one a core by default, 0 to read them in the process itself.
+_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+INGEST_READ_PROCESSES = env_int("INGEST_READ_PROCESSES", _CORES if _CORES and _CORES > 1 else 0)
 
 # The recommender: unless a dedicated `refresh_recommendations --every` process runs (then set
 # RECOMMENDATIONS_AUTO_REFRESH=0), the web process queues an incremental refresh this many

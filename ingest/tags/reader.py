@@ -43,8 +43,7 @@ from mutagen.trueaudio import TrueAudio
 from mutagen.wave import WAVE
 from mutagen.wavpack import WavPack
 
-from catalog.metadata import SongMetadata
-from catalog.models import Album, Artist, Genre, Song
+from catalog.metadata import GENRE_LENGTH, NAME_LENGTH, SongMetadata
 from ingest.tags import ape, asf, id3, mp4, vorbis
 from ingest.tags.errors import MetadataError
 from ingest.tags.flac import check_flac_complete
@@ -192,14 +191,7 @@ class TrackedReader:
         return size
 
 
-# The catalogue's columns: a longer tag is cut to fit rather than failing its job.
-NAME_LENGTH = min(
-    model._meta.get_field(field).max_length
-    for model, field in ((Song, "title"), (Artist, "name"), (Album, "title"))
-)
-GENRE_LENGTH = Genre._meta.get_field("name").max_length
-
-
+# A tag longer than its column (catalog.metadata) is cut to fit rather than failing its job.
 def _fit(text: str | None, length: int) -> str | None:
     """Cut a text to a column's length, at a word boundary when one is near."""
     if text is None or len(text) <= length:
