@@ -68,13 +68,14 @@ def _run_notes(run: IngestRun) -> list[str]:
             else ""
         )
     ]
+    server = run.server
     notes.append(
-        f"daphne during the run: {run.server['cpu_seconds']:.1f} s CPU "
-        f"({100 * run.server['cpu_seconds'] / run.seconds:.0f}% of one core), its tag reader "
-        f"processes {run.server['children_cpu_seconds']:.1f} s "
-        f"(INGEST_READ_PROCESSES={settings.INGEST_READ_PROCESSES}), peak RSS "
-        f"{run.server['peak_rss_mb']:.0f} MB (readers {run.server['children_peak_rss_mb']:.0f} MB "
-        "together), up to {run.server['peak_threads']} threads "
+        f"daphne during the run: {server['cpu_seconds']:.1f} s CPU "
+        f"({100 * server['cpu_seconds'] / run.seconds:.0f}% of one core), its tag reader "
+        f"processes {server['children_cpu_seconds']:.1f} s "
+        f"(INGEST_READ_PROCESSES={settings.INGEST_READ_PROCESSES}); peak RSS "
+        f"{server['peak_rss_mb']:.0f} MB, the readers' PSS {server['children_peak_pss_mb']:.0f} MB "
+        f"together; up to {server['peak_threads']} threads "
         f"(INGEST_THREADS={settings.INGEST_THREADS}); job run time "
         f"p50 {run.job_seconds_p50 * 1000:.0f} ms, p95 {run.job_seconds_p95 * 1000:.0f} ms"
     )

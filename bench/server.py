@@ -107,7 +107,7 @@ class ProcessWatch:
         times = self._process.cpu_times()
         self._cpu = times.user + times.system
         self._children_now: dict[int, float] = {}
-        self._children_peak_rss = 0
+        self._children_peak_pss = 0
         self._sample_children()
         self._children_start = dict(self._children_now)
         self._start_rss = self._peak_rss = self._process.memory_info().rss
@@ -122,15 +122,16 @@ class ProcessWatch:
             children = self._process.children(recursive=True)
         except psutil.Error:
             return
-        rss = 0
+        pss = 0
         for child in children:
             try:
                 times = child.cpu_times()
-                rss += child.memory_info().rss
+                # PSS: the readers are forks of one process and share most of their pages.
+                pss += child.memory_full_info().pss
             except psutil.Error:
                 continue
             self._children_now[child.pid] = times.user + times.system
-        self._children_peak_rss = max(self._children_peak_rss, rss)
+        self._children_peak_pss = max(self._children_peak_pss, pss)
 
     def _sample(self) -> None:
         while not self._stopped.wait(0.05):
@@ -157,7 +158,7 @@ class ProcessWatch:
         return {
             "cpu_seconds": times.user + times.system - self._cpu,
             "children_cpu_seconds": children_cpu,
-            "children_peak_rss_mb": self._children_peak_rss / 1e6,
+            "children_peak_pss_mb": self._children_peak_pss / 1e6,
             "start_rss_mb": self._start_rss / 1e6,
             "peak_rss_mb": peak / 1e6,
             "peak_threads": self._peak_threads,
