@@ -155,10 +155,19 @@ def test_every_asgi_application_compose_serves_imports(compose):
 
 
 def test_web_and_workers_have_healthchecks_and_restart(compose):
-    for name in ("web", "worker", "resync", "postgres", "redis", "rustfs"):
+    for name in ("web", "worker", "postgres", "redis", "rustfs"):
         service = compose["services"][name]
         assert service.get("restart") == "unless-stopped", name
         assert service.get("healthcheck", {}).get("test"), name
+
+
+def test_the_web_server_schedules_the_periodic_resync_and_no_service_repeats_it(compose):
+    web = compose["services"]["web"]
+    # spotify/asgi.py starts the schedule; the processes take turns through Redis' cache lock.
+    assert "spotify.asgi:application" in web["command"]
+    assert web["environment"]["REDIS_URL"].startswith("redis://")
+    assert int(env_example()["RESYNC_EVERY_SECONDS"]) > 0
+    assert [line for line in command_lines(compose) if "resync" in line] == []
 
 
 def test_the_checks_object_to_a_bad_file():

@@ -1,9 +1,12 @@
 """The playlist pages: your playlists, a playlist's tracks, and the owner's edits by form."""
 
+import re
+from dataclasses import dataclass
+
 import pytest
 
-from catalog.models import Cover
-from catalog.tests.factories import SongFactory
+from catalog.models import Cover, SongArtist
+from catalog.tests.factories import ArtistFactory, GenreFactory, SongFactory
 from playlists.models import Playlist, PlaylistItem
 from playlists.tests.factories import PlaylistFactory, PlaylistItemFactory
 
@@ -137,6 +140,44 @@ def test_same_song_twice_gets_two_rows(ada, listener):
     body = ada.get(f"/playlists/{playlist.pk}/").content.decode()
 
     assert f'id="item-{first.pk}"' in body and f'id="item-{second.pk}"' in body
+
+
+@dataclass
+class _Row:
+    song_attrs: dict[str, str]
+    cells: list[tuple[str, str]]  # (class, inner markup)
+
+
+def _row(body: str, row_id: str) -> _Row:
+    row = re.search(rf'<tr class="song-row" id="{row_id}" ([^>]*)>(.*?)</tr>', body)
+    assert row, f"no row {row_id}"
+    attrs = dict(re.findall(r'(data-[a-z-]+)="([^"]*)"', row[1]))
+    song_attrs = {
+        name: value
+        for name, value in attrs.items()
+        if name not in {"data-item-id", "data-position"}
+    }
+    return _Row(song_attrs, re.findall(r'<td class="([^"]*)">(.*?)</td>', row[2]))
+
+
+def test_a_track_row_is_the_catalogue_song_row_without_genres_with_the_owners_controls(
+    ada, listener
+):
+    song = SongFactory(title="Tom's <Song>", genres=[GenreFactory(name="Jazz")])
+    SongArtist.objects.create(song=song, artist=ArtistFactory(name="Bee & Co"), position=1)
+    playlist = PlaylistFactory(owner=listener)
+    item = PlaylistItemFactory(playlist=playlist, song=song)
+
+    home = _row(ada.get("/").content.decode(), f"song-{song.pk}")
+    track = _row(ada.get(f"/playlists/{playlist.pk}/").content.decode(), f"item-{item.pk}")
+
+    assert track.song_attrs == home.song_attrs
+    home_cells = [cell for cell in home.cells if cell[0] != "genre"]
+    assert len(home_cells) == len(home.cells) - 1
+    assert track.cells[:-1] == home_cells[:-1]
+    (_, home_actions), (_, track_actions) = home_cells[-1], track.cells[-1]
+    assert track_actions.startswith('<form method="post"')
+    assert track_actions.endswith(home_actions)
 
 
 def test_detail_escapes_names_and_titles(ada, listener):

@@ -138,7 +138,7 @@ def get_indexes(call: Call) -> dict:
     changed = queries.catalogue_changed_at()
     last_modified = int(changed.timestamp() * 1000) if changed else 0
     since = call.params.int("ifModifiedSince", 0, minimum=0)
-    artists = [] if since and last_modified <= since else queries.artist_index(call.user)
+    artists = [] if since and last_modified <= since else queries.index_artists(call.user)
     return {
         "indexes": {
             "lastModified": last_modified,

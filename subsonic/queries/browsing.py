@@ -48,9 +48,19 @@ def genres() -> list[Genre]:
     return cached("genres", compute)
 
 
+def index_artists(user) -> list[Artist]:
+    """Return every listed artist by sort key with the user's star and rating (getIndexes).
+
+    The index's Artist carries no album count or cover (the schema gives those to ArtistID3),
+    so none is computed: the sorted names are cached, the user's marks read each time.
+    """
+    names = cached("artist-names", _sorted_artist_names)
+    return _with_marks(user, [(*row, None, None) for row in names])
+
+
 def artist_index(user) -> list[Artist]:
     """Return every listed artist by sort key (accents and leading articles ignored) with album
-    count, a cover and the user's star and rating.
+    count, a cover and the user's star and rating (getArtists).
 
     The catalogue part is one aggregate, cached; only the user's marks are read each time.
     """
@@ -63,15 +73,22 @@ def artist_index(user) -> list[Artist]:
             .annotate(count=Count("pk"), cover=Max("cover_id"))
         )
         summary = {row["album_artist_id"]: (row["count"], row["cover"]) for row in albums}
-        names = sorted(
-            listed_artists().values_list("pk", "name", "sort_name", "musicbrainz_id"),
-            key=lambda row: (sort_key(row[2] or row[1]), row[1].casefold(), row[0]),
-        )
-        return [(*row, *summary.get(row[0], (0, None))) for row in names]
+        return [(*row, *summary.get(row[0], (0, None))) for row in _sorted_artist_names()]
 
+    return _with_marks(user, cached("artist-index", compute))
+
+
+def _sorted_artist_names() -> list[tuple[int, str, str, str]]:
+    return sorted(
+        listed_artists().values_list("pk", "name", "sort_name", "musicbrainz_id"),
+        key=lambda row: (sort_key(row[2] or row[1]), row[1].casefold(), row[0]),
+    )
+
+
+def _with_marks(user, rows: list[tuple]) -> list[Artist]:
     starred, ratings = artists_starred_at(user), artist_ratings(user)
     artists = []
-    for pk, name, sort_name, mbid, album_count, cover_id in cached("artist-index", compute):
+    for pk, name, sort_name, mbid, album_count, cover_id in rows:
         artist = Artist(pk=pk, name=name, sort_name=sort_name, musicbrainz_id=mbid)
         artist.album_count, artist.cover_id = album_count, cover_id
         artist.starred_at, artist.user_rating = starred.get(pk), ratings.get(pk)

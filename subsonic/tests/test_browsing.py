@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from catalog.models import Song
 from catalog.services import songs_set_hidden
 from demo.audio_samples import SampleTags
-from subsonic.tests.conftest import LYRICS
+from subsonic.tests.conftest import LYRICS, add_songs
 
 NS = "{http://subsonic.org/restapi}"
 SONG_FIELDS = {
@@ -158,6 +158,22 @@ def test_get_indexes_is_empty_when_nothing_changed_since(sub, catalogue):
     unchanged = sub.call("getIndexes", ifModifiedSince=last)["indexes"]
 
     assert unchanged["index"] == []
+
+
+def test_get_indexes_reads_no_album_counts_and_its_queries_do_not_grow_with_artists(
+    sub, catalogue, django_assert_num_queries
+):
+    # Sign-in, lastModified, the catalogue version, the sorted names, the user's stars and
+    # ratings: the index's Artist has no albumCount, so no album is counted.
+    with django_assert_num_queries(6):
+        sub.call("getIndexes")
+    add_songs(30)  # new artists: a new catalogue version, the index is computed again
+
+    with django_assert_num_queries(6):
+        indexes = sub.call("getIndexes")["indexes"]
+
+    names = {artist["name"] for index in indexes["index"] for artist in index["artist"]}
+    assert names == {"Mira Sol", "The Tidelines", "sync artist", "sync guest"}
 
 
 def test_artist_and_album_info_come_from_our_own_data(sub, catalogue):
