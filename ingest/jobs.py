@@ -8,7 +8,7 @@ Queueing belongs to tasks.py, which imports this module, never the reverse.
 
 import hashlib
 import logging
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -36,9 +36,9 @@ from catalog.tagged import (
     song_ingest,
     songs_ingest,
 )
-from ingest.consumers import INGEST_GROUP
+from ingest.consumers import INGEST_GROUP, uploader_group
 from ingest.events import RESYNC_EVENT_SUFFIX, ObjectEvent
-from ingest.models import IngestJob
+from ingest.models import UPLOAD_PREFIX, IngestJob, Upload
 from ingest.store import ObjectMissing, open_object
 from ingest.tags import MetadataError, read_metadata
 
@@ -228,8 +228,8 @@ def process_ingest_jobs(job_ids: Iterable[int], *, fill_to: int = 0) -> dict[int
                 )
                 job.finished_at = timezone.now()
                 job.save(update_fields=["status", "reason", "song", "finished_at"])
-    ended = [(job.pk, job.key, job.status, job.reason) for job in claimed]
-    statuses.update((pk, status) for pk, _, status, _ in ended)
+    ended = [(job.pk, job.bucket, job.key, job.status, job.reason) for job in claimed]
+    statuses.update((pk, status) for pk, _, _, status, _ in ended)
     transaction.on_commit(lambda: send_ingest_events(ended))
     return statuses
 
@@ -503,16 +503,30 @@ def _ingest_removed(job: IngestJob) -> Outcome:
     return Outcome(IngestJob.Status.DONE)
 
 
-def send_ingest_events(ended: list[tuple[int, str, str, str]]) -> None:
-    """Tell staff following the ingest (the "ingest" group) how each of a batch's jobs (id,
-    key, status, reason) ended: an "ingest.finished" message a job, sent together."""
-    send_many_to_group(
-        INGEST_GROUP,
-        [
-            {
-                "type": "ingest.finished",
-                "job": {"id": job_id, "key": key, "status": status, "reason": reason},
-            }
-            for job_id, key, status, reason in ended
-        ],
-    )
+def send_ingest_events(ended: list[tuple[int, str, str, str, str]]) -> None:
+    """Tell how each of a batch's jobs (id, bucket, key, status, reason) ended, with an
+    "ingest.finished" message a job: staff (the "ingest" group) hear every one, an uploader
+    (their own group) those of their uploads, and no one else's."""
+    messages = [
+        {
+            "type": "ingest.finished",
+            "job": {"id": job_id, "key": key, "status": status, "reason": reason},
+        }
+        for job_id, _, key, status, reason in ended
+    ]
+    send_many_to_group(INGEST_GROUP, messages)
+    if not any(key.startswith(f"{UPLOAD_PREFIX}/") for _, _, key, _, _ in ended):
+        return  # nothing uploaded in this batch: no one to look up
+    uploaders = {
+        (bucket, key): user_id
+        for bucket, key, user_id in Upload.objects.filter(
+            bucket__in={bucket for _, bucket, _, _, _ in ended},
+            key__in={key for _, _, key, _, _ in ended},
+        ).values_list("bucket", "key", "user_id")
+    }
+    per_uploader: dict[int, list[dict]] = defaultdict(list)
+    for (_, bucket, key, _, _), message in zip(ended, messages, strict=True):
+        if (user_id := uploaders.get((bucket, key))) is not None:
+            per_uploader[user_id].append(message)
+    for user_id, theirs in per_uploader.items():
+        send_many_to_group(uploader_group(user_id), theirs)

@@ -5,6 +5,8 @@ from django.db import models
 
 from catalog.models import Song
 
+UPLOAD_PREFIX = "music/uploads"  # every upload's key starts here (services.upload_key)
+
 
 class IngestJob(models.Model):
     """One object event from the store, recorded before the webhook answers, then processed."""

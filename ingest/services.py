@@ -19,11 +19,9 @@ from django.utils import timezone
 from catalog.models import Song
 from catalog.storages import signing_client
 from ingest.events import ObjectEvent, check_s3_notification, object_record
-from ingest.models import IngestJob, Upload
+from ingest.models import UPLOAD_PREFIX, IngestJob, Upload
 from ingest.store import AUDIO_SUFFIXES, local_etag
 from ingest.tasks import queue_ingest_events, retry_ingest_job
-
-UPLOAD_PREFIX = "music/uploads"
 
 
 class InvalidUpload(ValueError):
