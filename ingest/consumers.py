@@ -1,11 +1,17 @@
-"""The /ws/ingest/ websocket: staff and curators hear how each ingest job ended."""
+"""The /ws/ingest/ websocket: staff hear how every ingest job ended, curators their uploads'."""
 
 from channels.db import database_sync_to_async
 
 from accounts.queries import is_curator
 from catalog.consumers import ListeningConsumer
+from ingest.queries import may_read_every_ingest_job
 
-INGEST_GROUP = "ingest"
+INGEST_GROUP = "ingest"  # staff: every job's outcome
+
+
+def uploader_group(user_id: int) -> str:
+    """Return the group that hears how the jobs of one user's uploads ended."""
+    return f"ingest-uploads-{user_id}"
 
 
 def may_follow_ingest(user) -> bool:
@@ -14,17 +20,23 @@ def may_follow_ingest(user) -> bool:
 
 
 class IngestConsumer(ListeningConsumer):
-    """Tell staff and curators how each ingest job ended (the upload page shows it per file)."""
+    """Tell staff how each ingest job ended, and curators how their uploads' jobs did (the
+    upload page shows it per file); the same jobs each may read through the jobs API."""
+
+    group: str | None = None
 
     async def connect(self) -> None:
-        if not await database_sync_to_async(may_follow_ingest)(self.scope.get("user")):
+        user = self.scope.get("user")
+        if not await database_sync_to_async(may_follow_ingest)(user):
             await self.close(code=4403)
             return
-        await self.channel_layer.group_add(INGEST_GROUP, self.channel_name)
+        self.group = INGEST_GROUP if may_read_every_ingest_job(user) else uploader_group(user.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
-        await self.channel_layer.group_discard(INGEST_GROUP, self.channel_name)
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def ingest_finished(self, event: dict) -> None:
         await self.send_json(event)

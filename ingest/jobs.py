@@ -8,7 +8,7 @@ Queueing belongs to tasks.py, which imports this module, never the reverse.
 
 import logging
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -33,9 +33,9 @@ from catalog.tagged import (
     song_ingest,
     songs_ingest,
 )
-from ingest.consumers import INGEST_GROUP
+from ingest.consumers import INGEST_GROUP, uploader_group
 from ingest.events import RESYNC_EVENT_SUFFIX, ObjectEvent
-from ingest.models import IngestJob
+from ingest.models import UPLOAD_PREFIX, IngestJob, Upload
 from ingest.reading import ObjectToRead, Outcome, ReadLimits, TagsRead, read_objects, unexpected
 
 logger = logging.getLogger(__name__)
@@ -260,9 +260,9 @@ def _commit_batch(
                 )
                 job.finished_at = timezone.now()
                 job.save(update_fields=["status", "reason", "song", "finished_at"])
-    ended = [(job.pk, job.key, job.status, job.reason) for job in claimed]
+    ended = [(job.pk, job.bucket, job.key, job.status, job.reason) for job in claimed]
     transaction.on_commit(lambda: send_ingest_events(ended))
-    return {pk: status for pk, _, status, _ in ended}
+    return {pk: status for pk, _, _, status, _ in ended}
 
 
 def _commit(claimed: list[IngestJob], early: dict, applied: dict[str, str]) -> None:
@@ -486,16 +486,30 @@ def _ingest_removed(job: IngestJob) -> Outcome:
     return Outcome(IngestJob.Status.DONE)
 
 
-def send_ingest_events(ended: list[tuple[int, str, str, str]]) -> None:
-    """Tell staff following the ingest (the "ingest" group) how each of a batch's jobs (id,
-    key, status, reason) ended: an "ingest.finished" message a job, sent together."""
-    send_many_to_group(
-        INGEST_GROUP,
-        [
-            {
-                "type": "ingest.finished",
-                "job": {"id": job_id, "key": key, "status": status, "reason": reason},
-            }
-            for job_id, key, status, reason in ended
-        ],
-    )
+def send_ingest_events(ended: list[tuple[int, str, str, str, str]]) -> None:
+    """Tell how each of a batch's jobs (id, bucket, key, status, reason) ended, with an
+    "ingest.finished" message a job: staff (the "ingest" group) hear every one, an uploader
+    (their own group) those of their uploads, and no one else's."""
+    messages = [
+        {
+            "type": "ingest.finished",
+            "job": {"id": job_id, "key": key, "status": status, "reason": reason},
+        }
+        for job_id, _, key, status, reason in ended
+    ]
+    send_many_to_group(INGEST_GROUP, messages)
+    if not any(key.startswith(f"{UPLOAD_PREFIX}/") for _, _, key, _, _ in ended):
+        return  # nothing uploaded in this batch: no one to look up
+    uploaders = {
+        (bucket, key): user_id
+        for bucket, key, user_id in Upload.objects.filter(
+            bucket__in={bucket for _, bucket, _, _, _ in ended},
+            key__in={key for _, _, key, _, _ in ended},
+        ).values_list("bucket", "key", "user_id")
+    }
+    per_uploader: dict[int, list[dict]] = defaultdict(list)
+    for (_, bucket, key, _, _), message in zip(ended, messages, strict=True):
+        if (user_id := uploaders.get((bucket, key))) is not None:
+            per_uploader[user_id].append(message)
+    for user_id, theirs in per_uploader.items():
+        send_many_to_group(uploader_group(user_id), theirs)

@@ -1,8 +1,11 @@
 """The durable record of each object event: written before the webhook answers, then run."""
 
+from django.conf import settings
 from django.db import models
 
 from catalog.models import Song
+
+UPLOAD_PREFIX = "music/uploads"  # every upload's key starts here (services.upload_key)
 
 
 class IngestJob(models.Model):
@@ -49,3 +52,26 @@ class IngestJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} s3://{self.bucket}/{self.key}"
+
+
+class Upload(models.Model):
+    """Which user put an object into the store through the upload page or the API.
+
+    An upload's jobs come from the store's events, which know nothing of people: the object's
+    key, fresh for every upload, is what ties them to the user who may follow them.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="uploads"
+    )
+    bucket = models.CharField(max_length=255)
+    key = models.CharField(max_length=1024)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["bucket", "key"], name="upload_one_per_object")
+        ]
+
+    def __str__(self) -> str:
+        return f"s3://{self.bucket}/{self.key} by {self.user}"

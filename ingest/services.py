@@ -19,11 +19,9 @@ from django.utils import timezone
 from catalog.models import Song
 from catalog.storages import signing_client
 from ingest.events import ObjectEvent, check_s3_notification, object_record
-from ingest.models import IngestJob
+from ingest.models import UPLOAD_PREFIX, IngestJob, Upload
 from ingest.store import AUDIO_SUFFIXES, local_etag
 from ingest.tasks import queue_ingest_events, retry_ingest_job
-
-UPLOAD_PREFIX = "music/uploads"
 
 
 class InvalidUpload(ValueError):
@@ -53,9 +51,13 @@ def upload_key(filename: str) -> str:
     return f"{UPLOAD_PREFIX}/{day:%Y/%m}/{uuid.uuid4().hex[:12]}-{stem}{suffix}"
 
 
-def upload_presign(filename: str, content_type: str = "") -> PresignedUpload:
-    """Sign a PUT of one file into the bucket; its ObjectCreated event then ingests it."""
+def upload_presign(uploader, filename: str, content_type: str = "") -> PresignedUpload:
+    """Sign a PUT of one file into the bucket; its ObjectCreated event then ingests it.
+
+    The key is recorded as the uploader's now, so they may follow the job its event makes.
+    """
     key = upload_key(filename)
+    Upload.objects.create(user=uploader, bucket=settings.INGEST_BUCKET_NAME, key=key)
     params = {"Bucket": settings.AWS_STORAGE_BUCKET_NAME, "Key": key}
     headers = {}
     if content_type:
@@ -67,11 +69,11 @@ def upload_presign(filename: str, content_type: str = "") -> PresignedUpload:
     return PresignedUpload(key, url, "PUT", headers, settings.AWS_QUERYSTRING_EXPIRE)
 
 
-def upload_store(upload, filename: str) -> tuple[str, list[IngestJob]]:
+def upload_store(uploader, upload, filename: str) -> tuple[str, list[IngestJob]]:
     """Store an uploaded file in the local media folder and record its ObjectCreated event.
 
     The event is the same S3-shaped record the watcher sends, so the upload is ingested by the
-    same job as any other object.
+    same job as any other object; the key is recorded as the uploader's, with the job.
     """
     key = upload_key(filename)
     limit = settings.INGEST_MAX_FILE_BYTES
@@ -85,7 +87,9 @@ def upload_store(upload, filename: str) -> tuple[str, list[IngestJob]]:
         settings.INGEST_BUCKET_NAME, stored_key, size=upload.size, etag=local_etag(stat)
     )
     object_events, _ = check_s3_notification({"Records": [record]})
-    return stored_key, queue_ingest_events(object_events)
+    with transaction.atomic():
+        Upload.objects.create(user=uploader, bucket=settings.INGEST_BUCKET_NAME, key=stored_key)
+        return stored_key, queue_ingest_events(object_events)
 
 
 def song_reread_metadata(songs: Iterable[Song]) -> list[IngestJob]:

@@ -242,6 +242,8 @@ def upload(request):
         "web/upload.html",
         {
             "uploads_url": _reverse_or_blank("uploads"),
+            # Where the page asks for the outcomes its socket may have missed while it was down.
+            "jobs_url": _reverse_or_blank("ingest-job-list"),
             "direct_to_store": bool(settings.AWS_STORAGE_BUCKET_NAME),
             "live_outcomes": True,  # curators follow /ws/ingest/ like staff
         },

@@ -30,6 +30,24 @@ class IngestJobSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class UploadJobSerializer(serializers.ModelSerializer):
+    """A job as its uploader sees it: its outcome, not where and how the store keeps the file."""
+
+    class Meta:
+        model = IngestJob
+        fields = [
+            "id",
+            "key",
+            "action",
+            "status",
+            "reason",
+            "song",
+            "created_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
 class IngestAcceptedSerializer(serializers.Serializer):
     jobs = IngestJobSerializer(many=True)
     ignored = serializers.IntegerField(help_text="Records that are not object events we use.")

@@ -17,16 +17,16 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ingest import services, tasks
+from ingest import queries, services, tasks
 from ingest.api.filters import IngestJobFilter
 from ingest.api.serializers import (
     IngestAcceptedSerializer,
     IngestJobSerializer,
     UploadAnswerSerializer,
+    UploadJobSerializer,
     UploadRequestSerializer,
 )
 from ingest.events import InvalidEvent, check_s3_notification
-from ingest.models import IngestJob
 from ingest.signing import SignatureInvalid, SignatureMissing, check_ingest_auth
 
 
@@ -132,7 +132,7 @@ class UploadView(APIView):
                 if not filename:
                     raise ValidationError({"filename": ["Name the file to upload."]})
                 presigned = services.upload_presign(
-                    filename, data.validated_data.get("content_type", "")
+                    request.user, filename, data.validated_data.get("content_type", "")
                 )
                 answer = {
                     "key": presigned.key,
@@ -146,7 +146,7 @@ class UploadView(APIView):
                     raise ValidationError(
                         {"file": ["Send the audio file as multipart/form-data field 'file'."]}
                     )
-                key, jobs = services.upload_store(upload, upload.name)
+                key, jobs = services.upload_store(request.user, upload, upload.name)
                 answer = {"key": key, "jobs": IngestJobSerializer(jobs, many=True).data}
         except services.InvalidUpload as invalid:
             raise ValidationError({"file": [str(invalid)]}) from None
@@ -158,18 +158,29 @@ class IngestJobPagination(CursorPagination):
 
 
 class IngestJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Ingest jobs with their outcome, for staff."""
+    """Ingest jobs with their outcome: every job for staff, the jobs of their own uploads for
+    anyone else signed in (with fewer fields: see UploadJobSerializer)."""
 
-    queryset = IngestJob.objects.all()
     serializer_class = IngestJobSerializer
-    permission_classes = [permissions.IsAdminUser]
+    permission_classes = [permissions.IsAuthenticated]
     filterset_class = IngestJobFilter
     pagination_class = IngestJobPagination
     ordering_fields = ["created_at", "finished_at", "status"]
 
+    def get_queryset(self):
+        return queries.ingest_jobs_for(self.request.user)
+
+    def get_serializer_class(self):
+        # The schema documents the staff's shape; an uploader's is a subset of its fields.
+        if getattr(self, "swagger_fake_view", False):
+            return IngestJobSerializer
+        if queries.may_read_every_ingest_job(self.request.user):
+            return IngestJobSerializer
+        return UploadJobSerializer
+
     @extend_schema(request=None, responses={200: IngestJobSerializer})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAdminUser])
     def retry(self, request, pk=None):
-        """Queue a finished job again."""
+        """Queue a finished job again (staff only)."""
         job = tasks.retry_ingest_job(self.get_object())
         return Response(IngestJobSerializer(job).data)

@@ -2,8 +2,12 @@
 // outcome pushed live over /ws/ingest/. On S3 the server answers a presigned PUT and the browser
 // sends the bytes straight to the bucket; on local storage the file goes to the server itself.
 // XMLHttpRequest, not fetch: only it reports an upload's progress.
+// An outcome sent while the socket was down is lost to it, so on every (re)connect the page asks
+// the jobs API how the uploads it still waits for ended.
 
-import { csrfToken, errorMessage } from "./api.js";
+import { api, csrfToken, errorMessage } from "./api.js";
+
+const MAX_KEYS = 100; // keys the jobs API takes in one request (ingest/api/filters.py)
 
 const outcomes = new Map(); // store key -> ingest.finished job, in case it beats the upload's answer
 const waiting = new Map(); // store key -> function showing the outcome on its list item
@@ -112,10 +116,32 @@ async function upload(file, section) {
   }
 }
 
+/** Ask the jobs API for the current state of every upload still waiting for its outcome. */
+async function catchUp() {
+  const url = document.getElementById("upload")?.dataset.jobsUrl;
+  const keys = [...waiting.keys()];
+  for (let start = 0; url && start < keys.length; start += MAX_KEYS) {
+    const query = new URLSearchParams(keys.slice(start, start + MAX_KEYS).map((key) => ["key", key]));
+    let next = `${url}?${query}`;
+    try {
+      while (next) {
+        const page = await api("GET", next);
+        // Newest job first: an object's latest finished job is the outcome shown.
+        for (const job of page.results) showOutcome(job.key, job);
+        next = page.next;
+      }
+    } catch {
+      return; // the server is still coming back: the next reconnect asks again
+    }
+  }
+}
+
 function listen() {
   if (socket) return;
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   socket = new WebSocket(`${scheme}://${location.host}/ws/ingest/`);
+  // From here on the socket hears every outcome; those that ended before are in the jobs API.
+  socket.addEventListener("open", catchUp);
   socket.addEventListener("message", (event) => {
     const message = JSON.parse(event.data);
     if (message.type !== "ingest.finished") return;

@@ -1,11 +1,14 @@
-"""The upload page on the real ASGI server: each file's ingest outcome arrives live for curators."""
+"""The upload page on the real ASGI server: each file's ingest outcome reaches curators, live or
+after the page's socket reconnects."""
+
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.test import Client
-from playwright.sync_api import expect
+from playwright.sync_api import Browser, Page, WebSocketRoute, expect
 
 from demo.audio_samples import SampleTags, make_cover, write_sample
 from tests.e2e.delivery import deliver_through_lambda
@@ -14,6 +17,7 @@ from tests.support import CHROMIUM_ARGS, DESKTOP
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 OUTCOME_TIMEOUT_MS = 15_000
+READING = "Uploaded, reading its tags…"
 
 
 def curator_session_cookie(server) -> dict:
@@ -26,19 +30,28 @@ def curator_session_cookie(server) -> dict:
     return {"name": name, "value": client.cookies[name].value, "url": server.url}
 
 
+def good_and_broken(folder: Path, title: str) -> list[Path]:
+    """Write a real tagged MP3 and one that only pretends to be; return both paths."""
+    good = write_sample(folder / f"{title}.mp3", tags=SampleTags(title=title, cover=make_cover()))
+    broken = folder / f"{title} Broken.mp3"
+    broken.write_bytes(b"ID3 this is not audio at all" * 64)
+    return [good, broken]
+
+
+def curator_page(browser: Browser, server) -> Page:
+    """Open a tab signed in as a curator who is not staff (nothing loaded yet)."""
+    context = browser.new_context(viewport=DESKTOP)
+    context.add_cookies([curator_session_cookie(server)])
+    return context.new_page()
+
+
 @pytest.mark.browser
 def test_upload_page_shows_each_files_ingest_outcome_live(asgi_server, browser, tmp_path):
-    good = write_sample(
-        tmp_path / "Harbour Demo.mp3", tags=SampleTags(title="Harbour Demo", cover=make_cover())
-    )
-    broken = tmp_path / "Broken.mp3"
-    broken.write_bytes(b"ID3 this is not audio at all" * 64)
-    context = browser.new_context(viewport=DESKTOP)
-    context.add_cookies([curator_session_cookie(asgi_server)])
-    page = context.new_page()
+    files = good_and_broken(tmp_path, "Harbour Demo")
+    page = curator_page(browser, asgi_server)
     page.goto(f"{asgi_server.url}/upload/")
 
-    page.locator("#upload-input").set_input_files([good, broken])
+    page.locator("#upload-input").set_input_files(files)
 
     items = page.locator("#upload-list .upload-item")
     expect(items).to_have_count(2)
@@ -53,7 +66,57 @@ def test_upload_page_shows_each_files_ingest_outcome_live(asgi_server, browser, 
 
     page.get_by_role("link", name="Home").click()
     expect(page.locator("#song-rows .title")).to_have_text(["Harbour Demo"])
-    context.close()
+    page.context.close()
+
+
+def wait_until(page: Page, condition, what: str, timeout_ms: int = OUTCOME_TIMEOUT_MS) -> None:
+    """Let Playwright's event loop run (route handlers fire only then) until condition() holds."""
+    for _ in range(timeout_ms // 100):
+        if condition():
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.mark.browser
+def test_upload_page_shows_outcomes_its_socket_lost_once_it_reconnects(
+    asgi_server, browser, tmp_path
+):
+    files = good_and_broken(tmp_path, "Missed Demo")
+    page = curator_page(browser, asgi_server)
+    connections: list[WebSocketRoute] = []
+    lost: list[str] = []
+
+    def through_a_flaky_network(socket: WebSocketRoute) -> None:
+        server = socket.connect_to_server()
+        connections.append(socket)
+        if len(connections) == 1:
+            # The first connection loses all the server says, as in a restart or a network blip.
+            server.on_message(lambda message: lost.append(message))
+
+    page.route_web_socket("**/ws/ingest/", through_a_flaky_network)
+    page.goto(f"{asgi_server.url}/upload/")
+    wait_until(page, lambda: connections, "the page's /ws/ingest/ socket")
+
+    page.locator("#upload-input").set_input_files(files)
+
+    statuses = page.locator("#upload-list .upload-item .upload-status")
+    expect(statuses).to_have_text([READING, READING], timeout=OUTCOME_TIMEOUT_MS)
+    wait_until(
+        page,
+        lambda: sum("ingest.finished" in message for message in lost) == 2,
+        "both outcomes to be sent (and lost)",
+    )
+    expect(statuses).to_have_text([READING, READING])
+
+    connections[0].close()  # the page sees its socket drop, and reconnects
+
+    expect(statuses.nth(0)).to_have_text("Added to the catalogue", timeout=OUTCOME_TIMEOUT_MS)
+    expect(statuses.nth(1)).to_contain_text("Failed: ", timeout=OUTCOME_TIMEOUT_MS)
+    assert len(connections) == 2
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "upload-outcomes-after-reconnect.png", animations="disabled")
+    page.context.close()
 
 
 @pytest.mark.browser
@@ -91,7 +154,7 @@ def test_upload_page_puts_files_straight_into_s3_and_shows_the_outcome(
     page.locator("#upload-input").set_input_files([good])
 
     status = page.locator("#upload-list .upload-item").first.locator(".upload-status")
-    expect(status).to_have_text("Uploaded, reading its tags…", timeout=OUTCOME_TIMEOUT_MS)
+    expect(status).to_have_text(READING, timeout=OUTCOME_TIMEOUT_MS)
     keys = [item["Key"] for item in s3_store.s3.list_objects_v2(Bucket=s3_store.bucket)["Contents"]]
     key = next(key for key in keys if key.endswith("Cloud Demo.flac"))
     stored = s3_store.s3.get_object(Bucket=s3_store.bucket, Key=key)["Body"].read()
