@@ -21,21 +21,13 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from catalog.batch import BatchRows, insert_in_bulk, update_in_bulk
+from catalog.batch import insert_in_bulk, update_in_bulk
 from catalog.events import send_many_to_group
 from catalog.media import is_s3
 from catalog.metadata import SongMetadata
 from catalog.models import Song, StoredObject
-from catalog.search import add_search_words
 from catalog.services import song_remove
-from catalog.tagged import (
-    SongFile,
-    cover_for,
-    names_preload,
-    sequencer_is_stale,
-    song_ingest,
-    songs_ingest,
-)
+from catalog.tagged import SongFile, sequencer_is_stale, songs_ingest
 from ingest.consumers import INGEST_GROUP
 from ingest.events import RESYNC_EVENT_SUFFIX, ObjectEvent
 from ingest.models import IngestJob
@@ -210,7 +202,7 @@ def process_ingest_jobs(job_ids: Iterable[int], *, fill_to: int = 0) -> dict[int
             to_read.append(job)
     early.update(_read_all(to_read))
     try:
-        _commit(claimed, early, applied)
+        _commit(claimed, early)
     except DatabaseError:
         # The commit itself was refused (another worker deleted an artist or album this
         # batch links to, a deadlock...): nothing of the batch was kept. Run its jobs again
@@ -219,7 +211,7 @@ def process_ingest_jobs(job_ids: Iterable[int], *, fill_to: int = 0) -> dict[int
         logger.warning("a batch of %d ingest jobs could not commit", len(claimed), exc_info=True)
         for job in claimed:
             try:
-                _commit([job], early, _applied_sequencers([job]))
+                _commit([job], early)
             except DatabaseError as error:
                 logger.warning("ingest of %s could not commit", job.key, exc_info=True)
                 job.status, job.song_id = IngestJob.Status.FAILED, None
@@ -234,10 +226,10 @@ def process_ingest_jobs(job_ids: Iterable[int], *, fill_to: int = 0) -> dict[int
     return statuses
 
 
-def _commit(claimed: list[IngestJob], early: dict, applied: dict[str, str]) -> None:
+def _commit(claimed: list[IngestJob], early: dict) -> None:
     """Write the jobs' rows and record their outcomes on them, in one transaction."""
     with transaction.atomic():
-        outcomes = _write_all(claimed, early, applied)
+        outcomes = _write_all(claimed, early)
         if any(job.action == IngestJob.Action.REMOVED for job in claimed):
             # A removal later in the batch may have taken off a song an earlier job wrote.
             kept = set(
@@ -360,9 +352,7 @@ def _read_tags(job: IngestJob) -> Outcome | TagsRead:
         reader.close()
 
 
-def _write_all(
-    jobs: list[IngestJob], read: dict[int, Outcome | TagsRead], applied: dict[str, str]
-) -> dict[int, Outcome]:
+def _write_all(jobs: list[IngestJob], read: dict[int, Outcome | TagsRead]) -> dict[int, Outcome]:
     """Write the batch's rows (in the caller's transaction); return each job's outcome.
 
     The new and changed songs of the batch are written together, each kind of row in one
@@ -382,22 +372,23 @@ def _write_all(
             together.append(job)
         else:
             one_by_one.append(job)
-    outcomes.update(_write_one_by_one(one_by_one, read, applied))
+    outcomes.update(_write_one_by_one(one_by_one, read))
     if together:
         try:
             with transaction.atomic():
-                outcomes.update(_write_together(together, read))
+                outcomes.update(_write_songs(together, read))
         except Exception:
             logger.warning(
                 "%d songs could not be written together; writing them one at a time",
                 len(together),
                 exc_info=True,
             )
-            outcomes.update(_write_one_by_one(together, read, applied))
+            outcomes.update(_write_one_by_one(together, read))
     return outcomes
 
 
-def _write_together(jobs: list[IngestJob], read: dict[int, Outcome | TagsRead]) -> dict:
+def _write_songs(jobs: list[IngestJob], read: dict[int, Outcome | TagsRead]) -> dict:
+    """Write the songs of created jobs (one key each) in one songs_ingest; return the outcomes."""
     files = []
     for job in jobs:
         tags = read[job.pk]
@@ -418,37 +409,20 @@ def _write_together(jobs: list[IngestJob], read: dict[int, Outcome | TagsRead]) 
 
 
 def _write_one_by_one(
-    jobs: list[IngestJob], read: dict[int, Outcome | TagsRead], applied: dict[str, str]
+    jobs: list[IngestJob], read: dict[int, Outcome | TagsRead]
 ) -> dict[int, Outcome]:
-    """Write jobs one after another, each in its own savepoint.
-
-    The batch's existing artists and genres are looked up at once, and each row a job finds
-    or creates is reused by the later jobs (BatchRows, which forgets a failed job's rows);
-    the search words of all its songs go into the lexicon in one insert.
-    """
-    if not jobs:
-        return {}
-    known = BatchRows()
-    bucket = settings.INGEST_BUCKET_NAME
-    known.preload({}, [(StoredObject, bucket, job.key) for job in jobs if job.key not in applied])
-    names_preload(
-        known,
-        (tags.metadata for job in jobs if isinstance(tags := read.get(job.pk), TagsRead)),
-    )
+    """Write jobs one after another, each in its own savepoint, so one that fails fails alone."""
     outcomes: dict[int, Outcome] = {}
     for job in jobs:
         try:
-            with known.job(), transaction.atomic():
+            with transaction.atomic():
                 if job.action == IngestJob.Action.REMOVED:
-                    known.forget()  # a removal may prune the artists and albums it leaves
                     outcomes[job.pk] = _ingest_removed(job)
                 else:
-                    outcomes[job.pk] = _ingest_created(job, read[job.pk], known)
+                    outcomes.update(_write_songs([job], read))
         except Exception as error:
             logger.exception("ingest job %s failed unexpectedly", job.pk)
             outcomes[job.pk] = _unexpected(error)
-    if words := known.take_words():
-        add_search_words(words)
     return outcomes
 
 
@@ -458,26 +432,6 @@ def _unexpected(error: Exception) -> Outcome:
         IngestJob.Status.FAILED,
         f"unexpected error ({type(error).__name__}); the server log has the details",
     )
-
-
-def _ingest_created(job: IngestJob, read: Outcome | TagsRead, known: BatchRows) -> Outcome:
-    if isinstance(read, Outcome):
-        return read
-    metadata = read.metadata
-    cover = cover_for(metadata.cover, known) if metadata.cover else None
-    song = song_ingest(
-        job,
-        metadata,
-        size=read.size,
-        content_hash=read.content_hash,
-        cover=cover,
-        only_if_applied=job.sequencer if is_resync(job) else None,
-        known=known,
-    )
-    if song is None:
-        applied = _applied_sequencers([job]).get(job.key, "")
-        return _stale_outcome(job, applied) or Outcome(IngestJob.Status.SKIPPED, "superseded")
-    return Outcome(IngestJob.Status.DONE, "", song.pk)
 
 
 def _ingest_removed(job: IngestJob) -> Outcome:
