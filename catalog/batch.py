@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from django.db import connections, router
 from django.db.models import Model
+from django.db.models.constants import OnConflict
 
 
 def update_in_bulk(model: type[Model], rows: list[Model], fields: Iterable[str]) -> int:
@@ -53,26 +54,35 @@ def update_in_bulk(model: type[Model], rows: list[Model], fields: Iterable[str])
     return matched
 
 
-def insert_in_bulk(model: type[Model], rows: list[Model]) -> None:
+def insert_in_bulk(model: type[Model], rows: list[Model], *, ignore_conflicts=False) -> None:
     """Insert new rows (their primary key made by the database) and give each its key.
 
     What QuerySet.bulk_create does for a model without signals, parents or conflicts, with
     the SQL written here: Django's compiles every value of every row through its expression
     machinery, about half of what writing a batch of songs costs. Values go through each
     field's pre_save (auto_now_add...) and get_db_prep_save as they would there.
+
+    With ``ignore_conflicts``, a row a unique constraint refuses is left out (ON CONFLICT DO
+    NOTHING) and no row is given its key: read the rows back.
     """
     if not rows:
         return
     meta = model._meta
     connection = connections[router.db_for_write(model)]
     if not connection.features.can_return_rows_from_bulk_insert:
-        model._default_manager.bulk_create(rows)
+        model._default_manager.bulk_create(rows, ignore_conflicts=ignore_conflicts)
         return
     fields = [field for field in meta.concrete_fields if field is not meta.pk]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
+    ops = connection.ops
+    on_conflict = OnConflict.IGNORE if ignore_conflicts else None
+    insert = f"{ops.insert_statement(on_conflict=on_conflict)} {ops.quote_name(meta.db_table)}"
+    columns = ", ".join(ops.quote_name(field.column) for field in fields)
     row_sql = f"({', '.join(['%s'] * len(fields))})"
-    per_statement = max(1, connection.ops.bulk_batch_size(fields, rows))
+    if ignore_conflicts:
+        end = ops.on_conflict_suffix_sql(fields, on_conflict, None, None)
+    else:
+        end = f"RETURNING {ops.quote_name(meta.pk.column)}"
+    per_statement = max(1, ops.bulk_batch_size(fields, rows))
     with connection.cursor() as cursor:
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
@@ -82,10 +92,10 @@ def insert_in_bulk(model: type[Model], rows: list[Model]) -> None:
                 for field in fields
             ]
             cursor.execute(
-                f"INSERT INTO {quote(meta.db_table)} ({columns}) "
-                f"VALUES {', '.join([row_sql] * len(chunk))} RETURNING {quote(meta.pk.column)}",
-                params,
+                f"{insert} ({columns}) VALUES {', '.join([row_sql] * len(chunk))} {end}", params
             )
+            if ignore_conflicts:
+                continue
             for row, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
                 row.pk = pk
                 row._state.adding, row._state.db = False, connection.alias

@@ -400,7 +400,8 @@ def _lock_stored_objects(bucket: str, files: list[SongFile]) -> dict[str, Stored
     other in a circle.
     """
     first_seen = sorted(file.version.key for file in files if _applies(file, None))
-    StoredObject.objects.bulk_create(
+    insert_in_bulk(
+        StoredObject,
         [StoredObject(bucket=bucket, key=key, exists=False) for key in first_seen],
         ignore_conflicts=True,
     )
