@@ -399,10 +399,10 @@ def _lock_stored_objects(bucket: str, files: list[SongFile]) -> dict[str, Stored
     Inserts and locks go in key order, so two batches that share keys never wait on each
     other in a circle.
     """
-    first_seen = sorted(file.version.key for file in files if _applies(file, None))
+    may_be_new = sorted(file.version.key for file in files if _applies(file, None))
     insert_in_bulk(
         StoredObject,
-        [StoredObject(bucket=bucket, key=key, exists=False) for key in first_seen],
+        [StoredObject(bucket=bucket, key=key, exists=False) for key in may_be_new],
         ignore_conflicts=True,
     )
     rows = StoredObject.objects.select_for_update().filter(
