@@ -1,82 +1,14 @@
-"""Rows a batch of ingest jobs has looked up or created, reused by the batch's later jobs.
+"""Writes of many rows in a few statements, with far less Python than Django's bulk methods.
 
-A batch writes its songs in one transaction, each job in a savepoint of its own. Its jobs
-mostly share artists, albums, genres and covers, so the second song of an album should not
-look them up again. What a job finds is staged and kept only when the job's savepoint
-commits; a job that fails drops what it staged and forgets every row it touched (it may
-have changed them in memory), so no row created or changed in a rolled-back savepoint is
-ever reused. update_in_bulk saves many rows' fields in a few statements.
+update_in_bulk saves many rows' fields in a few statements; insert_in_bulk inserts new rows
+and gives each its primary key.
 """
 
-from collections.abc import Hashable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 
 from django.db import connections, router
 from django.db.models import Model
-
-
-class BatchRows:
-    """Catalogue rows (and search words) known to one batch's transaction."""
-
-    def __init__(self) -> None:
-        self._kept: dict[Hashable, object] = {}
-        self._staged: dict[Hashable, object] = {}
-        self._touched: set[Hashable] = set()
-        self._kept_words: set[str] = set()
-        self._staged_words: set[str] = set()
-        self._missing: set[Hashable] = set()
-
-    def get(self, key: Hashable):
-        """Return the row known by this key, or None."""
-        self._touched.add(key)
-        if key in self._staged:
-            return self._staged[key]
-        return self._kept.get(key)
-
-    def put(self, key: Hashable, row: object) -> None:
-        """Remember a row the current job found or created (kept if the job succeeds)."""
-        self._touched.add(key)
-        self._staged[key] = row
-
-    def preload(self, rows: dict[Hashable, object], looked_up: Iterable[Hashable]) -> None:
-        """Remember the committed rows found by a lookup made for the whole batch, and which
-        of the keys it looked up had none (a job may then insert before it reads)."""
-        self._kept.update(rows)
-        self._missing.update(key for key in looked_up if key not in rows)
-
-    def was_missing(self, key: Hashable) -> bool:
-        """Tell whether the batch's lookup found no row for this key (it may exist by now)."""
-        return key in self._missing
-
-    def add_words(self, words: Iterable[str]) -> None:
-        """Stage search words for the lexicon, written once for the batch (take_words)."""
-        self._staged_words.update(words)
-
-    def take_words(self) -> set[str]:
-        """Return the kept jobs' search words and forget them."""
-        words, self._kept_words = self._kept_words, set()
-        return words
-
-    def forget(self) -> None:
-        """Forget every row (after a removal, which may prune artists and albums)."""
-        self._kept.clear()
-        self._staged.clear()
-
-    @contextmanager
-    def job(self) -> Iterator[None]:
-        """Scope one job: keep what it found when it ends well, forget it when it raises."""
-        self._staged, self._touched, self._staged_words = {}, set(), set()
-        try:
-            yield
-        except BaseException:
-            for key in self._touched:
-                self._kept.pop(key, None)
-            raise
-        else:
-            self._kept.update(self._staged)
-            self._kept_words.update(self._staged_words)
-        finally:
-            self._staged, self._touched, self._staged_words = {}, set(), set()
+from django.db.models.constants import OnConflict
 
 
 def update_in_bulk(model: type[Model], rows: list[Model], fields: Iterable[str]) -> int:
@@ -122,26 +54,35 @@ def update_in_bulk(model: type[Model], rows: list[Model], fields: Iterable[str])
     return matched
 
 
-def insert_in_bulk(model: type[Model], rows: list[Model]) -> None:
+def insert_in_bulk(model: type[Model], rows: list[Model], *, ignore_conflicts=False) -> None:
     """Insert new rows (their primary key made by the database) and give each its key.
 
     What QuerySet.bulk_create does for a model without signals, parents or conflicts, with
     the SQL written here: Django's compiles every value of every row through its expression
     machinery, about half of what writing a batch of songs costs. Values go through each
     field's pre_save (auto_now_add...) and get_db_prep_save as they would there.
+
+    With ``ignore_conflicts``, a row a unique constraint refuses is left out (ON CONFLICT DO
+    NOTHING) and no row is given its key: read the rows back.
     """
     if not rows:
         return
     meta = model._meta
     connection = connections[router.db_for_write(model)]
     if not connection.features.can_return_rows_from_bulk_insert:
-        model._default_manager.bulk_create(rows)
+        model._default_manager.bulk_create(rows, ignore_conflicts=ignore_conflicts)
         return
     fields = [field for field in meta.concrete_fields if field is not meta.pk]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
+    ops = connection.ops
+    on_conflict = OnConflict.IGNORE if ignore_conflicts else None
+    insert = f"{ops.insert_statement(on_conflict=on_conflict)} {ops.quote_name(meta.db_table)}"
+    columns = ", ".join(ops.quote_name(field.column) for field in fields)
     row_sql = f"({', '.join(['%s'] * len(fields))})"
-    per_statement = max(1, connection.ops.bulk_batch_size(fields, rows))
+    if ignore_conflicts:
+        end = ops.on_conflict_suffix_sql(fields, on_conflict, None, None)
+    else:
+        end = f"RETURNING {ops.quote_name(meta.pk.column)}"
+    per_statement = max(1, ops.bulk_batch_size(fields, rows))
     with connection.cursor() as cursor:
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
@@ -151,10 +92,10 @@ def insert_in_bulk(model: type[Model], rows: list[Model]) -> None:
                 for field in fields
             ]
             cursor.execute(
-                f"INSERT INTO {quote(meta.db_table)} ({columns}) "
-                f"VALUES {', '.join([row_sql] * len(chunk))} RETURNING {quote(meta.pk.column)}",
-                params,
+                f"{insert} ({columns}) VALUES {', '.join([row_sql] * len(chunk))} {end}", params
             )
+            if ignore_conflicts:
+                continue
             for row, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
                 row.pk = pk
                 row._state.adding, row._state.db = False, connection.alias

@@ -1,8 +1,8 @@
 """Ingest's writes to the catalogue: tags read from a stored object become its song's rows.
 
-songs_ingest writes a batch (each kind of row in one statement), song_ingest one song; each
-new or changed song is announced to browsers after commit. The ingest app reads the files and
-calls these; nothing here knows about jobs.
+songs_ingest writes a batch (each kind of row in one statement), or a single song; each new
+or changed song is announced to browsers after commit. The ingest app reads the files and
+calls it; nothing here knows about jobs.
 """
 
 import hashlib
@@ -16,11 +16,10 @@ from typing import Protocol
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.utils import timezone
 
 from catalog import events, search
-from catalog.batch import BatchRows, insert_in_bulk, update_in_bulk
+from catalog.batch import insert_in_bulk, update_in_bulk
 from catalog.metadata import ArtistTags, CoverArt, ReleaseTags, SongMetadata
 from catalog.models import (
     Album,
@@ -58,54 +57,24 @@ def sequencer_is_stale(sequencer: str, applied: str) -> bool:
 # --- catalogue rows -----------------------------------------------------------------------
 
 
-def rows_by_name(
-    model: type[Artist] | type[Genre], names: Iterable[str], known: BatchRows | None = None
-) -> dict:
+def rows_by_name(model: type[Artist] | type[Genre], names: Iterable[str]) -> dict:
     """Return {name_key: row} of artists or genres with these names, creating missing ones.
 
-    Names match loosely (case, accents, spacing); one lookup, and one insert for new names;
-    none for names the batch already ``known`` holds.
+    Names match loosely (case, accents, spacing); one lookup, and one insert for new names.
     """
     spelled: dict[str, str] = {}
     for name in names:
         spelled.setdefault(name_key(name), name)
     if not spelled:
         return {}
-    found = {}
-    if known is not None:
-        found = {key: row for key in spelled if (row := known.get((model, key))) is not None}
-    lookup = [key for key in spelled if key not in found]
-    if lookup:
-        # Names the batch found no row for are inserted without a lookup that would find none.
-        if known is None or not all(known.was_missing((model, key)) for key in lookup):
-            found.update((row.name_key, row) for row in model.objects.filter(name_key__in=lookup))
-        missing = [key for key in lookup if key not in found]
-        if missing:
-            model.objects.bulk_create(
-                [model(name=spelled[key], name_key=key) for key in missing],
-                ignore_conflicts=True,
-            )
-            found.update((row.name_key, row) for row in model.objects.filter(name_key__in=missing))
-        if known is not None:
-            for key in lookup:
-                known.put((model, key), found[key])
+    found = {row.name_key: row for row in model.objects.filter(name_key__in=spelled)}
+    missing = [key for key in spelled if key not in found]
+    if missing:
+        model.objects.bulk_create(
+            [model(name=spelled[key], name_key=key) for key in missing], ignore_conflicts=True
+        )
+        found.update((row.name_key, row) for row in model.objects.filter(name_key__in=missing))
     return {key: found[key] for key in spelled}
-
-
-def names_preload(known: BatchRows, tagged: Iterable[SongMetadata]) -> None:
-    """Look up, in one query each, the existing artists and genres a batch of songs names."""
-    artist_keys, genre_keys = set(), set()
-    for metadata in tagged:
-        artist_names = list(metadata.artists) or [UNKNOWN_ARTIST]
-        artist_keys.update(map(name_key, [*artist_names, metadata.album_artist or ""]))
-        genre_keys.update(map(name_key, metadata.genres))
-    for model, keys in ((Artist, artist_keys), (Genre, genre_keys)):
-        keys.discard("")
-        if keys:
-            rows = model.objects.filter(name_key__in=keys)
-            known.preload(
-                {(model, row.name_key): row for row in rows}, [(model, key) for key in keys]
-            )
 
 
 def _fitted(model: type, field: str, values: Iterable[str] | str | None) -> str:
@@ -138,40 +107,6 @@ def _release_values(release: ReleaseTags) -> dict:
     }
 
 
-def album_for(
-    title: str,
-    album_artist: Artist,
-    year: int | None,
-    cover: Cover | None,
-    release: ReleaseTags | None = None,
-    known: BatchRows | None = None,
-) -> Album:
-    """Return the artist's album of this title, creating it.
-
-    What the album lacks (a cover, a year, the release's tags) comes from the song; what it
-    has stays, so the first song that has a value sets it and later ones only fill gaps.
-    An album the batch already ``known`` holds costs no lookup.
-    """
-    title_key = name_key(title)
-    tagged = {"cover": cover, "year": year, **_release_values(release or ReleaseTags())}
-    album = known.get((Album, album_artist.pk, title_key)) if known is not None else None
-    if album is None:
-        same = Album.objects.filter(album_artist=album_artist, title_key=title_key)
-        album = same.first()
-        if album is None:
-            Album.objects.bulk_create(
-                [Album(title=title, title_key=title_key, album_artist=album_artist, **tagged)],
-                ignore_conflicts=True,
-            )
-            album = same.get()
-        if known is not None:
-            known.put((Album, album_artist.pk, title_key), album)
-    if changed := _album_fill_in(album, tagged):
-        album.save(update_fields=changed)
-    album.album_artist = album_artist
-    return album
-
-
 BLANK = (None, "", False)  # an album's value the tags may still fill
 
 
@@ -202,17 +137,6 @@ def _artists_fill_in(named: dict[str, Artist], tagged: Iterable[ArtistTags]) -> 
             changed[artist.pk] = artist
     if changed:
         Artist.objects.bulk_update(changed.values(), ["sort_name", "musicbrainz_id"])
-
-
-def cover_for(art: CoverArt, known: BatchRows | None = None) -> Cover | None:
-    """Store a cover image once per distinct image and return its row."""
-    digest = _digest(art)
-    if known is not None and (cover := known.get((Cover, digest))) is not None:
-        return cover
-    cover = covers_for([(digest, art)]).get(digest)
-    if known is not None and cover is not None:
-        known.put((Cover, digest), cover)
-    return cover
 
 
 def covers_for(arts: Iterable[tuple[str | None, CoverArt | None]]) -> dict[str, Cover | None]:
@@ -269,22 +193,6 @@ def title_from_key(key: str) -> str:
     stem = re.sub(r"^\s*\d{1,3}\s*[-.)]?\s+", "", stem)
     title = " ".join(stem.split()) or PurePosixPath(key).name
     return title[: Song._meta.get_field("title").max_length]
-
-
-def _lock_stored_object(bucket: str, key: str, *, new: bool = False, **defaults) -> StoredObject:
-    """Return the object's row locked for this transaction, creating it on its first event.
-
-    An object thought ``new`` is inserted (if still missing) before it is read, which saves
-    the lookup that would find nothing.
-    """
-    rows = StoredObject.objects.select_for_update().filter(bucket=bucket, key=key)
-    stored = None if new else rows.first()
-    if stored is None:
-        StoredObject.objects.bulk_create(
-            [StoredObject(bucket=bucket, key=key, **defaults)], ignore_conflicts=True
-        )
-        stored = rows.get()
-    return stored
 
 
 def _song_names(metadata: SongMetadata) -> tuple[list[str], str]:
@@ -360,87 +268,12 @@ def _search_words(search_text: str):
     return (word for word in search_text.split() if search.MIN_WORD <= len(word) <= 100)
 
 
-def song_ingest(
-    job: ObjectVersion,
-    metadata: SongMetadata,
-    *,
-    size: int,
-    content_hash: str,
-    cover: Cover | None,
-    only_if_applied: str | None = None,
-    known: BatchRows | None = None,
-) -> Song | None:
-    """Create or update the song for a stored object; None when a newer event got there first.
-
-    With ``only_if_applied`` (a re-sync, which read the object without an event of its own),
-    the song is written only if the object's applied sequencer is still that one.
-
-    Each row is looked up once and created in one insert when new, so a new song costs a
-    fixed, small number of queries (see test_ingest_queries.py). In a batch, ``known`` holds
-    the rows earlier jobs found, and collects the search words to add once for the batch.
-    """
-    artist_names, album_artist_name = _song_names(metadata)
-    # A batch runs each job in a savepoint of its own already: one more would only cost two
-    # statements a song.
-    with transaction.atomic(savepoint=known is None):
-        new = known is not None and known.was_missing((StoredObject, job.bucket, job.key))
-        stored = _lock_stored_object(job.bucket, job.key, new=new, exists=False)
-        if not _applies(SongFile(job, metadata, size, content_hash, only_if_applied), stored):
-            return None
-        named = rows_by_name(Artist, [*artist_names, album_artist_name], known)
-        _artists_fill_in(named, metadata.artist_tags)
-        artists = list(dict.fromkeys(named[name_key(name)] for name in artist_names))
-        album = None
-        if metadata.album:
-            album_artist = named[name_key(album_artist_name)]
-            album = album_for(
-                metadata.album, album_artist, metadata.year, cover, metadata.release, known
-            )
-        genres = list(rows_by_name(Genre, metadata.genres, known).values())
-        values = _song_values(
-            job, metadata, artists, album, genres, cover, size=size, content_hash=content_hash
-        )
-        search_text = values["search_text"]
-        song = Song.objects.filter(storage_key=job.key).first()
-        created = song is None
-        if created:
-            song = Song.objects.create(storage_key=job.key, **values)
-        else:
-            for field, value in values.items():
-                setattr(song, field, value)
-            song.save(update_fields=[*values, "updated_at"])
-            SongArtist.objects.filter(song=song).delete()
-        SongArtist.objects.bulk_create(
-            SongArtist(song=song, artist=artist, position=position)
-            for position, artist in enumerate(artists)
-        )
-        if created:
-            Song.genres.through.objects.bulk_create(
-                Song.genres.through(song=song, genre=genre) for genre in genres
-            )
-        else:
-            song.genres.set(genres)
-        words = _search_words(search_text)
-        if known is not None:
-            known.add_words(words)
-        else:
-            search.add_search_words(words)
-        StoredObject.objects.filter(pk=stored.pk).update(
-            song=song,
-            exists=True,
-            sequencer=job.sequencer or stored.sequencer,
-            updated_at=timezone.now(),
-        )
-        kind = events.ADDED if created else events.UPDATED
-        events.announce_song(kind, song.pk)
-    return song
-
-
 @dataclass(frozen=True)
 class SongFile:
     """One stored object's tags, read and ready to become a song (what songs_ingest takes).
 
-    ``only_if_applied``: see song_ingest.
+    With ``only_if_applied`` (a re-sync, which read the object without an event of its own),
+    the song is written only if the object's applied sequencer is still that one.
     """
 
     version: ObjectVersion
@@ -451,13 +284,13 @@ class SongFile:
 
 
 def songs_ingest(files: list[SongFile]) -> list[Song | None]:
-    """Create or update the songs of many stored objects at once, in the caller's transaction.
+    """Create or update the songs of stored objects (one or many), in the caller's transaction.
 
-    The same outcome as song_ingest for each file in turn (None where a newer event got there
-    first), in a fixed number of statements for the whole batch: each kind of row (stored
-    objects, artists, genres, covers, albums, songs, their links, search words) is looked up
-    once and written in one bulk statement. Keys must be distinct and in one bucket. Anything
-    the database refuses raises, and the caller's savepoint takes the whole batch back.
+    Returns each file's song, or None where a newer event got there first. The statements are
+    as many for a batch as for one song: each kind of row (stored objects, artists, genres,
+    covers, albums, songs, their links, search words) is looked up once and written in one
+    bulk statement. Keys must be distinct and in one bucket. Anything the database refuses
+    raises, and the caller's savepoint takes the whole batch back.
     """
     if not files:
         return []
@@ -465,7 +298,7 @@ def songs_ingest(files: list[SongFile]) -> list[Song | None]:
     keys = [file.version.key for file in files]
     if len(set(keys)) != len(keys):
         raise ValueError("songs_ingest takes each key once")
-    stored = _lock_stored_objects(bucket, keys)
+    stored = _lock_stored_objects(bucket, files)
     live = [file for file in files if _applies(file, stored.get(file.version.key))]
     if not live:
         return [None] * len(files)
@@ -542,20 +375,13 @@ def songs_ingest(files: list[SongFile]) -> list[Song | None]:
     )
     search.add_search_words(words)
 
-    # The objects seen for the first time are inserted now, whole: should another batch have
-    # inserted one since the lookup, the insert fails and the caller writes these one by one.
-    written, first_seen, seen = {}, [], []
+    written, seen = {}, []
     for file, (song, _) in zip(live, credits, strict=True):
-        key, sequencer = file.version.key, file.version.sequencer
-        row = stored.get(key)
-        if row is None:
-            first_seen.append(StoredObject(bucket=bucket, key=key, sequencer=sequencer, song=song))
-        else:
-            row.song, row.exists, row.updated_at = song, True, now
-            row.sequencer = sequencer or row.sequencer
-            seen.append(row)
-        written[key] = song
-    insert_in_bulk(StoredObject, first_seen)
+        row = stored[file.version.key]
+        row.song, row.exists, row.updated_at = song, True, now
+        row.sequencer = file.version.sequencer or row.sequencer
+        seen.append(row)
+        written[file.version.key] = song
     update_in_bulk(StoredObject, seen, ["song", "exists", "sequencer", "updated_at"])
     fresh = {song.pk for song in new_songs}
     for song in written.values():
@@ -563,10 +389,25 @@ def songs_ingest(files: list[SongFile]) -> list[Song | None]:
     return [written.get(key) for key in keys]
 
 
-def _lock_stored_objects(bucket: str, keys: list[str]) -> dict[str, StoredObject]:
-    """Return the rows of the objects seen before, locked for this transaction, in key order
-    (so two batches that share keys never wait on each other in a circle)."""
-    rows = StoredObject.objects.select_for_update().filter(bucket=bucket, key__in=keys)
+def _lock_stored_objects(bucket: str, files: list[SongFile]) -> dict[str, StoredObject]:
+    """Return {key: row} of the files' objects, locked for this transaction.
+
+    An object seen for the first time gets its row first (unless a re-sync expects one
+    already, when it must not be written at all), and an object another job recorded
+    meanwhile keeps that job's row (insert or ignore): so the rows are locked as they stand
+    when this transaction holds them, and _applies decides on what the other job applied.
+    Inserts and locks go in key order, so two batches that share keys never wait on each
+    other in a circle.
+    """
+    may_be_new = sorted(file.version.key for file in files if _applies(file, None))
+    insert_in_bulk(
+        StoredObject,
+        [StoredObject(bucket=bucket, key=key, exists=False) for key in may_be_new],
+        ignore_conflicts=True,
+    )
+    rows = StoredObject.objects.select_for_update().filter(
+        bucket=bucket, key__in=[file.version.key for file in files]
+    )
     return {row.key: row for row in rows.order_by("key")}
 
 
@@ -587,8 +428,8 @@ def _albums_for(
 ) -> dict[tuple[int, str], Album]:
     """Return {(album artist id, title key): album} for the songs' albums, creating missing ones.
 
-    As album_for, song by song: what an album lacks (a cover, a year, the release's tags)
-    comes from the first song that has it; what it has stays.
+    What an album lacks (a cover, a year, the release's tags) comes from the first song that
+    has it; what it has stays.
     """
     wanted: dict[tuple[int, str], tuple[str, Artist, dict]] = {}
     for metadata, album_artist, cover in songs:

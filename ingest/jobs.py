@@ -19,20 +19,12 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from catalog.batch import BatchRows, insert_in_bulk, update_in_bulk
+from catalog.batch import insert_in_bulk, update_in_bulk
 from catalog.events import send_many_to_group
 from catalog.media import is_s3
 from catalog.models import Song, StoredObject
-from catalog.search import add_search_words
 from catalog.services import song_remove
-from catalog.tagged import (
-    SongFile,
-    cover_for,
-    names_preload,
-    sequencer_is_stale,
-    song_ingest,
-    songs_ingest,
-)
+from catalog.tagged import SongFile, sequencer_is_stale, songs_ingest
 from ingest.consumers import INGEST_GROUP, uploader_group
 from ingest.events import RESYNC_EVENT_SUFFIX, ObjectEvent
 from ingest.models import UPLOAD_PREFIX, IngestJob, Upload
@@ -165,23 +157,19 @@ def process_ingest_jobs(
     job_ids = list(dict.fromkeys(job_ids))
     if stages is None:
         claimed, statuses = _claim(job_ids, fill_to)
-        read, applied = _read_claimed(claimed)
+        read = _read_claimed(claimed)
     else:
         with stages.reading:
             claimed, statuses = _claim(job_ids, fill_to)
-            read, applied = _read_claimed(claimed)
+            read = _read_claimed(claimed)
             # Taken before the next batch may read: batches write in the order they read.
             stages.writing.acquire()
-        try:
-            if claimed:
-                # The batch before this one may have written some of these keys meanwhile.
-                applied = _applied_sequencers(claimed)
-                statuses.update(_commit_batch(claimed, read, applied))
-        finally:
+    try:
+        if claimed:
+            statuses.update(_commit_batch(claimed, read))
+    finally:
+        if stages is not None:
             stages.writing.release()
-        return statuses
-    if claimed:
-        statuses.update(_commit_batch(claimed, read, applied))
     return statuses
 
 
@@ -215,13 +203,11 @@ def _claim(job_ids: list[int], fill_to: int) -> tuple[list[IngestJob], dict[int,
     return claimed, statuses
 
 
-def _read_claimed(
-    claimed: list[IngestJob],
-) -> tuple[dict[int, Outcome | TagsRead], dict[str, str]]:
-    """Read the tags of the claimed jobs that need them; return what each gave, and the
-    sequencers already applied to their keys."""
+def _read_claimed(claimed: list[IngestJob]) -> dict[int, Outcome | TagsRead]:
+    """Read the tags of the claimed jobs that need them; return what each gave (the rows are
+    written later, and check the sequencers again then)."""
     if not claimed:
-        return {}, {}
+        return {}
     applied = _applied_sequencers(claimed)
     read: dict[int, Outcome | TagsRead] = {}
     to_read = []
@@ -234,15 +220,13 @@ def _read_claimed(
         else:
             to_read.append(job)
     read.update(_read_all(to_read))
-    return read, applied
+    return read
 
 
-def _commit_batch(
-    claimed: list[IngestJob], read: dict[int, Outcome | TagsRead], applied: dict[str, str]
-) -> dict[int, str]:
+def _commit_batch(claimed: list[IngestJob], read: dict[int, Outcome | TagsRead]) -> dict[int, str]:
     """Write the batch and record how each job ended; return {job id: final status}."""
     try:
-        _commit(claimed, read, applied)
+        _commit(claimed, read)
     except DatabaseError:
         # The commit itself was refused (another worker deleted an artist or album this
         # batch links to, a deadlock...): nothing of the batch was kept. Run its jobs again
@@ -251,7 +235,7 @@ def _commit_batch(
         logger.warning("a batch of %d ingest jobs could not commit", len(claimed), exc_info=True)
         for job in claimed:
             try:
-                _commit([job], read, _applied_sequencers([job]))
+                _commit([job], read)
             except DatabaseError as error:
                 logger.warning("ingest of %s could not commit", job.key, exc_info=True)
                 job.status, job.song_id = IngestJob.Status.FAILED, None
@@ -265,10 +249,10 @@ def _commit_batch(
     return {pk: status for pk, _, _, status, _ in ended}
 
 
-def _commit(claimed: list[IngestJob], early: dict, applied: dict[str, str]) -> None:
+def _commit(claimed: list[IngestJob], early: dict) -> None:
     """Write the jobs' rows and record their outcomes on them, in one transaction."""
     with transaction.atomic():
-        outcomes = _write_all(claimed, early, applied)
+        outcomes = _write_all(claimed, early)
         if any(job.action == IngestJob.Action.REMOVED for job in claimed):
             # A removal later in the batch may have taken off a song an earlier job wrote.
             kept = set(
@@ -351,9 +335,7 @@ def _read_all(jobs: list[IngestJob]) -> dict[int, Outcome | TagsRead]:
     )
 
 
-def _write_all(
-    jobs: list[IngestJob], read: dict[int, Outcome | TagsRead], applied: dict[str, str]
-) -> dict[int, Outcome]:
+def _write_all(jobs: list[IngestJob], read: dict[int, Outcome | TagsRead]) -> dict[int, Outcome]:
     """Write the batch's rows (in the caller's transaction); return each job's outcome.
 
     The new and changed songs of the batch are written together, each kind of row in one
@@ -373,22 +355,23 @@ def _write_all(
             together.append(job)
         else:
             one_by_one.append(job)
-    outcomes.update(_write_one_by_one(one_by_one, read, applied))
+    outcomes.update(_write_one_by_one(one_by_one, read))
     if together:
         try:
             with transaction.atomic():
-                outcomes.update(_write_together(together, read))
+                outcomes.update(_write_songs(together, read))
         except Exception:
             logger.warning(
                 "%d songs could not be written together; writing them one at a time",
                 len(together),
                 exc_info=True,
             )
-            outcomes.update(_write_one_by_one(together, read, applied))
+            outcomes.update(_write_one_by_one(together, read))
     return outcomes
 
 
-def _write_together(jobs: list[IngestJob], read: dict[int, Outcome | TagsRead]) -> dict:
+def _write_songs(jobs: list[IngestJob], read: dict[int, Outcome | TagsRead]) -> dict:
+    """Write the songs of created jobs (one key each) in one songs_ingest; return the outcomes."""
     files = []
     for job in jobs:
         tags = read[job.pk]
@@ -409,58 +392,21 @@ def _write_together(jobs: list[IngestJob], read: dict[int, Outcome | TagsRead]) 
 
 
 def _write_one_by_one(
-    jobs: list[IngestJob], read: dict[int, Outcome | TagsRead], applied: dict[str, str]
+    jobs: list[IngestJob], read: dict[int, Outcome | TagsRead]
 ) -> dict[int, Outcome]:
-    """Write jobs one after another, each in its own savepoint.
-
-    The batch's existing artists and genres are looked up at once, and each row a job finds
-    or creates is reused by the later jobs (BatchRows, which forgets a failed job's rows);
-    the search words of all its songs go into the lexicon in one insert.
-    """
-    if not jobs:
-        return {}
-    known = BatchRows()
-    bucket = settings.INGEST_BUCKET_NAME
-    known.preload({}, [(StoredObject, bucket, job.key) for job in jobs if job.key not in applied])
-    names_preload(
-        known,
-        (tags.metadata for job in jobs if isinstance(tags := read.get(job.pk), TagsRead)),
-    )
+    """Write jobs one after another, each in its own savepoint, so one that fails fails alone."""
     outcomes: dict[int, Outcome] = {}
     for job in jobs:
         try:
-            with known.job(), transaction.atomic():
+            with transaction.atomic():
                 if job.action == IngestJob.Action.REMOVED:
-                    known.forget()  # a removal may prune the artists and albums it leaves
                     outcomes[job.pk] = _ingest_removed(job)
                 else:
-                    outcomes[job.pk] = _ingest_created(job, read[job.pk], known)
+                    outcomes.update(_write_songs([job], read))
         except Exception as error:
             logger.exception("ingest job %s failed unexpectedly", job.pk)
             outcomes[job.pk] = unexpected(type(error).__name__)
-    if words := known.take_words():
-        add_search_words(words)
     return outcomes
-
-
-def _ingest_created(job: IngestJob, read: Outcome | TagsRead, known: BatchRows) -> Outcome:
-    if isinstance(read, Outcome):
-        return read
-    metadata = read.metadata
-    cover = cover_for(metadata.cover, known) if metadata.cover else None
-    song = song_ingest(
-        job,
-        metadata,
-        size=read.size,
-        content_hash=read.content_hash,
-        cover=cover,
-        only_if_applied=job.sequencer if is_resync(job) else None,
-        known=known,
-    )
-    if song is None:
-        applied = _applied_sequencers([job]).get(job.key, "")
-        return _stale_outcome(job, applied) or Outcome(IngestJob.Status.SKIPPED, "superseded")
-    return Outcome(IngestJob.Status.DONE, "", song.pk)
 
 
 def _ingest_removed(job: IngestJob) -> Outcome:

@@ -82,3 +82,14 @@ def test_many_rows_are_cut_into_statements_the_database_takes():
     assert update_in_bulk(Song, songs, ["title", "duration"]) == 1200
     assert Song.objects.filter(title__startswith="renamed").count() == 1200
     assert len({song.pk for song in songs}) == 1200
+
+
+def test_rows_a_unique_constraint_refuses_are_left_out_when_conflicts_are_ignored():
+    StoredObject.objects.create(bucket="b", key="there.mp3", sequencer="0B", exists=True)
+    rows = [StoredObject(bucket="b", key=key, exists=False) for key in ("new.mp3", "there.mp3")]
+
+    insert_in_bulk(StoredObject, rows, ignore_conflicts=True)
+
+    saved = dict(StoredObject.objects.values_list("key", "sequencer"))
+    assert saved == {"new.mp3": "", "there.mp3": "0B"}  # the row already there is left as it was
+    assert not StoredObject.objects.get(key="new.mp3").exists

@@ -1,9 +1,12 @@
 """Jobs run in batches: one claim and one transaction of rows, yet each job ends on its own."""
 
-import pytest
-from django.db import IntegrityError
+import threading
 
-from catalog.models import Song
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from catalog.models import Song, StoredObject
+from conftest import require
 from demo.audio_samples import SampleTags
 from ingest import jobs, tasks
 from ingest.events import check_s3_notification
@@ -13,8 +16,11 @@ pytestmark = pytest.mark.django_db
 
 
 def _record(created, *keys_and_sizes) -> list[int]:
-    records = [created(key, size) for key, size in keys_and_sizes]
-    object_events, _ = check_s3_notification({"Records": records})
+    return _record_event(*(created(key, size) for key, size in keys_and_sizes))
+
+
+def _record_event(*records: dict) -> list[int]:
+    object_events, _ = check_s3_notification({"Records": list(records)})
     return [job.pk for job in jobs.record_ingest_events(object_events)]
 
 
@@ -158,8 +164,7 @@ def test_stale_events_and_outrun_resyncs_in_a_batch_are_skipped_with_their_reaso
     older = f"{int(applied, 16) - 1:016X}"
     other = put_song("music/b.mp3", SampleTags(title="B"))
     records = [created(key, size, sequencer=older), created(*other)]
-    object_events, _ = check_s3_notification({"Records": records})
-    batch = [job.pk for job in jobs.record_ingest_events(object_events)]
+    batch = _record_event(*records)
 
     statuses = _run(batch, django_capture_on_commit_callbacks)
 
@@ -168,28 +173,57 @@ def test_stale_events_and_outrun_resyncs_in_a_batch_are_skipped_with_their_reaso
     assert sorted(Song.objects.values_list("title", flat=True)) == ["B", "Newest"]
 
 
-def test_an_object_another_batch_recorded_meanwhile_sends_the_batch_one_by_one(
-    put_song, created, monkeypatch, django_capture_on_commit_callbacks, caplog
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # two connections, each with its own transaction
+@pytest.mark.parametrize("newest", ["other", "batch"])
+def test_two_workers_writing_a_new_object_at_once_keep_the_newest_and_one_song(
+    put_song, created, caplog, newest
 ):
-    """Between this batch's lookup of its objects and its insert of them, another worker may
-    have recorded one of them: the insert is refused, and the jobs are written one by one."""
-    from catalog import tagged
-    from catalog.models import StoredObject
+    """Another worker is writing the same object, seen for the first time, and has not
+    committed yet: the batch waits for its row, then the newest event wins, nothing is
+    doubled, and the batch is still written together (not one job at a time)."""
+    require(connection.vendor == "postgresql", "DATABASE_URL is not PostgreSQL")
+    other_sequencer, batch_sequencer = ("0B", "0A") if newest == "other" else ("0A", "0B")
+    key, size = put_song("music/race.mp3", SampleTags(title="Other"))
+    (other,) = _record_event(created(key, size, sequencer=other_sequencer))
+    holding, release, failures = threading.Event(), threading.Event(), []
 
-    batch = _record(
-        created,
-        put_song("music/a.mp3", SampleTags(title="A")),
-        put_song("music/b.mp3", SampleTags(title="B")),
+    def other_worker():
+        try:
+            with transaction.atomic():  # its rows stay uncommitted until released
+                jobs.process_ingest_jobs([other])
+                holding.set()
+                release.wait(30)
+        except Exception as error:
+            failures.append(error)
+        finally:
+            holding.set()
+            connection.close()
+
+    worker = threading.Thread(target=other_worker)
+    worker.start()
+    assert holding.wait(30)
+    key, size = put_song("music/race.mp3", SampleTags(title="Batch"))
+    batch = _record_event(
+        created(key, size, sequencer=batch_sequencer),
+        created(*put_song("music/b.mp3", SampleTags(title="B"))),
     )
-    StoredObject.objects.create(bucket="local", key="music/a.mp3", exists=False)
-    monkeypatch.setattr(tagged, "_lock_stored_objects", lambda bucket, keys: {})
+    threading.Timer(1.0, release.set).start()  # the batch is waiting on the other's row by then
 
-    statuses = _run(batch, django_capture_on_commit_callbacks)
+    statuses = jobs.process_ingest_jobs(batch)
+    worker.join(30)
 
-    assert [statuses[pk] for pk in batch] == ["done", "done"]
-    assert "one at a time" in caplog.text
-    assert StoredObject.objects.get(key="music/a.mp3").song.title == "A"
-    assert sorted(Song.objects.values_list("title", flat=True)) == ["A", "B"]
+    assert not failures
+    assert statuses[batch[1]] == "done"
+    assert StoredObject.objects.get(key=key).sequencer == max(other_sequencer, batch_sequencer)
+    assert Song.objects.get(storage_key=key).title == newest.capitalize()
+    assert Song.objects.count() == 2
+    if newest == "batch":
+        assert statuses[batch[0]] == "done"
+    else:
+        assert statuses[batch[0]] == "skipped"
+        assert "newer event" in IngestJob.objects.get(pk=batch[0]).reason
+    assert "one at a time" not in caplog.text
 
 
 def test_jobs_of_one_key_in_a_batch_apply_in_order(
@@ -201,8 +235,7 @@ def test_jobs_of_one_key_in_a_batch_apply_in_order(
         removed(key, sequencer="0000000000000020"),
         created(*put_song("music/b.mp3", SampleTags(title="Stays"))),
     ]
-    object_events, _ = check_s3_notification({"Records": records})
-    batch = [job.pk for job in jobs.record_ingest_events(object_events)]
+    batch = _record_event(*records)
 
     statuses = _run(batch, django_capture_on_commit_callbacks)
 
