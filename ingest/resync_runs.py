@@ -94,7 +94,10 @@ class BackgroundResyncs:
         self._stopping.set()
 
     def _every(self, every: int) -> None:
-        tried = timezone.now()
+        # The period runs from the latest re-sync anywhere (the shared status, in Redis), so
+        # restarting the web servers more often than the period never puts the re-sync off;
+        # when none is known yet, from now, so a server's start does not list the store.
+        tried = None if self.shared.last_started() else timezone.now()
         while not self._stopping.wait(self.shared.seconds_until_due(every, tried)):
             if self.shared.seconds_until_due(every, tried) > 0:
                 continue  # another process's re-sync started meanwhile: a new period

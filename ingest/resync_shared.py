@@ -95,10 +95,13 @@ class SharedResync:
         last = self.last_started()
         return last is not None and timezone.now() - last < timedelta(seconds=seconds)
 
-    def seconds_until_due(self, every: int, tried: datetime) -> float:
+    def seconds_until_due(self, every: int, tried: datetime | None) -> float:
         """Seconds until ``every`` have passed since the latest re-sync anywhere started, or
-        since this scheduler last tried (``tried``), whichever is later."""
-        last = max(filter(None, [self.last_started(), tried]))
+        since this scheduler last tried (``tried``), whichever is later; 0 with neither."""
+        known = [when for when in (self.last_started(), tried) if when is not None]
+        if not known:
+            return 0.0
+        last = max(known)
         return max(0.0, (last - timezone.now()).total_seconds() + every)
 
     def last_started(self) -> datetime | None:

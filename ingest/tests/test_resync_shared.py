@@ -190,6 +190,48 @@ def test_periodic_resyncs_of_two_processes_run_once_per_period(two_processes, pu
     assert Song.objects.count() == 1
 
 
+def test_a_restarted_scheduler_keeps_the_period_of_the_last_resync(
+    two_processes, put_song, listings, shared_cache
+):
+    put_song("music/one.mp3")
+    first, _ = two_processes
+    assert first.start_if_due(every=3600)
+    assert first.wait(timeout=60)
+    assert len(listings) == 1
+    # A web server restarted 2 s after that re-sync, with a period of 3 s: its first re-sync
+    # is due 1 s later, not a whole period after its start.
+    time.sleep(2)
+    restarted = BackgroundResyncs(SharedResync(shared_cache()))
+    try:
+        restarted.schedule(every=3)
+        deadline = time.monotonic() + 2.5  # < the 3 s a period from the restart would take
+        while len(listings) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        restarted.stop_schedule()
+        restarted.wait(timeout=60)
+
+    assert len(listings) == 2
+
+
+def test_a_scheduler_with_no_resync_known_waits_a_period_from_its_start(
+    two_processes, put_song, listings
+):
+    put_song("music/one.mp3")
+    first, _ = two_processes
+
+    first.schedule(every=2)
+    time.sleep(1.2)
+    listed_early = len(listings)
+    deadline = time.monotonic() + 20
+    while not listings and time.monotonic() < deadline:
+        time.sleep(0.05)
+    first.stop_schedule()
+
+    assert listed_early == 0
+    assert len(listings) >= 1
+
+
 @pytest.fixture
 def no_resync_yet():
     """Start and leave this process's default cache with no re-sync in it."""
