@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -129,12 +129,19 @@ def process_ingest_job(job_id: int) -> str:
 @dataclass
 class BatchStages:
     """A process's batches as a pipeline of two stages: while one batch writes its rows, the
-    next claims its jobs and reads their tags (in reader processes or over the network), and
+    next takes its jobs and reads their tags (in reader processes or over the network), and
     batches write in the order they were read. Each stage runs one batch at a time, so the
-    jobs that arrive meanwhile make the next batch bigger instead of contending."""
+    jobs that arrive meanwhile make the next batch bigger instead of contending.
+
+    SQLite has one writer: a claim (an UPDATE) would wait for the batch being written, and the
+    stages would never overlap. There the reading stage only chooses its pending jobs (the
+    process keeps them ``in_flight``, so no other batch of its own chooses them too) and the
+    writing stage claims them just before writing; a job another process claimed meanwhile is
+    left to it, its read unused."""
 
     reading: threading.Lock = field(default_factory=threading.Lock)
     writing: threading.Lock = field(default_factory=threading.Lock)
+    in_flight: set[int] = field(default_factory=set)
 
 
 def process_ingest_jobs(
@@ -155,35 +162,57 @@ def process_ingest_jobs(
     ``stages``, the reading overlaps the previous batch's writing (see BatchStages).
     """
     job_ids = list(dict.fromkeys(job_ids))
-    if stages is None:
-        claimed, statuses = _claim(job_ids, fill_to)
-        read = _read_claimed(claimed)
-    else:
-        with stages.reading:
-            claimed, statuses = _claim(job_ids, fill_to)
-            read = _read_claimed(claimed)
-            # Taken before the next batch may read: batches write in the order they read.
-            stages.writing.acquire()
-    try:
-        if claimed:
-            statuses.update(_commit_batch(claimed, read))
-    finally:
-        if stages is not None:
-            stages.writing.release()
+    if stages is not None:
+        return _run_staged(job_ids, fill_to, stages)
+    claimed, statuses = _claim(job_ids, _choose(job_ids, fill_to))
+    if claimed:
+        statuses.update(_commit_batch(claimed, _read_claimed(claimed)))
     return statuses
 
 
-def _claim(job_ids: list[int], fill_to: int) -> tuple[list[IngestJob], dict[int, str]]:
-    """Take the pending jobs of the batch; return them and the status of those not taken."""
-    taking = job_ids
-    if fill_to > len(job_ids):
-        # A re-sync runs its own jobs and counts how each ended: they are left to it.
+def _run_staged(job_ids: list[int], fill_to: int, stages: BatchStages) -> dict[int, str]:
+    claim_late = connection.vendor == "sqlite"
+    with stages.reading:
+        taking = _choose(job_ids, fill_to, exclude=stages.in_flight)
+        if claim_late:
+            chosen = list(
+                IngestJob.objects.filter(pk__in=taking, status=IngestJob.Status.PENDING).order_by(
+                    "pk"
+                )
+            )
+            taking = [job.pk for job in chosen]
+            stages.in_flight.update(taking)
+        else:
+            chosen, statuses = _claim(job_ids, taking)
+        read = _read_claimed(chosen)
+        # Taken before the next batch may read: batches write in the order they read.
+        stages.writing.acquire()
+    try:
+        if claim_late:
+            chosen, statuses = _claim(job_ids, taking)
+        if chosen:
+            statuses.update(_commit_batch(chosen, read))
+        return statuses
+    finally:
+        stages.in_flight.difference_update(taking)
+        stages.writing.release()
+
+
+def _choose(job_ids: list[int], fill_to: int, exclude: set[int] = frozenset()) -> list[int]:
+    """Return the jobs a batch takes: its own, then the oldest other pending jobs of events
+    (a re-sync runs its own jobs and counts how each ended: they are left to it)."""
+    taking = [pk for pk in job_ids if pk not in exclude]
+    if fill_to > len(taking):
         pending = IngestJob.objects.filter(status=IngestJob.Status.PENDING).exclude(
-            Q(pk__in=job_ids) | Q(event_name__endswith=RESYNC_EVENT_SUFFIX)
+            Q(pk__in=[*job_ids, *exclude]) | Q(event_name__endswith=RESYNC_EVENT_SUFFIX)
         )
-        taking = job_ids + list(
-            pending.order_by("pk").values_list("pk", flat=True)[: fill_to - len(job_ids)]
-        )
+        taking += pending.order_by("pk").values_list("pk", flat=True)[: fill_to - len(taking)]
+    return taking
+
+
+def _claim(job_ids: list[int], taking: list[int]) -> tuple[list[IngestJob], dict[int, str]]:
+    """Claim the pending ones of ``taking`` in one statement; return them, and the current
+    status of the batch's own jobs that were not claimed (another worker holds them)."""
     stamp = timezone.now()
     IngestJob.objects.filter(pk__in=taking, status=IngestJob.Status.PENDING).update(
         status=IngestJob.Status.RUNNING, attempts=F("attempts") + 1, started_at=stamp
