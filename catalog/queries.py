@@ -109,6 +109,10 @@ class ListedSong:
     cover: Cover | None = None
     credited_artists: list[Artist] = field(default_factory=list)
     genre_list: list[Genre] = field(default_factory=list)
+    # The calling listener's state, when the songs were annotated with it
+    # (library.queries.with_listener_state); None otherwise, as on a Song without them.
+    liked: bool | None = None
+    rating: int | None = None
 
     stream_url = Song.stream_url
     duration_display = Song.duration_display
@@ -120,6 +124,8 @@ _SONG_COLUMNS = tuple(
     for song_field in fields(ListedSong)
     if song_field.default is MISSING and song_field.default_factory is MISSING
 )
+# Annotations a ListedSong carries over when the songs have them.
+_LISTENER_STATE = ("liked", "rating")
 
 
 def listed_songs(songs: QuerySet[Song]) -> list[ListedSong]:
@@ -131,12 +137,16 @@ def listed_songs(songs: QuerySet[Song]) -> list[ListedSong]:
     related = _Related(songs.db)
     listed = []
     own = len(_SONG_COLUMNS)
-    for row in songs.values_list(*_SONG_COLUMNS, "artist__name", "album__title", "cover__sha256"):
+    state = [name for name in _LISTENER_STATE if name in songs.query.annotations]
+    columns = (*_SONG_COLUMNS, "artist__name", "album__title", "cover__sha256", *state)
+    for row in songs.values_list(*columns):
         song = ListedSong(*row[:own])
-        artist_name, album_title, cover_digest = row[own:]
+        artist_name, album_title, cover_digest = row[own : own + 3]
         song.artist = related.one(Artist, song.artist_id, "name", artist_name)
         song.album = related.one(Album, song.album_id, "title", album_title)
         song.cover = related.one(Cover, song.cover_id, "sha256", cover_digest)
+        for name, value in zip(state, row[own + 3 :], strict=True):
+            setattr(song, name, value)
         listed.append(song)
     if not listed:
         return listed

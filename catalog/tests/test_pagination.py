@@ -55,3 +55,36 @@ def test_the_schema_documents_whether_the_count_is_exact(client):
     schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
     page = schema["components"]["schemas"]["PaginatedSongList"]["properties"]
     assert page["count_exact"]["type"] == "boolean"
+
+
+def test_the_last_page_counts_itself_without_a_count_query(
+    client, seven_songs, django_assert_num_queries
+):
+    # songs, their credited artists, their genres: the page read one row past its end
+    with django_assert_num_queries(3):
+        body = client.get("/api/v1/songs/?page=2&page_size=5").json()
+    assert (body["count"], body["count_exact"], len(body["results"])) == (7, True, 2)
+    assert body["next"] is None and body["previous"] is not None
+
+
+def test_a_page_with_more_after_it_counts_them(client, seven_songs, django_assert_num_queries):
+    with django_assert_num_queries(4):  # the page's three and the count
+        body = client.get("/api/v1/songs/?page_size=5").json()
+    assert (body["count"], body["count_exact"], len(body["results"])) == (7, True, 5)
+
+
+def test_an_empty_list_counts_nothing(client, seven_songs, django_assert_num_queries):
+    with django_assert_num_queries(1):  # the page alone: no songs, no credits or genres to read
+        body = client.get("/api/v1/songs/?year=1066").json()
+    assert (body["count"], body["count_exact"], body["results"]) == (0, True, [])
+
+
+def test_past_the_limit_the_last_page_gives_the_count_the_first_gives(
+    client, seven_songs, small_limit
+):
+    first = client.get("/api/v1/songs/?page_size=5").json()
+    last = client.get("/api/v1/songs/?page=2&page_size=5").json()
+    assert len(last["results"]) == 2
+    assert (last["count"], last["count_exact"]) == (first["count"], first["count_exact"])
+    if connection.vendor != "postgresql":
+        assert (last["count"], last["count_exact"]) == (7, True)
