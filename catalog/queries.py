@@ -20,6 +20,7 @@ from django.db.models import (
 from django.db.models.functions import Lower
 
 from catalog.models import Album, Artist, Cover, Genre, Song, SongArtist
+from catalog.prepared import PreparedQuery, one_of
 
 EXACT_COUNT_LIMIT = 1_000  # songs counted one by one before an estimate will do
 
@@ -151,17 +152,29 @@ def listed_songs(songs: QuerySet[Song]) -> list[ListedSong]:
     if not listed:
         return listed
     by_id = {song.pk: song for song in listed}
-    credits = SongArtist.objects.using(songs.db).filter(song_id__in=list(by_id))
-    for song_id, artist_id, name in credits.order_by("song_id", "position").values_list(
-        "song_id", "artist_id", "artist__name"
-    ):
+    for song_id, artist_id, name in _CREDITS.rows(songs.db, songs=list(by_id)):
         by_id[song_id].credited_artists.append(related.one(Artist, artist_id, "name", name))
-    tags = Song.genres.through.objects.using(songs.db).filter(song_id__in=list(by_id))
-    for song_id, genre_id, name in tags.order_by("song_id", Lower("genre__name")).values_list(
-        "song_id", "genre_id", "genre__name"
-    ):
+    for song_id, genre_id, name in _GENRES.rows(songs.db, songs=list(by_id)):
         by_id[song_id].genre_list.append(related.one(Genre, genre_id, "name", name))
     return listed
+
+
+# The credits and genres of a list of songs: the same two queries for every list, so their SQL
+# is written once (catalog.prepared) rather than built afresh for each page and live frame.
+_CREDITS = PreparedQuery(
+    lambda songs: (
+        SongArtist.objects.filter(one_of("song_id", songs))
+        .order_by("song_id", "position")
+        .values_list("song_id", "artist_id", "artist__name")
+    )
+)
+_GENRES = PreparedQuery(
+    lambda songs: (
+        Song.genres.through.objects.filter(one_of("song_id", songs))
+        .order_by("song_id", Lower("genre__name"))
+        .values_list("song_id", "genre_id", "genre__name")
+    )
+)
 
 
 class _Related:
