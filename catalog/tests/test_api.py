@@ -188,3 +188,11 @@ def test_an_album_artist_id_no_row_can_have_is_a_400(client):
     response = client.get("/api/v1/albums/", {"artist_id": "99999999999999999999"})
 
     assert response.status_code == 400 and "artist_id" in response.json()["errors"]
+
+
+def test_a_rejected_filter_leaves_the_next_request_unaffected(client, three_songs):
+    """The filters' form class is shared between requests; their data and errors are not."""
+    assert client.get("/api/v1/songs/?genre_id=abc&year=x").status_code == 400
+    body = client.get("/api/v1/songs/?genre=dream pop").json()
+    assert body["count"] == 3
+    assert client.get("/api/v1/songs/?year=x").json()["errors"] == {"year": ["Enter a number."]}
