@@ -88,3 +88,33 @@ def test_past_the_limit_the_last_page_gives_the_count_the_first_gives(
     assert (last["count"], last["count_exact"]) == (first["count"], first["count_exact"])
     if connection.vendor != "postgresql":
         assert (last["count"], last["count_exact"]) == (7, True)
+
+
+def test_a_filtered_list_is_counted_exactly_under_the_limit(client, seven_songs):
+    SongFactory(title="Rain 50% off", year=1999)
+    SongFactory(title="Rain again", year=1999)
+    SongFactory(title="Rain 50 percent", year=1999)
+    body = client.get("/api/v1/songs/?year=1999&page_size=1").json()
+    assert (body["count"], body["count_exact"], len(body["results"])) == (3, True, 1)
+
+
+def test_the_bounded_count_of_nothing_asks_nothing(django_assert_num_queries):
+    from catalog.models import Song
+    from catalog.queries import SongCount, bounded_count
+
+    with django_assert_num_queries(0):
+        assert bounded_count(Song.objects.none()) == SongCount(0, True)
+
+
+def test_the_bounded_count_keeps_the_filters_values(seven_songs):
+    from catalog.models import Song
+    from catalog.queries import SongCount, bounded_count
+
+    SongFactory(title="Rain 50% off")
+    SongFactory(title="Rain 50 percent")
+    assert bounded_count(Song.objects.filter(title__contains="50%")) == SongCount(1, True)
+    counted = bounded_count(Song.objects.filter(title__startswith="Song"), limit=3)
+    if connection.vendor == "postgresql":
+        assert counted.exact is False and counted.value >= 4
+    else:
+        assert counted == SongCount(7, True)
