@@ -3,6 +3,7 @@
 import json
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import datetime
+from operator import itemgetter
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
@@ -17,8 +18,10 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
+    Window,
 )
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, RowNumber
 
 from catalog.models import Album, Artist, Cover, Genre, Song, SongArtist
 from catalog.prepared import PreparedQuery, one_of
@@ -139,7 +142,7 @@ _LISTENER_STATE = ("liked", "rating")
 
 
 def listed_songs(songs: QuerySet[Song]) -> list[ListedSong]:
-    """Return these songs (filtered, ordered, sliced as wanted) as ListedSongs, in three queries.
+    """Return these songs (filtered, ordered, sliced as wanted) as ListedSongs, in two queries.
 
     The same songs, credits and genres song_list() gives, read with values_list(): no model
     instance per song, and one per distinct artist, album, cover or genre.
@@ -161,29 +164,43 @@ def listed_songs(songs: QuerySet[Song]) -> list[ListedSong]:
     if not listed:
         return listed
     by_id = {song.pk: song for song in listed}
-    for song_id, artist_id, name in _CREDITS.rows(songs.db, songs=list(by_id)):
-        by_id[song_id].credited_artists.append(related.one(Artist, artist_id, "name", name))
-    for song_id, genre_id, name in _GENRES.rows(songs.db, songs=list(by_id)):
-        by_id[song_id].genre_list.append(related.one(Genre, genre_id, "name", name))
+    rows = _CREDITS_AND_GENRES.rows(songs.db, songs=list(by_id))
+    for song_id, kind, _rank, pk, name in sorted(rows, key=itemgetter(1, 2)):
+        if kind == 0:
+            by_id[song_id].credited_artists.append(related.one(Artist, pk, "name", name))
+        else:
+            by_id[song_id].genre_list.append(related.one(Genre, pk, "name", name))
     return listed
 
 
-# The credits and genres of a list of songs: the same two queries for every list, so their SQL
-# is written once (catalog.prepared) rather than built afresh for each page and live frame.
-_CREDITS = PreparedQuery(
-    lambda songs: (
+def _credits_and_genres(songs) -> QuerySet:
+    """Return the credits and the genres of these songs in one query: each row is (song id,
+    0 for a credit or 1 for a genre, its rank within the song, the artist's or genre's id and
+    name). Credits rank by position, genres by name, as song_list() orders them."""
+    credits = (
         SongArtist.objects.filter(one_of("song_id", songs))
-        .order_by("song_id", "position")
-        .values_list("song_id", "artist_id", "artist__name")
+        .order_by()
+        .annotate(
+            kind=Value(0),
+            rank=Window(RowNumber(), partition_by=F("song_id"), order_by=("position", "pk")),
+        )
+        .values_list("song_id", "kind", "rank", "artist_id", "artist__name")
     )
-)
-_GENRES = PreparedQuery(
-    lambda songs: (
+    genres = (
         Song.genres.through.objects.filter(one_of("song_id", songs))
-        .order_by("song_id", Lower("genre__name"))
-        .values_list("song_id", "genre_id", "genre__name")
+        .order_by()
+        .annotate(
+            kind=Value(1),
+            rank=Window(RowNumber(), partition_by=F("song_id"), order_by=Lower("genre__name")),
+        )
+        .values_list("song_id", "kind", "rank", "genre_id", "genre__name")
     )
-)
+    return credits.union(genres, all=True).order_by()
+
+
+# The same query for every list, so its SQL is written once (catalog.prepared) rather than
+# built afresh for each page and live frame.
+_CREDITS_AND_GENRES = PreparedQuery(_credits_and_genres)
 
 
 class _Related:
