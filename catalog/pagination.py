@@ -2,8 +2,9 @@
 
 Counting every match of a filter costs more than the page it sits on at catalogue scale, so
 the browse page and /api/v1/songs/ count exactly up to EXACT_COUNT_LIMIT songs and, past it,
-take PostgreSQL's estimate and say so. A page then looks one row ahead to know whether another
-follows, so `next` is right whatever the estimate says.
+take PostgreSQL's estimate and say so. Every page looks one row ahead to know whether another
+follows, so `next` is right whatever the estimate says, and a page with nothing after it is the
+count itself (within the limit), so short lists and last pages ask for no count.
 """
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator

@@ -39,10 +39,10 @@ def test_ingesting_a_new_song_with_new_artists_album_and_cover_costs_fixed_queri
 
     # Claim, staleness check, the object's row locked, artists, genres, cover and album (each
     # looked up, inserted, read back), the song looked up and inserted, its links, search
-    # words, the object's row, the job's outcome; then the live message (the song with its
-    # artists and genres). Four are savepoints: the batch's transaction and the savepoint its
-    # songs are written together in.
-    with django_assert_num_queries(30), django_capture_on_commit_callbacks(execute=True):
+    # words, the object's row, the job's outcome; then the live message (the song, then its
+    # artists and genres in one query). Four are savepoints: the batch's transaction and the
+    # savepoint its songs are written together in.
+    with django_assert_num_queries(29), django_capture_on_commit_callbacks(execute=True):
         jobs.process_ingest_job(job.pk)
 
     song = Song.objects.get()
@@ -65,7 +65,7 @@ def test_ingesting_a_song_of_a_known_album_costs_fewer_queries(
     with django_capture_on_commit_callbacks(execute=False):
         job = _record(created, key, size)
 
-    with django_assert_num_queries(22), django_capture_on_commit_callbacks(execute=True):
+    with django_assert_num_queries(21), django_capture_on_commit_callbacks(execute=True):
         jobs.process_ingest_job(job.pk)
 
     assert Song.objects.count() == 2
