@@ -2,8 +2,9 @@
 
 Counting every match of a filter costs more than the page it sits on at catalogue scale, so
 the browse page and /api/v1/songs/ count exactly up to EXACT_COUNT_LIMIT songs and, past it,
-take PostgreSQL's estimate and say so. A page then looks one row ahead to know whether another
-follows, so `next` is right whatever the estimate says.
+take PostgreSQL's estimate and say so. Every page looks one row ahead to know whether another
+follows, so `next` is right whatever the estimate says, and a page with nothing after it is the
+count itself (within the limit), so short lists and last pages ask for no count.
 """
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
@@ -11,11 +12,16 @@ from django.utils.functional import cached_property
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from catalog.queries import SongCount, bounded_count
+from catalog import queries
+from catalog.queries import SongCount, bounded_count, listed_songs
 
 
 class BoundedCountPaginator(Paginator):
-    """A Paginator whose count is exact only up to a bound (see the module docstring)."""
+    """A Paginator whose count is exact only up to a bound (see the module docstring).
+
+    Each page reads one row past its end, so the last page (or an empty first one) tells the
+    exact count by itself, without a count query, when it is within the limit.
+    """
 
     @cached_property
     def counted(self) -> SongCount:
@@ -30,25 +36,30 @@ class BoundedCountPaginator(Paginator):
         return self.counted.exact
 
     def validate_number(self, number):
-        if self.exact:
-            return super().validate_number(number)
         try:
             number = int(number)
         except (TypeError, ValueError):
             raise PageNotAnInteger("That page number is not an integer") from None
         if number < 1:
             raise EmptyPage("That page number is less than 1")
-        return number  # an estimate cannot say where the last page is; the rows will
+        return number  # whether the page lies past the end, its rows say
 
     def page(self, number) -> Page:
-        if self.exact:
-            return super().page(number)
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        rows = self.read(self.object_list[bottom : bottom + self.per_page + 1])
         if not rows and number > 1:
             raise EmptyPage("That page contains no results")
-        return LookAheadPage(rows[: self.per_page], number, self, more=len(rows) > self.per_page)
+        more = len(rows) > self.per_page
+        if not more and bottom + len(rows) <= queries.EXACT_COUNT_LIMIT:
+            # The last page: the songs before it and its own are all there are. Past the limit
+            # the count stays what the other pages say (an estimate on PostgreSQL).
+            self.__dict__.setdefault("counted", SongCount(bottom + len(rows), True))
+        return LookAheadPage(rows[: self.per_page], number, self, more=more)
+
+    def read(self, rows) -> list:
+        """Return the rows of a page (a slice of object_list) as the page holds them."""
+        return list(rows)
 
     def get_page(self, number) -> Page:
         try:
@@ -57,6 +68,17 @@ class BoundedCountPaginator(Paginator):
             return self.page(1)
         except EmptyPage:
             return self.page(1 if not self.exact else self.num_pages)
+
+
+class ListedSongPaginator(BoundedCountPaginator):
+    """A BoundedCountPaginator whose pages hold ListedSongs: the API's song lists.
+
+    A page of Songs with their relations and prefetched credits costs more Python to build
+    than the queries that read it; the serializer takes either (catalog.queries.ListedSong).
+    """
+
+    def read(self, rows) -> list:
+        return listed_songs(rows)
 
 
 class LookAheadPage(Page):
@@ -73,7 +95,7 @@ class LookAheadPage(Page):
 class SongPagination(PageNumberPagination):
     """Page-number pagination whose `count` is exact up to a bound, then estimated."""
 
-    django_paginator_class = BoundedCountPaginator
+    django_paginator_class = ListedSongPaginator
     page_size_query_param = "page_size"
     max_page_size = 500
 

@@ -3,7 +3,9 @@
 import json
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import datetime
+from operator import itemgetter
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import (
     Count,
@@ -16,10 +18,13 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
+    Window,
 )
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, RowNumber
 
 from catalog.models import Album, Artist, Cover, Genre, Song, SongArtist
+from catalog.prepared import PreparedQuery, one_of
 
 EXACT_COUNT_LIMIT = 1_000  # songs counted one by one before an estimate will do
 
@@ -40,15 +45,23 @@ def bounded_count(rows: QuerySet, limit: int | None = None) -> SongCount:
     default, always counts exactly.
     """
     limit = EXACT_COUNT_LIMIT if limit is None else limit
-    counted = rows.order_by().values("pk")[: limit + 1].count()
-    if counted <= limit or connections[rows.db].vendor != "postgresql":
+    connection = connections[rows.db]
+    try:
+        # One compiled SELECT of the ids serves the bounded count and the estimate, written
+        # once instead of twice through the ORM's aggregation.
+        sql, params = rows.order_by().values("pk").query.get_compiler(rows.db).as_sql()
+    except EmptyResultSet:
+        return SongCount(0, True)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({sql} LIMIT {limit + 1:d}) bounded", params)
+        counted = cursor.fetchone()[0]
+    if counted <= limit or connection.vendor != "postgresql":
         return SongCount(rows.count() if counted > limit else counted, True)
-    return SongCount(max(_estimated_rows(rows), counted), False)
+    return SongCount(max(_estimated_rows(connection, sql, params), counted), False)
 
 
-def _estimated_rows(rows: QuerySet) -> int:
-    sql, params = rows.order_by().values("pk").query.sql_with_params()
-    with connections[rows.db].cursor() as cursor:
+def _estimated_rows(connection, sql: str, params) -> int:
+    with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
     plan = json.loads(plan) if isinstance(plan, str) else plan
@@ -109,6 +122,10 @@ class ListedSong:
     cover: Cover | None = None
     credited_artists: list[Artist] = field(default_factory=list)
     genre_list: list[Genre] = field(default_factory=list)
+    # The calling listener's state, when the songs were annotated with it
+    # (library.queries.with_listener_state); None otherwise, as on a Song without them.
+    liked: bool | None = None
+    rating: int | None = None
 
     stream_url = Song.stream_url
     duration_display = Song.duration_display
@@ -120,10 +137,12 @@ _SONG_COLUMNS = tuple(
     for song_field in fields(ListedSong)
     if song_field.default is MISSING and song_field.default_factory is MISSING
 )
+# Annotations a ListedSong carries over when the songs have them.
+_LISTENER_STATE = ("liked", "rating")
 
 
 def listed_songs(songs: QuerySet[Song]) -> list[ListedSong]:
-    """Return these songs (filtered, ordered, sliced as wanted) as ListedSongs, in three queries.
+    """Return these songs (filtered, ordered, sliced as wanted) as ListedSongs, in two queries.
 
     The same songs, credits and genres song_list() gives, read with values_list(): no model
     instance per song, and one per distinct artist, album, cover or genre.
@@ -131,27 +150,57 @@ def listed_songs(songs: QuerySet[Song]) -> list[ListedSong]:
     related = _Related(songs.db)
     listed = []
     own = len(_SONG_COLUMNS)
-    for row in songs.values_list(*_SONG_COLUMNS, "artist__name", "album__title", "cover__sha256"):
+    state = [name for name in _LISTENER_STATE if name in songs.query.annotations]
+    columns = (*_SONG_COLUMNS, "artist__name", "album__title", "cover__sha256", *state)
+    for row in songs.values_list(*columns):
         song = ListedSong(*row[:own])
-        artist_name, album_title, cover_digest = row[own:]
+        artist_name, album_title, cover_digest = row[own : own + 3]
         song.artist = related.one(Artist, song.artist_id, "name", artist_name)
         song.album = related.one(Album, song.album_id, "title", album_title)
         song.cover = related.one(Cover, song.cover_id, "sha256", cover_digest)
+        for name, value in zip(state, row[own + 3 :], strict=True):
+            setattr(song, name, value)
         listed.append(song)
     if not listed:
         return listed
     by_id = {song.pk: song for song in listed}
-    credits = SongArtist.objects.using(songs.db).filter(song_id__in=list(by_id))
-    for song_id, artist_id, name in credits.order_by("song_id", "position").values_list(
-        "song_id", "artist_id", "artist__name"
-    ):
-        by_id[song_id].credited_artists.append(related.one(Artist, artist_id, "name", name))
-    tags = Song.genres.through.objects.using(songs.db).filter(song_id__in=list(by_id))
-    for song_id, genre_id, name in tags.order_by("song_id", Lower("genre__name")).values_list(
-        "song_id", "genre_id", "genre__name"
-    ):
-        by_id[song_id].genre_list.append(related.one(Genre, genre_id, "name", name))
+    rows = _CREDITS_AND_GENRES.rows(songs.db, songs=list(by_id))
+    for song_id, kind, _rank, pk, name in sorted(rows, key=itemgetter(1, 2)):
+        if kind == 0:
+            by_id[song_id].credited_artists.append(related.one(Artist, pk, "name", name))
+        else:
+            by_id[song_id].genre_list.append(related.one(Genre, pk, "name", name))
     return listed
+
+
+def _credits_and_genres(songs) -> QuerySet:
+    """Return the credits and the genres of these songs in one query: each row is (song id,
+    0 for a credit or 1 for a genre, its rank within the song, the artist's or genre's id and
+    name). Credits rank by position, genres by name, as song_list() orders them."""
+    credits = (
+        SongArtist.objects.filter(one_of("song_id", songs))
+        .order_by()
+        .annotate(
+            kind=Value(0),
+            rank=Window(RowNumber(), partition_by=F("song_id"), order_by=("position", "pk")),
+        )
+        .values_list("song_id", "kind", "rank", "artist_id", "artist__name")
+    )
+    genres = (
+        Song.genres.through.objects.filter(one_of("song_id", songs))
+        .order_by()
+        .annotate(
+            kind=Value(1),
+            rank=Window(RowNumber(), partition_by=F("song_id"), order_by=Lower("genre__name")),
+        )
+        .values_list("song_id", "kind", "rank", "genre_id", "genre__name")
+    )
+    return credits.union(genres, all=True).order_by()
+
+
+# The same query for every list, so its SQL is written once (catalog.prepared) rather than
+# built afresh for each page and live frame.
+_CREDITS_AND_GENRES = PreparedQuery(_credits_and_genres)
 
 
 class _Related:

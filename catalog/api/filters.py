@@ -68,6 +68,17 @@ class SongFilter(django_filters.FilterSet):
             "duration_max",
         ]
 
+    def get_form_class(self):
+        # django-filter builds a form class (and a form field per filter) for every request; it
+        # depends only on the declared filters, so build it once per FilterSet class. Each form
+        # still validates with its own copies of the fields, as every Django form does. (This
+        # holds while no filter's field depends on the request, as a ModelChoiceFilter's can.)
+        cls = type(self)
+        form_class = cls.__dict__.get("_form_class")
+        if form_class is None:
+            form_class = cls._form_class = super().get_form_class()
+        return form_class
+
     def filter_search(self, queryset, name, value):
         return queryset  # applied last, by filter_queryset
 

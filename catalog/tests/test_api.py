@@ -146,6 +146,35 @@ def test_a_song_is_written_as_drf_writes_its_declared_fields(three_songs, django
     }
 
 
+def test_the_song_list_writes_each_song_as_the_serializer_writes_a_song(
+    client, three_songs, django_user_model
+):
+    """The list reads plain values (catalog.queries.listed_songs), not Songs: same JSON."""
+    from catalog.api.serializers import SongSerializer
+    from catalog.tests.factories import ArtistFactory, GenreFactory, SongFactory
+    from library.queries import listener_songs
+    from library.services import song_like, song_rate
+
+    listener = django_user_model.objects.create_user("reader", password="x")
+    song_like(listener, three_songs[0])
+    song_rate(listener, three_songs[1], 2)
+    bare = SongFactory(album=None, track_number=None, year=None)  # no album, cover or genre
+    crowded = SongFactory()
+    crowded.genres.add(GenreFactory(name="zydeco"), GenreFactory(name="Ambient"))
+    for position, name in enumerate(["Second", "Third"], start=1):
+        crowded.songartist_set.create(artist=ArtistFactory(name=name), position=position)
+    client.force_login(listener)
+
+    listed = {song["id"]: song for song in client.get("/api/v1/songs/").json()["results"]}
+
+    assert listed == {song.pk: SongSerializer(song).data for song in listener_songs(listener)}
+    assert listed[crowded.pk]["genres"] == ["Ambient", "zydeco"]
+    assert [artist["name"] for artist in listed[crowded.pk]["artists"]][1:] == ["Second", "Third"]
+    assert listed[bare.pk]["album"] is None and listed[bare.pk]["genres"] == []
+    assert (listed[three_songs[0].pk]["liked"], listed[three_songs[0].pk]["rating"]) == (True, None)
+    assert (listed[three_songs[1].pk]["liked"], listed[three_songs[1].pk]["rating"]) == (False, 2)
+
+
 @pytest.mark.parametrize("value", ["99999999999999999999", "0", "-3", "1.5", "abc"])
 @pytest.mark.parametrize("name", ["genre_id", "artist_id", "album_id"])
 def test_an_id_no_row_can_have_is_a_400_that_names_the_filter(client, name, value):
@@ -159,3 +188,11 @@ def test_an_album_artist_id_no_row_can_have_is_a_400(client):
     response = client.get("/api/v1/albums/", {"artist_id": "99999999999999999999"})
 
     assert response.status_code == 400 and "artist_id" in response.json()["errors"]
+
+
+def test_a_rejected_filter_leaves_the_next_request_unaffected(client, three_songs):
+    """The filters' form class is shared between requests; their data and errors are not."""
+    assert client.get("/api/v1/songs/?genre_id=abc&year=x").status_code == 400
+    body = client.get("/api/v1/songs/?genre=dream pop").json()
+    assert body["count"] == 3
+    assert client.get("/api/v1/songs/?year=x").json()["errors"] == {"year": ["Enter a number."]}
