@@ -5,8 +5,12 @@ Over S3 a read waits on the network, so a batch's objects are read side by side 
 Local files cost only CPU, and mutagen's parsing holds the interpreter: threads would take
 turns, so a batch of local files is read by reader processes (INGEST_READ_PROCESSES), one
 per core by default, while the web process's own core answers requests and writes the
-previous batch's rows. A batch too small to repay the hop (one upload) is read in place, as
-is everything when the processes are switched off or cannot be started.
+previous batch's rows (measured: 823-874 -> 1145-1234 songs/s at 100 events a request on 2
+quiet cores; nothing gained when the other cores are busy). A batch too small to repay the hop
+(one upload) is read in place, as is everything when the processes are switched off or cannot
+be started. As with any multiprocessing, the readers import the program's main module under
+another name: a script that starts the web process keeps its work under
+``if __name__ == "__main__"`` (daphne's, uvicorn's and manage.py do).
 
 Nothing here touches Django's models or settings at import: the reader processes import
 this module, and the tag readers (ingest.tags), and nothing of the apps.
@@ -164,7 +168,7 @@ def read_objects(
             max_workers=min(threads, len(items)), thread_name_prefix="ingest-read"
         ) as pool:
             return _collect(items, pool.map(_read_stored, items, [limits] * len(items)))
-    if not s3 and len(items) >= PROCESS_BATCH_MIN and processes > 1:
+    if not s3 and len(items) >= PROCESS_BATCH_MIN and processes > 0:
         read = _read_in_processes(items, limits, processes)
         if read is not None:
             return read
