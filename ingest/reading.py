@@ -212,7 +212,7 @@ def _read_in_processes(
     chunk = max(1, len(files) // (processes * 4))
     try:
         results = list(pool.map(_read_file, files, [limits] * len(files), chunksize=chunk))
-    except (BrokenProcessPool, OSError, RuntimeError):
+    except (BrokenProcessPool, OSError, RuntimeError, ImportError):
         logger.warning("the tag reader processes stopped; reading in place", exc_info=True)
         _drop_pool(pool)
         return None
@@ -233,7 +233,8 @@ def _reader_pool(processes: int) -> Executor | None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload([__name__])
             _pool = ProcessPoolExecutor(max_workers=processes, mp_context=context)
-        except (OSError, ValueError, RuntimeError):
+        except (OSError, ValueError, RuntimeError, ImportError, NotImplementedError):
+            # No working semaphores or forkserver here (some sandboxes): read in place.
             logger.warning("no tag reader processes; reading in place", exc_info=True)
             _pool = None
         _pool_size = processes

@@ -130,6 +130,20 @@ def test_a_batch_is_read_in_place_when_the_reader_processes_die(songs, created, 
     assert all(isinstance(tags, reading.TagsRead) for tags in again.values())
 
 
+def test_a_batch_is_read_in_place_where_processes_cannot_start(songs, monkeypatch):
+    def no_forkserver(method):
+        raise ValueError(f"cannot find context for {method!r}")
+
+    monkeypatch.setattr(reading, "_pool", None)
+    monkeypatch.setattr(reading.multiprocessing, "get_context", no_forkserver)
+    objects = _objects(songs(reading.PROCESS_BATCH_MIN))
+
+    read = reading.read_objects(objects, LIMITS, s3=False, threads=4, processes=2)
+
+    assert len(read) == len(objects)
+    assert all(isinstance(tags, reading.TagsRead) for tags in read.values())
+
+
 def test_reader_outcomes_use_the_jobs_status_values():
     assert reading.SKIPPED == IngestJob.Status.SKIPPED
     assert reading.FAILED == IngestJob.Status.FAILED
