@@ -12,6 +12,8 @@ const MAX_KEYS = 100; // keys the jobs API takes in one request (ingest/api/filt
 const outcomes = new Map(); // store key -> ingest.finished job, in case it beats the upload's answer
 const waiting = new Map(); // store key -> function showing the outcome on its list item
 let socket = null;
+let polling = null;
+const POLL_MS = 5000; // how often uploads ask the jobs API while no socket is open
 
 function send(method, url, body, headers, onProgress) {
   return new Promise((resolve, reject) => {
@@ -109,6 +111,7 @@ async function upload(file, section) {
     }
     entry.show(section.dataset.live === "true" ? "Uploaded, reading its tags…" : "Uploaded; it appears in the song list once read", "ingesting");
     waiting.set(key, entry.show);
+    pollWhileDisconnected();
     const finished = outcomes.get(key) || jobs.find((job) => ["done", "skipped", "failed"].includes(job.status));
     if (finished) showOutcome(key, finished);
   } catch (error) {
@@ -134,6 +137,20 @@ async function catchUp() {
       return; // the server is still coming back: the next reconnect asks again
     }
   }
+}
+
+/** Ask every few seconds while uploads wait and no socket is open: a proxy that refuses
+ * websockets (or a socket that never comes back) must not leave them waiting forever. */
+function pollWhileDisconnected() {
+  if (polling) return;
+  polling = setInterval(() => {
+    if (!waiting.size || !document.getElementById("upload")) {
+      clearInterval(polling);
+      polling = null;
+    } else if (!socket || socket.readyState !== WebSocket.OPEN) {
+      catchUp();
+    }
+  }, POLL_MS);
 }
 
 function listen() {

@@ -119,6 +119,40 @@ def test_upload_page_shows_outcomes_its_socket_lost_once_it_reconnects(
     page.context.close()
 
 
+# A WebSocket that never opens, as behind a proxy that refuses the upgrade.
+NO_WEBSOCKETS = """
+window.WebSocket = class extends EventTarget {
+  static OPEN = 1;
+  constructor(url) {
+    super();
+    this.url = url;
+    this.readyState = 3;
+    setTimeout(() => this.dispatchEvent(new Event("close")), 10);
+  }
+  send() {}
+  close() {}
+};
+"""
+
+
+@pytest.mark.browser
+def test_upload_page_without_websockets_still_shows_outcomes(asgi_server, browser, tmp_path):
+    files = good_and_broken(tmp_path, "Proxy Demo")
+    page = curator_page(browser, asgi_server)
+    page.add_init_script(NO_WEBSOCKETS)
+    page.goto(f"{asgi_server.url}/upload/")
+
+    page.locator("#upload-input").set_input_files(files)
+
+    statuses = page.locator("#upload-list .upload-item .upload-status")
+    expect(statuses.nth(0)).to_have_text("Added to the catalogue", timeout=OUTCOME_TIMEOUT_MS)
+    expect(statuses.nth(1)).to_contain_text("Failed: ", timeout=OUTCOME_TIMEOUT_MS)
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "upload-outcomes-without-websockets.png"
+    page.screenshot(path=shot, animations="disabled")
+    page.context.close()
+
+
 @pytest.mark.browser
 def test_upload_page_puts_files_straight_into_s3_and_shows_the_outcome(
     s3_store, s3_server, playwright_driver, chromium_path, tmp_path, monkeypatch
