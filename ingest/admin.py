@@ -15,7 +15,7 @@ from django.urls import path
 from catalog.admin import SongAdmin
 from catalog.models import Song
 from ingest import resync_runs, services, tasks
-from ingest.models import IngestJob
+from ingest.models import IngestJob, Upload
 
 
 class SongWithIngestAdmin(SongAdmin):
@@ -98,3 +98,20 @@ class IngestJobAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         return JsonResponse(resync_runs.resync_status())
+
+
+@admin.register(Upload)
+class UploadAdmin(admin.ModelAdmin):
+    """Who put each object in through the upload page or the API (its jobs: search the key)."""
+
+    list_display = ["key", "user", "created_at"]
+    list_filter = ["created_at"]
+    search_fields = ["key", "user__username"]
+    list_select_related = ["user"]
+    readonly_fields = [field.name for field in Upload._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

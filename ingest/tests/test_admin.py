@@ -120,3 +120,20 @@ def test_a_listener_cannot_start_a_resync(client):
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
     assert resync_runs.resync_status()["scanning"] is False
+
+
+def test_staff_see_who_uploaded_each_object(admin_client, django_assert_max_num_queries):
+    from ingest.models import Upload
+
+    uploaders = UserFactory.create_batch(3)
+    for number, user in enumerate(uploaders):
+        Upload.objects.create(user=user, bucket="local", key=f"music/uploads/{number}.mp3")
+
+    with django_assert_max_num_queries(8):
+        page = admin_client.get("/admin/ingest/upload/", {"q": "uploads"})
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert all(user.username in text for user in uploaders)
+    assert "music/uploads/2.mp3" in text
+    assert admin_client.get("/admin/ingest/upload/add/").status_code == 403
