@@ -91,6 +91,11 @@ def unexpected(kind: str) -> Outcome:
     return Outcome(FAILED, f"unexpected error ({kind}); the server log has the details")
 
 
+def _gone(missing: ObjectMissing) -> Outcome:
+    """Skip an object the store no longer has (deleted between its event and its read)."""
+    return Outcome(SKIPPED, f"the object is no longer in the store: {missing}")
+
+
 def read_tags(
     opened: Callable[[], StoreReader], key: str, limits: ReadLimits
 ) -> Outcome | TagsRead:
@@ -98,7 +103,7 @@ def read_tags(
     try:
         reader = opened()
     except ObjectMissing as missing:
-        return Outcome(SKIPPED, f"the object is no longer in the store: {missing}")
+        return _gone(missing)
     try:
         if reader.size == 0:
             return Outcome(FAILED, "empty file (0 bytes)")
@@ -112,7 +117,7 @@ def read_tags(
         content_hash = hashlib.sha256(f"{reader.size}:".encode() + reader.head).hexdigest()
         return TagsRead(metadata, reader.size, content_hash)
     except ObjectMissing as missing:
-        return Outcome(SKIPPED, f"the object is no longer in the store: {missing}")
+        return _gone(missing)
     except MetadataError as error:
         return Outcome(FAILED, str(error))
     except Exception as error:
@@ -207,7 +212,7 @@ def _read_in_processes(
         try:
             files.append(replace(item, path=local_path(item.key)))
         except ObjectMissing as missing:
-            read[item.job_id] = Outcome(SKIPPED, f"the object is no longer in the store: {missing}")
+            read[item.job_id] = _gone(missing)
     # A few chunks a process: each result crosses back with its cover, so chunks stay small.
     chunk = max(1, len(files) // (processes * 4))
     try:

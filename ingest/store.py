@@ -338,13 +338,17 @@ def _s3_fetcher(storage: Storage, key: str, version_id: str) -> Fetch:
     return fetch
 
 
+def _not_a_file(key: str) -> ObjectMissing:
+    # The key alone: the error's text names server paths.
+    return ObjectMissing(f"{key} is not a file in the media folder")
+
+
 def local_path(key: str, storage: Storage | None = None) -> str:
     """Return the path of a key in the local media folder; ObjectMissing if it has none."""
     try:
         return (storage or default_storage).path(key)
     except (NotImplementedError, SuspiciousFileOperation) as error:
-        # The key alone: the error's text names server paths.
-        raise ObjectMissing(f"{key} is not a file in the media folder") from error
+        raise _not_a_file(key) from error
 
 
 def _file_fetcher(path: str, key: str) -> tuple[Fetch, int]:
@@ -352,7 +356,7 @@ def _file_fetcher(path: str, key: str) -> tuple[Fetch, int]:
         # Unbuffered: the reader keeps what it fetched, so a buffer would only copy it twice.
         handle = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by the reader's close()
     except OSError as error:
-        raise ObjectMissing(f"{key} is not a file in the media folder") from error
+        raise _not_a_file(key) from error
     size = handle.seek(0, io.SEEK_END)
     descriptor = handle.fileno()
 
