@@ -108,7 +108,6 @@ class UploadAdmin(admin.ModelAdmin):
     list_filter = ["created_at"]
     search_fields = ["key", "user__username"]
     list_select_related = ["user"]
-    readonly_fields = [field.name for field in Upload._meta.fields]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -137,3 +137,7 @@ def test_staff_see_who_uploaded_each_object(admin_client, django_assert_max_num_
     assert all(user.username in text for user in uploaders)
     assert "music/uploads/2.mp3" in text
     assert admin_client.get("/admin/ingest/upload/add/").status_code == 403
+    shown = admin_client.get(f"/admin/ingest/upload/{Upload.objects.last().pk}/change/")
+    assert shown.status_code == 200
+    assert "music/uploads/2.mp3" in shown.content.decode()
+    assert 'name="_save"' not in shown.content.decode()  # to look at, not to edit
