@@ -10,20 +10,9 @@ import traceback
 from collections.abc import Callable
 
 from bench.report import Row, context, out, progress, save, text_table
-from bench.workspace import Workspace, django_env, raise_on_interrupt
+from bench.workspace import Workspace, raise_on_interrupt, setup_django
 
 FULL_FILES, QUICK_FILES = 300, 60
-
-
-def _setup_django(workspace: Workspace) -> None:
-    """Configure Django in this process like the servers, on the bench's own folders."""
-    env = django_env(workspace.folder("db") / "bench.sqlite3", workspace.folder("media-bench"))
-    for key in [key for key in os.environ if key.startswith("AWS_") or key == "REDIS_URL"]:
-        del os.environ[key]
-    os.environ.update(env)
-    import django
-
-    django.setup()
 
 
 def _failed_row(target: str, error: BaseException) -> Row:
@@ -78,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     with Workspace() as workspace:
         progress(f"working in {workspace.root} (removed at the end)")
-        _setup_django(workspace)
+        setup_django(workspace, "bench", "media-bench")
         from bench import streaming, transcoding
 
         if args.only == "transcoding":

@@ -18,17 +18,11 @@ import statistics
 import time
 
 from bench.report import out, progress
-from bench.workspace import Workspace, django_env, raise_on_interrupt
+from bench.workspace import Workspace, raise_on_interrupt, setup_django
 
 
 def _setup_django(workspace: Workspace) -> None:
-    env = django_env(workspace.folder("db") / "frames.sqlite3", workspace.folder("media"))
-    for key in [key for key in os.environ if key.startswith("AWS_") or key == "REDIS_URL"]:
-        del os.environ[key]
-    os.environ.update(env)
-    import django
-
-    django.setup()
+    setup_django(workspace, "frames", "media")
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)

@@ -80,6 +80,18 @@ def django_env(database: Path, media_root: Path, **extra: str) -> dict[str, str]
     return env
 
 
+def setup_django(workspace: Workspace, name: str, media: str) -> None:
+    """Configure Django in this process like the servers, on the bench's own database file
+    (`name`.sqlite3) and media folder, with nothing of the shell's AWS or Redis settings."""
+    env = django_env(workspace.folder("db") / f"{name}.sqlite3", workspace.folder(media))
+    for key in [key for key in os.environ if key.startswith("AWS_") or key == "REDIS_URL"]:
+        del os.environ[key]
+    os.environ.update(env)
+    import django
+
+    django.setup()
+
+
 def free_port() -> int:
     """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as probe:
