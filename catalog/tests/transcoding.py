@@ -83,14 +83,20 @@ def damaged_mp3(db, put_song, post_events, created) -> Song:
     return Song.objects.get(storage_key=key)
 
 
+def _hold_the_only_encoder(settings, waiting: int):
+    """Allow one encoder and `waiting` places in line behind it; take the encoder."""
+    settings.TRANSCODE_MAX_ENCODES = 1
+    settings.TRANSCODE_MAX_WAITING = waiting
+    turn = ENCODE_SLOTS.reserve()
+    assert turn.begin(timeout=0)
+    return turn
+
+
 @pytest.fixture
 def encoder_held(settings):
     """Hold this process's only encoder, with one place in line behind it and no wait there."""
-    settings.TRANSCODE_MAX_ENCODES = 1
-    settings.TRANSCODE_MAX_WAITING = 1
     settings.TRANSCODE_WAIT_SECONDS = 0
-    turn = ENCODE_SLOTS.reserve()
-    assert turn.begin(timeout=0)
+    turn = _hold_the_only_encoder(settings, waiting=1)
     yield turn
     turn.end()
 
@@ -98,10 +104,7 @@ def encoder_held(settings):
 @pytest.fixture
 def encoders_busy(settings):
     """Hold this process's only encoder, with no room to wait behind it."""
-    settings.TRANSCODE_MAX_ENCODES = 1
-    settings.TRANSCODE_MAX_WAITING = 0
-    turn = ENCODE_SLOTS.reserve()
-    assert turn.begin(timeout=0)
+    turn = _hold_the_only_encoder(settings, waiting=0)
     yield turn
     turn.end()
 
