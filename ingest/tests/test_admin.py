@@ -141,3 +141,5 @@ def test_staff_see_who_uploaded_each_object(admin_client, django_assert_max_num_
     assert shown.status_code == 200
     assert "music/uploads/2.mp3" in shown.content.decode()
     assert 'name="_save"' not in shown.content.decode()  # to look at, not to edit
+    last = Upload.objects.last().pk
+    assert admin_client.get(f"/admin/ingest/upload/{last}/delete/").status_code == 403
