@@ -151,8 +151,9 @@ def process_ingest_jobs(
 
     With ``fill_to``, the batch also takes the oldest other pending jobs of events (not a
     re-sync's), up to that many jobs in all: what a burst of small requests queued runs as a
-    few big batches, each costing the same few statements whatever its size, and a task that
-    finds its own jobs already taken by another batch still does useful work.
+    few big batches, each costing the same few statements whatever its size. With ``stages``,
+    a task that finds all its jobs taken by another batch answers at once (their tasks run
+    the jobs still pending); without, it still fills a batch.
 
     The batch is claimed in one statement (of two workers handed the same job, one wins);
     tags are read side by side (ingest.reading); then the rows are written in one transaction
@@ -173,6 +174,8 @@ def process_ingest_jobs(
 def _run_staged(job_ids: list[int], fill_to: int, stages: BatchStages) -> dict[int, str]:
     claim_late = connection.vendor == "sqlite"
     with stages.reading:
+        if ended := _all_taken(job_ids, stages):
+            return ended
         taking = _choose(job_ids, fill_to, exclude=stages.in_flight)
         if claim_late:
             chosen = list(
@@ -196,6 +199,21 @@ def _run_staged(job_ids: list[int], fill_to: int, stages: BatchStages) -> dict[i
     finally:
         stages.in_flight.difference_update(taking)
         stages.writing.release()
+
+
+def _all_taken(job_ids: list[int], stages: BatchStages) -> dict[int, str] | None:
+    """Return the statuses of a task's jobs when another batch has taken all of them (the
+    task has nothing to do; the jobs still pending have tasks of their own), else None.
+
+    When requests come faster than batches are written, one batch takes the jobs of many
+    requests, and most tasks find theirs taken: one query answers them."""
+    statuses = dict(IngestJob.objects.filter(pk__in=job_ids).values_list("pk", "status"))
+    if any(
+        status == IngestJob.Status.PENDING or pk in stages.in_flight
+        for pk, status in statuses.items()
+    ):
+        return None
+    return statuses
 
 
 def _choose(job_ids: list[int], fill_to: int, exclude: set[int] = frozenset()) -> list[int]:

@@ -285,3 +285,22 @@ def test_a_task_fills_its_batch_with_other_pending_jobs(
     assert alone == {first[0]: "done"}
     assert sorted(Song.objects.values_list("title", flat=True)) == ["A", "B", "C"]
     assert tasks.run_ingest_batch.call(later) == {str(pk): "done" for pk in later}
+
+
+def test_a_staged_task_whose_jobs_were_all_taken_answers_with_one_query(
+    put_song, created, django_assert_num_queries
+):
+    """Another batch took this task's jobs: it tells how they ended and leaves the jobs still
+    pending to their own tasks, instead of filling a batch (and waiting for the writer)."""
+    first = _record(created, put_song("music/a.mp3", SampleTags(title="A")))
+    stages = jobs.BatchStages()
+    assert jobs.process_ingest_jobs(first, fill_to=3, stages=stages) == {first[0]: "done"}
+    waiting = _record(created, put_song("music/b.mp3", SampleTags(title="B")))
+
+    with django_assert_num_queries(1):
+        again = jobs.process_ingest_jobs(first, fill_to=3, stages=stages)
+
+    assert again == {first[0]: "done"}
+    assert IngestJob.objects.get(pk=waiting[0]).status == IngestJob.Status.PENDING
+    # A task with a job of its own still pending runs it, and fills its batch as before.
+    assert jobs.process_ingest_jobs(waiting, fill_to=3, stages=stages) == {waiting[0]: "done"}
