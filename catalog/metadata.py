@@ -13,10 +13,13 @@ GENRE_LENGTH = 100
 
 @dataclass(frozen=True)
 class CoverArt:
-    """An embedded picture; ``mime_type`` comes from the image bytes when they are known."""
+    """An embedded picture; ``mime_type`` comes from the image bytes when they are known.
+
+    ``sha256`` (hex) is the digest of ``data`` when the reader has taken it, else blank."""
 
     data: bytes
     mime_type: str
+    sha256: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -420,7 +420,7 @@ def _applies(file: SongFile, stored: StoredObject | None) -> bool:
 
 
 def _digest(art: CoverArt) -> str:
-    return hashlib.sha256(art.data).hexdigest()
+    return art.sha256 or hashlib.sha256(art.data).hexdigest()
 
 
 def _albums_for(

@@ -2,6 +2,8 @@
 file's failure its own, and a batch still read when the processes die."""
 
 import contextlib
+import hashlib
+import pickle
 import threading
 
 import psutil
@@ -73,6 +75,21 @@ def test_reader_processes_read_the_same_tags_as_reading_in_place(songs):
     assert in_processes == in_place
     assert any(read.metadata.cover for read in in_processes.values())
     assert _reader_processes()
+
+
+def test_songs_with_the_same_picture_share_one_cover_with_its_digest(songs):
+    """An album's songs hold one CoverArt, its digest taken: a batch of results (what a reader
+    process sends back) then carries the picture once."""
+    objects = _objects(songs(6))
+
+    read = reading.read_objects(objects, LIMITS, s3=False, threads=4, processes=0)
+
+    covers = [tags.metadata.cover for tags in read.values() if tags.metadata.cover]
+    assert len(covers) == 3
+    assert covers[0].sha256 == hashlib.sha256(covers[0].data).hexdigest()
+    assert all(cover is covers[0] for cover in covers)
+    picture = len(covers[0].data)
+    assert picture < len(pickle.dumps(covers)) < 2 * picture
 
 
 def test_a_batch_smaller_than_the_minimum_is_read_in_place(songs, monkeypatch):
