@@ -29,6 +29,37 @@ class IngestJobSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, job: IngestJob) -> dict:
+        """Write a job as the fields above declare it, without DRF's walk over each field:
+        the webhook answers with every job it recorded, and the walk was a third of the
+        request's work. A test checks that this gives what the walk gives."""
+        return {
+            "id": job.pk,
+            "bucket": job.bucket,
+            "key": job.key,
+            "action": job.action,
+            "event_name": job.event_name,
+            "event_time": _moment(job.event_time),
+            "size": job.size,
+            "etag": job.etag,
+            "version_id": job.version_id,
+            "sequencer": job.sequencer,
+            "status": job.status,
+            "reason": job.reason,
+            "attempts": job.attempts,
+            "song": job.song_id,
+            "created_at": _moment(job.created_at),
+            "started_at": _moment(job.started_at),
+            "finished_at": _moment(job.finished_at),
+        }
+
+
+_MOMENT = serializers.DateTimeField()  # how DRF writes a date and time
+
+
+def _moment(value) -> str | None:
+    return None if value is None else _MOMENT.to_representation(value)
+
 
 class UploadJobSerializer(serializers.ModelSerializer):
     """A job as its uploader sees it: its outcome, not where and how the store keeps the file."""

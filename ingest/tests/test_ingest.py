@@ -5,6 +5,7 @@ import json
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from rest_framework import serializers
 
 from catalog.models import Album, Artist, Cover, Genre, Song
 from demo.audio_samples import FORMATS, SampleTags, make_cover
@@ -12,6 +13,23 @@ from ingest.api.serializers import IngestJobSerializer
 from ingest.models import IngestJob
 
 pytestmark = pytest.mark.django_db
+
+
+def test_a_job_is_written_as_the_serializers_declared_fields_give_it(
+    put_song, post_events, created
+):
+    """The hand-written shape of a job gives what DRF's walk over the declared fields gives,
+    for a job ended with its song and one still pending with blank times."""
+    key, size = put_song("music/a.mp3", SampleTags(title="A"))
+    post_events(created(key, size))
+    done = IngestJob.objects.get(key=key)
+    pending = IngestJob.objects.create(bucket="local", key="music/b.mp3", dedup_key="b")
+    serializer = IngestJobSerializer()
+
+    for job in (done, pending):
+        walked = serializers.ModelSerializer.to_representation(serializer, job)
+        assert serializer.to_representation(job) == walked
+    assert done.song_id and done.finished_at and pending.started_at is None
 
 
 def test_signed_event_creates_song_with_tags_and_cover(put_song, post_events, created):
