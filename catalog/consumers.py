@@ -47,22 +47,14 @@ class SongsConsumer(ListeningConsumer):
 
     groups = [SONGS_GROUP]
 
-    async def song_added(self, event: dict) -> None:
-        await self.send_json(event)
+    async def forward(self, event: dict) -> None:
+        """Send the frame as the sender wrote it (catalog.events.framed), or the event as JSON."""
+        frame = event.get("frame")
+        if frame is None:
+            await self.send_json(event)
+        else:
+            await self.send(text_data=frame)
 
-    async def song_updated(self, event: dict) -> None:
-        await self.send_json(event)
-
-    async def song_removed(self, event: dict) -> None:
-        await self.send_json(event)
-
+    song_added = song_updated = song_removed = forward
     # Several songs of one transaction, in one frame (catalog.events.SongBurst).
-
-    async def songs_added(self, event: dict) -> None:
-        await self.send_json(event)
-
-    async def songs_updated(self, event: dict) -> None:
-        await self.send_json(event)
-
-    async def songs_removed(self, event: dict) -> None:
-        await self.send_json(event)
+    songs_added = songs_updated = songs_removed = forward

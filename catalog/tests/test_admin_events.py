@@ -7,7 +7,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from accounts.tests.factories import CuratorFactory
-from catalog.events import SONGS_GROUP
+from catalog.events import SONGS_GROUP, frame_of
 from catalog.models import Album, Song, SongArtist
 from catalog.tests.factories import GenreFactory, SongFactory
 from demo.audio_samples import SampleTags
@@ -30,7 +30,7 @@ def browser():
 
     async def next_message() -> dict:
         # The bound only keeps a missing message from hanging the suite.
-        return await asyncio.wait_for(layer.receive(channel), timeout=30)
+        return frame_of(await asyncio.wait_for(layer.receive(channel), timeout=30))
 
     yield async_to_sync(next_message)
     async_to_sync(layer.group_discard)(SONGS_GROUP, channel)

@@ -1,9 +1,12 @@
 """The /ws/songs/ websocket: forward song events, refuse foreign origins."""
 
+import json
+
 import pytest
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 
+from catalog import events
 from spotify.asgi import application
 
 
@@ -20,6 +23,25 @@ async def test_songs_socket_forwards_song_events():
 
     assert await communicator.receive_json_from(timeout=2) == message
     await communicator.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_songs_socket_sends_a_framed_message_as_the_text_written_once():
+    """What SongBurst sends (events.framed): the page gets the frame's JSON, written once for
+    every open page, the same text the event itself gave before."""
+    pages = [
+        WebsocketCommunicator(application, "/ws/songs/", headers=[(b"origin", b"http://localhost")])
+        for _ in range(2)
+    ]
+    for page in pages:
+        assert (await page.connect())[0]
+    frame = {"type": "songs.added", "songs": [{"id": 7}, {"id": 8}], "html": ["<tr>", "<tr>"]}
+
+    await get_channel_layer().group_send("songs", events.framed(frame))
+
+    for page in pages:
+        assert await page.receive_from(timeout=2) == json.dumps(frame)
+        await page.disconnect()
 
 
 @pytest.mark.asyncio

@@ -45,7 +45,10 @@ def test_song_event_from_a_job_thread_wakes_the_consumers_loop(settings, server_
 
     # The server loop sleeps until something wakes it; only a send handed to that loop
     # delivers at all (the bound is a guard, the old layer never woke it).
-    assert received.result(timeout=30) == {"type": "song.removed", "song": {"id": 42}}
+    assert events.frame_of(received.result(timeout=30)) == {
+        "type": "song.removed",
+        "song": {"id": 42},
+    }
 
 
 @pytest.mark.asyncio

@@ -39,7 +39,8 @@ def frames():
         received = []
         while True:
             try:
-                received.append(await asyncio.wait_for(layer.receive(channel), timeout=0.3))
+                message = await asyncio.wait_for(layer.receive(channel), timeout=0.3)
+                received.append(events.frame_of(message))
             except TimeoutError:
                 return received
 

@@ -7,6 +7,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from rest_framework import serializers
 
+from catalog.events import frame_of
 from catalog.models import Album, Artist, Cover, Genre, Song
 from demo.audio_samples import FORMATS, SampleTags, make_cover
 from ingest.api.serializers import IngestJobSerializer
@@ -305,7 +306,7 @@ def test_song_added_is_pushed_to_the_channel_layer_after_commit(put_song, post_e
 
     post_events(created(key, size))
 
-    message = async_to_sync(layer.receive)(channel)
+    message = frame_of(async_to_sync(layer.receive)(channel))
     assert message["type"] == "song.added"
     assert message["song"]["title"] == "Live One"
     assert message["song"]["id"] == Song.objects.get().pk
