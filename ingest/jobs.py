@@ -192,7 +192,7 @@ def _run_staged(job_ids: list[int], fill_to: int, stages: BatchStages) -> dict[i
         stages.writing.acquire()
     try:
         if claim_late:
-            chosen, statuses = _claim(job_ids, taking)
+            chosen, statuses = _claim(job_ids, taking, chosen)
         if chosen:
             statuses.update(_commit_batch(chosen, read))
         return statuses
@@ -228,18 +228,30 @@ def _choose(job_ids: list[int], fill_to: int, exclude: set[int] = frozenset()) -
     return taking
 
 
-def _claim(job_ids: list[int], taking: list[int]) -> tuple[list[IngestJob], dict[int, str]]:
+def _claim(
+    job_ids: list[int], taking: list[int], chosen: list[IngestJob] | None = None
+) -> tuple[list[IngestJob], dict[int, str]]:
     """Claim the pending ones of ``taking`` in one statement; return them, and the current
-    status of the batch's own jobs that were not claimed (another worker holds them)."""
+    status of the batch's own jobs that were not claimed (another worker holds them).
+
+    ``chosen``: the jobs as read when they were chosen; those claimed are returned marked
+    running, instead of being read again."""
     stamp = timezone.now()
     IngestJob.objects.filter(pk__in=taking, status=IngestJob.Status.PENDING).update(
         status=IngestJob.Status.RUNNING, attempts=F("attempts") + 1, started_at=stamp
     )
-    claimed = list(
-        IngestJob.objects.filter(
-            pk__in=taking, status=IngestJob.Status.RUNNING, started_at=stamp
-        ).order_by("pk")
-    )
+    won = IngestJob.objects.filter(pk__in=taking, status=IngestJob.Status.RUNNING, started_at=stamp)
+    if chosen is None:
+        claimed = list(won.order_by("pk"))
+    else:
+        ids = set(won.values_list("pk", flat=True))
+        claimed = [job for job in chosen if job.pk in ids]
+        for job in claimed:
+            job.status, job.started_at, job.attempts = (
+                IngestJob.Status.RUNNING,
+                stamp,
+                job.attempts + 1,
+            )
     statuses: dict[int, str] = {}
     if len(claimed) < len(job_ids):
         statuses.update(
