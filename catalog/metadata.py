@@ -3,6 +3,7 @@
 The ingest app reads the tags (ingest/tags/); the catalogue only needs their shape.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 
 # Column lengths of the names a song's tags give (catalog.models uses them): tag reading cuts
@@ -13,10 +14,18 @@ GENRE_LENGTH = 100
 
 @dataclass(frozen=True)
 class CoverArt:
-    """An embedded picture; ``mime_type`` comes from the image bytes when they are known."""
+    """An embedded picture; ``mime_type`` comes from the image bytes when they are known.
+
+    ``sha256`` (of the bytes, how covers are stored once) is worked out where the picture is
+    read: in a reader process for a batch of local files, off the core that writes the rows.
+    """
 
     data: bytes
     mime_type: str
+    sha256: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "sha256", hashlib.sha256(self.data).hexdigest())
 
 
 @dataclass(frozen=True)
