@@ -368,8 +368,7 @@ def songs_ingest(files: list[SongFile]) -> list[int | None]:
 
     existing = dict(rows_among(Song, ["storage_key", "pk"], storage_key=keys))
     now = timezone.now()
-    new_rows, updated_rows, song_keys, words = [], [], [], set()
-    credits, tagged = [], []  # (song key, artist or genre ids)
+    new_rows, updated_rows, links, words = [], [], [], set()
     for file, (artist_names, album_artist), cover in zip(live, names, song_covers, strict=True):
         metadata, key = file.metadata, file.version.key
         artists = list(dict.fromkeys(named[name_key(name)] for name in artist_names))
@@ -395,53 +394,54 @@ def songs_ingest(files: list[SongFile]) -> list[int | None]:
             updated_rows.append((existing[key], *columns, now))
         else:
             new_rows.append((key, *columns))
-        credits.append([artist.pk for artist in artists])
-        tagged.append([genre.pk for genre in genres])
-        song_keys.append(key)
+        links.append(SongLinks(key, [artist.pk for artist in artists], [g.pk for g in genres]))
 
-    song_ids = dict(existing)
     new_ids = insert_rows(Song, ["storage_key", *SONG_TAGGED_FIELDS], new_rows)
-    song_ids.update(zip([row[0] for row in new_rows], new_ids, strict=True))
+    song_ids = {**existing, **dict(zip([row[0] for row in new_rows], new_ids, strict=True))}
+    written = {file.version.key: song_ids[file.version.key] for file in live}
     if updated_rows:
         update_rows(Song, [*SONG_TAGGED_FIELDS, "updated_at"], updated_rows)
-        updated = [row[0] for row in updated_rows]
-        SongArtist.objects.filter(song_id__in=updated).delete()
-        Song.genres.through.objects.filter(song_id__in=updated).delete()
+    _link_songs(written, links, replacing=[row[0] for row in updated_rows])
+    search.add_search_words(words)
+    marked = []
+    for file in live:
+        row = stored[file.version.key]
+        sequencer = file.version.sequencer or row.sequencer
+        marked.append((row.pk, written[file.version.key], True, sequencer, now))
+    update_rows(StoredObject, ["song_id", "exists", "sequencer", "updated_at"], marked)
+    fresh = set(new_ids)
+    for song_id in written.values():
+        events.announce_song(events.ADDED if song_id in fresh else events.UPDATED, song_id)
+    return [written.get(key) for key in keys]
+
+
+class SongLinks(NamedTuple):
+    """A song's credited artists (in credit order) and genres, by id."""
+
+    key: str
+    artist_ids: list[int]
+    genre_ids: list[int]
+
+
+def _link_songs(song_ids: dict[str, int], links: list[SongLinks], replacing: list[int]) -> None:
+    """Write the songs' artist and genre links (in place of the old ones of ``replacing``)."""
+    if replacing:
+        SongArtist.objects.filter(song_id__in=replacing).delete()
+        Song.genres.through.objects.filter(song_id__in=replacing).delete()
     insert_rows(
         SongArtist,
         ["song_id", "artist_id", "position"],
         [
-            (song_ids[key], artist_id, position)
-            for key, artist_ids in zip(song_keys, credits, strict=True)
-            for position, artist_id in enumerate(artist_ids)
+            (song_ids[song.key], artist_id, position)
+            for song in links
+            for position, artist_id in enumerate(song.artist_ids)
         ],
     )
     insert_rows(
         Song.genres.through,
         ["song_id", "genre_id"],
-        [
-            (song_ids[key], genre_id)
-            for key, genre_ids in zip(song_keys, tagged, strict=True)
-            for genre_id in genre_ids
-        ],
+        [(song_ids[song.key], genre_id) for song in links for genre_id in song.genre_ids],
     )
-    search.add_search_words(words)
-
-    written = {key: song_ids[key] for key in song_keys}
-    update_rows(
-        StoredObject,
-        ["song_id", "exists", "sequencer", "updated_at"],
-        [
-            (row.pk, written[key], True, file.version.sequencer or row.sequencer, now)
-            for file in live
-            for key in [file.version.key]
-            for row in [stored[key]]
-        ],
-    )
-    fresh = set(new_ids)
-    for song_id in written.values():
-        events.announce_song(events.ADDED if song_id in fresh else events.UPDATED, song_id)
-    return [written.get(key) for key in keys]
 
 
 class StoredRow(NamedTuple):
