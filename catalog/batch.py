@@ -1,4 +1,4 @@
-"""Writes of many rows in a few statements, with far less Python than Django's bulk methods.
+"""Writes and reads of many rows in a few statements, with far less Python than the ORM's.
 
 update_in_bulk saves many rows' fields in a few statements; insert_in_bulk inserts new rows
 and gives each its primary key. insert_rows and update_rows do the same for rows given as
@@ -16,12 +16,13 @@ from django.db.models import DateTimeField, Expression, Field, Model
 from django.db.models.constants import OnConflict
 from django.utils import timezone
 
-# Columns whose Python value (of the field's own type) the database drivers take as it is.
+# Columns whose Python value (of the field's own type) the database drivers take as it is;
+# a foreign key goes as its target's column does.
 _AS_THEY_ARE = frozenset(
     {
-        *("CharField", "TextField", "BooleanField", "FloatField", "ForeignKey", "OneToOneField"),
+        *("CharField", "TextField", "BooleanField", "FloatField", "AutoField", "BigAutoField"),
         *("IntegerField", "BigIntegerField", "SmallIntegerField", "PositiveIntegerField"),
-        *("PositiveBigIntegerField", "PositiveSmallIntegerField"),
+        *("PositiveBigIntegerField", "PositiveSmallIntegerField", "SmallAutoField"),
     }
 )
 
@@ -191,7 +192,8 @@ def _insert(
 
 def _preparation(field: Field, connection) -> Callable | None:
     """Return what turns a Python value of the field into the database's: None if nothing."""
-    if field.get_internal_type() in _AS_THEY_ARE:
+    column = field.target_field if field.is_relation else field
+    if column.get_internal_type() in _AS_THEY_ARE:
         return None
     return partial(field.get_db_prep_save, connection=connection)
 
