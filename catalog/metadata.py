@@ -15,7 +15,10 @@ GENRE_LENGTH = 100
 class CoverArt:
     """An embedded picture; ``mime_type`` comes from the image bytes when they are known.
 
-    ``sha256`` (hex) is the digest of ``data`` when the reader has taken it, else blank."""
+    ``sha256`` (hex, how covers are stored once) is taken where the picture is read: in a
+    reader process for a batch of local files, off the core that writes the rows
+    (ingest.reading); blank where nobody took it yet.
+    """
 
     data: bytes
     mime_type: str

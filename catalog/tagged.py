@@ -12,14 +12,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from catalog import events, search
-from catalog.batch import insert_in_bulk, update_in_bulk
+from catalog.batch import insert_in_bulk, insert_rows, rows_among, update_rows
 from catalog.metadata import ArtistTags, CoverArt, ReleaseTags, SongMetadata
 from catalog.models import (
     Album,
@@ -57,23 +57,52 @@ def sequencer_is_stale(sequencer: str, applied: str) -> bool:
 # --- catalogue rows -----------------------------------------------------------------------
 
 
-def rows_by_name(model: type[Artist] | type[Genre], names: Iterable[str]) -> dict:
+class NamedRow(NamedTuple):
+    """A genre (or an artist) as a song's rows need it."""
+
+    pk: int
+    name_key: str
+    name: str
+
+
+class ArtistRow(NamedTuple):
+    """An artist as a song's rows need it, and what the tags may fill in."""
+
+    pk: int
+    name_key: str
+    name: str
+    sort_name: str
+    musicbrainz_id: str
+
+
+def rows_by_name(
+    model: type[Artist] | type[Genre], names: Iterable[str], row: type[tuple] = NamedRow
+) -> dict[str, tuple]:
     """Return {name_key: row} of artists or genres with these names, creating missing ones.
 
     Names match loosely (case, accents, spacing); one lookup, and one insert for new names.
+    A row is a ``row`` of the fields it names (NamedRow: pk, name_key, name).
     """
     spelled: dict[str, str] = {}
     for name in names:
         spelled.setdefault(name_key(name), name)
     if not spelled:
         return {}
-    found = {row.name_key: row for row in model.objects.filter(name_key__in=spelled)}
+
+    def lookup(keys) -> dict[str, tuple]:
+        found = rows_among(model, row._fields, name_key=keys)
+        return {values.name_key: values for values in map(row._make, found)}
+
+    found = lookup(spelled)
     missing = [key for key in spelled if key not in found]
     if missing:
-        model.objects.bulk_create(
-            [model(name=spelled[key], name_key=key) for key in missing], ignore_conflicts=True
+        insert_rows(
+            model,
+            ["name", "name_key"],
+            [(spelled[key], key) for key in missing],
+            ignore_conflicts=True,
         )
-        found.update((row.name_key, row) for row in model.objects.filter(name_key__in=missing))
+        found.update(lookup(missing))
     return {key: found[key] for key in spelled}
 
 
@@ -108,39 +137,43 @@ def _release_values(release: ReleaseTags) -> dict:
 
 
 BLANK = (None, "", False)  # an album's value the tags may still fill
+ALBUM_TAGGED_FIELDS = (
+    *("cover_id", "year", "sort_title", "is_compilation", "release_date"),
+    *("original_release_date", "record_labels", "release_types", "musicbrainz_id"),
+)  # what an album takes from its songs' tags (_albums_for)
 
 
-def _album_fill_in(album: Album, tagged: dict) -> list[str]:
-    """Give the album the tagged values it lacks; return the fields that changed."""
+def _album_fill_in(album: dict, tagged: dict) -> list[str]:
+    """Give the album's values the tagged ones it lacks; return the fields that changed."""
     changed = [
-        field
-        for field, value in tagged.items()
-        if value not in BLANK and getattr(album, Album._meta.get_field(field).attname) in BLANK
+        field for field, value in tagged.items() if value not in BLANK and album[field] in BLANK
     ]
     for field in changed:
-        setattr(album, field, tagged[field])
+        album[field] = tagged[field]
     return changed
 
 
-def _artists_fill_in(named: dict[str, Artist], tagged: Iterable[ArtistTags]) -> None:
+def _artists_fill_in(named: dict[str, ArtistRow], tagged: Iterable[ArtistTags]) -> None:
     """Give artists the sort names and MusicBrainz ids the tags know and they lack."""
-    changed: dict[int, Artist] = {}
+    changed: dict[int, list[str]] = {}
     for tags in tagged:
         artist = named.get(name_key(tags.name))
         if artist is None:
             continue
-        if tags.sort_name and not artist.sort_name:
-            artist.sort_name = _fitted(Artist, "sort_name", tags.sort_name)
-            changed[artist.pk] = artist
-        if tags.musicbrainz_id and not artist.musicbrainz_id:
-            artist.musicbrainz_id = tags.musicbrainz_id
-            changed[artist.pk] = artist
-    if changed:
-        Artist.objects.bulk_update(changed.values(), ["sort_name", "musicbrainz_id"])
+        known = changed.get(artist.pk) or [artist.sort_name, artist.musicbrainz_id]
+        if tags.sort_name and not known[0]:
+            known[0] = _fitted(Artist, "sort_name", tags.sort_name)
+            changed[artist.pk] = known
+        if tags.musicbrainz_id and not known[1]:
+            known[1] = tags.musicbrainz_id
+            changed[artist.pk] = known
+    update_rows(
+        Artist, ["sort_name", "musicbrainz_id"], [(pk, *known) for pk, known in changed.items()]
+    )
 
 
-def covers_for(arts: Iterable[tuple[str | None, CoverArt | None]]) -> dict[str, Cover | None]:
-    """Store each distinct image once; return {sha256: its row, or None if it is no image}.
+def covers_for(arts: Iterable[tuple[str | None, CoverArt | None]]) -> dict[str, int | None]:
+    """Store each distinct image once; return {sha256: its row's id, or None if it is no image}.
 
     ``arts`` are (sha256, image) pairs (None, None for a song without a picture). One lookup
     for all of them, and one insert for the images seen for the first time.
@@ -148,9 +181,7 @@ def covers_for(arts: Iterable[tuple[str | None, CoverArt | None]]) -> dict[str, 
     by_digest = {digest: art for digest, art in arts if art is not None}
     if not by_digest:
         return {}
-    found: dict[str, Cover | None] = {
-        cover.sha256: cover for cover in Cover.objects.filter(sha256__in=by_digest)
-    }
+    found: dict[str, int | None] = dict(rows_among(Cover, ["sha256", "pk"], sha256=by_digest))
     stored = {}
     for digest, art in by_digest.items():
         if digest in found:
@@ -161,12 +192,12 @@ def covers_for(arts: Iterable[tuple[str | None, CoverArt | None]]) -> dict[str, 
         else:
             stored[digest] = cover
     if stored:
-        Cover.objects.bulk_create(stored.values(), ignore_conflicts=True)
-        for cover in Cover.objects.filter(sha256__in=stored):
-            if cover.image.name != stored[cover.sha256].image.name:
+        insert_in_bulk(Cover, list(stored.values()), ignore_conflicts=True)
+        for digest, pk, image in rows_among(Cover, ["sha256", "pk", "image"], sha256=stored):
+            if image != stored[digest].image.name:
                 # Another job stored the same image at the same moment: keep theirs.
-                default_storage.delete(stored[cover.sha256].image.name)
-            found[cover.sha256] = cover
+                default_storage.delete(stored[digest].image.name)
+            found[digest] = pk
     return found
 
 
@@ -201,31 +232,43 @@ def _song_names(metadata: SongMetadata) -> tuple[list[str], str]:
     return artist_names, metadata.album_artist or artist_names[0]
 
 
+class AlbumRow(NamedTuple):
+    """What a song takes from its album: its id, names for its search document, its cover."""
+
+    pk: int
+    title: str
+    artist_name: str
+    cover_id: int | None
+
+
 def _song_values(
     version: ObjectVersion,
     metadata: SongMetadata,
-    artists: list[Artist],
-    album: Album | None,
-    genres: list[Genre],
-    cover: Cover | None,
+    artists: list[tuple],
+    album: AlbumRow | None,
+    genres: list[tuple],
+    cover_id: int | None,
     *,
     size: int,
     content_hash: str,
 ) -> dict:
-    """Return the song's column values (its search document included) from its tags and rows."""
+    """Return the song's column values (its search document included) from its tags and rows.
+
+    ``artists`` and ``genres`` are rows of rows_by_name (a pk and a name each).
+    """
     title = metadata.title or title_from_key(version.key)
     search_title, search_text = search.song_document(
         title,
         [artist.name for artist in artists],
         album.title if album else "",
-        album.album_artist.name if album else "",
+        album.artist_name if album else "",
         [genre.name for genre in genres],
     )
     return {
         "title": title,
-        "artist": artists[0],
-        "album": album,
-        "cover": cover or (album.cover if album else None),
+        "artist_id": artists[0].pk,
+        "album_id": album.pk if album else None,
+        "cover_id": cover_id or (album.cover_id if album else None),
         "track_number": metadata.track_number,
         "disc_number": metadata.disc_number,
         "year": metadata.year,
@@ -256,7 +299,8 @@ def _song_values(
 
 
 SONG_TAGGED_FIELDS = (
-    *("title", "artist", "album", "cover", "track_number", "disc_number", "year", "duration"),
+    *("title", "artist_id", "album_id", "cover_id", "track_number", "disc_number", "year"),
+    "duration",
     *("bitrate", "sample_rate", "channels", "codec", "mime_type", "lyrics", "sort_title"),
     *("bit_depth", "bpm", "comment", "musicbrainz_id", "isrc", "replay_gain_track"),
     *("replay_gain_track_peak", "replay_gain_album", "replay_gain_album_peak", "file_size"),
@@ -283,13 +327,14 @@ class SongFile:
     only_if_applied: str | None = None
 
 
-def songs_ingest(files: list[SongFile]) -> list[Song | None]:
+def songs_ingest(files: list[SongFile]) -> list[int | None]:
     """Create or update the songs of stored objects (one or many), in the caller's transaction.
 
-    Returns each file's song, or None where a newer event got there first. The statements are
-    as many for a batch as for one song: each kind of row (stored objects, artists, genres,
-    covers, albums, songs, their links, search words) is looked up once and written in one
-    bulk statement. Keys must be distinct and in one bucket. Anything the database refuses
+    Returns each file's song id, or None where a newer event got there first. The statements
+    are as many for a batch as for one song: each kind of row (stored objects, artists,
+    genres, covers, albums, songs, their links, search words) is looked up once and written
+    in one bulk statement, from plain values (no model instances: they cost more Python than
+    the statements). Keys must be distinct and in one bucket. Anything the database refuses
     raises, and the caller's savepoint takes the whole batch back.
     """
     if not files:
@@ -299,13 +344,15 @@ def songs_ingest(files: list[SongFile]) -> list[Song | None]:
     if len(set(keys)) != len(keys):
         raise ValueError("songs_ingest takes each key once")
     stored = _lock_stored_objects(bucket, files)
-    live = [file for file in files if _applies(file, stored.get(file.version.key))]
+    live = [file for file in files if _applies(file, _applied(stored.get(file.version.key)))]
     if not live:
         return [None] * len(files)
 
     names = [_song_names(file.metadata) for file in live]
     named = rows_by_name(
-        Artist, [name for artists, album_artist in names for name in (*artists, album_artist)]
+        Artist,
+        [name for artists, album_artist in names for name in (*artists, album_artist)],
+        ArtistRow,
     )
     _artists_fill_in(named, [tags for file in live for tags in file.metadata.artist_tags])
     genres_named = rows_by_name(Genre, [genre for file in live for genre in file.metadata.genres])
@@ -320,11 +367,11 @@ def songs_ingest(files: list[SongFile]) -> list[Song | None]:
         ]
     )
 
-    existing = {song.storage_key: song for song in Song.objects.filter(storage_key__in=keys)}
+    existing = dict(rows_among(Song, ["storage_key", "pk"], storage_key=keys))
     now = timezone.now()
-    new_songs, updated, credits, tagged, words = [], [], [], [], set()
+    new_rows, updated_rows, links, words = [], [], [], set()
     for file, (artist_names, album_artist), cover in zip(live, names, song_covers, strict=True):
-        metadata = file.metadata
+        metadata, key = file.metadata, file.version.key
         artists = list(dict.fromkeys(named[name_key(name)] for name in artist_names))
         album = None
         if metadata.album:
@@ -343,53 +390,69 @@ def songs_ingest(files: list[SongFile]) -> list[Song | None]:
             content_hash=file.content_hash,
         )
         words.update(_search_words(values["search_text"]))
-        song = existing.get(file.version.key)
-        if song is None:
-            song = Song(storage_key=file.version.key, **values)
-            new_songs.append(song)
+        columns = [values[field] for field in SONG_TAGGED_FIELDS]
+        if key in existing:
+            updated_rows.append((existing[key], *columns, now))
         else:
-            for field, value in values.items():
-                setattr(song, field, value)
-            song.updated_at = now
-            updated.append(song)
-        credits.append((song, artists))
-        tagged.append((song, genres))
+            new_rows.append((key, *columns))
+        links.append(SongLinks(key, [artist.pk for artist in artists], [g.pk for g in genres]))
 
-    insert_in_bulk(Song, new_songs)
-    if updated:
-        update_in_bulk(Song, updated, [*SONG_TAGGED_FIELDS, "updated_at"])
-        SongArtist.objects.filter(song__in=updated).delete()
-        Song.genres.through.objects.filter(song__in=updated).delete()
-    insert_in_bulk(
-        SongArtist,
-        [
-            SongArtist(song=song, artist=artist, position=position)
-            for song, artists in credits
-            for position, artist in enumerate(artists)
-        ],
-    )
-    song_genre = Song.genres.through
-    insert_in_bulk(
-        song_genre,
-        [song_genre(song=song, genre=genre) for song, genres in tagged for genre in genres],
-    )
+    new_ids = insert_rows(Song, ["storage_key", *SONG_TAGGED_FIELDS], new_rows)
+    song_ids = {**existing, **dict(zip([row[0] for row in new_rows], new_ids, strict=True))}
+    written = {file.version.key: song_ids[file.version.key] for file in live}
+    if updated_rows:
+        update_rows(Song, [*SONG_TAGGED_FIELDS, "updated_at"], updated_rows)
+    _link_songs(written, links, replacing=[row[0] for row in updated_rows])
     search.add_search_words(words)
-
-    written, seen = {}, []
-    for file, (song, _) in zip(live, credits, strict=True):
+    marked = []
+    for file in live:
         row = stored[file.version.key]
-        row.song, row.exists, row.updated_at = song, True, now
-        row.sequencer = file.version.sequencer or row.sequencer
-        seen.append(row)
-        written[file.version.key] = song
-    update_in_bulk(StoredObject, seen, ["song", "exists", "sequencer", "updated_at"])
-    fresh = {song.pk for song in new_songs}
-    for song in written.values():
-        events.announce_song(events.ADDED if song.pk in fresh else events.UPDATED, song.pk)
+        sequencer = file.version.sequencer or row.sequencer
+        marked.append((row.pk, written[file.version.key], True, sequencer, now))
+    update_rows(StoredObject, ["song_id", "exists", "sequencer", "updated_at"], marked)
+    fresh = set(new_ids)
+    for song_id in written.values():
+        events.announce_song(events.ADDED if song_id in fresh else events.UPDATED, song_id)
     return [written.get(key) for key in keys]
 
 
-def _lock_stored_objects(bucket: str, files: list[SongFile]) -> dict[str, StoredObject]:
+class SongLinks(NamedTuple):
+    """A song's credited artists (in credit order) and genres, by id."""
+
+    key: str
+    artist_ids: list[int]
+    genre_ids: list[int]
+
+
+def _link_songs(song_ids: dict[str, int], links: list[SongLinks], replacing: list[int]) -> None:
+    """Write the songs' artist and genre links (in place of the old ones of ``replacing``)."""
+    if replacing:
+        SongArtist.objects.filter(song_id__in=replacing).delete()
+        Song.genres.through.objects.filter(song_id__in=replacing).delete()
+    insert_rows(
+        SongArtist,
+        ["song_id", "artist_id", "position"],
+        [
+            (song_ids[song.key], artist_id, position)
+            for song in links
+            for position, artist_id in enumerate(song.artist_ids)
+        ],
+    )
+    insert_rows(
+        Song.genres.through,
+        ["song_id", "genre_id"],
+        [(song_ids[song.key], genre_id) for song in links for genre_id in song.genre_ids],
+    )
+
+
+class StoredRow(NamedTuple):
+    """A stored object's row as songs_ingest reads it: its id and the sequencer applied."""
+
+    pk: int
+    sequencer: str
+
+
+def _lock_stored_objects(bucket: str, files: list[SongFile]) -> dict[str, StoredRow]:
     """Return {key: row} of the files' objects, locked for this transaction.
 
     An object seen for the first time gets its row first (unless a re-sync expects one
@@ -399,48 +462,55 @@ def _lock_stored_objects(bucket: str, files: list[SongFile]) -> dict[str, Stored
     Inserts and locks go in key order, so two batches that share keys never wait on each
     other in a circle.
     """
-    may_be_new = sorted(file.version.key for file in files if _applies(file, None))
-    insert_in_bulk(
+    may_be_new = sorted(file.version.key for file in files if _applies(file, ""))
+    insert_rows(
         StoredObject,
-        [StoredObject(bucket=bucket, key=key, exists=False) for key in may_be_new],
+        ["bucket", "key", "exists"],
+        [(bucket, key, False) for key in may_be_new],
         ignore_conflicts=True,
     )
-    rows = StoredObject.objects.select_for_update().filter(
-        bucket=bucket, key__in=[file.version.key for file in files]
+    locked = rows_among(
+        StoredObject,
+        ["key", "pk", "sequencer"],
+        bucket=[bucket],
+        key=[file.version.key for file in files],
+        order_by="key",
+        lock=True,
     )
-    return {row.key: row for row in rows.order_by("key")}
+    return {key: StoredRow(pk, sequencer) for key, pk, sequencer in locked}
 
 
-def _applies(file: SongFile, stored: StoredObject | None) -> bool:
-    """Tell whether this version of the object may be written over what was applied."""
-    version, applied = file.version, stored.sequencer if stored else ""
+def _applied(stored: StoredRow | None) -> str:
+    return stored.sequencer if stored else ""
+
+
+def _applies(file: SongFile, applied: str) -> bool:
+    """Tell whether this version of the object may be written over the sequencer applied."""
+    version = file.version
     if file.only_if_applied is not None and applied != file.only_if_applied:
         return False
     return applied == version.sequencer or not sequencer_is_stale(version.sequencer, applied)
 
 
 def _digest(art: CoverArt) -> str:
+    """The picture's sha256: taken where it was read (ingest.reading), else here."""
     return art.sha256 or hashlib.sha256(art.data).hexdigest()
 
 
 def _albums_for(
-    songs: list[tuple[SongMetadata, Artist, Cover | None]],
-) -> dict[tuple[int, str], Album]:
+    songs: list[tuple[SongMetadata, tuple, int | None]],
+) -> dict[tuple[int, str], AlbumRow]:
     """Return {(album artist id, title key): album} for the songs' albums, creating missing ones.
 
-    What an album lacks (a cover, a year, the release's tags) comes from the first song that
-    has it; what it has stays.
+    ``songs`` are (tags, album artist's row, cover id). What an album lacks (a cover, a year,
+    the release's tags) comes from the first song that has it; what it has stays.
     """
-    wanted: dict[tuple[int, str], tuple[str, Artist, dict]] = {}
-    for metadata, album_artist, cover in songs:
+    wanted: dict[tuple[int, str], tuple[str, tuple, dict]] = {}
+    for metadata, album_artist, cover_id in songs:
         if not metadata.album:
             continue
         key = (album_artist.pk, name_key(metadata.album))
-        tagged = {
-            "cover": cover,
-            "year": metadata.year,
-            **_release_values(metadata.release),
-        }
+        tagged = {"cover_id": cover_id, "year": metadata.year, **_release_values(metadata.release)}
         if key in wanted:
             _fill_gaps(wanted[key][2], tagged)
         else:
@@ -450,20 +520,27 @@ def _albums_for(
     artist_ids = {artist_id for artist_id, _ in wanted}
     title_keys = {title_key for _, title_key in wanted}
 
-    def lookup() -> dict[tuple[int, str], Album]:
-        candidates = Album.objects.filter(album_artist__in=artist_ids, title_key__in=title_keys)
+    def lookup() -> dict[tuple[int, str], tuple[int, str, dict]]:
+        rows = rows_among(
+            Album,
+            ["album_artist_id", "title_key", "pk", "title", *ALBUM_TAGGED_FIELDS],
+            album_artist_id=artist_ids,
+            title_key=title_keys,
+        )
         return {
-            key: album
-            for album in candidates
-            if (key := (album.album_artist_id, album.title_key)) in wanted
+            key: (pk, title, dict(zip(ALBUM_TAGGED_FIELDS, values, strict=True)))
+            for artist_id, title_key, pk, title, *values in rows
+            if (key := (artist_id, title_key)) in wanted
         }
 
     found = lookup()
     missing = [key for key in wanted if key not in found]
     if missing:
-        Album.objects.bulk_create(
+        insert_rows(
+            Album,
+            ["title", "title_key", "album_artist_id", *ALBUM_TAGGED_FIELDS],
             [
-                Album(title=title, title_key=key[1], album_artist=artist, **tagged)
+                (title, key[1], artist.pk, *(tagged[field] for field in ALBUM_TAGGED_FIELDS))
                 for key in missing
                 for title, artist, tagged in [wanted[key]]
             ],
@@ -472,15 +549,17 @@ def _albums_for(
         found = lookup()
     changed: set[str] = set()
     gapped = []
-    for key, album in found.items():
-        title, album_artist, tagged = wanted[key]
-        if filled := _album_fill_in(album, tagged):
+    for key, (pk, _, album) in found.items():
+        if filled := _album_fill_in(album, wanted[key][2]):
             changed.update(filled)
-            gapped.append(album)
-        album.album_artist = album_artist
+            gapped.append((pk, album))
     if gapped:
-        update_in_bulk(Album, gapped, sorted(changed))
-    return found
+        fields = sorted(changed)
+        update_rows(Album, fields, [(pk, *(album[f] for f in fields)) for pk, album in gapped])
+    return {
+        key: AlbumRow(pk, title, wanted[key][1].name, album["cover_id"])
+        for key, (pk, title, album) in found.items()
+    }
 
 
 def _fill_gaps(values: dict, later: dict) -> None:

@@ -436,13 +436,13 @@ def _write_songs(jobs: list[IngestJob], read: dict[int, Outcome | TagsRead]) -> 
         tags = read[job.pk]
         only_if_applied = job.sequencer if is_resync(job) else None
         files.append(SongFile(job, tags.metadata, tags.size, tags.content_hash, only_if_applied))
-    songs = songs_ingest(files)
-    passed = [job for job, song in zip(jobs, songs, strict=True) if song is None]
+    song_ids = songs_ingest(files)
+    passed = [job for job, song_id in zip(jobs, song_ids, strict=True) if song_id is None]
     applied = _applied_sequencers(passed) if passed else {}
     outcomes = {}
-    for job, song in zip(jobs, songs, strict=True):
-        if song is not None:
-            outcomes[job.pk] = Outcome(IngestJob.Status.DONE, "", song.pk)
+    for job, song_id in zip(jobs, song_ids, strict=True):
+        if song_id is not None:
+            outcomes[job.pk] = Outcome(IngestJob.Status.DONE, "", song_id)
         else:
             outcomes[job.pk] = _stale_outcome(job, applied.get(job.key, "")) or Outcome(
                 IngestJob.Status.SKIPPED, "superseded"

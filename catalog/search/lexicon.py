@@ -18,6 +18,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Length
 
+from catalog.batch import insert_rows
 from catalog.models import SearchWord, name_key
 from catalog.prepared import Slot, contains, starts_with
 
@@ -64,10 +65,8 @@ def forget_near_spellings() -> None:
 def add_search_words(words: Iterable[str]) -> None:
     """Add words to the lexicon that typo tolerance searches (already known ones are kept)."""
     forget_near_spellings()
-    SearchWord.objects.bulk_create(
-        [SearchWord(word=word) for word in sorted(set(words))],
-        ignore_conflicts=True,
-        batch_size=5000,
+    insert_rows(
+        SearchWord, ["word"], [(word,) for word in sorted(set(words))], ignore_conflicts=True
     )
 
 

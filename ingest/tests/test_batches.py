@@ -256,8 +256,9 @@ def test_every_tagged_song_field_is_saved_when_a_batch_updates_a_song():
     class Version:
         bucket, key, etag, version_id, sequencer = "local", "k.mp3", "", "", ""
 
+    (artist,) = tagged.rows_by_name(Artist, ["A"]).values()
     values = tagged._song_values(
-        Version(), metadata, [Artist(name="A")], None, [], None, size=1, content_hash=""
+        Version(), metadata, [artist], None, [], None, size=1, content_hash=""
     )
     assert set(values) == set(tagged.SONG_TAGGED_FIELDS)
 
