@@ -15,11 +15,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, router, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from catalog.batch import insert_in_bulk, update_in_bulk
+from catalog.batch import insert_rows, rows_among, update_in_bulk
 from catalog.events import send_many_to_group
 from catalog.media import is_s3
 from catalog.models import Song, StoredObject
@@ -31,6 +31,13 @@ from ingest.models import UPLOAD_PREFIX, IngestJob, Upload
 from ingest.reading import ObjectToRead, Outcome, ReadLimits, TagsRead, read_objects, unexpected
 
 logger = logging.getLogger(__name__)
+
+
+# What recording an event writes; the other columns take their defaults (pending, no tries).
+RECORDED_FIELDS = (
+    *("bucket", "key", "action", "event_name", "event_time", "size", "etag", "version_id"),
+    *("sequencer", "dedup_key", "created_at"),
+)
 
 
 def _job_fields(event: ObjectEvent) -> dict:
@@ -52,22 +59,34 @@ def record_ingest_events(object_events: Iterable[ObjectEvent]) -> list[IngestJob
 
     A repeated delivery of the same event finds its earlier job instead of making another.
     A body of many records costs one lookup and one insert, in one transaction; each record
-    still gets its own job, done or failed on its own.
+    still gets its own job, done or failed on its own. The lookup and the insert are written
+    from plain values (catalog.batch): the webhook runs this for every request.
     """
     object_events = list(object_events)
     keys = [event.dedup_key for event in object_events]
-    earlier = {job.dedup_key: job for job in IngestJob.objects.filter(dedup_key__in=keys)}
+    known = [key for (key,) in rows_among(IngestJob, ["dedup_key"], dedup_key=set(keys))]
+    earlier = {}
+    if known:  # a redelivery: the answer gives its earlier jobs
+        earlier = {job.dedup_key: job for job in IngestJob.objects.filter(dedup_key__in=known)}
     new: dict[str, IngestJob] = {}
+    now = timezone.now()
     for key, event in zip(keys, object_events, strict=True):
         if key not in earlier and key not in new:
-            new[key] = IngestJob(dedup_key=key, **_job_fields(event))
+            new[key] = IngestJob(dedup_key=key, created_at=now, **_job_fields(event))
     if new:
         try:
             with transaction.atomic():
-                insert_in_bulk(IngestJob, list(new.values()))
+                ids = insert_rows(
+                    IngestJob,
+                    RECORDED_FIELDS,
+                    [tuple(getattr(job, name) for name in RECORDED_FIELDS) for job in new.values()],
+                )
         except IntegrityError:
             # Another delivery of the same event was recorded in between: go one by one.
             return _record_one_by_one(object_events)
+        for job, pk in zip(new.values(), ids, strict=True):
+            job.pk = pk
+            job._state.adding, job._state.db = False, router.db_for_write(IngestJob)
     jobs = []
     for key in keys:
         job = new.pop(key, None)
@@ -207,7 +226,7 @@ def _all_taken(job_ids: list[int], stages: BatchStages) -> dict[int, str] | None
 
     When requests come faster than batches are written, one batch takes the jobs of many
     requests, and most tasks find theirs taken: one query answers them."""
-    statuses = dict(IngestJob.objects.filter(pk__in=job_ids).values_list("pk", "status"))
+    statuses = dict(rows_among(IngestJob, ["pk", "status"], id=job_ids))
     if any(
         status == IngestJob.Status.PENDING or pk in stages.in_flight
         for pk, status in statuses.items()
