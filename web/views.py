@@ -47,6 +47,7 @@ def home(request):
         "web/home.html",
         {
             "songs": songs,
+            "home_songs": HOME_SONGS,  # the live list keeps as many (live.js)
             "recently_played": _recently_played(request.user),
             "made_for_you": _made_for_you(request.user),
         },

@@ -54,7 +54,13 @@ function apply(message) {
       if (row) added.append(row);
     }
   });
-  if (rows && added.childElementCount) rows.prepend(added);
+  if (rows && added.childElementCount) {
+    rows.prepend(added);
+    // The list shows the newest songs, as many as the page does on load: a page left open
+    // through an import of thousands keeps that many rows, not every song that came.
+    const limit = Number(rows.dataset.limit);
+    while (limit && rows.children.length > limit) rows.lastElementChild.remove();
+  }
   const empty = document.getElementById("empty-songs");
   if (empty && rows) empty.hidden = rows.children.length > 0;
 }
