@@ -245,6 +245,7 @@ def test_jobs_of_one_key_in_a_batch_apply_in_order(
 
 def test_every_tagged_song_field_is_saved_when_a_batch_updates_a_song():
     from catalog import tagged
+    from catalog.linked import rows_by_name
     from catalog.metadata import SongMetadata
     from catalog.models import Artist
 
@@ -256,7 +257,7 @@ def test_every_tagged_song_field_is_saved_when_a_batch_updates_a_song():
     class Version:
         bucket, key, etag, version_id, sequencer = "local", "k.mp3", "", "", ""
 
-    (artist,) = tagged.rows_by_name(Artist, ["A"]).values()
+    (artist,) = rows_by_name(Artist, ["A"]).values()
     values = tagged._song_values(
         Version(), metadata, [artist], None, [], None, size=1, content_hash=""
     )
