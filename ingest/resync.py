@@ -29,8 +29,8 @@ from django.utils import timezone
 from catalog.models import Song, StoredObject
 from ingest import jobs, running
 from ingest.events import RESYNC_EVENT_SUFFIX, ObjectEvent
+from ingest.listing import ListedObject, StoreUnavailable, is_audio_key, list_objects
 from ingest.models import IngestJob
-from ingest.store import ListedObject, StoreUnavailable, is_audio_key, list_objects
 
 logger = logging.getLogger(__name__)
 

@@ -259,7 +259,7 @@ def test_local_folder_filled_by_hand_is_resynced(put_song, media_root):
 
 
 def test_local_listing_is_in_byte_order_like_s3(media_root):
-    from ingest.store import list_objects
+    from ingest.listing import list_objects
 
     for key in ("music/a-b.mp3", "music/a/b.mp3", "music/a0.mp3", "music/B.mp3", "music/é.mp3"):
         path = media_root / key
