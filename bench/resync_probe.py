@@ -104,8 +104,8 @@ def seed(count: int) -> dict:
 def compare_keys(count: int) -> dict:
     from datetime import UTC, datetime
 
+    from ingest.listing import ListedObject
     from ingest.resync import ResyncReport, catalogue_entries, compare
-    from ingest.store import ListedObject
 
     baseline = peak_rss_bytes()
     now = datetime.now(UTC)

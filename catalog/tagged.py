@@ -1,38 +1,32 @@
 """Ingest's writes to the catalogue: tags read from a stored object become its song's rows.
 
 songs_ingest writes a batch (each kind of row in one statement), or a single song; each new
-or changed song is announced to browsers after commit. The ingest app reads the files and
-calls it; nothing here knows about jobs.
+or changed song is announced to browsers after commit. The rows a song links to (artists,
+genres, album, cover) come from catalog.linked; here are the song's own values, its links and
+its stored object. The ingest app reads the files and calls it; nothing here knows about jobs.
 """
 
-import hashlib
-import io
-import logging
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import NamedTuple, Protocol
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from catalog import events, search
-from catalog.batch import insert_in_bulk, insert_rows, rows_among, update_rows
-from catalog.metadata import ArtistTags, CoverArt, ReleaseTags, SongMetadata
-from catalog.models import (
-    Album,
-    Artist,
-    Cover,
-    Genre,
-    Song,
-    SongArtist,
-    StoredObject,
-    name_key,
+from catalog.batch import insert_rows, rows_among, update_rows
+from catalog.linked import (
+    AlbumRow,
+    ArtistRow,
+    albums_for,
+    artists_fill_in,
+    cover_digest,
+    covers_for,
+    fitted,
+    rows_by_name,
 )
-
-logger = logging.getLogger(__name__)
+from catalog.metadata import SongMetadata
+from catalog.models import Artist, Genre, Song, SongArtist, StoredObject, name_key
 
 UNKNOWN_ARTIST = "Unknown Artist"
 
@@ -54,170 +48,6 @@ def sequencer_is_stale(sequencer: str, applied: str) -> bool:
     return int(sequencer, 16) <= int(applied, 16)
 
 
-# --- catalogue rows -----------------------------------------------------------------------
-
-
-class NamedRow(NamedTuple):
-    """A genre (or an artist) as a song's rows need it."""
-
-    pk: int
-    name_key: str
-    name: str
-
-
-class ArtistRow(NamedTuple):
-    """An artist as a song's rows need it, and what the tags may fill in."""
-
-    pk: int
-    name_key: str
-    name: str
-    sort_name: str
-    musicbrainz_id: str
-
-
-def rows_by_name(
-    model: type[Artist] | type[Genre], names: Iterable[str], row: type[tuple] = NamedRow
-) -> dict[str, tuple]:
-    """Return {name_key: row} of artists or genres with these names, creating missing ones.
-
-    Names match loosely (case, accents, spacing); one lookup, and one insert for new names.
-    A row is a ``row`` of the fields it names (NamedRow: pk, name_key, name).
-    """
-    spelled: dict[str, str] = {}
-    for name in names:
-        spelled.setdefault(name_key(name), name)
-    if not spelled:
-        return {}
-
-    def lookup(keys) -> dict[str, tuple]:
-        found = rows_among(model, row._fields, name_key=keys)
-        return {values.name_key: values for values in map(row._make, found)}
-
-    found = lookup(spelled)
-    missing = [key for key in spelled if key not in found]
-    if missing:
-        insert_rows(
-            model,
-            ["name", "name_key"],
-            [(spelled[key], key) for key in missing],
-            ignore_conflicts=True,
-        )
-        found.update(lookup(missing))
-    return {key: found[key] for key in spelled}
-
-
-def _fitted(model: type, field: str, values: Iterable[str] | str | None) -> str:
-    """Return a text (or several, "; "-joined) cut to fit the model field's column.
-
-    Of several values, only whole ones are kept; a single text is cut at the column's length.
-    """
-    limit = model._meta.get_field(field).max_length
-    if values is None or isinstance(values, str):
-        return (values or "")[:limit]
-    joined = ""
-    for value in values:
-        longer = f"{joined}; {value}" if joined else value
-        if len(longer) > limit:
-            break
-        joined = longer
-    return joined
-
-
-def _release_values(release: ReleaseTags) -> dict:
-    """Return the album columns the tags fill, keyed by field, blank where they are silent."""
-    return {
-        "sort_title": _fitted(Album, "sort_title", release.sort_title),
-        "is_compilation": release.is_compilation,
-        "release_date": release.release_date or "",
-        "original_release_date": release.original_release_date or "",
-        "record_labels": _fitted(Album, "record_labels", release.record_labels),
-        "release_types": _fitted(Album, "release_types", release.release_types),
-        "musicbrainz_id": release.musicbrainz_id or "",
-    }
-
-
-BLANK = (None, "", False)  # an album's value the tags may still fill
-ALBUM_TAGGED_FIELDS = (
-    *("cover_id", "year", "sort_title", "is_compilation", "release_date"),
-    *("original_release_date", "record_labels", "release_types", "musicbrainz_id"),
-)  # what an album takes from its songs' tags (_albums_for)
-
-
-def _album_fill_in(album: dict, tagged: dict) -> list[str]:
-    """Give the album's values the tagged ones it lacks; return the fields that changed."""
-    changed = [
-        field for field, value in tagged.items() if value not in BLANK and album[field] in BLANK
-    ]
-    for field in changed:
-        album[field] = tagged[field]
-    return changed
-
-
-def _artists_fill_in(named: dict[str, ArtistRow], tagged: Iterable[ArtistTags]) -> None:
-    """Give artists the sort names and MusicBrainz ids the tags know and they lack."""
-    changed: dict[int, list[str]] = {}
-    for tags in tagged:
-        artist = named.get(name_key(tags.name))
-        if artist is None:
-            continue
-        known = changed.get(artist.pk) or [artist.sort_name, artist.musicbrainz_id]
-        if tags.sort_name and not known[0]:
-            known[0] = _fitted(Artist, "sort_name", tags.sort_name)
-            changed[artist.pk] = known
-        if tags.musicbrainz_id and not known[1]:
-            known[1] = tags.musicbrainz_id
-            changed[artist.pk] = known
-    update_rows(
-        Artist, ["sort_name", "musicbrainz_id"], [(pk, *known) for pk, known in changed.items()]
-    )
-
-
-def covers_for(arts: Iterable[tuple[str | None, CoverArt | None]]) -> dict[str, int | None]:
-    """Store each distinct image once; return {sha256: its row's id, or None if it is no image}.
-
-    ``arts`` are (sha256, image) pairs (None, None for a song without a picture). One lookup
-    for all of them, and one insert for the images seen for the first time.
-    """
-    by_digest = {digest: art for digest, art in arts if art is not None}
-    if not by_digest:
-        return {}
-    found: dict[str, int | None] = dict(rows_among(Cover, ["sha256", "pk"], sha256=by_digest))
-    stored = {}
-    for digest, art in by_digest.items():
-        if digest in found:
-            continue
-        cover = _cover_file(art, digest)
-        if cover is None:
-            found[digest] = None
-        else:
-            stored[digest] = cover
-    if stored:
-        insert_in_bulk(Cover, list(stored.values()), ignore_conflicts=True)
-        for digest, pk, image in rows_among(Cover, ["sha256", "pk", "image"], sha256=stored):
-            if image != stored[digest].image.name:
-                # Another job stored the same image at the same moment: keep theirs.
-                default_storage.delete(stored[digest].image.name)
-            found[digest] = pk
-    return found
-
-
-def _cover_file(art: CoverArt, digest: str) -> Cover | None:
-    """Save a new image's file and return its (unsaved) row; None if it is no readable image."""
-    try:
-        from PIL import Image
-
-        with Image.open(io.BytesIO(art.data)) as image:
-            width, height = image.size
-    except Exception:
-        logger.info("ignoring an embedded cover that is not a readable image")
-        return None
-    extension = {"image/png": "png", "image/gif": "gif", "image/webp": "webp"}.get(
-        art.mime_type, "jpg"
-    )
-    name = default_storage.save(f"covers/{digest[:2]}/{digest}.{extension}", ContentFile(art.data))
-    return Cover(sha256=digest, image=name, mime_type=art.mime_type, width=width, height=height)
-
-
 def title_from_key(key: str) -> str:
     """Make a title from a file name: "03 - Neon_Rain.mp3" becomes "Neon Rain"."""
     stem = PurePosixPath(key).stem.replace("_", " ")
@@ -230,15 +60,6 @@ def _song_names(metadata: SongMetadata) -> tuple[list[str], str]:
     """Return a song's artist names (never none) and its album artist's name."""
     artist_names = list(metadata.artists) or [UNKNOWN_ARTIST]
     return artist_names, metadata.album_artist or artist_names[0]
-
-
-class AlbumRow(NamedTuple):
-    """What a song takes from its album: its id, names for its search document, its cover."""
-
-    pk: int
-    title: str
-    artist_name: str
-    cover_id: int | None
 
 
 def _song_values(
@@ -279,12 +100,12 @@ def _song_values(
         "codec": metadata.codec,
         "mime_type": metadata.mime_type,
         "lyrics": metadata.lyrics or "",
-        "sort_title": _fitted(Song, "sort_title", metadata.sort_title),
+        "sort_title": fitted(Song, "sort_title", metadata.sort_title),
         "bit_depth": metadata.bit_depth,
         "bpm": metadata.bpm,
         "comment": metadata.comment or "",
         "musicbrainz_id": metadata.musicbrainz_id or "",
-        "isrc": _fitted(Song, "isrc", metadata.isrcs),
+        "isrc": fitted(Song, "isrc", metadata.isrcs),
         "replay_gain_track": metadata.replay_gain.track_gain,
         "replay_gain_track_peak": metadata.replay_gain.track_peak,
         "replay_gain_album": metadata.replay_gain.album_gain,
@@ -354,13 +175,13 @@ def songs_ingest(files: list[SongFile]) -> list[int | None]:
         [name for artists, album_artist in names for name in (*artists, album_artist)],
         ArtistRow,
     )
-    _artists_fill_in(named, [tags for file in live for tags in file.metadata.artist_tags])
+    artists_fill_in(named, [tags for file in live for tags in file.metadata.artist_tags])
     genres_named = rows_by_name(Genre, [genre for file in live for genre in file.metadata.genres])
     arts = [file.metadata.cover for file in live]
-    digests = [_digest(art) if art else None for art in arts]
+    digests = [cover_digest(art) if art else None for art in arts]
     covers = covers_for(zip(digests, arts, strict=True))
     song_covers = [covers.get(digest) for digest in digests]
-    albums = _albums_for(
+    albums = albums_for(
         [
             (file.metadata, named[name_key(album_artist)], cover)
             for file, (_, album_artist), cover in zip(live, names, song_covers, strict=True)
@@ -490,80 +311,3 @@ def _applies(file: SongFile, applied: str) -> bool:
     if file.only_if_applied is not None and applied != file.only_if_applied:
         return False
     return applied == version.sequencer or not sequencer_is_stale(version.sequencer, applied)
-
-
-def _digest(art: CoverArt) -> str:
-    """The picture's sha256: taken where it was read (ingest.reading), else here."""
-    return art.sha256 or hashlib.sha256(art.data).hexdigest()
-
-
-def _albums_for(
-    songs: list[tuple[SongMetadata, tuple, int | None]],
-) -> dict[tuple[int, str], AlbumRow]:
-    """Return {(album artist id, title key): album} for the songs' albums, creating missing ones.
-
-    ``songs`` are (tags, album artist's row, cover id). What an album lacks (a cover, a year,
-    the release's tags) comes from the first song that has it; what it has stays.
-    """
-    wanted: dict[tuple[int, str], tuple[str, tuple, dict]] = {}
-    for metadata, album_artist, cover_id in songs:
-        if not metadata.album:
-            continue
-        key = (album_artist.pk, name_key(metadata.album))
-        tagged = {"cover_id": cover_id, "year": metadata.year, **_release_values(metadata.release)}
-        if key in wanted:
-            _fill_gaps(wanted[key][2], tagged)
-        else:
-            wanted[key] = (metadata.album, album_artist, tagged)
-    if not wanted:
-        return {}
-    artist_ids = {artist_id for artist_id, _ in wanted}
-    title_keys = {title_key for _, title_key in wanted}
-
-    def lookup() -> dict[tuple[int, str], tuple[int, str, dict]]:
-        rows = rows_among(
-            Album,
-            ["album_artist_id", "title_key", "pk", "title", *ALBUM_TAGGED_FIELDS],
-            album_artist_id=artist_ids,
-            title_key=title_keys,
-        )
-        return {
-            key: (pk, title, dict(zip(ALBUM_TAGGED_FIELDS, values, strict=True)))
-            for artist_id, title_key, pk, title, *values in rows
-            if (key := (artist_id, title_key)) in wanted
-        }
-
-    found = lookup()
-    missing = [key for key in wanted if key not in found]
-    if missing:
-        insert_rows(
-            Album,
-            ["title", "title_key", "album_artist_id", *ALBUM_TAGGED_FIELDS],
-            [
-                (title, key[1], artist.pk, *(tagged[field] for field in ALBUM_TAGGED_FIELDS))
-                for key in missing
-                for title, artist, tagged in [wanted[key]]
-            ],
-            ignore_conflicts=True,
-        )
-        found = lookup()
-    changed: set[str] = set()
-    gapped = []
-    for key, (pk, _, album) in found.items():
-        if filled := _album_fill_in(album, wanted[key][2]):
-            changed.update(filled)
-            gapped.append((pk, album))
-    if gapped:
-        fields = sorted(changed)
-        update_rows(Album, fields, [(pk, *(album[f] for f in fields)) for pk, album in gapped])
-    return {
-        key: AlbumRow(pk, title, wanted[key][1].name, album["cover_id"])
-        for key, (pk, title, album) in found.items()
-    }
-
-
-def _fill_gaps(values: dict, later: dict) -> None:
-    """Give blank values those of a later song of the same album (the first one's stay)."""
-    for field, value in later.items():
-        if values.get(field) in BLANK and value not in BLANK:
-            values[field] = value

@@ -27,10 +27,10 @@ from django.db.models.functions import Collate
 from django.utils import timezone
 
 from catalog.models import Song, StoredObject
-from ingest import jobs
+from ingest import jobs, running
 from ingest.events import RESYNC_EVENT_SUFFIX, ObjectEvent
+from ingest.listing import ListedObject, StoreUnavailable, is_audio_key, list_objects
 from ingest.models import IngestJob
-from ingest.store import ListedObject, StoreUnavailable, is_audio_key, list_objects
 
 logger = logging.getLogger(__name__)
 
@@ -255,7 +255,7 @@ def _apply(batch: list[Change], report: ResyncReport) -> None:
     runnable = [job.pk for job in recorded if _runnable(job)]
     report.queued += len(runnable)
     try:
-        jobs.process_ingest_jobs(runnable)
+        running.process_ingest_jobs(runnable)
     except BaseException:
         # Interrupted (Ctrl-C): leave the batch pending for the next run, not "running".
         IngestJob.objects.filter(pk__in=runnable, status=IngestJob.Status.RUNNING).update(

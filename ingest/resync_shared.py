@@ -23,8 +23,8 @@ from django.core.cache import BaseCache, cache
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from ingest.listing import StoreUnavailable
 from ingest.resync import ResyncReport, resync
-from ingest.store import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 

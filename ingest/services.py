@@ -19,8 +19,8 @@ from django.utils import timezone
 from catalog.models import Song
 from catalog.storages import signing_client
 from ingest.events import ObjectEvent, check_s3_notification, object_record
+from ingest.listing import AUDIO_SUFFIXES, local_etag
 from ingest.models import UPLOAD_PREFIX, IngestJob, Upload
-from ingest.store import AUDIO_SUFFIXES, local_etag
 from ingest.tasks import queue_ingest_events, retry_ingest_job
 
 

@@ -1,8 +1,8 @@
 """Background tasks of the ingest, run by whichever Django task backend is configured.
 
 This module queues jobs (after commit, so a worker never looks for a row that is not there
-yet) and runs them in batches; jobs.py records and processes them and never imports this
-module.
+yet) and runs them in batches; jobs.py records them and running.py runs them, and neither
+imports this module.
 """
 
 from collections.abc import Iterable, Sequence
@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.tasks import task
 
-from ingest import jobs
+from ingest import jobs, running
 from ingest.events import ObjectEvent
 from ingest.models import IngestJob
 from ingest.resync_shared import SharedResync
@@ -22,18 +22,18 @@ MAX_BATCH = 100  # jobs per batch: one claim, one transaction of rows, one statu
 @task
 def run_ingest_job(job_id: int) -> str:
     """Process one recorded ingest job and return its final status."""
-    return jobs.process_ingest_job(job_id)
+    return running.process_ingest_job(job_id)
 
 
 # The process's batches go through one pipeline: one batch reads while the one before writes.
-_stages = jobs.BatchStages()
+_stages = running.BatchStages()
 
 
 @task
 def run_ingest_batch(job_ids: list[int]) -> dict[str, str]:
     """Process a batch of recorded ingest jobs, filled up with other pending ones to
     MAX_BATCH; return {job id: final status} of every job it ran."""
-    statuses = jobs.process_ingest_jobs(job_ids, fill_to=MAX_BATCH, stages=_stages)
+    statuses = running.process_ingest_jobs(job_ids, fill_to=MAX_BATCH, stages=_stages)
     return {str(pk): status for pk, status in statuses.items()}
 
 

@@ -16,8 +16,8 @@ from django.conf import settings
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 
 from ingest.events import object_record
+from ingest.listing import local_etag
 from ingest.signing import sign_headers
-from ingest.store import local_etag
 
 logger = logging.getLogger(__name__)
 

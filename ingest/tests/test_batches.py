@@ -8,7 +8,7 @@ from django.db import IntegrityError, connection, transaction
 from catalog.models import Song, StoredObject
 from conftest import require
 from demo.audio_samples import SampleTags
-from ingest import jobs, tasks
+from ingest import jobs, running, tasks
 from ingest.events import check_s3_notification
 from ingest.models import IngestJob
 
@@ -35,7 +35,7 @@ def test_a_poison_file_fails_alone_and_the_rest_of_its_batch_is_kept(
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        statuses = jobs.process_ingest_jobs(batch)
+        statuses = running.process_ingest_jobs(batch)
 
     assert [statuses[pk] for pk in batch] == ["done", "failed", "done"]
     poison = IngestJob.objects.get(key="music/poison.mp3")
@@ -51,7 +51,7 @@ def test_a_job_already_claimed_elsewhere_is_left_to_its_worker(put_song, created
     )
     IngestJob.objects.filter(pk=second).update(status=IngestJob.Status.RUNNING)
 
-    statuses = jobs.process_ingest_jobs([first, second])
+    statuses = running.process_ingest_jobs([first, second])
 
     assert statuses == {first: "done", second: "running"}
     assert list(Song.objects.values_list("title", flat=True)) == ["Mine"]
@@ -75,7 +75,7 @@ def test_a_batch_whose_commit_is_refused_runs_its_jobs_one_at_a_time(
         put_song("music/a.mp3", SampleTags(title="A")),
         put_song("music/b.flac", SampleTags(title="B")),
     )
-    update_in_bulk = jobs.update_in_bulk
+    update_in_bulk = running.update_in_bulk
     refusals = []
 
     def refused_once(model, *args, **kwargs):
@@ -86,10 +86,10 @@ def test_a_batch_whose_commit_is_refused_runs_its_jobs_one_at_a_time(
             raise IntegrityError("FOREIGN KEY constraint failed")
         return update_in_bulk(model, *args, **kwargs)
 
-    monkeypatch.setattr(jobs, "update_in_bulk", refused_once)
+    monkeypatch.setattr(running, "update_in_bulk", refused_once)
 
     with django_capture_on_commit_callbacks(execute=True):
-        statuses = jobs.process_ingest_jobs(batch)
+        statuses = running.process_ingest_jobs(batch)
 
     assert refusals
     assert [statuses[pk] for pk in batch] == ["done", "done"]
@@ -102,7 +102,7 @@ def test_a_batch_whose_commit_is_refused_runs_its_jobs_one_at_a_time(
 
 def _run(batch, django_capture_on_commit_callbacks) -> dict[int, str]:
     with django_capture_on_commit_callbacks(execute=True):
-        return jobs.process_ingest_jobs(batch)
+        return running.process_ingest_jobs(batch)
 
 
 def test_a_batch_updates_known_songs_and_adds_new_ones_together(
@@ -191,7 +191,7 @@ def test_two_workers_writing_a_new_object_at_once_keep_the_newest_and_one_song(
     def other_worker():
         try:
             with transaction.atomic():  # its rows stay uncommitted until released
-                jobs.process_ingest_jobs([other])
+                running.process_ingest_jobs([other])
                 holding.set()
                 release.wait(30)
         except Exception as error:
@@ -210,7 +210,7 @@ def test_two_workers_writing_a_new_object_at_once_keep_the_newest_and_one_song(
     )
     threading.Timer(1.0, release.set).start()  # the batch is waiting on the other's row by then
 
-    statuses = jobs.process_ingest_jobs(batch)
+    statuses = running.process_ingest_jobs(batch)
     worker.join(30)
 
     assert not failures
@@ -245,6 +245,7 @@ def test_jobs_of_one_key_in_a_batch_apply_in_order(
 
 def test_every_tagged_song_field_is_saved_when_a_batch_updates_a_song():
     from catalog import tagged
+    from catalog.linked import rows_by_name
     from catalog.metadata import SongMetadata
     from catalog.models import Artist
 
@@ -256,7 +257,7 @@ def test_every_tagged_song_field_is_saved_when_a_batch_updates_a_song():
     class Version:
         bucket, key, etag, version_id, sequencer = "local", "k.mp3", "", "", ""
 
-    (artist,) = tagged.rows_by_name(Artist, ["A"]).values()
+    (artist,) = rows_by_name(Artist, ["A"]).values()
     values = tagged._song_values(
         Version(), metadata, [artist], None, [], None, size=1, content_hash=""
     )
@@ -275,12 +276,12 @@ def test_a_task_fills_its_batch_with_other_pending_jobs(
             put_song("music/b.mp3", SampleTags(title="B")),
             put_song("music/c.mp3", SampleTags(title="C")),
         )
-    running = _record(created, put_song("music/d.mp3", SampleTags(title="D")))
-    IngestJob.objects.filter(pk__in=running).update(status=IngestJob.Status.RUNNING)
+    held = _record(created, put_song("music/d.mp3", SampleTags(title="D")))
+    IngestJob.objects.filter(pk__in=held).update(status=IngestJob.Status.RUNNING)
 
     with django_capture_on_commit_callbacks(execute=True):
-        statuses = jobs.process_ingest_jobs(first, fill_to=3)
-        alone = jobs.process_ingest_jobs(first)  # nothing pending left to take
+        statuses = running.process_ingest_jobs(first, fill_to=3)
+        alone = running.process_ingest_jobs(first)  # nothing pending left to take
 
     assert statuses == {pk: "done" for pk in first + later}
     assert alone == {first[0]: "done"}
@@ -294,14 +295,14 @@ def test_a_staged_task_whose_jobs_were_all_taken_answers_with_one_query(
     """Another batch took this task's jobs: it tells how they ended and leaves the jobs still
     pending to their own tasks, instead of filling a batch (and waiting for the writer)."""
     first = _record(created, put_song("music/a.mp3", SampleTags(title="A")))
-    stages = jobs.BatchStages()
-    assert jobs.process_ingest_jobs(first, fill_to=3, stages=stages) == {first[0]: "done"}
+    stages = running.BatchStages()
+    assert running.process_ingest_jobs(first, fill_to=3, stages=stages) == {first[0]: "done"}
     waiting = _record(created, put_song("music/b.mp3", SampleTags(title="B")))
 
     with django_assert_num_queries(1):
-        again = jobs.process_ingest_jobs(first, fill_to=3, stages=stages)
+        again = running.process_ingest_jobs(first, fill_to=3, stages=stages)
 
     assert again == {first[0]: "done"}
     assert IngestJob.objects.get(pk=waiting[0]).status == IngestJob.Status.PENDING
     # A task with a job of its own still pending runs it, and fills its batch as before.
-    assert jobs.process_ingest_jobs(waiting, fill_to=3, stages=stages) == {waiting[0]: "done"}
+    assert running.process_ingest_jobs(waiting, fill_to=3, stages=stages) == {waiting[0]: "done"}

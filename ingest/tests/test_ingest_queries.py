@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from catalog import events
 from catalog.models import Album, Artist, Cover, Genre, SearchWord, Song
 from demo.audio_samples import SampleTags, make_cover
-from ingest import jobs, tasks
+from ingest import jobs, running, tasks
 from ingest.events import check_s3_notification
 from ingest.models import IngestJob
 
@@ -44,7 +44,7 @@ def test_ingesting_a_new_song_with_new_artists_album_and_cover_costs_fixed_queri
     # query). Four are savepoints: the batch's transaction and the savepoint its songs are
     # written together in.
     with django_assert_num_queries(30), django_capture_on_commit_callbacks(execute=True):
-        jobs.process_ingest_job(job.pk)
+        running.process_ingest_job(job.pk)
 
     song = Song.objects.get()
     assert [artist.name for artist in song.artists.order_by("songartist__position")] == [
@@ -62,12 +62,12 @@ def test_ingesting_a_song_of_a_known_album_costs_fewer_queries(
     first_key, first_size = put_song("music/01.flac", TAGS)
     key, size = put_song("music/02.flac", TAGS)
     with django_capture_on_commit_callbacks(execute=True):
-        jobs.process_ingest_job(_record(created, first_key, first_size).pk)
+        running.process_ingest_job(_record(created, first_key, first_size).pk)
     with django_capture_on_commit_callbacks(execute=False):
         job = _record(created, key, size)
 
     with django_assert_num_queries(22), django_capture_on_commit_callbacks(execute=True):
-        jobs.process_ingest_job(job.pk)
+        running.process_ingest_job(job.pk)
 
     assert Song.objects.count() == 2
     assert Song.objects.values("album").distinct().count() == 1
@@ -79,7 +79,7 @@ def test_a_batch_pays_its_claim_and_transaction_once(
 ):
     first_key, first_size = put_song("music/01.flac", TAGS)
     with django_capture_on_commit_callbacks(execute=True):
-        jobs.process_ingest_job(_record(created, first_key, first_size).pk)
+        running.process_ingest_job(_record(created, first_key, first_size).pk)
     with django_capture_on_commit_callbacks(execute=False):
         batch = [_record(created, *put_song(f"music/{n:02}.flac", TAGS)).pk for n in range(2, 7)]
 
@@ -87,7 +87,7 @@ def test_a_batch_pays_its_claim_and_transaction_once(
     # staleness lookup, the savepoints, each kind of row and the status update are paid once,
     # so five cost what one does.
     with django_assert_num_queries(22), django_capture_on_commit_callbacks(execute=True):
-        statuses = jobs.process_ingest_jobs(batch)
+        statuses = running.process_ingest_jobs(batch)
 
     assert set(statuses.values()) == {IngestJob.Status.DONE}
     assert Song.objects.count() == 6
@@ -120,7 +120,7 @@ def _batch_queries(put_song, created, count: int, first: int) -> int:
     object_events, _ = check_s3_notification({"Records": [created(*key) for key in keys]})
     batch = [job.pk for job in jobs.record_ingest_events(object_events)]
     with CaptureQueriesContext(connection) as queries:
-        statuses = jobs.process_ingest_jobs(batch)
+        statuses = running.process_ingest_jobs(batch)
     assert set(statuses.values()) == {IngestJob.Status.DONE}
     return len(queries)
 
@@ -171,7 +171,7 @@ def test_a_failed_job_leaves_no_row_for_the_rest_of_its_batch_to_reuse(
 
     monkeypatch.setattr(events, "announce_song", fail_on_hemlock)
     with django_capture_on_commit_callbacks(execute=True):
-        statuses = jobs.process_ingest_jobs(batch)
+        statuses = running.process_ingest_jobs(batch)
 
     assert [statuses[pk] for pk in batch] == ["done", "failed", "done"]
     mandrake = Song.objects.get(title="Mandrake")

@@ -11,7 +11,7 @@ import pytest
 
 from catalog.models import Song
 from demo.audio_samples import SampleTags, make_cover
-from ingest import jobs, reading
+from ingest import jobs, reading, running
 from ingest.events import check_s3_notification
 from ingest.models import IngestJob
 
@@ -117,7 +117,7 @@ def test_in_reader_processes_a_poison_file_and_a_vanished_one_fail_alone(
     default_storage.delete("music/vanished.flac")
 
     with django_capture_on_commit_callbacks(execute=True):
-        statuses = jobs.process_ingest_jobs(batch)
+        statuses = running.process_ingest_jobs(batch)
 
     assert [statuses[pk] for pk in batch] == ["done"] * len(stored) + ["failed", "skipped"]
     reasons = dict(IngestJob.objects.filter(pk__in=batch[-2:]).values_list("key", "reason"))
@@ -139,7 +139,7 @@ def test_a_batch_is_read_in_place_when_the_reader_processes_die(songs, created, 
     psutil.wait_procs(readers, timeout=10)
 
     batch = _record(created, songs(reading.PROCESS_BATCH_MIN, prefix="music/second/"))
-    statuses = jobs.process_ingest_jobs(batch)
+    statuses = running.process_ingest_jobs(batch)
 
     assert set(statuses.values()) == {"done"}
     # The next batch starts new readers.
@@ -171,7 +171,7 @@ def test_batches_through_shared_stages_all_end_and_the_later_event_wins(
     put_song, created, settings
 ):
     settings.INGEST_READ_PROCESSES = 2
-    stages = jobs.BatchStages()
+    stages = running.BatchStages()
     key = "music/contested.mp3"
     older = _record(created, [put_song(key, SampleTags(title="Old")) + ("0001",)])
     others = [
@@ -182,7 +182,7 @@ def test_batches_through_shared_stages_all_end_and_the_later_event_wins(
     statuses = {}
 
     def run(batch):
-        statuses.update(jobs.process_ingest_jobs(batch, stages=stages))
+        statuses.update(running.process_ingest_jobs(batch, stages=stages))
 
     first = threading.Thread(target=run, args=(older,))
     second = threading.Thread(target=run, args=(newer,))

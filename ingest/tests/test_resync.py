@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from catalog.models import Song
 from demo import audio_samples
 from demo.audio_samples import SampleTags
-from ingest import jobs, resync
+from ingest import jobs, resync, running
 from ingest.events import RESYNC_EVENT_SUFFIX, ObjectEvent
 from ingest.management.commands.resync import Command
 from ingest.models import IngestJob
@@ -200,7 +200,7 @@ def test_an_event_after_the_listing_beats_the_resync(put_s3, post_events, create
     size = put_s3("music/race.mp3", "Newest", seconds=1.5)
     post_events(created("music/race.mp3", size, sequencer="0B"))
 
-    jobs.process_ingest_jobs([listed_job.pk])
+    running.process_ingest_jobs([listed_job.pk])
 
     listed_job.refresh_from_db()
     assert listed_job.status == IngestJob.Status.SKIPPED
@@ -215,7 +215,7 @@ def test_a_resync_removal_never_undoes_a_newer_upload(put_s3, post_events, creat
     )
     post_events(created("music/back.mp3", size, sequencer="0C"))
 
-    jobs.process_ingest_jobs([removal.pk])
+    running.process_ingest_jobs([removal.pk])
 
     removal.refresh_from_db()
     assert removal.status == IngestJob.Status.SKIPPED
@@ -233,7 +233,7 @@ def test_resync_never_resurrects_a_song_removed_after_the_listing(
     s3.delete_object(Bucket=BUCKET, Key="music/bye.mp3")
     post_events(removed("music/bye.mp3", sequencer="0B"))
 
-    jobs.process_ingest_jobs([listed_job.pk])
+    running.process_ingest_jobs([listed_job.pk])
 
     assert not Song.objects.exists()
 
@@ -259,7 +259,7 @@ def test_local_folder_filled_by_hand_is_resynced(put_song, media_root):
 
 
 def test_local_listing_is_in_byte_order_like_s3(media_root):
-    from ingest.store import list_objects
+    from ingest.listing import list_objects
 
     for key in ("music/a-b.mp3", "music/a/b.mp3", "music/a0.mp3", "music/B.mp3", "music/é.mp3"):
         path = media_root / key

@@ -140,7 +140,7 @@ def test_reading_tags_on_s3_opens_no_connection_per_reading_thread(s3, tmp_path,
     from boto3.session import Session
     from django.core.files.storage import default_storage
 
-    from ingest import jobs
+    from ingest import jobs, running
     from ingest.events import check_s3_notification, object_record
 
     opened_by = []
@@ -163,7 +163,7 @@ def test_reading_tags_on_s3_opens_no_connection_per_reading_thread(s3, tmp_path,
     batch = [job.pk for job in jobs.record_ingest_events(object_events)]
     default_storage.exists("music/0.ogg")  # this thread's connection, as the writes use it
 
-    statuses = jobs.process_ingest_jobs(batch)
+    statuses = running.process_ingest_jobs(batch)
 
     assert list(statuses.values()) == ["done"] * 3
     assert [name for name in opened_by if name.startswith("ingest-read")] == []

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from ingest.jobs import process_ingest_job
 from ingest.models import IngestJob
+from ingest.running import process_ingest_job
 
 pytestmark = pytest.mark.django_db
 

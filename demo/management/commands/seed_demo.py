@@ -18,8 +18,8 @@ from django.db import transaction
 from catalog.models import Song
 from demo import audio_samples
 from ingest.events import check_s3_notification, object_record
+from ingest.listing import object_etag
 from ingest.models import IngestJob
-from ingest.store import object_etag
 from ingest.tasks import queue_ingest_events
 
 # (artist, album, year, genre, cover colour, [(title, format, seconds)])

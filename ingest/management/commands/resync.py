@@ -14,9 +14,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
+from ingest.listing import StoreUnavailable
 from ingest.resync import ResyncReport, resync
 from ingest.resync_shared import SharedResync
-from ingest.store import StoreUnavailable
 
 
 class Command(BaseCommand):
