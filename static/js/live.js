@@ -28,6 +28,10 @@ function placeRow(type, id, html) {
   const row = rowFromHtml(html);
   // Other pages lay rows out their own way: only the live list takes the pushed partial.
   if (existing && rows?.contains(existing)) {
+    // A frame is the same for every page: what is this listener's own (their like, the song
+    // playing now) stays as the row had it.
+    row.dataset.liked = existing.dataset.liked;
+    row.classList.toggle("is-current", existing.classList.contains("is-current"));
     existing.replaceWith(row);
   } else if (rows && !existing && type === "added") {
     // An update to a song this page does not list (an older one) is not news.

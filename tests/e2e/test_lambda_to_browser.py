@@ -6,6 +6,7 @@ uses; it observes through the REST API or Chromium.
 """
 
 import os
+import re
 
 import pytest
 import requests
@@ -199,6 +200,28 @@ def test_removed_song_disappears_live_from_an_open_page(asgi_server, open_home):
 
     expect(live.row(gone["id"])).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
     expect(live.row(kept["id"])).to_be_visible()
+    assert live.never_reloaded()
+    assert live.errors == []
+
+
+@pytest.mark.browser
+def test_a_retagged_row_keeps_the_listeners_like_and_the_playing_mark(asgi_server, open_home):
+    """A songs.updated frame is the same for every page: the row it replaces keeps what is
+    this listener's own, their like and the mark of the song playing now."""
+    key = "music/Keepers/01 Kept Close.mp3"
+    song = ingest_locally(asgi_server, key, SampleTags(title="Kept Close", artists=("Keepers",)))
+    live = open_home(asgi_server)
+    row = live.row(song["id"])
+    expect(row).to_have_attribute("data-liked", "false")
+    # What the player does when this listener likes the song and plays it.
+    row.evaluate("row => { row.dataset.liked = 'true'; row.classList.add('is-current'); }")
+
+    retagged = SampleTags(title="Kept Close (Live)", artists=("Keepers",))
+    post_local_event(asgi_server, key, size=write_local_song(asgi_server, key, retagged))
+
+    expect(row.locator(".title")).to_have_text("Kept Close (Live)", timeout=LIVE_TIMEOUT_MS)
+    expect(row).to_have_attribute("data-liked", "true")
+    expect(row).to_have_class(re.compile(r"\bis-current\b"))
     assert live.never_reloaded()
     assert live.errors == []
 
