@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files.storage import Storage, default_storage
 
 from catalog.media import is_s3
@@ -86,6 +85,9 @@ _LISTING_ERRORS = {
 
 
 def _list_s3(storage: Storage, prefix: str) -> Iterator[ListedObject]:
+    # botocore loads only where the store is S3: it is ~30 MB of every process's memory.
+    from botocore.exceptions import BotoCoreError, ClientError
+
     bucket = storage.bucket_name
     pages = s3_client(storage).get_paginator("list_objects_v2")
     try:

@@ -17,7 +17,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Song
-from catalog.storages import signing_client
 from ingest.events import ObjectEvent, check_s3_notification, object_record
 from ingest.listing import AUDIO_SUFFIXES, local_etag
 from ingest.models import UPLOAD_PREFIX, IngestJob, Upload
@@ -63,6 +62,8 @@ def upload_presign(uploader, filename: str, content_type: str = "") -> Presigned
     if content_type:
         params["ContentType"] = content_type
         headers["Content-Type"] = content_type
+    from catalog.storages import signing_client  # boto3, only where the store is S3
+
     url = signing_client(default_storage).generate_presigned_url(
         "put_object", Params=params, ExpiresIn=settings.AWS_QUERYSTRING_EXPIRE
     )

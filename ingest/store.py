@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from botocore.config import Config
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import Storage, default_storage
 
@@ -284,6 +283,8 @@ def s3_client(storage: Storage):
     django-storages opens a connection per thread; jobs read from many threads at once, so
     they share one thread-safe client with a connection pool large enough for all of them.
     """
+    from botocore.config import Config  # only where the store is S3: botocore is ~30 MB
+
     with _clients_lock:
         client = getattr(storage, "_ingest_client", None)
         if client is None:

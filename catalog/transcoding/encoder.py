@@ -1,4 +1,6 @@
 """Decode any audio file with FFmpeg (PyAV) and encode it to one profile, a chunk at a time.
+PyAV is imported by the first encode, not with the module: a process that never transcodes
+(an ingest worker) does not carry it.
 
 The muxer writes into a sink without `seek`, so FFmpeg produces a stream playable from its
 first byte (no header patched at the end); each chunk is yielded as soon as it is muxed.
@@ -12,11 +14,12 @@ import itertools
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from typing import BinaryIO
-
-import av
+from typing import TYPE_CHECKING, BinaryIO
 
 from catalog.transcoding.profiles import Profile
+
+if TYPE_CHECKING:
+    import av
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +94,8 @@ def _pipeline(
     `produce(inp, source_stream, output, sink)` decodes or copies into `output` and yields the
     sink's bytes as they gather; FFmpeg's errors become EncodeFailed("<failure>: <why>").
     """
+    import av  # loaded by the first encode: PyAV and FFmpeg are ~22 MB of a process's memory
+
     try:
         inp = av.open(source, "r", buffer_size=INPUT_BUFFER)
     except (av.FFmpegError, OSError, ValueError) as error:
@@ -113,6 +118,8 @@ def _pipeline(
 
 
 def _encode_frames(inp, source_stream, output, sink, *, profile, kbps, offset) -> Iterator[bytes]:
+    import av
+
     channels = min(source_stream.channels or 2, 2)
     rate = profile.sample_rate(source_stream.rate or 44100)
     stream = output.add_stream(
@@ -170,6 +177,8 @@ def _copy_packets(inp, source_stream, output, sink, *, offset) -> Iterator[bytes
 
 def _trim_before(frame: av.AudioFrame, offset: float) -> av.AudioFrame | None:
     """Return the part of a decoded frame at or after `offset` seconds, or None before it."""
+    import av
+
     if frame.pts is None or frame.time_base is None:
         return frame
     start = float(frame.pts * frame.time_base)
