@@ -105,7 +105,8 @@ def insert_in_bulk(model: type[Model], rows: list[Model], *, ignore_conflicts=Fa
     What QuerySet.bulk_create does for a model without signals, parents or conflicts, with
     the SQL written here: Django's compiles every value of every row through its expression
     machinery, about half of what writing a batch of songs costs. Values go through each
-    field's pre_save (auto_now_add...) and get_db_prep_save as they would there.
+    field's pre_save (auto_now_add...), then, as in insert_rows, text, number, boolean and
+    foreign-key values go as they are and any other through its get_db_prep_save.
 
     With ``ignore_conflicts``, a row a unique constraint refuses is left out (ON CONFLICT DO
     NOTHING) and no row is given its key: read the rows back.
@@ -118,10 +119,10 @@ def insert_in_bulk(model: type[Model], rows: list[Model], *, ignore_conflicts=Fa
         model._default_manager.bulk_create(rows, ignore_conflicts=ignore_conflicts)
         return
     fields = [field for field in meta.concrete_fields if field is not meta.pk]
-    values = [
-        [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
-        for row in rows
-    ]
+    values = _prepared(
+        [tuple(field.pre_save(row, True) for field in fields) for row in rows],
+        [_preparation(field, connection) for field in fields],
+    )
     keys = _insert(model, fields, values, ignore_conflicts=ignore_conflicts)
     if ignore_conflicts:
         return

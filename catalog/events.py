@@ -42,11 +42,6 @@ def _sender() -> asyncio.AbstractEventLoop:
         return _sender_loop
 
 
-def send_to_group(group: str, message: dict) -> None:
-    """Send a message to a channel layer group; a failure is logged, never raised."""
-    send_many_to_group(group, [message])
-
-
 def framed(frame: dict) -> dict:
     """Return the channel layer message for a frame to pages: its type, and the frame's JSON.
 

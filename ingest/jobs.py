@@ -9,18 +9,12 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, router, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from catalog.batch import insert_rows, rows_among
+from catalog.batch import insert_in_bulk, rows_among
 from ingest.events import RESYNC_EVENT_SUFFIX, ObjectEvent
 from ingest.models import IngestJob
-
-# What recording an event writes; the other columns take their defaults (pending, no tries).
-RECORDED_FIELDS = (
-    *("bucket", "key", "action", "event_name", "event_time", "size", "etag", "version_id"),
-    *("sequencer", "dedup_key", "created_at"),
-)
 
 
 def _job_fields(event: ObjectEvent) -> dict:
@@ -42,8 +36,8 @@ def record_ingest_events(object_events: Iterable[ObjectEvent]) -> list[IngestJob
 
     A repeated delivery of the same event finds its earlier job instead of making another.
     A body of many records costs one lookup and one insert, in one transaction; each record
-    still gets its own job, done or failed on its own. The lookup and the insert are written
-    from plain values (catalog.batch): the webhook runs this for every request.
+    still gets its own job, done or failed on its own. The lookup reads plain values
+    (catalog.batch.rows_among): the webhook runs this for every request.
     """
     object_events = list(object_events)
     keys = [event.dedup_key for event in object_events]
@@ -52,24 +46,16 @@ def record_ingest_events(object_events: Iterable[ObjectEvent]) -> list[IngestJob
     if known:  # a redelivery: the answer gives its earlier jobs
         earlier = {job.dedup_key: job for job in IngestJob.objects.filter(dedup_key__in=known)}
     new: dict[str, IngestJob] = {}
-    now = timezone.now()
     for key, event in zip(keys, object_events, strict=True):
         if key not in earlier and key not in new:
-            new[key] = IngestJob(dedup_key=key, created_at=now, **_job_fields(event))
+            new[key] = IngestJob(dedup_key=key, **_job_fields(event))
     if new:
         try:
             with transaction.atomic():
-                ids = insert_rows(
-                    IngestJob,
-                    RECORDED_FIELDS,
-                    [tuple(getattr(job, name) for name in RECORDED_FIELDS) for job in new.values()],
-                )
+                insert_in_bulk(IngestJob, list(new.values()))
         except IntegrityError:
             # Another delivery of the same event was recorded in between: go one by one.
             return _record_one_by_one(object_events)
-        for job, pk in zip(new.values(), ids, strict=True):
-            job.pk = pk
-            job._state.adding, job._state.db = False, router.db_for_write(IngestJob)
     jobs = []
     for key in keys:
         job = new.pop(key, None)
