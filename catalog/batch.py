@@ -32,21 +32,18 @@ def update_in_bulk(model: type[Model], rows: list[Model], fields: Iterable[str])
 
     What QuerySet.bulk_update does, with the SQL written here: Django's builds a CASE of
     resolved expressions per row and field, which costs about a millisecond of Python a row
-    at ingest's batch sizes, far more than the statement itself.
+    at ingest's batch sizes, far more than the statement itself. Values are prepared as
+    insert_rows prepares them.
     """
     if not rows:
         return 0
     meta = model._meta
     columns = [meta.get_field(name) for name in fields]
     connection = connections[router.db_for_write(model)]
-    pk = meta.pk
-    values = [
-        (
-            pk.get_db_prep_value(row.pk, connection),
-            *(field.get_db_prep_save(getattr(row, field.attname), connection) for field in columns),
-        )
-        for row in rows
-    ]
+    values = _prepared(
+        [(row.pk, *(getattr(row, field.attname) for field in columns)) for row in rows],
+        [_preparation(meta.pk, connection), *(_preparation(f, connection) for f in columns)],
+    )
     return _update(model, columns, values)
 
 
