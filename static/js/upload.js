@@ -153,12 +153,27 @@ function pollWhileDisconnected() {
   }, POLL_MS);
 }
 
+/** Say whether outcomes arrive live: while the socket is down they come from the jobs API. */
+function showLive(text, state) {
+  const status = document.getElementById("upload-live-status");
+  if (!status) return;
+  status.textContent = text;
+  status.dataset.state = state;
+}
+
 function listen() {
-  if (socket) return;
+  if (socket) {
+    // Back on the page (nav.js swapped it in) with the socket of an earlier visit still open.
+    if (socket.readyState === WebSocket.OPEN) showLive("outcomes live", "live");
+    return;
+  }
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   socket = new WebSocket(`${scheme}://${location.host}/ws/ingest/`);
   // From here on the socket hears every outcome; those that ended before are in the jobs API.
-  socket.addEventListener("open", catchUp);
+  socket.addEventListener("open", () => {
+    showLive("outcomes live", "live");
+    catchUp();
+  });
   socket.addEventListener("message", (event) => {
     const message = JSON.parse(event.data);
     if (message.type !== "ingest.finished") return;
@@ -167,6 +182,7 @@ function listen() {
   });
   socket.addEventListener("close", () => {
     socket = null;
+    showLive("reconnecting…", "offline");
     if (document.getElementById("upload")) setTimeout(listen, 2000);
   });
 }

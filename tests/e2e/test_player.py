@@ -50,6 +50,8 @@ def test_upload_page_shows_each_files_ingest_outcome_live(asgi_server, browser, 
     files = good_and_broken(tmp_path, "Harbour Demo")
     page = curator_page(browser, asgi_server)
     page.goto(f"{asgi_server.url}/upload/")
+    # Once the socket is open the server has it in the group: outcomes from here on come live.
+    expect(live_status(page)).to_have_text("outcomes live", timeout=OUTCOME_TIMEOUT_MS)
 
     page.locator("#upload-input").set_input_files(files)
 
@@ -66,7 +68,14 @@ def test_upload_page_shows_each_files_ingest_outcome_live(asgi_server, browser, 
 
     page.get_by_role("link", name="Home").click()
     expect(page.locator("#song-rows .title")).to_have_text(["Harbour Demo"])
+    # Back on the upload page (swapped in, no reload) the socket from before is still open.
+    page.get_by_role("link", name="Upload").click()
+    expect(live_status(page)).to_have_text("outcomes live")
     page.context.close()
+
+
+def live_status(page: Page):
+    return page.locator("#upload-live-status")
 
 
 def wait_until(page: Page, condition, what: str, timeout_ms: int = OUTCOME_TIMEOUT_MS) -> None:
@@ -96,7 +105,9 @@ def test_upload_page_shows_outcomes_its_socket_lost_once_it_reconnects(
 
     page.route_web_socket("**/ws/ingest/", through_a_flaky_network)
     page.goto(f"{asgi_server.url}/upload/")
-    wait_until(page, lambda: connections, "the page's /ws/ingest/ socket")
+    # The page's socket opens once the server accepted it, and so joined it to the group: from
+    # then on the server sends outcomes to this first connection, which loses them.
+    expect(live_status(page)).to_have_text("outcomes live", timeout=OUTCOME_TIMEOUT_MS)
 
     page.locator("#upload-input").set_input_files(files)
 
@@ -110,10 +121,12 @@ def test_upload_page_shows_outcomes_its_socket_lost_once_it_reconnects(
     expect(statuses).to_have_text([READING, READING])
 
     connections[0].close()  # the page sees its socket drop, and reconnects
+    expect(live_status(page)).to_have_attribute("data-state", "offline")
 
     expect(statuses.nth(0)).to_have_text("Added to the catalogue", timeout=OUTCOME_TIMEOUT_MS)
     expect(statuses.nth(1)).to_contain_text("Failed: ", timeout=OUTCOME_TIMEOUT_MS)
     assert len(connections) == 2
+    expect(live_status(page)).to_have_text("outcomes live")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "upload-outcomes-after-reconnect.png", animations="disabled")
     page.context.close()
