@@ -133,12 +133,8 @@ class SongBurst:
         ]
 
     def _removed(self, song_ids: list[int]) -> list[dict]:
-        from catalog.models import Song
-
         if self.checked and song_ids:
-            public = set(
-                Song.objects.filter(pk__in=song_ids, hidden=False).values_list("pk", flat=True)
-            )
+            public = _published(song_ids)
             song_ids = [song_id for song_id in song_ids if song_id not in public]
         return [
             {"type": REMOVED, "song": {"id": chunk[0]}}
@@ -148,23 +144,20 @@ class SongBurst:
         ]
 
     def _updated(self, song_ids: list[int]) -> list[dict]:
-        from catalog.queries import listed_songs
+        from catalog.queries import public_songs_listed
 
-        chunks = (
-            listed_songs(_published(chunk).order_by("pk"))
-            for chunk in _chunks(song_ids, SONGS_PER_MESSAGE)
-        )
+        chunks = (public_songs_listed(chunk) for chunk in _chunks(song_ids, SONGS_PER_MESSAGE))
         return [_songs_message(UPDATED, songs, len(songs)) for songs in chunks if songs]
 
     def _added(self, song_ids: list[int]) -> list[dict]:
-        from catalog.queries import listed_songs
+        from catalog.queries import public_songs_listed
 
         if not song_ids:
             return []
         # Newest first, as the page lists them: the first SONGS_PER_MESSAGE are its first page.
-        newest = listed_songs(_published(song_ids)[:SONGS_PER_MESSAGE])
+        newest = public_songs_listed(song_ids, newest=SONGS_PER_MESSAGE)
         fits = len(song_ids) <= SONGS_PER_MESSAGE
-        count = len(newest) if fits else _published(song_ids).count()
+        count = len(newest) if fits else len(_published(song_ids))
         return [_songs_message(ADDED, newest, count)] if newest else []
 
 
@@ -172,11 +165,12 @@ def _chunks(song_ids: list[int], size: int) -> list[list[int]]:
     return [song_ids[start : start + size] for start in range(0, len(song_ids), size)]
 
 
-def _published(song_ids: list[int]):
-    """Return the public songs among these, newest first (the order of the pages' lists)."""
+def _published(song_ids: list[int]) -> set[int]:
+    """Return the ids of the public songs among these."""
+    from catalog.batch import rows_among
     from catalog.models import Song
 
-    return Song.objects.filter(pk__in=song_ids, hidden=False)
+    return {pk for (pk,) in rows_among(Song, ["pk"], id=song_ids, hidden=[False])}
 
 
 def _songs_message(kind: str, songs: list, count: int) -> dict:

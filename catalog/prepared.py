@@ -6,18 +6,21 @@ machine, where a Subsonic search runs a dozen such reads for the rows it shows. 
 PreparedQuery builds its queryset once with a Slot wherever a value goes, keeps the SQL and
 the converters Django would apply to the rows, and on each run only fills the slots in.
 
-On other databases (the embedded SQLite default) the queryset is built with the values and
-evaluated as usual: the same rows, without the shortcut.
+SQLite (the embedded default) takes a prepared query too: a list goes in as one JSON array
+parameter (`IN (SELECT value FROM json_each(%s))`) where PostgreSQL takes an array. On other
+databases the queryset is built with the values and evaluated as usual: the same rows,
+without the shortcut.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from typing import Any
 
 from django.db import connections
-from django.db.models import BooleanField, Expression, F, IntegerField, Q, QuerySet
+from django.db.models import Expression, F, IntegerField, Lookup, Q, QuerySet
 
 
 class Slot(Expression):
@@ -47,7 +50,7 @@ def starts_with(column: str, value) -> Q:
     if isinstance(value, Slot):
         fill = value.fill or (lambda text: text)
         pattern = Slot(value.name, fill=lambda text: _escape_like(fill(text)) + "%")
-        return Q(_Condition(column, "LIKE %s", pattern))
+        return Q(_Like(F(column), pattern))
     return Q(**{f"{column}__startswith": value})
 
 
@@ -56,47 +59,62 @@ def contains(column: str, value) -> Q:
     if isinstance(value, Slot):
         fill = value.fill or (lambda text: text)
         pattern = Slot(value.name, fill=lambda text: "%" + _escape_like(fill(text)) + "%")
-        return Q(_Condition(column, "LIKE %s", pattern))
+        return Q(_Like(F(column), pattern))
     return Q(**{f"{column}__contains": value})
-
-
-class _Condition(Expression):
-    """`<column> <operator>` where the operator ends in `%s` for one value: `= ANY(%s)` (the
-    value is a list, sent as one array parameter) or `LIKE %s` (a pattern a Slot writes)."""
-
-    output_field = BooleanField()
-
-    def __init__(self, column: str, operator: str, value):
-        super().__init__()
-        self.column, self.operator, self.value = F(column), operator, value
-
-    def get_source_expressions(self):
-        return [self.column]
-
-    def set_source_expressions(self, expressions):
-        (self.column,) = expressions
-
-    def as_sql(self, compiler, connection):
-        sql, params = compiler.compile(self.column)
-        return f"{sql} {self.operator}", [*params, self.value]
 
 
 def one_of(column: str, values) -> Q:
     """Return the condition that a column holds one of the values (a list, or a Slot of one).
 
-    A Slot, in a prepared query, becomes `= ANY(%s)` with the list as one array parameter;
-    a list, built afresh, becomes `IN (...)`, which every database speaks.
+    A Slot, in a prepared query, becomes `= ANY(%s)` with the list as one array parameter
+    (on SQLite, a JSON array that json_each() spreads into rows); a list, built afresh,
+    becomes `IN (...)`, which every database speaks.
     """
     if isinstance(values, Slot):
-        return Q(_Condition(column, "= ANY(%s)", values))
+        return Q(_OneOf(F(column), values))
     return Q(**{f"{column}__in": list(values)})
+
+
+# Lookups, not plain expressions: Django compares any other condition with TRUE where the
+# database has no boolean type (SQLite), and `column IN (...) = 1` reads no index.
+
+
+class _Like(Lookup):
+    """`<column> LIKE <pattern>`, the pattern a Slot escaped as Django escapes it."""
+
+    lookup_name = "prepared_like"
+
+    def as_sql(self, compiler, connection):
+        column, params = self.process_lhs(compiler, connection)
+        return f"{column} LIKE %s", [*params, self.rhs]
+
+    def as_sqlite(self, compiler, connection):
+        # PostgreSQL's LIKE escapes with a backslash by default; SQLite's only when told.
+        column, params = self.process_lhs(compiler, connection)
+        return f"{column} LIKE %s ESCAPE '\\'", [*params, self.rhs]
+
+
+class _OneOf(Lookup):
+    """`<column> = ANY(<array>)`, the list sent as one parameter."""
+
+    lookup_name = "prepared_one_of"
+
+    def as_sql(self, compiler, connection):
+        column, params = self.process_lhs(compiler, connection)
+        return f"{column} = ANY(%s)", [*params, self.rhs]
+
+    def as_sqlite(self, compiler, connection):
+        column, params = self.process_lhs(compiler, connection)
+        fill = self.rhs.fill or (lambda items: items)
+        as_json = Slot(self.rhs.name, fill=lambda items: json.dumps(list(fill(items))))
+        return f"{column} IN (SELECT value FROM json_each(%s))", [*params, as_json]
 
 
 class PreparedQuery:
     """A values_list query whose SQL is written once per database, run with new values.
 
     `build(**values)` returns the queryset; it is called once with a Slot for each value on
-    PostgreSQL, and with the values themselves on every call elsewhere. Rows come back as
+    PostgreSQL and SQLite, and with the values themselves on every call elsewhere. Rows come back as
     tuples, converted as Django converts values_list rows. The SQL must not depend on the
     values (no empty-list shortcuts inside build: callers skip empty lists themselves).
     """
@@ -108,7 +126,7 @@ class PreparedQuery:
 
     def rows(self, using: str = "default", **values: Any) -> list[tuple]:
         connection = connections[using]
-        if connection.vendor != "postgresql":
+        if not _prepares(connection):
             return list(self.build(**values).using(using))
         sql, params, converters = self._compile(using, values)
         filled = [param.value(values) if isinstance(param, Slot) else param for param in params]
@@ -139,3 +157,11 @@ class PreparedQuery:
                 compiled = (sql, list(params), compiler.get_converters(selected))
                 self._compiled[using] = compiled
         return compiled
+
+
+def _prepares(connection) -> bool:
+    """Whether queries are prepared on this connection's database (SQLite needs its JSON
+    functions, which every SQLite Python ships today has)."""
+    if connection.vendor == "postgresql":
+        return True
+    return connection.vendor == "sqlite" and connection.features.supports_json_field

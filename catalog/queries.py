@@ -1,5 +1,6 @@
 """Reads of the catalogue shared by the API, the pages and the live events."""
 
+import functools
 import json
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import datetime
@@ -137,6 +138,8 @@ _SONG_COLUMNS = tuple(
     for song_field in fields(ListedSong)
     if song_field.default is MISSING and song_field.default_factory is MISSING
 )
+# What listed_songs() reads of each song, before the listener's state.
+_LISTED_COLUMNS = (*_SONG_COLUMNS, "artist__name", "album__title", "cover__sha256")
 # Annotations a ListedSong carries over when the songs have them.
 _LISTENER_STATE = ("liked", "rating")
 
@@ -147,12 +150,41 @@ def listed_songs(songs: QuerySet[Song]) -> list[ListedSong]:
     The same songs, credits and genres song_list() gives, read with values_list(): no model
     instance per song, and one per distinct artist, album, cover or genre.
     """
-    related = _Related(songs.db)
+    state = [name for name in _LISTENER_STATE if name in songs.query.annotations]
+    return _listed(songs.values_list(*_LISTED_COLUMNS, *state), songs.db, state)
+
+
+def public_songs_listed(song_ids: list[int], newest: int | None = None) -> list[ListedSong]:
+    """Return the public songs among these ids as listed_songs() does: the `newest` of them
+    first to last (as the pages list songs), or all of them by id.
+
+    The live frames read each batch's songs so: through a prepared query (catalog.prepared),
+    its SQL written once rather than built for every frame.
+    """
+    if not song_ids:
+        return []
+    query = _newest_public_songs(newest) if newest else _PUBLIC_SONGS_BY_ID
+    return _listed(query.rows(ids=song_ids), "default", [])
+
+
+def _public_songs(ids):
+    return Song.objects.filter(one_of("pk", ids), hidden=False).values_list(*_LISTED_COLUMNS)
+
+
+_PUBLIC_SONGS_BY_ID = PreparedQuery(lambda ids: _public_songs(ids).order_by("pk"))
+
+
+@functools.cache
+def _newest_public_songs(count: int) -> PreparedQuery:
+    return PreparedQuery(lambda ids: _public_songs(ids).order_by(*Song._meta.ordering)[:count])
+
+
+def _listed(rows, db: str, state: list[str]) -> list[ListedSong]:
+    """Make ListedSongs of rows of _LISTED_COLUMNS (then the `state` annotations)."""
+    related = _Related(db)
     listed = []
     own = len(_SONG_COLUMNS)
-    state = [name for name in _LISTENER_STATE if name in songs.query.annotations]
-    columns = (*_SONG_COLUMNS, "artist__name", "album__title", "cover__sha256", *state)
-    for row in songs.values_list(*columns):
+    for row in rows:
         song = ListedSong(*row[:own])
         artist_name, album_title, cover_digest = row[own : own + 3]
         song.artist = related.one(Artist, song.artist_id, "name", artist_name)
@@ -164,7 +196,7 @@ def listed_songs(songs: QuerySet[Song]) -> list[ListedSong]:
     if not listed:
         return listed
     by_id = {song.pk: song for song in listed}
-    rows = _CREDITS_AND_GENRES.rows(songs.db, songs=list(by_id))
+    rows = _CREDITS_AND_GENRES.rows(db, songs=list(by_id))
     for song_id, kind, _rank, pk, name in sorted(rows, key=itemgetter(1, 2)):
         if kind == 0:
             by_id[song_id].credited_artists.append(related.one(Artist, pk, "name", name))

@@ -1,13 +1,12 @@
-"""Prepared read queries: the rows the queryset would give, compiled once on PostgreSQL."""
+"""Prepared read queries: the rows the queryset would give, compiled once (PostgreSQL, SQLite)."""
 
 import pytest
 from django.db import connection
 from django.db.models import Count, Value
 
 from catalog.models import Song
-from catalog.prepared import PreparedQuery, Slot, one_of
+from catalog.prepared import PreparedQuery, Slot, contains, one_of, starts_with
 from catalog.tests.factories import ArtistFactory, SongFactory
-from conftest import require
 
 pytestmark = pytest.mark.django_db
 
@@ -56,9 +55,8 @@ def test_a_prepared_union_takes_the_same_slot_in_each_part():
     assert sorted(rows) == [(0, songs[0].pk), (1, other.pk)]
 
 
-@pytest.mark.postgres
-def test_postgres_builds_a_prepared_query_once_and_sends_the_ids_as_one_array():
-    require(connection.vendor == "postgresql", "DATABASE_URL is not PostgreSQL")
+def test_a_prepared_query_is_built_once_and_sends_the_ids_as_one_parameter():
+    # PostgreSQL takes them as an array, SQLite as a JSON array (json_each).
     songs = [SongFactory() for _ in range(30)]
     builds = []
 
@@ -89,3 +87,24 @@ def test_postgres_builds_a_prepared_query_once_and_sends_the_ids_as_one_array():
     for ids, answer in zip(runs, answers, strict=True):
         expected = Song.objects.filter(pk__in=ids).values("artist_id").annotate(n=Count("pk"))
         assert answer == list(expected.order_by("artist_id").values_list("artist_id", "n"))
+
+
+def test_a_prepared_pattern_matches_percent_underscore_and_backslash_literally():
+    titles = ["100% Pure", "1000 Pure", "snake_case", "snakeXcase", "back\\slash", "backslash"]
+    for title in titles:
+        SongFactory(title=title)
+    starting = PreparedQuery(
+        lambda start: (
+            Song.objects.filter(starts_with("title", start)).order_by("title").values_list("title")
+        )
+    )
+    holding = PreparedQuery(
+        lambda part: (
+            Song.objects.filter(contains("title", part)).order_by("title").values_list("title")
+        )
+    )
+
+    assert starting.rows(start="100%") == [("100% Pure",)]
+    assert holding.rows(part="e_c") == [("snake_case",)]
+    assert holding.rows(part="k\\s") == [("back\\slash",)]
+    assert starting.rows(start="1000") == [("1000 Pure",)]
