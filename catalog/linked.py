@@ -8,7 +8,7 @@ statement and its missing rows are inserted in one more. What the tags know and 
 import hashlib
 import io
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 from django.core.files.base import ContentFile
@@ -106,31 +106,58 @@ def artists_fill_in(named: dict[str, ArtistRow], tagged: Iterable[ArtistTags]) -
     )
 
 
-def covers_for(arts: Iterable[tuple[str | None, CoverArt | None]]) -> dict[str, int | None]:
+# Pictures whose files are stored ahead of the transaction that writes their rows:
+# {sha256: the row to insert (unsaved), or None when the picture is no readable image}.
+StoredCovers = Mapping[str, "Cover | None"]
+
+
+def stored_cover_files(arts: Iterable[tuple[str, CoverArt]]) -> dict[str, Cover | None]:
+    """Store the file of each distinct picture that no Cover row has yet, outside any
+    transaction; return what covers_for() then inserts (see StoredCovers)."""
+    by_digest = dict(arts)
+    if not by_digest:
+        return {}
+    known = {digest for (digest,) in rows_among(Cover, ["sha256"], sha256=by_digest)}
+    return {
+        digest: _cover_file(art, digest) for digest, art in by_digest.items() if digest not in known
+    }
+
+
+def covers_for(
+    arts: Iterable[tuple[str | None, CoverArt | None]], stored: StoredCovers | None = None
+) -> dict[str, int | None]:
     """Store each distinct image once; return {sha256: its row's id, or None if it is no image}.
 
     ``arts`` are (sha256, image) pairs (None, None for a song without a picture). One lookup
-    for all of them, and one insert for the images seen for the first time.
+    for all of them, and one insert for the images seen for the first time. A picture in
+    ``stored`` has its file already (stored_cover_files); the others are stored here.
     """
     by_digest = {digest: art for digest, art in arts if art is not None}
     if not by_digest:
         return {}
-    found: dict[str, int | None] = dict(rows_among(Cover, ["sha256", "pk"], sha256=by_digest))
-    stored = {}
+    stored = stored or {}
+    found: dict[str, int | None] = {}
+    for digest, pk, image in rows_among(Cover, ["sha256", "pk", "image"], sha256=by_digest):
+        found[digest] = pk
+        ahead = stored.get(digest)
+        if ahead is not None and ahead.image.name != image:
+            # Another job's row came in after this file was stored: keep theirs.
+            default_storage.delete(ahead.image.name)
+    new = {}
     for digest, art in by_digest.items():
         if digest in found:
             continue
-        cover = _cover_file(art, digest)
+        cover = stored[digest] if digest in stored else _cover_file(art, digest)
         if cover is None:
             found[digest] = None
         else:
-            stored[digest] = cover
-    if stored:
-        insert_in_bulk(Cover, list(stored.values()), ignore_conflicts=True)
-        for digest, pk, image in rows_among(Cover, ["sha256", "pk", "image"], sha256=stored):
-            if image != stored[digest].image.name:
+            new[digest] = cover
+    if new:
+        insert_in_bulk(Cover, list(new.values()), ignore_conflicts=True)
+        for digest, pk, image in rows_among(Cover, ["sha256", "pk", "image"], sha256=new):
+            if image != new[digest].image.name:
                 # Another job stored the same image at the same moment: keep theirs.
-                default_storage.delete(stored[digest].image.name)
+                default_storage.delete(new[digest].image.name)
             found[digest] = pk
     return found
 

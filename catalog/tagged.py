@@ -18,6 +18,7 @@ from catalog.batch import insert_rows, rows_among, update_rows
 from catalog.linked import (
     AlbumRow,
     ArtistRow,
+    StoredCovers,
     albums_for,
     artists_fill_in,
     cover_digest,
@@ -148,7 +149,7 @@ class SongFile:
     only_if_applied: str | None = None
 
 
-def songs_ingest(files: list[SongFile]) -> list[int | None]:
+def songs_ingest(files: list[SongFile], covers: StoredCovers | None = None) -> list[int | None]:
     """Create or update the songs of stored objects (one or many), in the caller's transaction.
 
     Returns each file's song id, or None where a newer event got there first. The statements
@@ -156,7 +157,8 @@ def songs_ingest(files: list[SongFile]) -> list[int | None]:
     genres, covers, albums, songs, their links, search words) is looked up once and written
     in one bulk statement, from plain values (no model instances: they cost more Python than
     the statements). Keys must be distinct and in one bucket. Anything the database refuses
-    raises, and the caller's savepoint takes the whole batch back.
+    raises, and the caller's savepoint takes the whole batch back. ``covers``: the pictures
+    whose files the caller stored ahead, outside the transaction (catalog.linked).
     """
     if not files:
         return []
@@ -179,7 +181,7 @@ def songs_ingest(files: list[SongFile]) -> list[int | None]:
     genres_named = rows_by_name(Genre, [genre for file in live for genre in file.metadata.genres])
     arts = [file.metadata.cover for file in live]
     digests = [cover_digest(art) if art else None for art in arts]
-    covers = covers_for(zip(digests, arts, strict=True))
+    covers = covers_for(zip(digests, arts, strict=True), stored=covers)
     song_covers = [covers.get(digest) for digest in digests]
     albums = albums_for(
         [

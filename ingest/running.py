@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from catalog.batch import rows_among, update_in_bulk
 from catalog.events import send_many_to_group
+from catalog.linked import StoredCovers, cover_digest, stored_cover_files
 from catalog.media import is_s3
 from catalog.models import Song, StoredObject
 from catalog.services import song_remove
@@ -80,7 +81,8 @@ def process_ingest_jobs(
         return _run_staged(job_ids, fill_to, stages)
     claimed, statuses = _claim(job_ids, _choose(job_ids, fill_to))
     if claimed:
-        statuses.update(_commit_batch(claimed, _read_claimed(claimed)))
+        read = _read_claimed(claimed)
+        statuses.update(_commit_batch(claimed, read, _cover_files(read)))
     return statuses
 
 
@@ -101,13 +103,14 @@ def _run_staged(job_ids: list[int], fill_to: int, stages: BatchStages) -> dict[i
         else:
             chosen, statuses = _claim(job_ids, taking)
         read = _read_claimed(chosen)
+        covers = _cover_files(read)
         # Taken before the next batch may read: batches write in the order they read.
         stages.writing.acquire()
     try:
         if claim_late:
             chosen, statuses = _claim(job_ids, taking, chosen)
         if chosen:
-            statuses.update(_commit_batch(chosen, read))
+            statuses.update(_commit_batch(chosen, read, covers))
         return statuses
     finally:
         stages.in_flight.difference_update(taking)
@@ -195,10 +198,20 @@ def _read_claimed(claimed: list[IngestJob]) -> dict[int, Outcome | TagsRead]:
     return read
 
 
-def _commit_batch(claimed: list[IngestJob], read: dict[int, Outcome | TagsRead]) -> dict[int, str]:
+def _cover_files(read: dict[int, Outcome | TagsRead]) -> StoredCovers:
+    """Store the files of the batch's pictures new to the catalogue before its transaction:
+    writing them is file I/O (or an S3 PUT each), and inside the transaction it kept every
+    other writer waiting (the webhook recording jobs among them)."""
+    arts = [tags.metadata.cover for tags in read.values() if isinstance(tags, TagsRead)]
+    return stored_cover_files((cover_digest(art), art) for art in arts if art is not None)
+
+
+def _commit_batch(
+    claimed: list[IngestJob], read: dict[int, Outcome | TagsRead], covers: StoredCovers
+) -> dict[int, str]:
     """Write the batch and record how each job ended; return {job id: final status}."""
     try:
-        _commit(claimed, read)
+        _commit(claimed, read, covers)
     except DatabaseError:
         # The commit itself was refused (another worker deleted an artist or album this
         # batch links to, a deadlock...): nothing of the batch was kept. Run its jobs again
@@ -207,7 +220,7 @@ def _commit_batch(claimed: list[IngestJob], read: dict[int, Outcome | TagsRead])
         logger.warning("a batch of %d ingest jobs could not commit", len(claimed), exc_info=True)
         for job in claimed:
             try:
-                _commit([job], read)
+                _commit([job], read, covers)
             except DatabaseError as error:
                 logger.warning("ingest of %s could not commit", job.key, exc_info=True)
                 job.status, job.song_id = IngestJob.Status.FAILED, None
@@ -221,10 +234,10 @@ def _commit_batch(claimed: list[IngestJob], read: dict[int, Outcome | TagsRead])
     return {pk: status for pk, _, _, status, _ in ended}
 
 
-def _commit(claimed: list[IngestJob], early: dict) -> None:
+def _commit(claimed: list[IngestJob], early: dict, covers: StoredCovers) -> None:
     """Write the jobs' rows and record their outcomes on them, in one transaction."""
     with transaction.atomic():
-        outcomes = _write_all(claimed, early)
+        outcomes = _write_all(claimed, early, covers)
         if any(job.action == IngestJob.Action.REMOVED for job in claimed):
             # A removal later in the batch may have taken off a song an earlier job wrote.
             kept = set(
@@ -307,7 +320,9 @@ def _read_all(jobs: list[IngestJob]) -> dict[int, Outcome | TagsRead]:
     )
 
 
-def _write_all(jobs: list[IngestJob], read: dict[int, Outcome | TagsRead]) -> dict[int, Outcome]:
+def _write_all(
+    jobs: list[IngestJob], read: dict[int, Outcome | TagsRead], covers: StoredCovers
+) -> dict[int, Outcome]:
     """Write the batch's rows (in the caller's transaction); return each job's outcome.
 
     The new and changed songs of the batch are written together, each kind of row in one
@@ -327,29 +342,31 @@ def _write_all(jobs: list[IngestJob], read: dict[int, Outcome | TagsRead]) -> di
             together.append(job)
         else:
             one_by_one.append(job)
-    outcomes.update(_write_one_by_one(one_by_one, read))
+    outcomes.update(_write_one_by_one(one_by_one, read, covers))
     if together:
         try:
             with transaction.atomic():
-                outcomes.update(_write_songs(together, read))
+                outcomes.update(_write_songs(together, read, covers))
         except Exception:
             logger.warning(
                 "%d songs could not be written together; writing them one at a time",
                 len(together),
                 exc_info=True,
             )
-            outcomes.update(_write_one_by_one(together, read))
+            outcomes.update(_write_one_by_one(together, read, covers))
     return outcomes
 
 
-def _write_songs(jobs: list[IngestJob], read: dict[int, Outcome | TagsRead]) -> dict:
+def _write_songs(
+    jobs: list[IngestJob], read: dict[int, Outcome | TagsRead], covers: StoredCovers
+) -> dict:
     """Write the songs of created jobs (one key each) in one songs_ingest; return the outcomes."""
     files = []
     for job in jobs:
         tags = read[job.pk]
         only_if_applied = job.sequencer if is_resync(job) else None
         files.append(SongFile(job, tags.metadata, tags.size, tags.content_hash, only_if_applied))
-    song_ids = songs_ingest(files)
+    song_ids = songs_ingest(files, covers)
     passed = [job for job, song_id in zip(jobs, song_ids, strict=True) if song_id is None]
     applied = _applied_sequencers(passed) if passed else {}
     outcomes = {}
@@ -364,7 +381,7 @@ def _write_songs(jobs: list[IngestJob], read: dict[int, Outcome | TagsRead]) -> 
 
 
 def _write_one_by_one(
-    jobs: list[IngestJob], read: dict[int, Outcome | TagsRead]
+    jobs: list[IngestJob], read: dict[int, Outcome | TagsRead], covers: StoredCovers
 ) -> dict[int, Outcome]:
     """Write jobs one after another, each in its own savepoint, so one that fails fails alone."""
     outcomes: dict[int, Outcome] = {}
@@ -374,7 +391,7 @@ def _write_one_by_one(
                 if job.action == IngestJob.Action.REMOVED:
                     outcomes[job.pk] = _ingest_removed(job)
                 else:
-                    outcomes.update(_write_songs([job], read))
+                    outcomes.update(_write_songs([job], read, covers))
         except Exception as error:
             logger.exception("ingest job %s failed unexpectedly", job.pk)
             outcomes[job.pk] = unexpected(type(error).__name__)
