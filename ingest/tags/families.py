@@ -36,8 +36,9 @@ class TagFamily:
         """Return the texts under the first of ``keys`` that holds a non-blank one."""
         for key in keys:
             found = self.texts(indexed, key)
-            if any(map(clean, found)):
-                return found
+            for text in found:
+                if clean(text):
+                    return found
         return []
 
     def map(self, tags: Any) -> RawTags:

@@ -149,6 +149,9 @@ class TrackedReader:
     mutagen wraps an OSError from ``read`` in its own error type and swallows some others;
     remembering them lets ``read_metadata`` hand the reader's own failures (time or byte
     limits, a dropped connection) back to the caller unchanged instead of blaming the file.
+
+    A file object that keeps its errors itself, in a ``raised`` list (ingest.store's readers
+    do), serves mutagen's reads directly, a Python call less on each of a song's forty or so.
     """
 
     def __init__(self, fileobj: BinaryIO, name: str) -> None:
@@ -156,6 +159,10 @@ class TrackedReader:
         self.name = name
         self.raised: list[BaseException] = []
         self.size = self._measure()
+        own = getattr(fileobj, "raised", None)
+        if isinstance(own, list):
+            self.raised = own
+            self.read, self.seek, self.tell = fileobj.read, fileobj.seek, fileobj.tell
 
     def read(self, size: int | None = -1) -> bytes:
         try:
