@@ -113,7 +113,7 @@ def read_tags(
                 f"too large: {reader.size / 1024**2:.0f} MB, "
                 f"the limit is {limits.max_file_bytes / 1024**2:.0f} MB",
             )
-        metadata = _shared_cover(read_metadata(reader, PurePosixPath(key).name))
+        metadata = read_metadata(reader, PurePosixPath(key).name, share_cover=_shared_cover)
         content_hash = hashlib.sha256(f"{reader.size}:".encode() + reader.head).hexdigest()
         return TagsRead(metadata, reader.size, content_hash)
     except ObjectMissing as missing:
@@ -138,11 +138,8 @@ RECENT_COVERS = 4
 RECENT_COVER_BYTES = 1024 * 1024  # a bigger picture is not kept
 
 
-def _shared_cover(metadata: SongMetadata) -> SongMetadata:
-    """Give the song's cover its digest, and the CoverArt of the same picture read lately."""
-    art = metadata.cover
-    if art is None:
-        return metadata
+def _shared_cover(art: CoverArt) -> CoverArt:
+    """Return the cover with its digest: the CoverArt of the same picture read lately, if any."""
     with _recent_covers_lock:
         known = next((cover for cover in _recent_covers if cover == art), None)
     if known is None:
@@ -151,7 +148,7 @@ def _shared_cover(metadata: SongMetadata) -> SongMetadata:
             with _recent_covers_lock:
                 _recent_covers.insert(0, known)
                 del _recent_covers[RECENT_COVERS:]
-    return replace(metadata, cover=known)
+    return known
 
 
 def _read_stored(item: ObjectToRead, limits: ReadLimits) -> Outcome | TagsRead | Crash:

@@ -6,6 +6,7 @@ the whole song: on S3 every read becomes an HTTP range GET of whole blocks, cach
 Listing the store (for the re-sync) is listing.py's; both share s3_client.
 """
 
+import bisect
 import io
 import logging
 import os
@@ -74,7 +75,10 @@ class RangeReader(io.RawIOBase):
     """A seekable, read-only file over `fetch(start, end_inclusive) -> (bytes, total_size)`.
 
     Fetched ranges are kept as segments; most reads fall inside the last one used and cost a
-    slice. What a fetch takes beyond what was asked follows the reader's ReadPlan.
+    slice. What a fetch takes beyond what was asked follows the reader's ReadPlan. Every error
+    a fetch raises is kept in `raised` (fetches are the only reads that can fail), so the tag
+    reader can tell the reader's own failures from the file's without a wrapper of its own
+    around each of mutagen's reads (ingest.tags.reader.TrackedReader).
     """
 
     def __init__(
@@ -93,12 +97,14 @@ class RangeReader(io.RawIOBase):
         self._size = size
         self._pos = 0
         self._segments: list[tuple[int, bytes]] = []  # (start, data), in order of start
+        self._cached = 0  # bytes held in the segments
         self._hot: tuple[int, int, bytes] = (0, 0, b"")  # start, end, data of the last used
         self._run = (0, 0)  # start and length of the fetches that followed each other
         self._max_bytes = max_bytes
         self._deadline = deadline
         self.stats = ReadStats()
         self._head: bytes | None = None
+        self.raised: list[BaseException] = []
 
     @property
     def head(self) -> bytes:
@@ -151,11 +157,12 @@ class RangeReader(io.RawIOBase):
         if size is not None and size >= 0 and start <= pos and pos + size <= end:
             self._pos = pos + size
             return data[pos - start : pos + size - start]
+        total = self.size
         if size is None or size < 0:
-            size = self.size - pos
-        if size == 0 or pos >= self.size:
+            size = total - pos
+        if size == 0 or pos >= total:
             return b""
-        stop = min(pos + size, self.size)
+        stop = min(pos + size, total)
         missing = self._missing(pos, stop)
         if missing is not None:
             self._fetch_range(*missing)
@@ -188,6 +195,13 @@ class RangeReader(io.RawIOBase):
 
     def _fetch_range(self, needed_start: int, needed_stop: int) -> None:
         """Fetch at least [needed_start, needed_stop), widened as the class says, in one GET."""
+        try:
+            self._fetch_widened(needed_start, needed_stop)
+        except BaseException as error:
+            self.raised.append(error)
+            raise
+
+    def _fetch_widened(self, needed_start: int, needed_stop: int) -> None:
         size, plan = self._size, self._plan
         if not self.stats.requests and needed_start < plan.first_read:
             start = 0
@@ -233,9 +247,10 @@ class RangeReader(io.RawIOBase):
             self._size = total
         if not data:
             return
-        self._segments.append((start, data))
-        self._segments.sort(key=lambda segment: segment[0])
-        self._evict(keep=start)
+        bisect.insort(self._segments, (start, data), key=_segment_start)
+        self._cached += len(data)
+        if self._cached > MAX_CACHED_BYTES:
+            self._evict(keep=start)
 
     def _collect(self, pos: int, stop: int) -> bytes:
         """Return the cached bytes of [pos, stop), remembering the segment that held most."""
@@ -254,14 +269,13 @@ class RangeReader(io.RawIOBase):
 
     def _evict(self, keep: int) -> None:
         """Drop the segments farthest from the newest one while the cache holds too much."""
-        cached = sum(len(data) for _, data in self._segments)
-        while cached > MAX_CACHED_BYTES and len(self._segments) > 1:
+        while self._cached > MAX_CACHED_BYTES and len(self._segments) > 1:
             start, data = max(
                 (segment for segment in self._segments if segment[0] != keep),
                 key=lambda segment: abs(segment[0] - keep),
             )
             self._segments.remove((start, data))
-            cached -= len(data)
+            self._cached -= len(data)
             if self._hot[0] == start:
                 self._hot = (0, 0, b"")
 
@@ -272,6 +286,10 @@ class RangeReader(io.RawIOBase):
             raise IngestLimitExceeded(
                 f"the tags need more than {self._max_bytes // (1024 * 1024)} MB to read"
             )
+
+
+def _segment_start(segment: tuple[int, bytes]) -> int:
+    return segment[0]
 
 
 _clients_lock = threading.Lock()

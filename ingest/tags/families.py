@@ -5,7 +5,8 @@ of its keys, which keys hold each field (the first key with a value wins), and w
 pictures are. The routine is the same for all of them.
 """
 
-from collections.abc import Callable, Mapping
+import functools
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,21 +32,37 @@ class TagFamily:
     pictures: Callable[[Any], list[RawPicture]]
     index: Callable[[Any], Any] = _as_is
 
-    def first_texts(self, indexed: Any, keys: tuple[str, ...]) -> list[str]:
+    def first_texts(self, indexed: Any, keys: Iterable[str]) -> list[str]:
         """Return the texts under the first of ``keys`` that holds a non-blank one."""
         for key in keys:
             found = self.texts(indexed, key)
-            if any(map(clean, found)):
-                return found
+            for text in found:
+                if clean(text):
+                    return found
         return []
 
     def map(self, tags: Any) -> RawTags:
         """Collect the raw values of every field this family's table names."""
         indexed = self.index(tags)
         raw = RawTags(pictures=self.pictures(indexed))
-        # An index knows which keys the file holds: most of the table's are not there.
-        held = indexed.keys() if self.index is not _as_is else None
-        for field_name, keys in self.keys.items():
-            if held is None or not held.isdisjoint(keys):
+        if self.index is _as_is:
+            for field_name, keys in self.keys.items():
                 setattr(raw, field_name, self.first_texts(indexed, keys))
+            return raw
+        # An index knows which keys the file holds, and a key it lacks has no texts: only the
+        # fields of the few keys a file holds are looked at, not the table's forty.
+        held = indexed.keys()
+        wanted = {field for key in held for field in self._fields_of.get(key, ())}
+        for field_name in wanted:
+            keys = [key for key in self.keys[field_name] if key in held]
+            setattr(raw, field_name, self.first_texts(indexed, keys))
         return raw
+
+    @functools.cached_property
+    def _fields_of(self) -> dict[str, tuple[str, ...]]:
+        """Map each key of the table to the fields it may fill."""
+        fields: dict[str, tuple[str, ...]] = {}
+        for field_name, keys in self.keys.items():
+            for key in keys:
+                fields[key] = (*fields.get(key, ()), field_name)
+        return fields

@@ -104,8 +104,10 @@ class RawTags:
 
 def clean(value: object) -> str | None:
     """Return ``value`` as stripped text, or None when nothing is left."""
-    text = str(value).replace("\0", "").strip()
-    return text or None
+    text = value if type(value) is str else str(value)
+    if "\0" in text:
+        text = text.replace("\0", "")
+    return text.strip() or None
 
 
 def clean_all(values: Iterable[object]) -> list[str]:

@@ -2,9 +2,9 @@
 
 import base64
 import binascii
-import functools
 import logging
 import struct
+import threading
 
 from mutagen import MutagenError
 from mutagen._vorbis import VComment
@@ -64,9 +64,7 @@ def texts(grouped: dict[str, list[str]], key: str) -> list[str]:
 def pictures(grouped: dict[str, list[str]]) -> list[RawPicture]:
     found = []
     for encoded in FAMILY.first_texts(grouped, ("metadata_block_picture",)):
-        picture = _picture(encoded) if len(encoded) <= _CACHED_PICTURE_CHARS else None
-        if picture is None:
-            picture = _decode_picture(encoded)
+        picture = _recent_picture(encoded)
         if picture is not None:
             found.append(picture)
     # The older COVERART comment, with its MIME type in a COVERARTMIME beside it.
@@ -91,9 +89,26 @@ def _decode_picture(encoded: str) -> RawPicture | None:
 
 
 # The tracks of an album carry the same cover, and its base64 takes longer to decode than
-# the rest of the file to read: the last few, up to a size, are kept decoded.
+# the rest of the file to read: the last few, up to a size, are kept decoded. They are found
+# by comparing the text, which stops at the first difference, rather than by hashing it.
 _CACHED_PICTURE_CHARS = 1024 * 1024
-_picture = functools.lru_cache(maxsize=4)(_decode_picture)
+_RECENT_PICTURES = 4
+_recent_pictures: list[tuple[str, RawPicture | None]] = []
+_recent_pictures_lock = threading.Lock()
+
+
+def _recent_picture(encoded: str) -> RawPicture | None:
+    """Decode a METADATA_BLOCK_PICTURE, or return the picture of the same text decoded lately."""
+    with _recent_pictures_lock:
+        known = next((seen for seen in _recent_pictures if seen[0] == encoded), None)
+    if known is not None:
+        return known[1]
+    picture = _decode_picture(encoded)
+    if len(encoded) <= _CACHED_PICTURE_CHARS:
+        with _recent_pictures_lock:
+            _recent_pictures.insert(0, (encoded, picture))
+            del _recent_pictures[_RECENT_PICTURES:]
+    return picture
 
 
 FAMILY = TagFamily(VComment, KEYS, texts, pictures, index)

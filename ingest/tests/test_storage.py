@@ -8,7 +8,7 @@ import requests
 from catalog.models import Song
 from demo import audio_samples
 from ingest.models import IngestJob
-from ingest.store import IngestLimitExceeded, RangeReader, open_object
+from ingest.store import IngestLimitExceeded, RangeReader, open_file, open_object
 from ingest.tags import read_metadata
 from ingest.tests.conftest import BUCKET
 
@@ -39,6 +39,21 @@ def test_reader_stops_at_its_byte_budget(s3, tmp_path):
 
     with pytest.raises(IngestLimitExceeded):
         read_metadata(reader, "song.flac")
+
+
+@pytest.mark.parametrize("fmt", audio_samples.FORMATS)
+def test_a_local_readers_own_limit_error_comes_back_unchanged(tmp_path, fmt):
+    cover = audio_samples.make_cover((20, 120, 60), size=320, noise=True)
+    path = audio_samples.write_sample(
+        tmp_path / f"song.{fmt}", fmt, audio_samples.SampleTags(cover=cover)
+    )
+
+    for max_bytes in (100, len(cover) // 2):
+        reader = open_file(str(path), f"music/song.{fmt}", max_bytes=max_bytes)
+        with pytest.raises(IngestLimitExceeded) as excinfo:
+            read_metadata(reader, f"song.{fmt}")
+        # mutagen read the reader directly; what it raised is the reader's own error.
+        assert excinfo.value is reader.raised[-1]
 
 
 def test_reader_learns_the_size_from_the_first_range(s3):
