@@ -2,7 +2,8 @@
 
 songs_ingest (catalog.tagged) asks for all of a batch's at once: each kind is looked up in one
 statement and its missing rows are inserted in one more. What the tags know and a row lacks
-(an artist's sort name, an album's year or cover) is filled in; what a row has stays.
+(an artist's sort name, an album's year or cover) is filled in; what a row has stays. A new
+picture's file can be stored ahead, outside the transaction (stored_cover_files).
 """
 
 import hashlib

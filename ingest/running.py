@@ -1,7 +1,8 @@
 """Running ingest jobs: a batch is claimed, its objects' tags are read, its rows written.
 
 A batch's jobs are claimed in one statement, their tags read side by side (ingest.reading),
-and the songs handed together to catalog.tagged.songs_ingest; each job still ends on its own
+the files of their new covers stored, and the songs handed together to
+catalog.tagged.songs_ingest in one transaction; each job still ends on its own
 (done, skipped or failed with its reason), and how each ended goes live after commit. The
 jobs themselves are recorded by jobs.py. Queueing belongs to tasks.py, which imports this
 module, never the reverse.
@@ -43,7 +44,8 @@ def process_ingest_job(job_id: int) -> str:
 @dataclass
 class BatchStages:
     """A process's batches as a pipeline of two stages: while one batch writes its rows, the
-    next takes its jobs and reads their tags (in reader processes or over the network), and
+    next takes its jobs, reads their tags (in reader processes or over the network) and stores
+    its new covers' files, and
     batches write in the order they were read. Each stage runs one batch at a time, so the
     jobs that arrive meanwhile make the next batch bigger instead of contending.
 
