@@ -7,6 +7,7 @@ imports the ingest: this module registers a subclass of it in its place.
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -39,15 +40,45 @@ admin.site.register(Song, SongWithIngestAdmin)
 
 @admin.register(IngestJob)
 class IngestJobAdmin(admin.ModelAdmin):
-    list_display = ["key", "action", "status", "reason", "attempts", "created_at", "finished_at"]
+    list_display = [
+        "key",
+        "action",
+        "status",
+        "reason",
+        "uploaded_by",
+        "attempts",
+        "created_at",
+        "finished_at",
+    ]
     list_filter = ["status", "action", "created_at"]
     search_fields = ["key", "reason"]
-    readonly_fields = [field.name for field in IngestJob._meta.fields]
+    readonly_fields = [*(field.name for field in IngestJob._meta.fields), "uploaded_by"]
     actions = ["retry"]
     change_list_template = "admin/ingest/ingestjob/change_list.html"
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        return shown if _sees_uploaders(request) else [n for n in shown if n != "uploaded_by"]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if _sees_uploaders(request) else [n for n in fields if n != "uploaded_by"]
+
+    def get_queryset(self, request):
+        # Events know no people: the upload of the same object says who put it in the store.
+        uploader = Upload.objects.filter(bucket=OuterRef("bucket"), key=OuterRef("key"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(uploader=Subquery(uploader.values("user__username")[:1]))
+        )
+
+    @admin.display(description="uploaded by", ordering="uploader")
+    def uploaded_by(self, job: IngestJob) -> str | None:
+        return job.uploader
 
     @admin.action(description="Retry the selected jobs", permissions=["change"])
     def retry(self, request, queryset):
@@ -98,6 +129,11 @@ class IngestJobAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         return JsonResponse(resync_runs.resync_status())
+
+
+def _sees_uploaders(request) -> bool:
+    """Who uploaded an object is shown to those who may look at the uploads themselves."""
+    return request.user.has_perm("ingest.view_upload")
 
 
 @admin.register(Upload)

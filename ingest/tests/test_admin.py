@@ -143,3 +143,48 @@ def test_staff_see_who_uploaded_each_object(admin_client, django_assert_max_num_
     assert 'name="_save"' not in shown.content.decode()  # to look at, not to edit
     last = Upload.objects.last().pk
     assert admin_client.get(f"/admin/ingest/upload/{last}/delete/").status_code == 403
+
+
+def test_the_jobs_list_says_who_uploaded_each_object(admin_client, django_assert_max_num_queries):
+    from ingest.models import Upload
+
+    uploaders = UserFactory.create_batch(3)
+    for number, user in enumerate(uploaders):
+        key = f"music/uploads/{number}.mp3"
+        Upload.objects.create(user=user, bucket="local", key=key)
+        IngestJob.objects.create(bucket="local", key=key, dedup_key=f"upload-{number}")
+    # Put into the bucket by other means: nobody uploaded it here.
+    IngestJob.objects.create(bucket="local", key="music/from-the-bucket.mp3", dedup_key="bucket")
+
+    with django_assert_max_num_queries(8):  # one query for the page, whatever its length
+        page = admin_client.get("/admin/ingest/ingestjob/", {"o": "5"})
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert all(f'<td class="field-uploaded_by">{user.username}</td>' in text for user in uploaders)
+    assert '<td class="field-uploaded_by">-</td>' in text
+    job = IngestJob.objects.get(key="music/uploads/1.mp3")
+    shown = admin_client.get(f"/admin/ingest/ingestjob/{job.pk}/change/").content.decode()
+    assert uploaders[1].username in shown
+
+
+def test_the_jobs_list_shows_uploaders_only_to_who_may_see_the_uploads(client):
+    from django.contrib.auth.models import Permission
+
+    from ingest.models import Upload
+
+    uploader = UserFactory(username="harbour-uploader")
+    Upload.objects.create(user=uploader, bucket="local", key="music/uploads/x.mp3")
+    job = IngestJob.objects.create(bucket="local", key="music/uploads/x.mp3", dedup_key="x")
+    staff = UserFactory(is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_ingestjob"))
+    client.force_login(staff)
+
+    pages = [
+        client.get("/admin/ingest/ingestjob/"),
+        client.get(f"/admin/ingest/ingestjob/{job.pk}/change/"),
+    ]
+
+    assert [page.status_code for page in pages] == [200, 200]
+    assert not any("harbour-uploader" in page.content.decode() for page in pages)
+    assert not any("uploaded by" in page.content.decode().lower() for page in pages)
