@@ -138,12 +138,7 @@ def covers_for(
         return {}
     stored = stored or {}
     found: dict[str, int | None] = {}
-    for digest, pk, image in rows_among(Cover, ["sha256", "pk", "image"], sha256=by_digest):
-        found[digest] = pk
-        ahead = stored.get(digest)
-        if ahead is not None and ahead.image.name != image:
-            # Another job's row came in after this file was stored: keep theirs.
-            default_storage.delete(ahead.image.name)
+    _take_rows(by_digest, stored, found)
     new = {}
     for digest, art in by_digest.items():
         if digest in found:
@@ -155,12 +150,19 @@ def covers_for(
             new[digest] = cover
     if new:
         insert_in_bulk(Cover, list(new.values()), ignore_conflicts=True)
-        for digest, pk, image in rows_among(Cover, ["sha256", "pk", "image"], sha256=new):
-            if image != new[digest].image.name:
-                # Another job stored the same image at the same moment: keep theirs.
-                default_storage.delete(new[digest].image.name)
-            found[digest] = pk
+        _take_rows(new, new, found)
     return found
+
+
+def _take_rows(digests: Iterable[str], ours: StoredCovers, found: dict[str, int | None]) -> None:
+    """Note the id of each of these pictures' rows in ``found``. Where the row holds another
+    file than ours, another job stored the same picture first (before this batch wrote, or at
+    the same moment): its row is kept, and our file deleted."""
+    for digest, pk, image in rows_among(Cover, ["sha256", "pk", "image"], sha256=digests):
+        found[digest] = pk
+        mine = ours.get(digest)
+        if mine is not None and mine.image.name != image:
+            default_storage.delete(mine.image.name)
 
 
 def _cover_file(art: CoverArt, digest: str) -> Cover | None:

@@ -75,47 +75,59 @@ def one_of(column: str, values) -> Q:
     return Q(**{f"{column}__in": list(values)})
 
 
-# Lookups, not plain expressions: Django compares any other condition with TRUE where the
-# database has no boolean type (SQLite), and `column IN (...) = 1` reads no index.
+class _SlotLookup(Lookup):
+    """`<column> <operator>`, the operator ending in `%s` for the one value a Slot fills in.
+
+    A Lookup, not a plain expression: Django compares any other condition with TRUE where the
+    database has no boolean type (SQLite), and `column IN (...) = 1` reads no index.
+    """
+
+    operator = ""  # as PostgreSQL writes it
+    sqlite_operator = ""  # as SQLite writes it
+
+    def sqlite_value(self):
+        """The value as SQLite takes it."""
+        return self.rhs
+
+    def as_sql(self, compiler, connection):
+        return self._condition(compiler, connection, self.operator, self.rhs)
+
+    def as_sqlite(self, compiler, connection):
+        return self._condition(compiler, connection, self.sqlite_operator, self.sqlite_value())
+
+    def _condition(self, compiler, connection, operator: str, value):
+        column, params = self.process_lhs(compiler, connection)
+        return f"{column} {operator}", [*params, value]
 
 
-class _Like(Lookup):
-    """`<column> LIKE <pattern>`, the pattern a Slot escaped as Django escapes it."""
+class _Like(_SlotLookup):
+    """`<column> LIKE <pattern>`, the pattern a Slot escaped as Django escapes it.
+
+    PostgreSQL's LIKE escapes with a backslash by default; SQLite's only when told."""
 
     lookup_name = "prepared_like"
-
-    def as_sql(self, compiler, connection):
-        column, params = self.process_lhs(compiler, connection)
-        return f"{column} LIKE %s", [*params, self.rhs]
-
-    def as_sqlite(self, compiler, connection):
-        # PostgreSQL's LIKE escapes with a backslash by default; SQLite's only when told.
-        column, params = self.process_lhs(compiler, connection)
-        return f"{column} LIKE %s ESCAPE '\\'", [*params, self.rhs]
+    operator = "LIKE %s"
+    sqlite_operator = "LIKE %s ESCAPE '\\'"
 
 
-class _OneOf(Lookup):
-    """`<column> = ANY(<array>)`, the list sent as one parameter."""
+class _OneOf(_SlotLookup):
+    """`<column> = ANY(<array>)`, the list sent as one parameter (on SQLite a JSON array)."""
 
     lookup_name = "prepared_one_of"
+    operator = "= ANY(%s)"
+    sqlite_operator = "IN (SELECT value FROM json_each(%s))"
 
-    def as_sql(self, compiler, connection):
-        column, params = self.process_lhs(compiler, connection)
-        return f"{column} = ANY(%s)", [*params, self.rhs]
-
-    def as_sqlite(self, compiler, connection):
-        column, params = self.process_lhs(compiler, connection)
+    def sqlite_value(self):
         fill = self.rhs.fill or (lambda items: items)
-        as_json = Slot(self.rhs.name, fill=lambda items: json.dumps(list(fill(items))))
-        return f"{column} IN (SELECT value FROM json_each(%s))", [*params, as_json]
+        return Slot(self.rhs.name, fill=lambda items: json.dumps(list(fill(items))))
 
 
 class PreparedQuery:
     """A values_list query whose SQL is written once per database, run with new values.
 
     `build(**values)` returns the queryset; it is called once with a Slot for each value on
-    PostgreSQL and SQLite, and with the values themselves on every call elsewhere. Rows come back as
-    tuples, converted as Django converts values_list rows. The SQL must not depend on the
+    PostgreSQL and SQLite, and with the values themselves on every call elsewhere. Rows come
+    back as tuples, converted as Django converts values_list rows. The SQL must not depend on the
     values (no empty-list shortcuts inside build: callers skip empty lists themselves).
     """
 

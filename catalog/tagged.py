@@ -149,7 +149,9 @@ class SongFile:
     only_if_applied: str | None = None
 
 
-def songs_ingest(files: list[SongFile], covers: StoredCovers | None = None) -> list[int | None]:
+def songs_ingest(
+    files: list[SongFile], stored_covers: StoredCovers | None = None
+) -> list[int | None]:
     """Create or update the songs of stored objects (one or many), in the caller's transaction.
 
     Returns each file's song id, or None where a newer event got there first. The statements
@@ -157,7 +159,7 @@ def songs_ingest(files: list[SongFile], covers: StoredCovers | None = None) -> l
     genres, covers, albums, songs, their links, search words) is looked up once and written
     in one bulk statement, from plain values (no model instances: they cost more Python than
     the statements). Keys must be distinct and in one bucket. Anything the database refuses
-    raises, and the caller's savepoint takes the whole batch back. ``covers``: the pictures
+    raises, and the caller's savepoint takes the whole batch back. ``stored_covers``: the pictures
     whose files the caller stored ahead, outside the transaction (catalog.linked).
     """
     if not files:
@@ -181,7 +183,7 @@ def songs_ingest(files: list[SongFile], covers: StoredCovers | None = None) -> l
     genres_named = rows_by_name(Genre, [genre for file in live for genre in file.metadata.genres])
     arts = [file.metadata.cover for file in live]
     digests = [cover_digest(art) if art else None for art in arts]
-    covers = covers_for(zip(digests, arts, strict=True), stored=covers)
+    covers = covers_for(zip(digests, arts, strict=True), stored=stored_covers)
     song_covers = [covers.get(digest) for digest in digests]
     albums = albums_for(
         [

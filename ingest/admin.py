@@ -60,12 +60,10 @@ class IngestJobAdmin(admin.ModelAdmin):
         return False
 
     def get_list_display(self, request):
-        shown = super().get_list_display(request)
-        return shown if _sees_uploaders(request) else [n for n in shown if n != "uploaded_by"]
+        return _uploader_shown(request, super().get_list_display(request))
 
     def get_fields(self, request, obj=None):
-        fields = super().get_fields(request, obj)
-        return fields if _sees_uploaders(request) else [n for n in fields if n != "uploaded_by"]
+        return _uploader_shown(request, super().get_fields(request, obj))
 
     def get_queryset(self, request):
         # Events know no people: the upload of the same object says who put it in the store.
@@ -131,9 +129,11 @@ class IngestJobAdmin(admin.ModelAdmin):
         return JsonResponse(resync_runs.resync_status())
 
 
-def _sees_uploaders(request) -> bool:
+def _uploader_shown(request, names):
     """Who uploaded an object is shown to those who may look at the uploads themselves."""
-    return request.user.has_perm("ingest.view_upload")
+    if request.user.has_perm("ingest.view_upload"):
+        return names
+    return [name for name in names if name != "uploaded_by"]
 
 
 @admin.register(Upload)

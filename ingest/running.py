@@ -45,9 +45,9 @@ def process_ingest_job(job_id: int) -> str:
 class BatchStages:
     """A process's batches as a pipeline of two stages: while one batch writes its rows, the
     next takes its jobs, reads their tags (in reader processes or over the network) and stores
-    its new covers' files, and
-    batches write in the order they were read. Each stage runs one batch at a time, so the
-    jobs that arrive meanwhile make the next batch bigger instead of contending.
+    its new covers' files, and batches write in the order they were read. Each stage runs one
+    batch at a time, so the jobs that arrive meanwhile make the next batch bigger instead of
+    contending.
 
     SQLite has one writer: a claim (an UPDATE) would wait for the batch being written, and the
     stages would never overlap. There the reading stage only chooses its pending jobs (the
