@@ -1,7 +1,9 @@
 """Watch the local media folder and post S3-shaped events for its files to the webhook.
 
 The folder speaks the same event JSON into the same webhook as S3, so a file dropped into
-media/music/ takes the one ingest path.
+media/music/ takes the one ingest path. Files the upload page writes (music/uploads/) are left
+to it: it records their event itself, with the uploader, and a second event from here made a
+second job for every upload. A file copied there by hand comes in with the next re-sync.
 """
 
 import json
@@ -17,6 +19,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 
 from ingest.events import object_record
 from ingest.listing import local_etag
+from ingest.models import UPLOAD_PREFIX
 from ingest.signing import sign_headers
 
 logger = logging.getLogger(__name__)
@@ -58,7 +61,7 @@ class MediaFolderHandler(FileSystemEventHandler):
 
     def _created(self, path: str) -> None:
         key = self._key(path)
-        if key is None or not Path(path).is_file():
+        if key is None or key.startswith(f"{UPLOAD_PREFIX}/") or not Path(path).is_file():
             return
         stat = Path(path).stat()
         self._post(
