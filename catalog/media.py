@@ -182,11 +182,14 @@ def _under_asgi(request) -> bool:
 
 
 def _presigned_redirect(
-    storage: Storage, key: str, content_type: str, cache_control: str
+    storage: Storage, key: str, content_type: str, cache_control: str, attachment: str | None
 ) -> HttpResponse:
     # S3 answers with the type the object was stored with (often binary/octet-stream for a
-    # presigned upload); ask it for the song's own, so players and <audio> accept it.
+    # presigned upload); ask it for the song's own, so players and <audio> accept it, and for
+    # the name a download is saved under.
     parameters = {} if storage.custom_domain else {"ResponseContentType": content_type}
+    if attachment and not storage.custom_domain:
+        parameters["ResponseContentDisposition"] = attachment_header(attachment)
     response = HttpResponseRedirect(storage.url(key, parameters=parameters))
     response["Cache-Control"] = f"private, max-age={redirect_max_age(storage, cache_control)}"
     return response
@@ -337,15 +340,21 @@ def stored_file_response(
     not follow redirects) the object's bytes through one ranged GET (`size_hint`, the file's
     size when known, saves a probe for a range). A local file goes to the front proxy when
     MEDIA_SENDFILE says so (a signed redirect only when `proxy_s3` is off), else its bytes.
+    An `attachment` is saved under that name wherever the bytes come from: a presigned URL
+    asks S3 for the header; a URL that cannot (a custom domain's, the proxy's signed one) is
+    not redirected to.
     Raise Missing when the object is not in the store (checked unless redirecting to S3).
     """
     storage = storage or default_storage
     if is_s3(storage):
-        if not proxy_s3:
-            return _presigned_redirect(storage, key, content_type, cache_control)
+        # A custom domain's URL is not signed: it cannot name the file a download saves.
+        if not proxy_s3 and not (attachment and storage.custom_domain):
+            return _presigned_redirect(storage, key, content_type, cache_control, attachment)
         response = _proxied(request, storage, key, size_hint)
     else:
-        handed = handed_off(storage, key, cache_control, may_redirect=not proxy_s3)
+        # The proxy's signed URL names no file either: a download is sent from here.
+        may_redirect = not proxy_s3 and not attachment
+        handed = handed_off(storage, key, cache_control, may_redirect=may_redirect)
         if handed is not None and handed.status_code == 302:
             return handed
         response = handed or _local(request, storage, key)

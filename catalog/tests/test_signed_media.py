@@ -91,6 +91,21 @@ def test_apps_that_do_not_follow_redirects_get_the_bytes(rf, signed, songs):
     )
 
 
+def test_a_download_is_sent_under_its_name_not_redirected(rf, signed, songs):
+    # The signed URL names no file: a browser would save the download as the key's name.
+    song = songs[0]
+
+    response = stored_file_response(
+        rf.get("/rest/download"), song.storage_key, song.mime_type, attachment="Mañana.flac"
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        "attachment; filename=\"Manana.flac\"; filename*=utf-8''Ma%C3%B1ana.flac"
+    )
+    assert b"".join(response.streaming_content) == default_storage.open(song.storage_key).read()
+
+
 def test_a_file_others_may_cache_keeps_its_own_url(rf, signed, media_root):
     from demo.audio_samples import make_cover
 

@@ -4,6 +4,7 @@ import io
 
 import boto3
 import pytest
+import requests
 from asgiref.sync import async_to_sync
 from django.core.files.storage import default_storage
 from django.test import AsyncRequestFactory, RequestFactory
@@ -137,14 +138,29 @@ def test_stream_on_s3_is_proxied_not_redirected(sub, s3_song):
     assert past.status_code == 416
 
 
-def test_download_on_s3_redirects_to_a_presigned_url(sub, s3_song):
-    song, _ = s3_song
+def test_download_on_s3_redirects_to_a_presigned_url_that_names_the_file(sub, s3_song):
+    song, data = s3_song
 
     response = sub.get("download", id=f"tr-{song.pk}")
 
     assert response.status_code == 302
-    assert "music/s3/song.mp3" in response["Location"]
-    assert "Signature=" in response["Location"] or "X-Amz-Signature=" in response["Location"]
+    location = response["Location"]
+    assert "music/s3/song.mp3" in location
+    assert "Signature=" in location or "X-Amz-Signature=" in location
+    saved = requests.get(location, timeout=10)
+    assert saved.status_code == 200 and saved.content == data
+    assert saved.headers["Content-Disposition"] == f'attachment; filename="{song.title}.mp3"'
+
+
+def test_download_from_an_s3_custom_domain_is_sent_under_its_name(sub, s3_song, settings):
+    song, data = s3_song
+    settings.AWS_S3_CUSTOM_DOMAIN = "cdn.example.com"
+
+    response = sub.get("download", id=f"tr-{song.pk}")
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="{song.title}.mp3"'
+    assert _body(response) == data
 
 
 def _image(response) -> Image.Image:
