@@ -74,9 +74,10 @@ ARTISTS = MergeKind(
     describe=_describe_artist,
     merge=services.artists_merge,
     explanation=(
-        "The songs, credits and albums of the other artists move to the one you keep, and the "
-        "others are deleted; two albums of the same title become one. Rename the kept artist "
-        "afterwards if its spelling is not the right one."
+        "The songs, credits and albums of the other artists move to the one you keep, which "
+        "takes a sort name or MusicBrainz id it lacks, and the others are deleted; two albums "
+        "of the same title become one. Rename the kept artist afterwards if its spelling is "
+        "not the right one."
     ),
 )
 ALBUMS = MergeKind(
@@ -90,8 +91,8 @@ ALBUMS = MergeKind(
     describe=_describe_album,
     merge=services.albums_merge,
     explanation=(
-        "The songs of the other albums move to the one you keep, which takes their cover and "
-        "year when it has none; the others are deleted."
+        "The songs of the other albums move to the one you keep, which takes what it lacks of "
+        "their cover, year and release details; the others are deleted."
     ),
 )
 

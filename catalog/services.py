@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalog import events, search, signals
+from catalog.linked import ALBUM_TAGGED_FIELDS, BLANK
 from catalog.models import Album, Artist, Genre, Song, SongArtist
 
 
@@ -107,6 +108,7 @@ def artists_merge(target: Artist, duplicates: Iterable[Artist]) -> int:
     """Fold duplicate spellings of an artist into one; return how many artists were merged.
 
     Songs, credits and albums move to the target; two albums of the same title end up as one.
+    The target takes a sort name and a MusicBrainz id it lacks from a duplicate.
     """
     merged = 0
     touched: set[int] = set()
@@ -129,6 +131,7 @@ def artists_merge(target: Artist, duplicates: Iterable[Artist]) -> int:
                 else:
                     touched |= set(album.songs.values_list("pk", flat=True))
                     _fold_album(twin, album)
+            _fill_blanks(target, duplicate, ("sort_name", "musicbrainz_id"))
             duplicate.delete()
             merged += 1
         _announce_updates(touched)
@@ -151,17 +154,23 @@ def albums_merge(target: Album, duplicates: Iterable[Album]) -> int:
 
 
 def _fold_album(target: Album, duplicate: Album) -> None:
+    """Move the duplicate's songs to the target, which takes what it lacks of the details its
+    songs' tags gave (a cover, a year, release dates, labels, a MusicBrainz id...), as an
+    album takes them from a song it gains in an ingest; then delete the duplicate."""
     Song.objects.filter(album=duplicate).update(album=target)
+    _fill_blanks(target, duplicate, ALBUM_TAGGED_FIELDS)
+    duplicate.delete()
+
+
+def _fill_blanks(target: Artist | Album, duplicate: Artist | Album, fields: Iterable[str]) -> None:
+    """Give the target the values of these fields it lacks and the duplicate has."""
     changed = []
-    if target.cover_id is None and duplicate.cover_id is not None:
-        target.cover_id = duplicate.cover_id
-        changed.append("cover")
-    if target.year is None and duplicate.year is not None:
-        target.year = duplicate.year
-        changed.append("year")
+    for field in fields:
+        if getattr(target, field) in BLANK and getattr(duplicate, field) not in BLANK:
+            setattr(target, field, getattr(duplicate, field))
+            changed.append(field)
     if changed:
         target.save(update_fields=changed)
-    duplicate.delete()
 
 
 def _announce_updates(song_ids: set[int]) -> None:

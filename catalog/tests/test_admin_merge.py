@@ -88,6 +88,21 @@ def test_merge_artists_moves_songs_credits_and_albums(merge):
     assert Album.objects.get(pk=stray.album_id).album_artist == keep
 
 
+def test_merge_artists_fills_a_sort_name_and_musicbrainz_id_the_kept_one_lacks(merge):
+    keep = ArtistFactory(name="The Tidelines", sort_name="Tidelines, The")
+    twin = ArtistFactory(
+        name="Tidelines",
+        sort_name="Tidelines",
+        musicbrainz_id="89ad4ac3-39f7-470e-963a-56509c546377",
+    )
+
+    merge("artist", [keep, twin], keep=keep)
+
+    keep.refresh_from_db()
+    assert keep.sort_name == "Tidelines, The"
+    assert keep.musicbrainz_id == "89ad4ac3-39f7-470e-963a-56509c546377"
+
+
 def test_merge_artists_folds_their_same_titled_albums(merge):
     keep = ArtistFactory(name="The Tidelines")
     twin = ArtistFactory(name="Tidelines")
@@ -125,6 +140,35 @@ def test_merge_albums_into_the_chosen_one_which_takes_a_missing_cover(merge):
     assert list(Album.objects.all()) == [chosen]
     chosen.refresh_from_db()
     assert chosen.songs.count() == 3 and chosen.cover == cover
+
+
+def test_merge_albums_fills_what_the_kept_one_lacks_and_keeps_what_it_has(merge):
+    artist = ArtistFactory()
+    chosen = AlbumFactory(
+        album_artist=artist, title="Tide", year=2001, record_labels="Kept Label", cover=None
+    )
+    other = AlbumFactory(
+        album_artist=artist,
+        title="Tide (Remaster)",
+        year=2019,
+        record_labels="Other Label",
+        release_date="2019-05-17",
+        release_types="album; remaster",
+        musicbrainz_id="0a1b2c3d-0000-4000-8000-00000000000b",
+        is_compilation=True,
+        sort_title="Tide, The",
+    )
+    SongFactory(artist=artist, album=other)
+
+    merge("album", [chosen, other], keep=chosen)
+
+    chosen.refresh_from_db()
+    assert (chosen.year, chosen.record_labels) == (2001, "Kept Label")
+    assert chosen.release_date == "2019-05-17"
+    assert chosen.release_types == "album; remaster"
+    assert chosen.musicbrainz_id == "0a1b2c3d-0000-4000-8000-00000000000b"
+    assert chosen.is_compilation and chosen.sort_title == "Tide, The"
+    assert chosen.songs.count() == 1 and not Album.objects.filter(pk=other.pk).exists()
 
 
 def test_confirming_without_a_choice_asks_again(merge):
