@@ -69,6 +69,7 @@ from catalog.search.ranking import (
     song_ids,
     song_ranking,
     song_ranking_query,
+    songs_holding,
     songs_titled,
 )
 
@@ -115,6 +116,7 @@ __all__ = [
     "song_ids",
     "song_ranking",
     "song_ranking_query",
+    "songs_holding",
     "songs_titled",
 ]
 

@@ -30,6 +30,7 @@ from catalog.search.lexicon import (
     near_spellings,
     normalise,
     query_words,
+    word_in,
 )
 
 MAX_RESULTS = 200  # a search answers at most this many songs, the best ones
@@ -175,6 +176,22 @@ def songs_titled(phrases: str | list[str], songs: QuerySet[Song]) -> QuerySet:
         .order_by("title_c", "pk")
         .values_list("pk", flat=True)[:MAX_RESULTS]
     )
+
+
+def songs_holding(query: str, songs: QuerySet[Song]) -> QuerySet[Song]:
+    """Return every one of the songs whose search document holds each query word as the start
+    of a word (in the title, an artist, the album or a genre), unranked and uncapped: what a
+    curator filters by. PostgreSQL finds them through the full-text index; SQLite scans. A
+    query of no words matches none."""
+    words = query_words(query)
+    if not words:
+        return songs.none()
+    if is_postgres():
+        return songs.filter(_VectorMatches(" & ".join(f"{word}:*" for word in words)))
+    holds_all = Q()
+    for word in words:
+        holds_all &= word_in("search_text", word, anywhere=False)
+    return songs.filter(holds_all)
 
 
 def song_ranking(query: str, songs: QuerySet[Song]) -> list[int]:

@@ -3,7 +3,8 @@
 import pytest
 
 from accounts.tests.factories import CuratorFactory, UserFactory
-from catalog.tests.factories import ArtistFactory, SongFactory
+from catalog import search
+from catalog.tests.factories import AlbumFactory, ArtistFactory, SongFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -60,10 +61,32 @@ def test_curator_sees_each_catalogue_list(curator_client, model):
 
 def test_song_list_searches_and_filters(curator_client):
     SongFactory(title="Neon Rain", hidden=True)
+    search.refresh_search_text()
 
     response = curator_client.get("/admin/catalog/song/?q=neon&hidden__exact=1&codec=mp3")
 
     assert b"Neon Rain" in response.content
+
+
+def _found(client, term: str) -> set[str]:
+    response = client.get("/admin/catalog/song/", {"q": term})
+    assert response.status_code == 200
+    return {song.title for song in response.context["cl"].result_list}
+
+
+def test_song_search_finds_every_word_in_any_name_as_the_site_reads_them(curator_client):
+    tide = ArtistFactory(name="Kōri Collective")
+    SongFactory(title="Glacier Hum", artist=tide, album=AlbumFactory(title="Ice Archive"))
+    SongFactory(title="Meltwater", artist=tide, hidden=True)
+    SongFactory(title="Harbour Lights", storage_key="music/The Tidelines/02 Harbour.flac")
+    search.refresh_search_text()
+
+    assert _found(curator_client, "kori") == {"Glacier Hum", "Meltwater"}
+    assert _found(curator_client, "GLAC ice") == {"Glacier Hum"}
+    assert _found(curator_client, "hum archive kōri") == {"Glacier Hum"}
+    assert _found(curator_client, "glacier harbour") == set()
+    assert _found(curator_client, "Tidelines/02") == {"Harbour Lights"}
+    assert _found(curator_client, "  ") == {"Glacier Hum", "Meltwater", "Harbour Lights"}
 
 
 def test_album_page_shows_its_tracks_inline(curator_client):
