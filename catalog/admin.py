@@ -4,6 +4,7 @@ Actions stay thin: each calls one catalog.services function.
 """
 
 from django.contrib import admin, messages
+from django.core.cache import cache
 from django.utils.html import format_html
 
 from catalog import admin_merge, search, services
@@ -33,6 +34,30 @@ class AnnouncesEdits:
             services.names_announce_edit(form.instance)
 
 
+class CodecFilter(admin.SimpleListFilter):
+    """The codecs of the songs, read once every few minutes: Django's own filter asked the
+    whole songs table for them on every page of the list (80 ms at 300,000 songs). A codec
+    new to the catalogue is offered once its entry expires."""
+
+    title = "codec"
+    parameter_name = "codec"
+
+    def lookups(self, request, model_admin):
+        codecs = cache.get_or_set(CODECS_CACHE_KEY, _song_codecs, CODECS_CACHE_SECONDS)
+        return [(codec, codec) for codec in codecs]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(codec=self.value()) if self.value() else queryset
+
+
+CODECS_CACHE_KEY = "catalog:admin:song-codecs"
+CODECS_CACHE_SECONDS = 300
+
+
+def _song_codecs() -> list[str]:
+    return list(Song.objects.order_by("codec").values_list("codec", flat=True).distinct())
+
+
 class SongArtistInline(admin.TabularInline):
     model = SongArtist
     extra = 0
@@ -52,8 +77,9 @@ class SongAdmin(RefreshesSearch, admin.ModelAdmin):
         "created_at",
     ]
     list_select_related = ["artist", "album", "cover"]
-    list_filter = ["hidden", "codec", "genres", "created_at"]
-    date_hierarchy = "created_at"
+    # No date_hierarchy: its years were a scan of every song on every page; the "created at"
+    # filter narrows by date from the index.
+    list_filter = ["hidden", CodecFilter, "genres", "created_at"]
     actions = ["hide", "publish"]
     search_fields = ["title", "artist__name", "album__title", "storage_key"]  # see below
     search_help_text = "Words of the title, artists, album or genres; or part of a storage key"
