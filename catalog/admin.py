@@ -83,6 +83,7 @@ class SongAdmin(RefreshesSearch, admin.ModelAdmin):
     actions = ["hide", "publish"]
     search_fields = ["title", "artist__name", "album__title", "storage_key"]  # see below
     search_help_text = "Words of the title, artists, album or genres; or part of a storage key"
+    show_full_result_count = False  # a count of every song again on each filtered page
     autocomplete_fields = ["artist", "album", "genres"]
     readonly_fields = [
         "storage_key",

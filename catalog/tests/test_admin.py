@@ -146,3 +146,19 @@ def test_publish_action_brings_songs_back(curator_client, django_capture_on_comm
 
     song.refresh_from_db()
     assert not song.hidden
+
+
+def test_a_searched_song_list_counts_only_the_songs_it_shows(curator_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    SongFactory(title="Neon Rain")
+    SongFactory(title="Glacier Hum")
+    search.refresh_search_text()
+
+    with CaptureQueriesContext(connection) as queries:
+        page = curator_client.get("/admin/catalog/song/", {"q": "neon"})
+
+    counts = [query["sql"] for query in queries if "COUNT(" in query["sql"]]
+    assert [song.title for song in page.context["cl"].result_list] == ["Neon Rain"]
+    assert len(counts) == 1

@@ -188,3 +188,20 @@ def test_the_jobs_list_shows_uploaders_only_to_who_may_see_the_uploads(client):
     assert [page.status_code for page in pages] == [200, 200]
     assert not any("harbour-uploader" in page.content.decode() for page in pages)
     assert not any("uploaded by" in page.content.decode().lower() for page in pages)
+
+
+def test_a_filtered_jobs_list_counts_only_the_jobs_it_shows(admin_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    IngestJob.objects.create(bucket="local", key="music/a.mp3", dedup_key="a")
+    IngestJob.objects.create(
+        bucket="local", key="music/b.mp3", dedup_key="b", status=IngestJob.Status.FAILED
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        page = admin_client.get("/admin/ingest/ingestjob/", {"status__exact": "failed"})
+
+    counts = [query["sql"] for query in queries if "COUNT(" in query["sql"]]
+    assert page.status_code == 200 and len(page.context["cl"].result_list) == 1
+    assert len(counts) == 1 and "failed" in counts[0]
