@@ -12,7 +12,7 @@ Songs like a song and radio live in radio.py; their names stay importable from h
 from collections import defaultdict
 from dataclasses import dataclass
 
-from catalog.models import Song
+from catalog.models import Song, name_key
 from recommendations import scoring
 from recommendations.candidates import (
     ARTIST_SONGS,
@@ -149,9 +149,16 @@ def _add_newest(candidates: dict[int, scoring.Candidate], known, limit: int) -> 
 
 
 def _recommendations(user, ranked: list[scoring.Candidate]) -> list[Recommendation]:
+    """Load the chosen songs, each recording once: the same title by the same artist in
+    several files (an album and its compilation, a file uploaded twice) is picked once, at
+    its best place."""
     songs = listener_songs(user, [c.song_id for c in ranked])
-    return [
-        Recommendation(songs[c.song_id], round(c.score, 4), c.reason)
-        for c in ranked
-        if c.song_id in songs
-    ]
+    picked, recordings = [], set()
+    for candidate in ranked:
+        song = songs.get(candidate.song_id)
+        recording = song and (name_key(song.title), song.artist_id)
+        if song is None or recording in recordings:
+            continue
+        recordings.add(recording)
+        picked.append(Recommendation(song, round(candidate.score, 4), candidate.reason))
+    return picked
