@@ -34,6 +34,7 @@ __all__ = ["Recommendation", "listener_taste", "radio", "recommend_for_user", "s
 CONTENT_SEEDS = 5
 SCORED_CANDIDATES = 200
 NEW_SONGS = "New on Tidal Pool"
+SPARE_PICKS = 10
 
 
 @dataclass(frozen=True)
@@ -130,8 +131,10 @@ def recommend_for_user(user, limit: int = 20) -> list[Recommendation]:
     candidates = {pk: entry for pk, entry in candidates.items() if pk not in rejected}
     if len(candidates) < limit:
         _add_newest(candidates, taste.known | rejected, limit)
-    chosen = scoring.diversify(scoring.rank(candidates.values()), limit)
-    return _recommendations(user, chosen)
+    # A few more than asked: a recording picked twice (see _recommendations) gives its place
+    # to the next. diversify picks in order, so the first `limit` are those it picks anyway.
+    chosen = scoring.diversify(scoring.rank(candidates.values()), limit + SPARE_PICKS)
+    return _recommendations(user, chosen)[:limit]
 
 
 def _add_newest(candidates: dict[int, scoring.Candidate], known, limit: int) -> None:

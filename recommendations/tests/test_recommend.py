@@ -227,16 +227,18 @@ def test_before_any_refresh_a_listener_gets_new_songs(listener):
     assert picks[0].reason == "New on Tidal Pool"
 
 
-def test_a_recording_in_several_files_is_recommended_once(listener):
+def test_a_recording_in_several_files_is_recommended_once_and_its_place_filled(listener):
+    older = SongFactory.create_batch(3)
     first = SongFactory(title="Meltwater")
     SongFactory(title="meltwater", artist=first.artist)  # the same file, uploaded again
     other = SongFactory(title="Meltwater")  # another artist's song of that name
 
-    picks = recommend_for_user(listener, limit=5)
+    picks = recommend_for_user(listener, limit=4)
 
     titles = [(pick.song.title.lower(), pick.song.artist_id) for pick in picks]
     assert titles.count(("meltwater", first.artist_id)) == 1
     assert ("meltwater", other.artist_id) in titles
+    assert len(picks) == 4 and sum(pick.song in older for pick in picks) == 2
 
 
 def test_similar_songs_puts_co_liked_songs_first_then_the_same_artist(trio):
