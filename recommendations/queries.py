@@ -132,9 +132,13 @@ def recommend_for_user(user, limit: int = 20) -> list[Recommendation]:
     if len(candidates) < limit:
         _add_newest(candidates, taste.known | rejected, limit)
     # A few more than asked: a recording picked twice (see _recommendations) gives its place
-    # to the next. diversify picks in order, so the first `limit` are those it picks anyway.
+    # to the next. diversify picks in order, so the first `limit` are those it picks anyway,
+    # and the spares are loaded only when a place is free.
     chosen = scoring.diversify(scoring.rank(candidates.values()), limit + SPARE_PICKS)
-    return _recommendations(user, chosen)[:limit]
+    picks = _recommendations(user, chosen[:limit])
+    if len(picks) < limit < len(chosen):
+        picks = _recommendations(user, chosen)[:limit]
+    return picks
 
 
 def _add_newest(candidates: dict[int, scoring.Candidate], known, limit: int) -> None:
