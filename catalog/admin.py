@@ -34,6 +34,14 @@ class AnnouncesEdits:
             services.names_announce_edit(form.instance)
 
 
+CODECS_CACHE_KEY = "catalog:admin:song-codecs"
+CODECS_CACHE_SECONDS = 300
+
+
+def _song_codecs() -> list[str]:
+    return list(Song.objects.order_by("codec").values_list("codec", flat=True).distinct())
+
+
 class CodecFilter(admin.SimpleListFilter):
     """The codecs of the songs, read once every few minutes: Django's own filter asked the
     whole songs table for them on every page of the list (80 ms at 300,000 songs). A codec
@@ -48,14 +56,6 @@ class CodecFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return queryset.filter(codec=self.value()) if self.value() else queryset
-
-
-CODECS_CACHE_KEY = "catalog:admin:song-codecs"
-CODECS_CACHE_SECONDS = 300
-
-
-def _song_codecs() -> list[str]:
-    return list(Song.objects.order_by("codec").values_list("codec", flat=True).distinct())
 
 
 class SongArtistInline(admin.TabularInline):

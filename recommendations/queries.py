@@ -132,13 +132,9 @@ def recommend_for_user(user, limit: int = 20) -> list[Recommendation]:
     if len(candidates) < limit:
         _add_newest(candidates, taste.known | rejected, limit)
     # A few more than asked: a recording picked twice (see _recommendations) gives its place
-    # to the next. diversify picks in order, so the first `limit` are those it picks anyway,
-    # and the spares are loaded only when a place is free.
+    # to the next. diversify picks in order, so the first `limit` are those it picks anyway.
     chosen = scoring.diversify(scoring.rank(candidates.values()), limit + SPARE_PICKS)
-    picks = _recommendations(user, chosen[:limit])
-    if len(picks) < limit < len(chosen):
-        picks = _recommendations(user, chosen)[:limit]
-    return picks
+    return _recommendations(user, chosen, limit)
 
 
 def _add_newest(candidates: dict[int, scoring.Candidate], known, limit: int) -> None:
@@ -155,17 +151,22 @@ def _add_newest(candidates: dict[int, scoring.Candidate], known, limit: int) -> 
         entry.credit(NEW_SONGS, entry.popularity)
 
 
-def _recommendations(user, ranked: list[scoring.Candidate]) -> list[Recommendation]:
-    """Load the chosen songs, each recording once: the same title by the same artist in
-    several files (an album and its compilation, a file uploaded twice) is picked once, at
-    its best place."""
-    songs = listener_songs(user, [c.song_id for c in ranked])
+def _recommendations(user, ranked: list[scoring.Candidate], limit: int) -> list[Recommendation]:
+    """Load the first `limit` chosen songs, each recording once: the same title by the same
+    artist in several files (an album and its compilation, a file uploaded twice) is picked
+    once, at its best place. The spares after them are loaded only for a place left free."""
     picked, recordings = [], set()
-    for candidate in ranked:
-        song = songs.get(candidate.song_id)
-        recording = song and (name_key(song.title), song.artist_id)
-        if song is None or recording in recordings:
-            continue
-        recordings.add(recording)
-        picked.append(Recommendation(song, round(candidate.score, 4), candidate.reason))
+    for part in (ranked[:limit], ranked[limit:]):
+        if len(picked) == limit:
+            break
+        songs = listener_songs(user, [candidate.song_id for candidate in part])
+        for candidate in part:
+            song = songs.get(candidate.song_id)
+            recording = song and (name_key(song.title), song.artist_id)
+            if song is None or recording in recordings:
+                continue
+            recordings.add(recording)
+            picked.append(Recommendation(song, round(candidate.score, 4), candidate.reason))
+            if len(picked) == limit:
+                break
     return picked
