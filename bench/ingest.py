@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 
@@ -27,8 +28,10 @@ from bench.server import (
     Server,
     WebhookPoster,
     ingest_batch,
+    ingest_copied,
     live_latencies,
     start_server,
+    start_watcher,
 )
 from bench.workspace import Workspace
 
@@ -53,15 +56,28 @@ class LocalIngest:
     rows: list[Row]
 
 
-def _batched(target: str, per_request: int) -> str:
-    return f"{target}, {per_request} events a request"
+WATCHED = "files copied into the watched folder"  # the shape of a run through watch_media
+
+
+def _shape(per_request: int | str) -> str:
+    return per_request if isinstance(per_request, str) else f"{per_request} events a request"
+
+
+def _batched(target: str, per_request: int | str) -> str:
+    return f"{target}, {_shape(per_request)}"
 
 
 def _run_notes(run: IngestRun) -> list[str]:
+    delivered = (
+        f"the {run.requests} POSTs took {run.posting_seconds:.2f} s"
+        if run.requests
+        else f"`cp -r` of the folder took {run.posting_seconds:.2f} s, and `manage.py "
+        "watch_media` (as `make run` starts it) posted the files' events"
+    )
     notes = [
         f"{run.songs} songs ({', '.join(f'{n} {s}' for s, n in sorted(run.statuses.items()))}) "
         f"after {WARM_UP_SONGS} warm-up songs through the same server, "
-        f"in {run.seconds:.2f} s; the {run.requests} POSTs took {run.posting_seconds:.2f} s"
+        f"in {run.seconds:.2f} s; {delivered}"
         + (
             f"; {run.live_messages} new songs received on /ws/songs/"
             if run.live_messages is not None
@@ -94,10 +110,11 @@ def _judge(run: IngestRun, meets_goal: bool) -> str:
     return verdict(all_done and meets_goal)
 
 
-def _run_data(run: IngestRun, per_request: int) -> dict:
+def _run_data(run: IngestRun, per_request: int | str) -> dict:
     return {
         "songs": run.songs,
-        "per_request": per_request,
+        "per_request": per_request if isinstance(per_request, int) else None,
+        "shape": _shape(per_request),
         "requests": run.requests,
         "seconds": run.seconds,
         "songs_per_second": run.songs_per_second,
@@ -113,17 +130,20 @@ def _run_data(run: IngestRun, per_request: int) -> dict:
 def local_ingest(workspace: Workspace, count: int, timeout: float) -> LocalIngest:
     """Ingest `count` songs from the local media folder; time bare mutagen and beets on them.
 
-    The songs go in once per batch size, each time through a fresh server on an empty database.
+    The songs go in once per batch size, each time through a fresh server on an empty database,
+    and once more as a user of `make run` brings a library in: copied into the media folder
+    that `manage.py watch_media` watches.
     """
     media = workspace.folder("media-local")
     files = write_corpus(media, count)
     objects = [(f.key, f.size, "") for f in files]
     warm_up = [(f.key, f.size, "") for f in write_corpus(media, WARM_UP_SONGS, prefix="warmup")]
-    runs = {}
+    runs: dict[int | str, IngestRun] = {}
     for per_request in PER_REQUEST:
         server = start_server(workspace, f"daphne-local-{per_request}", media)
         ingest_batch(server, LOCAL_BUCKET, warm_up, timeout, per_request)
         runs[per_request] = ingest_batch(server, LOCAL_BUCKET, objects, timeout, per_request)
+    runs[WATCHED] = _watched_run(workspace, media, {f.key for f in files}, timeout)
     poster = WebhookPoster(server)
     try:
         ceiling = poster.bare_request_rate(count)
@@ -164,7 +184,20 @@ def local_ingest(workspace: Workspace, count: int, timeout: float) -> LocalInges
     return LocalIngest(server=server, files=files, rows=rows)
 
 
-def _beets_row(beets: peers.BeetsRun, run: IngestRun, per_request: int, count: int) -> Row:
+def _watched_run(workspace: Workspace, corpus: Path, keys: set[str], timeout: float) -> IngestRun:
+    """Copy the corpus's music/ folder into the folder a fresh server's watcher watches."""
+    media = workspace.folder("media-watched")
+    warm_up = write_corpus(media, WARM_UP_SONGS, prefix="warmup")  # outside music/: posted
+    server = start_server(workspace, "daphne-local-watched", media)
+    ingest_batch(server, LOCAL_BUCKET, [(f.key, f.size, "") for f in warm_up], timeout, SQS_BATCH)
+    watcher = start_watcher(workspace, server)
+    try:
+        return ingest_copied(server, corpus / "music", keys, timeout)
+    finally:
+        watcher.terminate()
+
+
+def _beets_row(beets: peers.BeetsRun, run: IngestRun, per_request: int | str, count: int) -> Row:
     target = _batched("Ingest, full path, local storage, vs beets", per_request)
     ours = run.songs_per_second
     if beets.seconds is None:

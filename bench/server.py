@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import subprocess
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,7 +24,15 @@ from pathlib import Path
 import psutil
 import requests
 
-from bench.workspace import INGEST_SECRET, Workspace, django_env, free_port, python, venv_script
+from bench.workspace import (
+    INGEST_SECRET,
+    ChildFailed,
+    Workspace,
+    django_env,
+    free_port,
+    python,
+    venv_script,
+)
 from ingest.events import object_record
 from ingest.signing import sign_headers
 
@@ -328,20 +338,70 @@ def ingest_batch(
     The clock runs from the first POST to the latest of the last webhook answer, the last job's
     finished_at and the last song.added message on the websocket (wall-clock times, one machine).
     """
-    listener, live_note = open_listener(server)
+    records = [object_record(bucket, key, size=size, etag=etag) for key, size, etag in objects]
     poster = WebhookPoster(server)
+    try:
+        return _ingest_run(
+            server,
+            {key for key, _, _ in objects},
+            lambda: poster.post_all(records, per_request),
+            timeout,
+            requests=-(-len(records) // per_request),
+        )
+    finally:
+        poster.close()
+
+
+def start_watcher(workspace: Workspace, server: Server, timeout: float = 60) -> subprocess.Popen:
+    """Start `manage.py watch_media` on the server's media folder, as `make run` does, and
+    return once it watches."""
+    name = f"watch-{server.name}"
+    child = workspace.start(
+        name,
+        [python(), "manage.py", "watch_media", "--webhook", server.url + WEBHOOK_PATH],
+        django_env(server.database, server.media_root),
+    )
+    deadline = time.monotonic() + timeout
+    while "Watching" not in workspace.tail(name):
+        if child.poll() is not None or time.monotonic() > deadline:
+            raise ChildFailed(f"{name} did not start watching\n{workspace.tail(name)}")
+        time.sleep(0.05)
+    return child
+
+
+def ingest_copied(server: Server, source: Path, keys: set[str], timeout: float) -> IngestRun:
+    """Copy the folder ``source`` into the server's watched media/music/ as a user does (`cp
+    -r`), and wait until the job of every file in ``keys`` ended and its song was pushed live.
+
+    The clock runs from the start of the copy to the last job's end or the last song.added;
+    ``posting_seconds`` is the copy's own time.
+    """
+    target = server.media_root / "music"
+    target.mkdir(parents=True, exist_ok=True)
+    return _ingest_run(
+        server,
+        keys,
+        lambda: subprocess.run(["cp", "-r", f"{source}/.", str(target)], check=True),
+        timeout,
+        requests=0,
+    )
+
+
+def _ingest_run(
+    server: Server, keys: set[str], deliver: Callable[[], object], timeout: float, requests: int
+) -> IngestRun:
+    listener, live_note = open_listener(server)
     counts = server.job_counts()
     before, done_before = sum(counts.values()), counts.get("done", 0)
-    records = [object_record(bucket, key, size=size, etag=etag) for key, size, etag in objects]
     watch = ProcessWatch(server.pid)
     try:
         started = time.time()
-        poster.post_all(records, per_request)
+        deliver()
         posted = time.time()
         deadline = time.monotonic() + timeout
         while True:
             counts = server.job_counts()
-            if sum(counts.get(status, 0) for status in FINISHED) >= before + len(objects):
+            if sum(counts.get(status, 0) for status in FINISHED) >= before + len(keys):
                 break
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{server.name}: jobs still unfinished after {timeout:.0f} s")
@@ -354,10 +414,8 @@ def ingest_batch(
             )
     finally:
         figures = watch.stop()
-        poster.close()
         if listener is not None:
             listener.close()
-    keys = {key for key, _, _ in objects}
     mine = [row for row in server.job_rows() if row[0] in keys]
     ended = max([posted] + [_parse_time(row[5]) for row in mine if row[5]])
     if listener is not None and listener.arrivals:
@@ -372,10 +430,10 @@ def ingest_batch(
         if began and finished
     )
     return IngestRun(
-        songs=len(objects),
+        songs=len(keys),
         seconds=ended - started,
         posting_seconds=posted - started,
-        requests=-(-len(records) // per_request),
+        requests=requests,
         statuses=statuses,
         live_messages=len(listener.arrivals) if listener is not None else None,
         failures=failures,

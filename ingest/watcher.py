@@ -4,15 +4,26 @@ The folder speaks the same event JSON into the same webhook as S3, so a file dro
 media/music/ takes the one ingest path. Files the upload page writes (music/uploads/) are left
 to it: it records their event itself, with the uploader, and a second event from here made a
 second job for every upload. A file copied there by hand comes in with the next re-sync.
+
+Records go out in order from one sender thread, which gathers the records that arrive while a
+request is on its way into the next one (up to WATCH_BATCH a request), as the Lambda posts an
+SQS batch: 300 songs copied in went in 8 requests (one a file before), and a single file
+still goes out the moment it is closed.
 """
 
+import errno
+import fcntl
 import json
 import logging
+import os
 import threading
 import time
 import urllib.error
 import urllib.request
+from collections import OrderedDict, deque
 from pathlib import Path
+from stat import S_ISREG
+from urllib.parse import unquote_plus
 
 from django.conf import settings
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -24,6 +35,17 @@ from ingest.signing import sign_headers
 
 logger = logging.getLogger(__name__)
 
+WATCH_BATCH = 100  # records a request at most: a batch of the webhook's workers
+# Pending files (see MediaFolderHandler) are looked at every SETTLE_POLL seconds; where no one
+# can tell whether a file is still being written, it goes once its size held still for
+# SETTLE_SECONDS (and if it was still being written after all, its close posts it again: the
+# newer job wins).
+SETTLE_SECONDS = 0.5
+SETTLE_POLL = 0.2
+# Reports remembered, so that a file seen both ways (pending, then closed) goes once.
+REMEMBERED = 10_000
+POST_ATTEMPTS = 5  # a request the webhook does not answer is tried again, waiting 1, 2, 4, 8 s
+
 
 def post_records(records: list[dict], webhook_url: str, secret: str, timeout: float = 10) -> dict:
     """Sign and POST records to the ingest webhook; return its JSON answer."""
@@ -34,13 +56,161 @@ def post_records(records: list[dict], webhook_url: str, secret: str, timeout: fl
         return json.loads(response.read() or b"{}")
 
 
+def _refused(error: Exception) -> bool:
+    """The webhook answered and refused the body (4xx but 429): posting it again won't help."""
+    if not isinstance(error, urllib.error.HTTPError):
+        return False
+    return 400 <= error.code < 500 and error.code != 429
+
+
+class RecordSender:
+    """Posts records to the webhook in the order they were sent, from a thread of its own.
+
+    While one request is on its way, the records sent meanwhile wait, and the next request
+    takes them all (up to ``batch`` records, and no body over ``max_bytes``). A request the
+    webhook cannot be reached for is tried again a few times and then given up, with an error
+    in the log; the server's next re-sync brings those files in. A batch the webhook refuses
+    (a key it cannot store, say) is posted again a record at a time, so only that record is
+    refused, with its reason in the log.
+    """
+
+    def __init__(
+        self,
+        webhook: str,
+        *,
+        batch: int = WATCH_BATCH,
+        max_bytes: int | None = None,
+        retry_wait: float = 1.0,
+    ) -> None:
+        self.webhook = webhook
+        self.batch = batch
+        self.max_bytes = settings.INGEST_MAX_EVENT_BYTES if max_bytes is None else max_bytes
+        self.retry_wait = retry_wait
+        self._waiting: deque[dict] = deque()
+        self._busy = False
+        self._closed = False
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="watch-sender", daemon=True)
+        self._thread.start()
+
+    def send(self, record: dict) -> None:
+        with self._changed:
+            self._waiting.append(record)
+            self._changed.notify_all()
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every record sent so far was posted (or given up); False on timeout."""
+        with self._changed:
+            return self._changed.wait_for(lambda: not self._waiting and not self._busy, timeout)
+
+    def close(self, timeout: float | None = None) -> None:
+        """Post what is waiting, then stop the thread."""
+        self.flush(timeout)
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: self._waiting or self._closed)
+                if not self._waiting:
+                    return
+                records = self._take()
+                self._busy = True
+            try:
+                self._post(records)
+            except Exception:
+                logger.exception("could not post %d records", len(records))
+            finally:
+                with self._changed:
+                    self._busy = False
+                    self._changed.notify_all()
+
+    def _take(self) -> list[dict]:
+        records: list[dict] = []
+        size = len(b'{"Records": []}')
+        while self._waiting and len(records) < self.batch:
+            # json.dumps of the body joins the records with ", ".
+            grows = len(json.dumps(self._waiting[0]).encode()) + 2
+            if records and size + grows > self.max_bytes:
+                break
+            records.append(self._waiting.popleft())
+            size += grows
+        return records
+
+    def _post(self, records: list[dict]) -> None:
+        for attempt in range(POST_ATTEMPTS):
+            try:
+                post_records(records, self.webhook, settings.INGEST_SECRET)
+                return
+            except (urllib.error.URLError, OSError) as error:
+                if _refused(error):
+                    self._refused(records, error)
+                    return
+                logger.info("webhook not reachable yet (%s); retrying", error)
+                if attempt + 1 < POST_ATTEMPTS:
+                    time.sleep(min(self.retry_wait * 2**attempt, 10))
+        logger.error(
+            "gave up posting %d records (%s...); the next re-sync brings them in",
+            len(records),
+            _key_of(records[0]),
+        )
+
+    def _refused(self, records: list[dict], error: urllib.error.HTTPError) -> None:
+        if len(records) > 1:
+            for record in records:
+                self._post([record])
+            return
+        detail = error.read().decode(errors="replace")[:300]
+        logger.error("the webhook refused %s: %s %s", _key_of(records[0]), error.code, detail)
+
+
+def _key_of(record: dict) -> str:
+    return unquote_plus(record["s3"]["object"]["key"])
+
+
+def being_written(path: str) -> bool | None:
+    """Whether some process holds the file open for writing; None where this cannot be told.
+
+    Linux grants a read lease on a file only while no one has it open for writing; the lease
+    is given back at once. Elsewhere (another system, a file system without leases, a file of
+    another user) the answer is None.
+    """
+    if not hasattr(fcntl, "F_SETLEASE"):
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_RDLCK)
+    except OSError as error:
+        return True if error.errno == errno.EAGAIN else None
+    else:
+        fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_UNLCK)
+        return False
+    finally:
+        os.close(fd)
+
+
 class MediaFolderHandler(FileSystemEventHandler):
-    def __init__(self, root: Path, webhook: str):
+    """Turns the folder's file events into records for the sender.
+
+    A file written in a watched folder is reported when it is closed. A file that appears
+    without being closed (moved in whole, or copied into a new folder before the folder's own
+    watch could see its close) waits in ``pending`` until no one writes it any more (or, where
+    that cannot be told, until its size has held still for SETTLE_SECONDS). A file is not
+    reported twice as it is, since both ways can see the same file.
+    """
+
+    def __init__(self, root: Path, webhook: str, sender: RecordSender | None = None):
         self.root = root
         self.webhook = webhook
-        # Files moved in from elsewhere are "created" but never "closed": post them once their
-        # size has held still for a moment.
+        self.sender = sender or RecordSender(webhook)
         self._pending: dict[str, tuple[float, int]] = {}
+        self._reported: OrderedDict[str, str] = OrderedDict()  # key -> ETag, the latest few
         self._lock = threading.Lock()
 
     def _key(self, path: str) -> str | None:
@@ -50,29 +220,33 @@ class MediaFolderHandler(FileSystemEventHandler):
         return relative.as_posix()
 
     def _post(self, record: dict) -> None:
-        for attempt in range(5):
-            try:
-                post_records([record], self.webhook, settings.INGEST_SECRET)
-                return
-            except (urllib.error.URLError, OSError) as error:
-                logger.info("webhook not reachable yet (%s); retrying", error)
-                time.sleep(min(2**attempt, 10))
-        logger.error("gave up posting %s", record["s3"]["object"]["key"])
+        self.sender.send(record)
 
     def _created(self, path: str) -> None:
         key = self._key(path)
-        if key is None or key.startswith(f"{UPLOAD_PREFIX}/") or not Path(path).is_file():
+        if key is None or key.startswith(f"{UPLOAD_PREFIX}/"):
             return
-        stat = Path(path).stat()
-        self._post(
-            object_record(
-                settings.INGEST_BUCKET_NAME, key, size=stat.st_size, etag=local_etag(stat)
-            )
-        )
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return  # gone again: its deletion is reported
+        if not S_ISREG(stat.st_mode):
+            return
+        etag = local_etag(stat)
+        with self._lock:
+            if self._reported.get(key) == etag:
+                return
+            self._reported[key] = etag
+            self._reported.move_to_end(key)
+            while len(self._reported) > REMEMBERED:
+                self._reported.popitem(last=False)
+        self._post(object_record(settings.INGEST_BUCKET_NAME, key, size=stat.st_size, etag=etag))
 
     def _removed(self, path: str) -> None:
         key = self._key(path)
         if key is not None:
+            with self._lock:
+                self._reported.pop(key, None)
             self._post(object_record(settings.INGEST_BUCKET_NAME, key, removed=True))
 
     def on_created(self, event: FileSystemEvent) -> None:
@@ -86,22 +260,30 @@ class MediaFolderHandler(FileSystemEventHandler):
                 self._pending.pop(event.src_path, None)
             self._created(event.src_path)
 
-    def flush_pending(self, settle: float = 2.0) -> None:
-        """Post created files that were never closed and whose size stopped changing."""
+    def flush_pending(self, settle: float = SETTLE_SECONDS) -> None:
+        """Report the pending files no one writes any more (see the class)."""
         now = time.monotonic()
         ready = []
         with self._lock:
-            for path, (seen, size) in list(self._pending.items()):
-                try:
-                    current = Path(path).stat().st_size
-                except FileNotFoundError:
+            pending = list(self._pending.items())
+        for path, (seen, size) in pending:
+            try:
+                current = os.stat(path).st_size
+            except OSError:
+                current = None
+            writing = being_written(path) if current is not None else None
+            with self._lock:
+                if self._pending.get(path) != (seen, size):
+                    continue  # closed, or created again, meanwhile
+                if current is None:
                     del self._pending[path]
-                    continue
-                if current == size and now - seen >= settle:
+                elif writing is False or (
+                    writing is None and current == size and now - seen >= settle
+                ):
                     ready.append(path)
                     del self._pending[path]
-                else:
-                    self._pending[path] = (seen if current == size else now, current)
+                elif current != size:
+                    self._pending[path] = (now, current)
         for path in ready:
             self._created(path)
 

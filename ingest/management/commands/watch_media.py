@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from watchdog.observers import Observer
 
-from ingest.watcher import MediaFolderHandler
+from ingest.watcher import SETTLE_POLL, MediaFolderHandler
 
 
 class Command(BaseCommand):
@@ -26,10 +26,11 @@ class Command(BaseCommand):
         self.stdout.write(f"Watching {music} for audio files")
         try:
             while observer.is_alive():
-                observer.join(1)
+                observer.join(SETTLE_POLL)
                 handler.flush_pending()
         except KeyboardInterrupt:
             pass
         finally:
             observer.stop()
             observer.join()
+            handler.sender.close(timeout=10)  # post what the folder said before it stopped

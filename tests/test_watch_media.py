@@ -1,0 +1,92 @@
+"""`manage.py watch_media` beside a real server (daphne), as `make run` starts them: an album
+folder copied into media/music/ arrives whole, and a file taken out leaves the catalogue."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from catalog.models import Song
+from demo.audio_samples import SampleTags, write_sample
+from ingest.models import IngestJob
+from tests.servers import REPO_ROOT, server_environment
+from tests.support import wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ALBUM_SONGS = 12
+
+
+@pytest.fixture
+def watched(start_asgi_server, server_database_url, tmp_path):
+    """A server and the folder watcher posting to it; return (server, watcher log)."""
+    server = start_asgi_server("watched")
+    music = server.media_root / "music"
+    music.mkdir(exist_ok=True)
+    log_path = tmp_path / "watch_media.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "watch_media", "--webhook", server.webhook_url],
+            cwd=REPO_ROOT,
+            env=server_environment(server_database_url, server.media_root),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for(
+            lambda: "Watching" in log_path.read_text() or process.poll() is not None,
+            timeout=30,
+            failure=lambda: log_path.read_text(),
+        )
+        assert process.poll() is None, log_path.read_text()
+        yield server, log_path
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _album(folder: Path) -> list[Path]:
+    folder.mkdir(parents=True)
+    return [
+        write_sample(
+            folder / f"{track:02d} Song {track}.{('mp3', 'flac', 'ogg')[track % 3]}",
+            tags=SampleTags(title=f"Song {track}", album="Copied In", track=track),
+        )
+        for track in range(1, ALBUM_SONGS + 1)
+    ]
+
+
+def test_an_album_folder_copied_in_arrives_whole_and_a_removed_file_leaves(watched, tmp_path):
+    server, log_path = watched
+    source = tmp_path / "Copied In"
+    _album(source)
+
+    # A whole folder at once, as `cp -r` does: the folder is new, so most of its files are
+    # written before the watcher can watch it, and it never sees them closed.
+    shutil.copytree(source, server.media_root / "music" / "Copied In")
+
+    def all_in() -> bool:
+        return Song.objects.filter(album__title="Copied In").count() == ALBUM_SONGS
+
+    wait_for(
+        all_in,
+        timeout=60,
+        failure=lambda: (
+            f"{list(IngestJob.objects.values_list('key', 'status', 'reason'))}\n"
+            f"{log_path.read_text()}\n{server.log_tail()}"
+        ),
+    )
+    jobs = IngestJob.objects.filter(key__startswith="music/Copied In/")
+    # One event a file, whichever way the watcher saw it.
+    assert jobs.count() == ALBUM_SONGS
+    assert set(jobs.values_list("status", flat=True)) == {IngestJob.Status.DONE}
+
+    (server.media_root / "music" / "Copied In" / "01 Song 1.flac").unlink()
+    wait_for(
+        lambda: not Song.objects.filter(title="Song 1").exists(),
+        timeout=30,
+        failure=lambda: f"{log_path.read_text()}\n{server.log_tail()}",
+    )
+    assert Song.objects.filter(album__title="Copied In").count() == ALBUM_SONGS - 1
