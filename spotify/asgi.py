@@ -19,7 +19,8 @@ from ingest.resync_runs import schedule_periodic_resync  # noqa: E402
 from ingest.routing import websocket_urlpatterns as ingest_sockets  # noqa: E402
 from spotify import server_fixes  # noqa: E402
 
-# A stream whose encode fails midway is cut, not ended as if whole (spotify/server_fixes.py).
+# A stream whose encode fails midway is cut, not ended as if whole, and form bodies are left
+# to Django, not read whole into memory by the server (spotify/server_fixes.py).
 server_fixes.install()
 
 application = ProtocolTypeRouter(
