@@ -333,11 +333,13 @@ def _write_all(
     so the one that cannot be written fails alone with its reason. Removals, and jobs of a
     key the batch holds more than once (they must apply in order), go one at a time first.
     """
-    outcomes: dict[int, Outcome] = {}
+    outcomes: dict[int, Outcome] = _duplicate_uploads(jobs, read)
     per_key = Counter(job.key for job in jobs)
     together, one_by_one = [], []
     for job in jobs:
         tags = read.get(job.pk)
+        if job.pk in outcomes:
+            continue
         if job.action != IngestJob.Action.REMOVED and isinstance(tags, Outcome):
             outcomes[job.pk] = tags
         elif isinstance(tags, TagsRead) and per_key[job.key] == 1:
@@ -356,6 +358,49 @@ def _write_all(
                 exc_info=True,
             )
             outcomes.update(_write_one_by_one(together, read, covers))
+    return outcomes
+
+
+def _duplicate_uploads(
+    jobs: list[IngestJob], read: dict[int, Outcome | TagsRead]
+) -> dict[int, Outcome]:
+    """Skip the uploads whose file the catalogue already holds under another key (the same
+    content hash: size and the bytes around the tags), or that an earlier upload of the batch
+    brings; return their outcomes. The file stays in the store; the job names the song.
+
+    Uploading an album twice made every song twice. Files that come from the store itself
+    (events, the re-sync) are the library as its owner laid it out, and are never skipped."""
+    uploads = [
+        job
+        for job in jobs
+        if job.action == IngestJob.Action.CREATED
+        and job.key.startswith(f"{UPLOAD_PREFIX}/")
+        and isinstance(read.get(job.pk), TagsRead)
+    ]
+    if not uploads:
+        return {}
+    held: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
+    for song_id, content_hash, key, title in Song.objects.filter(
+        content_hash__in={read[job.pk].content_hash for job in uploads}
+    ).values_list("pk", "content_hash", "storage_key", "title"):
+        held[content_hash].append((song_id, key, title))
+    outcomes = {}
+    first: dict[str, str] = {}  # content hash -> the batch's upload that brings it
+    for job in uploads:
+        content_hash = read[job.pk].content_hash
+        elsewhere = [song for song in held[content_hash] if song[1] != job.key]
+        if elsewhere:
+            song_id, key, title = elsewhere[0]
+            outcomes[job.pk] = Outcome(
+                IngestJob.Status.SKIPPED,
+                f"the same file is already in the catalogue: \u201c{title}\u201d ({key})",
+                song_id,
+            )
+        elif first.setdefault(content_hash, job.key) != job.key:
+            outcomes[job.pk] = Outcome(
+                IngestJob.Status.SKIPPED,
+                f"the same file was uploaded at the same time as {first[content_hash]}",
+            )
     return outcomes
 
 

@@ -1,10 +1,14 @@
 """POST /api/v1/uploads/: curators add a file; it comes in through the one ingest path."""
 
+import io
+
 import pytest
+from django.core.management import call_command
 
 from catalog.models import Song
 from demo import audio_samples
 from ingest.models import IngestJob
+from ingest.running import process_ingest_jobs
 from ingest.services import upload_key
 
 pytestmark = pytest.mark.django_db
@@ -105,3 +109,78 @@ def test_s3_upload_without_a_filename_is_400(s3, curator_api):
 
     assert response.status_code == 400
     assert response.json()["detail"].startswith("filename: ")
+
+
+def _upload(client, path, capture) -> dict:
+    with capture(execute=True), path.open("rb") as upload:
+        response = client.post("/api/v1/uploads/", {"file": upload}, format="multipart")
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def test_a_file_uploaded_again_is_skipped_as_the_song_it_already_is(
+    flac_file, media_root, curator_api, django_capture_on_commit_callbacks
+):
+    first = _upload(curator_api, flac_file, django_capture_on_commit_callbacks)
+    again = _upload(curator_api, flac_file, django_capture_on_commit_callbacks)
+
+    song = Song.objects.get()
+    assert song.storage_key == first["key"]
+    job = IngestJob.objects.get(pk=again["jobs"][0]["id"])
+    assert job.status == IngestJob.Status.SKIPPED
+    assert (
+        job.reason
+        == f"the same file is already in the catalogue: \u201cUploaded\u201d ({song.storage_key})"
+    )
+    assert job.song == song  # the job names the song it already is
+    assert (media_root / again["key"]).exists()  # the file itself is kept
+
+
+def test_a_duplicate_upload_stays_skipped_across_resyncs(
+    flac_file, media_root, curator_api, django_capture_on_commit_callbacks
+):
+    _upload(curator_api, flac_file, django_capture_on_commit_callbacks)
+    again = _upload(curator_api, flac_file, django_capture_on_commit_callbacks)
+
+    call_command("resync", "--prefix", "music/", stdout=io.StringIO())
+    jobs = IngestJob.objects.filter(key=again["key"]).count()
+    report = io.StringIO()
+    call_command("resync", "--prefix", "music/", stdout=report)
+
+    assert Song.objects.count() == 1
+    assert IngestJob.objects.filter(key=again["key"]).count() == jobs  # read once, not per run
+    # Told in the summary, with the reason.
+    assert "1 unchanged, 1 skipped (0 not audio), 0 failed." in report.getvalue()
+    assert f"  skipped {again['key']}: the same file is already in the catalogue" in (
+        report.getvalue()
+    )
+
+
+def test_uploads_of_one_file_in_one_batch_make_one_song(
+    flac_file, media_root, curator_api, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):  # recorded, not run yet
+        keys = [
+            curator_api.post(
+                "/api/v1/uploads/", {"file": flac_file.open("rb")}, format="multipart"
+            ).json()["key"]
+            for _ in range(2)
+        ]
+    process_ingest_jobs(IngestJob.objects.values_list("pk", flat=True))
+
+    assert list(Song.objects.values_list("storage_key", flat=True)) == [keys[0]]
+    skipped = IngestJob.objects.get(key=keys[1])
+    assert skipped.status == IngestJob.Status.SKIPPED
+    assert skipped.reason == f"the same file was uploaded at the same time as {keys[0]}"
+
+
+def test_the_same_file_twice_in_the_store_is_two_songs(flac_file, put_bytes, post_events, created):
+    # The library as its owner laid it out (an album and a compilation holding one file):
+    # only uploads are held to one copy.
+    stored = [
+        put_bytes(key, flac_file.read_bytes()) for key in ("music/A/s.flac", "music/C/s.flac")
+    ]
+
+    post_events(*(created(key, size) for key, size in stored))
+
+    assert Song.objects.filter(title="Uploaded").count() == 2
