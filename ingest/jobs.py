@@ -107,3 +107,29 @@ def unfinished_ingest_jobs(stale_after: timedelta | None = None) -> list[int]:
 def is_resync(job: IngestJob) -> bool:
     """Tell a re-sync's job from an event's: its sequencer is the one it expects, not its own."""
     return job.event_name.endswith(RESYNC_EVENT_SUFFIX)
+
+
+PRUNE_CHUNK = 10_000  # jobs deleted a statement: short transactions beside the webhook's
+
+
+def prune_ingest_jobs(keep_days: int | None = None, *, chunk: int = PRUNE_CHUNK) -> int:
+    """Delete the jobs that have ended and were recorded more than ``keep_days`` days ago
+    (INGEST_JOBS_KEEP_DAYS; 0 keeps them all); return how many.
+
+    Every event is a row, and an import of a library is a row a song: without this the table
+    only grows. A job is what tells a redelivered event from a new one; a redelivery older
+    than this is read again, and the sequencers keep the newer version. Pending and running
+    jobs are never deleted.
+    """
+    keep_days = settings.INGEST_JOBS_KEEP_DAYS if keep_days is None else keep_days
+    if keep_days <= 0:
+        return 0
+    cutoff = timezone.now() - timedelta(days=keep_days)
+    ended = IngestJob.objects.filter(
+        created_at__lt=cutoff,
+        status__in=[IngestJob.Status.DONE, IngestJob.Status.SKIPPED, IngestJob.Status.FAILED],
+    )
+    deleted = 0
+    while ids := list(ended.order_by("pk").values_list("pk", flat=True)[:chunk]):
+        deleted += IngestJob.objects.filter(pk__in=ids).delete()[0]
+    return deleted

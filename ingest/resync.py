@@ -57,6 +57,7 @@ class ResyncReport:
     skipped: int = 0
     failed: int = 0
     queued: int = 0
+    pruned: int = 0  # ended ingest jobs deleted after the run (INGEST_JOBS_KEEP_DAYS)
     failures: list[tuple[str, str]] = field(default_factory=list)
     skips: list[tuple[str, str]] = field(default_factory=list)
     error: str = ""
@@ -80,6 +81,7 @@ class ResyncReport:
             "not_audio": self.not_audio,
             "failed": self.failed,
             "queued": self.queued,
+            "pruned": self.pruned,
             "failures": [{"key": key, "reason": reason} for key, reason in self.failures],
             "skips": [{"key": key, "reason": reason} for key, reason in self.skips],
             "error": self.error,
@@ -96,6 +98,8 @@ class ResyncReport:
             f"{self.skipped + self.not_audio} skipped ({self.not_audio} not audio), "
             f"{self.failed} failed."
         ]
+        if self.pruned:
+            lines.append(f"Deleted {self.pruned} ended ingest job(s) past their keeping time.")
         lines += [f"  failed  {key}: {reason}" for key, reason in self.failures]
         lines += [f"  skipped {key}: {reason}" for key, reason in self.skips]
         if self.failed > len(self.failures):

@@ -23,6 +23,7 @@ from django.core.cache import BaseCache, cache
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from ingest import jobs
 from ingest.listing import StoreUnavailable
 from ingest.resync import ResyncReport, resync
 
@@ -138,6 +139,7 @@ class SharedResync:
         renewer.start()
         try:
             resync(prefix, report=report, progress=report_progress)
+            report.pruned = jobs.prune_ingest_jobs()
         except StoreUnavailable as error:
             report.error = str(error)
         except Exception as error:

@@ -344,6 +344,9 @@ INGEST_MAX_EVENT_BYTES = env_int("INGEST_MAX_EVENT_BYTES", 1024 * 1024)
 INGEST_MAX_FILE_BYTES = env_int("INGEST_MAX_FILE_BYTES", 2 * 1024**3)
 INGEST_MAX_TAG_BYTES = env_int("INGEST_MAX_TAG_BYTES", 32 * 1024 * 1024)
 INGEST_JOB_TIMEOUT = env_int("INGEST_JOB_TIMEOUT", 120)
+# Ended ingest jobs recorded more than this many days ago are deleted at the end of each
+# re-sync (0: kept for ever). Each event is a row; a redelivery older than this is read again.
+INGEST_JOBS_KEEP_DAYS = env_int("INGEST_JOBS_KEEP_DAYS", 30)
 INGEST_WEBHOOK_URL = env("INGEST_WEBHOOK_URL", "http://127.0.0.1:8000/api/v1/ingest/events/")
 INGEST_BUCKET_NAME = AWS_STORAGE_BUCKET_NAME or "local"
 # Re-sync: list the store and bring the catalogue to match it (manage.py resync). The web
