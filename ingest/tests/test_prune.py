@@ -48,28 +48,30 @@ def test_zero_days_keeps_every_job():
     assert _keys() == {"ancient"}
 
 
-def test_a_resync_ends_by_pruning_and_says_so(settings, media_root):
-    settings.INGEST_JOBS_KEEP_DAYS = 30
-    _job("music/gone-long-ago.mp3", Status.DONE, days_ago=40)
-    _job("music/yesterday.mp3", Status.FAILED, days_ago=1)
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [
+        (
+            ["resync", "--prefix", "music/"],
+            "Deleted 1 ended ingest job(s) past their keeping time.",
+        ),
+        (
+            ["prune_ingest_jobs", "--days", "7"],
+            "Deleted 1 ended ingest job(s) recorded over 7 days ago.",
+        ),
+    ],
+    ids=["each re-sync", "the command, by its days"],
+)
+def test_pruning_runs_and_says_so(command, said, settings, media_root):
+    settings.INGEST_JOBS_KEEP_DAYS = 7
+    _job("music/gone.mp3", Status.DONE, days_ago=8)
+    _job("music/kept.mp3", Status.FAILED, days_ago=6)
     out = io.StringIO()
 
-    call_command("resync", "--prefix", "music/", stdout=out)
+    call_command(*command, stdout=out)
 
-    assert _keys() == {"music/yesterday.mp3"}
-    assert "Deleted 1 ended ingest job(s) past their keeping time." in out.getvalue()
-
-
-def test_the_command_prunes_by_its_days(settings):
-    settings.INGEST_JOBS_KEEP_DAYS = 30
-    _job("a", Status.DONE, days_ago=8)
-    _job("b", Status.DONE, days_ago=6)
-    out = io.StringIO()
-
-    call_command("prune_ingest_jobs", "--days", "7", stdout=out)
-
-    assert _keys() == {"b"}
-    assert out.getvalue().strip() == "Deleted 1 ended ingest job(s) recorded over 7 days ago."
+    assert _keys() == {"music/kept.mp3"}
+    assert said in out.getvalue()
 
 
 def test_an_event_delivered_again_after_its_job_was_pruned_changes_nothing(
