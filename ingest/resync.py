@@ -21,21 +21,18 @@ from datetime import datetime, timedelta
 from itertools import islice
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import F
-from django.db.models.functions import Collate
 from django.utils import timezone
 
-from catalog.models import Song, StoredObject
+from catalog.models import StoredObject
 from ingest import jobs, running
 from ingest.events import RESYNC_EVENT_SUFFIX, ObjectEvent
 from ingest.listing import ListedObject, StoreUnavailable, is_audio_key, list_objects
 from ingest.models import IngestJob
+from ingest.queries import CatalogueEntry, catalogue_entries, songs_under
 
 logger = logging.getLogger(__name__)
 
 BATCH = 200  # changed objects recorded in one transaction and run as one batch
-CHUNK = 2000  # catalogue rows read per query
 PROGRESS_EVERY = 1000  # listed objects between progress reports (one S3 page)
 MAX_REASONS = 50  # failures and skips kept with their reasons for the summary
 
@@ -108,53 +105,11 @@ class ResyncReport:
 
 
 @dataclass(frozen=True)
-class CatalogueEntry:
-    """A song as the catalogue knows its object."""
-
-    key: str
-    etag: str
-    size: int
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
 class Change:
     kind: str
     key: str
     listed: ListedObject | None = None
     entry: CatalogueEntry | None = None
-
-
-def catalogue_entries(prefix: str = "") -> Iterator[CatalogueEntry]:
-    """Yield the catalogue's songs under ``prefix`` in key order (UTF-8 bytes), by chunks."""
-    songs = _songs_under(prefix)
-    last = None
-    while True:
-        chunk = songs.filter(sort_key__gt=last) if last is not None else songs
-        fields = ("storage_key", "etag", "file_size", "updated_at")
-        rows = list(chunk.order_by("sort_key").values_list(*fields)[:CHUNK])
-        for key, etag, size, updated_at in rows:
-            yield CatalogueEntry(key, etag, size, updated_at)
-        if len(rows) < CHUNK:
-            return
-        last = rows[-1][0]
-
-
-def _songs_under(prefix: str):
-    """Return the songs whose key starts with ``prefix``, annotated with a byte-order sort key.
-
-    A key range rather than LIKE, which SQLite matches without regard to case.
-    """
-    if connection.vendor == "postgresql":
-        # The database's collation may sort "a-b" after "a/b"; the store sorts by bytes.
-        songs = Song.objects.annotate(sort_key=Collate("storage_key", "C"))
-    else:
-        songs = Song.objects.annotate(sort_key=F("storage_key"))
-    if prefix:
-        songs = songs.filter(
-            sort_key__gte=prefix, sort_key__lt=prefix[:-1] + chr(ord(prefix[-1]) + 1)
-        )
-    return songs
 
 
 def compare(
@@ -234,7 +189,7 @@ def _guarded(listing: Iterator[ListedObject], prefix: str) -> Iterator[ListedObj
     """Refuse to empty the catalogue because the store listed nothing (a wrong bucket or path)."""
     first = next(listing, None)
     if first is None:
-        known = _songs_under(prefix).count()
+        known = songs_under(prefix).count()
         if known:
             raise StoreUnavailable(
                 f"the store lists nothing under '{prefix}' but the catalogue has {known} "

@@ -26,11 +26,13 @@ from stat import S_ISREG
 from urllib.parse import unquote_plus
 
 from django.conf import settings
+from django.db import connection
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 
 from ingest.events import object_record
 from ingest.listing import local_etag
 from ingest.models import UPLOAD_PREFIX
+from ingest.queries import catalogue_entries
 from ingest.signing import sign_headers
 
 logger = logging.getLogger(__name__)
@@ -42,8 +44,10 @@ WATCH_BATCH = 100  # records a request at most: a batch of the webhook's workers
 # newer job wins).
 SETTLE_SECONDS = 0.5
 SETTLE_POLL = 0.2
-# Reports remembered, so that a file seen both ways (pending, then closed) goes once.
+# Reports remembered (key -> ETag, or REMOVED), so that a file seen both ways (pending, then
+# closed) goes once, and a folder's files deleted one by one are not reported again with it.
 REMEMBERED = 10_000
+REMOVED = ""
 POST_ATTEMPTS = 5  # a request the webhook does not answer is tried again, waiting 1, 2, 4, 8 s
 
 
@@ -233,21 +237,26 @@ class MediaFolderHandler(FileSystemEventHandler):
         if not S_ISREG(stat.st_mode):
             return
         etag = local_etag(stat)
-        with self._lock:
-            if self._reported.get(key) == etag:
-                return
-            self._reported[key] = etag
-            self._reported.move_to_end(key)
-            while len(self._reported) > REMEMBERED:
-                self._reported.popitem(last=False)
-        self._post(object_record(settings.INGEST_BUCKET_NAME, key, size=stat.st_size, etag=etag))
+        if self._remember(key, etag):
+            record = object_record(settings.INGEST_BUCKET_NAME, key, size=stat.st_size, etag=etag)
+            self._post(record)
 
     def _removed(self, path: str) -> None:
         key = self._key(path)
         if key is not None:
-            with self._lock:
-                self._reported.pop(key, None)
+            self._remember(key, REMOVED)
             self._post(object_record(settings.INGEST_BUCKET_NAME, key, removed=True))
+
+    def _remember(self, key: str, etag: str) -> bool:
+        """Remember the report of ``key`` as ``etag``; False if it was the latest already."""
+        with self._lock:
+            if self._reported.get(key) == etag:
+                return False
+            self._reported[key] = etag
+            self._reported.move_to_end(key)
+            while len(self._reported) > REMEMBERED:
+                self._reported.popitem(last=False)
+            return True
 
     def on_created(self, event: FileSystemEvent) -> None:
         if not event.is_directory:
@@ -288,8 +297,33 @@ class MediaFolderHandler(FileSystemEventHandler):
             self._created(path)
 
     def on_deleted(self, event: FileSystemEvent) -> None:
-        if not event.is_directory:
+        if event.is_directory:
+            self._folder_left(event.src_path)
+        else:
             self._removed(event.src_path)
+
+    def _folder_left(self, path: str) -> None:
+        """Report the songs of a folder that left, one removal each.
+
+        A folder deleted file by file (`rm -r`) was reported a file at a time already; a folder
+        moved out of the media folder (`mv Album ~/elsewhere`) says nothing of its files. Its
+        songs are those the catalogue holds under its key whose file is gone.
+        """
+        key = self._key(path)
+        if not key or "/" not in key:
+            return  # the watched folder itself: nothing of the catalogue goes with it
+        with self._lock:
+            recent = {key for key, etag in self._reported.items() if etag == REMOVED}
+        try:
+            gone = [
+                entry.key
+                for entry in catalogue_entries(f"{key}/")
+                if entry.key not in recent and not (self.root / entry.key).exists()
+            ]
+        finally:
+            connection.close()  # this thread's: the watcher holds no connection while idle
+        for song_key in gone:
+            self._removed(str(self.root / song_key))
 
     def on_moved(self, event: FileSystemEvent) -> None:
         if not event.is_directory:

@@ -1,5 +1,6 @@
 """`manage.py watch_media` beside a real server (daphne), as `make run` starts them: an album
-folder copied into media/music/ arrives whole, and a file taken out leaves the catalogue."""
+folder copied into media/music/ arrives whole, a file taken out leaves the catalogue, and so
+does the rest of the album when its folder is moved out."""
 
 import shutil
 import subprocess
@@ -58,7 +59,7 @@ def _album(folder: Path) -> list[Path]:
     ]
 
 
-def test_an_album_folder_copied_in_arrives_whole_and_a_removed_file_leaves(watched, tmp_path):
+def test_an_album_folder_copied_in_arrives_whole_and_leaves_when_moved_out(watched, tmp_path):
     server, log_path = watched
     source = tmp_path / "Copied In"
     _album(source)
@@ -90,3 +91,11 @@ def test_an_album_folder_copied_in_arrives_whole_and_a_removed_file_leaves(watch
         failure=lambda: f"{log_path.read_text()}\n{server.log_tail()}",
     )
     assert Song.objects.filter(album__title="Copied In").count() == ALBUM_SONGS - 1
+
+    # Moved out whole: the watcher hears only that the folder went.
+    (server.media_root / "music" / "Copied In").rename(tmp_path / "Moved Out")
+    wait_for(
+        lambda: not Song.objects.filter(album__title="Copied In").exists(),
+        timeout=30,
+        failure=lambda: f"{log_path.read_text()}\n{server.log_tail()}",
+    )

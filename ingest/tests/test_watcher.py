@@ -10,9 +10,16 @@ import urllib.error
 from pathlib import Path
 
 import pytest
-from watchdog.events import FileClosedEvent, FileCreatedEvent, FileDeletedEvent, FileMovedEvent
+from watchdog.events import (
+    DirDeletedEvent,
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileMovedEvent,
+)
 from watchdog.observers import Observer
 
+from catalog.tests.factories import SongFactory
 from demo import audio_samples
 from ingest import watcher
 from ingest.events import check_s3_notification, object_record
@@ -316,3 +323,41 @@ def test_being_written_tells_an_open_file_from_a_closed_one(tmp_path):
     with path.open("rb"):
         assert watcher.being_written(str(path)) is (False if leases else None)  # readers
     assert watcher.being_written(str(tmp_path / "missing")) is None
+
+
+def _removed_keys(posted) -> list[str]:
+    return [key for action, key in posted.events() if action == IngestJob.Action.REMOVED]
+
+
+def test_a_folder_moved_out_takes_its_songs_with_it(media_root, posted, handler):
+    # `mv Album ~/elsewhere` says only that the folder went, nothing of its files.
+    for key in ("music/Album/01.mp3", "music/Album/CD2/02.flac", "music/Album 2/03.mp3"):
+        SongFactory(storage_key=key)
+    still_here = _song(media_root / "music" / "Album" / "kept.mp3")
+    SongFactory(storage_key="music/Album/kept.mp3")
+
+    handler.on_deleted(DirDeletedEvent(str(media_root / "music" / "Album")))
+    assert handler.sender.flush(timeout=10)
+
+    assert still_here.exists()
+    assert sorted(_removed_keys(posted)) == ["music/Album/01.mp3", "music/Album/CD2/02.flac"]
+
+
+def test_a_folder_deleted_file_by_file_is_not_reported_again(media_root, posted, handler):
+    for key in ("music/Album/01.mp3", "music/Album/02.mp3"):
+        SongFactory(storage_key=key)
+        handler.on_deleted(FileDeletedEvent(str(media_root / key)))  # `rm -r`: each file first
+
+    handler.on_deleted(DirDeletedEvent(str(media_root / "music" / "Album")))
+    assert handler.sender.flush(timeout=10)
+
+    assert _removed_keys(posted) == ["music/Album/01.mp3", "music/Album/02.mp3"]
+
+
+def test_the_watched_folder_itself_going_reports_nothing(media_root, posted, handler):
+    SongFactory(storage_key="music/Album/01.mp3")
+
+    handler.on_deleted(DirDeletedEvent(str(media_root / "music")))
+    assert handler.sender.flush(timeout=10)
+
+    assert posted.records == []
