@@ -27,6 +27,7 @@ from catalog.media import is_s3
 from catalog.models import Song, StoredObject
 from catalog.services import song_remove
 from catalog.tagged import SongFile, sequencer_is_stale, songs_ingest
+from ingest import same_file
 from ingest.consumers import INGEST_GROUP, uploader_group
 from ingest.events import RESYNC_EVENT_SUFFIX
 from ingest.jobs import is_resync
@@ -289,6 +290,26 @@ def _stale_outcome(job: IngestJob, applied: str) -> Outcome | None:
     return None
 
 
+def _renames(jobs: list[IngestJob], read: dict[int, Outcome | TagsRead]) -> dict[str, str]:
+    """Move the songs of the batch's renamed files to their new keys (ingest.same_file);
+    return {old key: new key}. Only a batch that removes and creates looks."""
+    actions = {job.action for job in jobs}
+    if actions != {IngestJob.Action.REMOVED, IngestJob.Action.CREATED}:
+        return {}
+    applied = _applied_sequencers(jobs)
+    renamed = same_file.renames(jobs, read, lambda job: _applies(job, applied.get(job.key, "")))
+    same_file.move_songs(renamed)
+    return renamed
+
+
+def _applies(job: IngestJob, applied: str) -> bool:
+    """Whether the job would be applied, not skipped as stale (as _ingest_removed judges a
+    removal: the sequencer it made its object's row with is its own)."""
+    if job.action == IngestJob.Action.REMOVED and applied == job.sequencer and not is_resync(job):
+        applied = ""
+    return _stale_outcome(job, applied) is None
+
+
 def _check_created(job: IngestJob, applied: str) -> Outcome | None:
     """Return the outcome of a created job that needs no read, or None to read its tags."""
     if job.bucket != settings.INGEST_BUCKET_NAME:
@@ -336,7 +357,8 @@ def _write_all(
     so the one that cannot be written fails alone with its reason. Removals, and jobs of a
     key the batch holds more than once (they must apply in order), go one at a time first.
     """
-    outcomes: dict[int, Outcome] = _duplicate_uploads(jobs, read)
+    outcomes: dict[int, Outcome] = same_file.duplicate_uploads(jobs, read)
+    renamed = _renames(jobs, read)
     per_key = Counter(job.key for job in jobs)
     together, one_by_one = [], []
     for job in jobs:
@@ -349,7 +371,7 @@ def _write_all(
             together.append(job)
         else:
             one_by_one.append(job)
-    outcomes.update(_write_one_by_one(one_by_one, read, covers))
+    outcomes.update(_write_one_by_one(one_by_one, read, covers, renamed))
     if together:
         try:
             with transaction.atomic():
@@ -361,49 +383,6 @@ def _write_all(
                 exc_info=True,
             )
             outcomes.update(_write_one_by_one(together, read, covers))
-    return outcomes
-
-
-def _duplicate_uploads(
-    jobs: list[IngestJob], read: dict[int, Outcome | TagsRead]
-) -> dict[int, Outcome]:
-    """Skip the uploads whose file the catalogue already holds under another key (the same
-    content hash: size and the bytes around the tags), or that an earlier upload of the batch
-    brings; return their outcomes. The file stays in the store; the job names the song.
-
-    Uploading an album twice made every song twice. Files that come from the store itself
-    (events, the re-sync) are the library as its owner laid it out, and are never skipped."""
-    uploads = [
-        job
-        for job in jobs
-        if job.action == IngestJob.Action.CREATED
-        and job.key.startswith(f"{UPLOAD_PREFIX}/")
-        and isinstance(read.get(job.pk), TagsRead)
-    ]
-    if not uploads:
-        return {}
-    held: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
-    for song_id, content_hash, key, title in Song.objects.filter(
-        content_hash__in={read[job.pk].content_hash for job in uploads}
-    ).values_list("pk", "content_hash", "storage_key", "title"):
-        held[content_hash].append((song_id, key, title))
-    outcomes = {}
-    first: dict[str, str] = {}  # content hash -> the batch's upload that brings it
-    for job in uploads:
-        content_hash = read[job.pk].content_hash
-        elsewhere = [song for song in held[content_hash] if song[1] != job.key]
-        if elsewhere:
-            song_id, key, title = elsewhere[0]
-            outcomes[job.pk] = Outcome(
-                IngestJob.Status.SKIPPED,
-                f"the same file is already in the catalogue: \u201c{title}\u201d ({key})",
-                song_id,
-            )
-        elif first.setdefault(content_hash, job.key) != job.key:
-            outcomes[job.pk] = Outcome(
-                IngestJob.Status.SKIPPED,
-                f"the same file was uploaded at the same time as {first[content_hash]}",
-            )
     return outcomes
 
 
@@ -431,15 +410,21 @@ def _write_songs(
 
 
 def _write_one_by_one(
-    jobs: list[IngestJob], read: dict[int, Outcome | TagsRead], covers: StoredCovers
+    jobs: list[IngestJob],
+    read: dict[int, Outcome | TagsRead],
+    covers: StoredCovers,
+    renamed_to: dict[str, str] | None = None,
 ) -> dict[int, Outcome]:
-    """Write jobs one after another, each in its own savepoint, so one that fails fails alone."""
+    """Write jobs one after another, each in its own savepoint, so one that fails fails alone.
+
+    ``renamed_to``: {key: its new key} of the removals whose song the batch moved."""
+    renamed_to = renamed_to or {}
     outcomes: dict[int, Outcome] = {}
     for job in jobs:
         try:
             with transaction.atomic():
                 if job.action == IngestJob.Action.REMOVED:
-                    outcomes[job.pk] = _ingest_removed(job)
+                    outcomes[job.pk] = _ingest_removed(job, renamed_to.get(job.key))
                 else:
                     outcomes.update(_write_songs([job], read, covers))
         except Exception as error:
@@ -448,7 +433,7 @@ def _write_one_by_one(
     return outcomes
 
 
-def _ingest_removed(job: IngestJob) -> Outcome:
+def _ingest_removed(job: IngestJob, renamed_to: str | None = None) -> Outcome:
     with transaction.atomic():
         stored, _ = StoredObject.objects.select_for_update().get_or_create(
             bucket=job.bucket, key=job.key, defaults={"sequencer": job.sequencer, "exists": False}
@@ -465,6 +450,8 @@ def _ingest_removed(job: IngestJob) -> Outcome:
         stored.save()
         if song is None:
             song = Song.objects.filter(storage_key=job.key).first()
+        if song is None and renamed_to:
+            return Outcome(IngestJob.Status.DONE, f"renamed: its song is now {renamed_to}")
         if song is None:
             return Outcome(IngestJob.Status.DONE, "no song was stored for this object")
         song_remove(song)

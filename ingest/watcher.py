@@ -71,7 +71,8 @@ class RecordSender:
     """Posts records to the webhook in the order they were sent, from a thread of its own.
 
     While one request is on its way, the records sent meanwhile wait, and the next request
-    takes them all (up to ``batch`` records, and no body over ``max_bytes``). A request the
+    takes them all (up to ``batch`` records, and no body over ``max_bytes``); records sent
+    together (a rename's removal and creation) go in one request. A request the
     webhook cannot be reached for is tried again a few times and then given up, with an error
     in the log; the server's next re-sync brings those files in. A batch the webhook refuses
     (a key it cannot store, say) is posted again a record at a time, so only that record is
@@ -90,16 +91,17 @@ class RecordSender:
         self.batch = batch
         self.max_bytes = settings.INGEST_MAX_EVENT_BYTES if max_bytes is None else max_bytes
         self.retry_wait = retry_wait
-        self._waiting: deque[dict] = deque()
+        self._waiting: deque[list[dict]] = deque()  # records sent together
         self._busy = False
         self._closed = False
         self._changed = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="watch-sender", daemon=True)
         self._thread.start()
 
-    def send(self, record: dict) -> None:
+    def send(self, *records: dict) -> None:
+        """Post ``records`` in order, in one request (with others, maybe)."""
         with self._changed:
-            self._waiting.append(record)
+            self._waiting.append(list(records))
             self._changed.notify_all()
 
     def flush(self, timeout: float | None = None) -> bool:
@@ -135,12 +137,15 @@ class RecordSender:
     def _take(self) -> list[dict]:
         records: list[dict] = []
         size = len(b'{"Records": []}')
-        while self._waiting and len(records) < self.batch:
+        while self._waiting:
+            group = self._waiting[0]
             # json.dumps of the body joins the records with ", ".
-            grows = len(json.dumps(self._waiting[0]).encode()) + 2
-            if records and size + grows > self.max_bytes:
+            grows = sum(len(json.dumps(record).encode()) + 2 for record in group)
+            if records and (
+                len(records) + len(group) > self.batch or size + grows > self.max_bytes
+            ):
                 break
-            records.append(self._waiting.popleft())
+            records += self._waiting.popleft()
             size += grows
         return records
 
@@ -223,29 +228,38 @@ class MediaFolderHandler(FileSystemEventHandler):
             return None
         return relative.as_posix()
 
-    def _post(self, record: dict) -> None:
-        self.sender.send(record)
+    def _post(self, *records: dict | None) -> None:
+        if records := [record for record in records if record is not None]:
+            self.sender.send(*records)
 
     def _created(self, path: str) -> None:
+        self._post(self._created_record(path))
+
+    def _created_record(self, path: str) -> dict | None:
+        """The record of a file that is there (None if it is not to be reported)."""
         key = self._key(path)
         if key is None or key.startswith(f"{UPLOAD_PREFIX}/"):
-            return
+            return None
         try:
             stat = os.stat(path)
         except OSError:
-            return  # gone again: its deletion is reported
+            return None  # gone again: its deletion is reported
         if not S_ISREG(stat.st_mode):
-            return
+            return None
         etag = local_etag(stat)
-        if self._remember(key, etag):
-            record = object_record(settings.INGEST_BUCKET_NAME, key, size=stat.st_size, etag=etag)
-            self._post(record)
+        if not self._remember(key, etag):
+            return None
+        return object_record(settings.INGEST_BUCKET_NAME, key, size=stat.st_size, etag=etag)
 
     def _removed(self, path: str) -> None:
+        self._post(self._removed_record(path))
+
+    def _removed_record(self, path: str) -> dict | None:
         key = self._key(path)
-        if key is not None:
-            self._remember(key, REMOVED)
-            self._post(object_record(settings.INGEST_BUCKET_NAME, key, removed=True))
+        if key is None:
+            return None
+        self._remember(key, REMOVED)
+        return object_record(settings.INGEST_BUCKET_NAME, key, removed=True)
 
     def _remember(self, key: str, etag: str) -> bool:
         """Remember the report of ``key`` as ``etag``; False if it was the latest already."""
@@ -327,5 +341,6 @@ class MediaFolderHandler(FileSystemEventHandler):
 
     def on_moved(self, event: FileSystemEvent) -> None:
         if not event.is_directory:
-            self._removed(event.src_path)
-            self._created(event.dest_path)
+            # One request: the batch that reads the new key sees the old one go, and moves
+            # the song instead of making it again (ingest.same_file).
+            self._post(self._removed_record(event.src_path), self._created_record(event.dest_path))

@@ -1,6 +1,6 @@
 """`manage.py watch_media` beside a real server (daphne), as `make run` starts them: an album
-folder copied into media/music/ arrives whole, a file taken out leaves the catalogue, and so
-does the rest of the album when its folder is moved out."""
+folder copied into media/music/ arrives whole, a file taken out leaves the catalogue, a file
+renamed stays the same song, and the rest of the album leaves when its folder is moved out."""
 
 import shutil
 import subprocess
@@ -91,6 +91,17 @@ def test_an_album_folder_copied_in_arrives_whole_and_leaves_when_moved_out(watch
         failure=lambda: f"{log_path.read_text()}\n{server.log_tail()}",
     )
     assert Song.objects.filter(album__title="Copied In").count() == ALBUM_SONGS - 1
+
+    # Renamed within the folder: the same song (its id, a listener's likes) under its new key.
+    song = Song.objects.get(title="Song 2")
+    folder = server.media_root / "music" / "Copied In"
+    (folder / "02 Song 2.ogg").rename(folder / "02 Song Two.ogg")
+    wait_for(
+        lambda: Song.objects.filter(storage_key="music/Copied In/02 Song Two.ogg").exists(),
+        timeout=30,
+        failure=lambda: f"{log_path.read_text()}\n{server.log_tail()}",
+    )
+    assert Song.objects.get(title="Song 2").pk == song.pk
 
     # Moved out whole: the watcher hears only that the folder went.
     (server.media_root / "music" / "Copied In").rename(tmp_path / "Moved Out")

@@ -361,3 +361,36 @@ def test_the_watched_folder_itself_going_reports_nothing(media_root, posted, han
     assert handler.sender.flush(timeout=10)
 
     assert posted.records == []
+
+
+def test_a_file_moved_within_the_folder_goes_in_one_request(media_root, posted, handler):
+    # One request: the batch that reads the new key sees the old one go (ingest.same_file).
+    path = _song(media_root / "music" / "Album" / "new name.mp3")
+
+    handler.on_moved(FileMovedEvent(str(media_root / "music" / "old name.mp3"), str(path)))
+    assert handler.sender.flush(timeout=10)
+
+    assert posted.requests == [["music/old+name.mp3", "music/Album/new+name.mp3"]]
+    assert [action for action, _ in posted.events()] == [
+        IngestJob.Action.REMOVED,
+        IngestJob.Action.CREATED,
+    ]
+
+
+def test_records_sent_together_are_never_split_between_requests(posted):
+    pairs = [_records(f"music/{n}a.mp3", f"music/{n}b.mp3") for n in range(4)]
+
+    sender = RecordSender("http://127.0.0.1:1/", batch=3)
+    posted.answer.clear()
+    try:
+        for pair in pairs:
+            sender.send(*pair)
+        posted.answer.set()
+        assert sender.flush(timeout=10)
+    finally:
+        sender.close(timeout=10)
+
+    assert all(len(request) == 2 for request in posted.requests)  # 2 + 2 is over 3
+    assert [key for request in posted.requests for key in request] == [
+        f"music/{n}{side}.mp3" for n in range(4) for side in "ab"
+    ]

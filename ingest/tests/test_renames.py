@@ -1,0 +1,81 @@
+"""A file renamed in the store keeps its song: a listener's likes, ratings, plays and playlists
+stay with it (ingest.same_file)."""
+
+import os
+
+import pytest
+
+from accounts.tests.factories import UserFactory
+from catalog.models import Song
+from demo.audio_samples import SampleTags
+from ingest.models import IngestJob
+from library.models import Like
+from library.services import song_like
+from playlists.models import PlaylistItem
+from playlists.services import playlist_add_song, playlist_create
+
+pytestmark = pytest.mark.django_db
+
+OLD, NEW = "music/Unsorted/track01.mp3", "music/Harbour Lights/01 Neon Rain.mp3"
+
+
+@pytest.fixture
+def liked_song(put_song, post_events, created, media_root):
+    """A song in the catalogue that a listener liked and put on a playlist."""
+    key, size = put_song(OLD, SampleTags(title="Neon Rain"))
+    post_events(created(key, size))
+    song = Song.objects.get()
+    listener = UserFactory()
+    song_like(listener, song)
+    playlist_add_song(playlist_create(listener, name="Mine"), song)
+    return song
+
+
+def _rename(media_root, old: str, new: str) -> int:
+    (media_root / new).parent.mkdir(parents=True, exist_ok=True)
+    os.rename(media_root / old, media_root / new)
+    return (media_root / new).stat().st_size
+
+
+def test_a_file_renamed_keeps_its_song_and_what_listeners_made_of_it(
+    liked_song, media_root, post_events, created, removed
+):
+    size = _rename(media_root, OLD, NEW)
+
+    post_events(removed(OLD), created(NEW, size))  # as the folder watcher reports a move
+
+    song = Song.objects.get()
+    assert (song.pk, song.storage_key, song.title) == (liked_song.pk, NEW, "Neon Rain")
+    assert Like.objects.get().song == song
+    assert PlaylistItem.objects.get().song == song
+    went = IngestJob.objects.get(key=OLD, action=IngestJob.Action.REMOVED)
+    came = IngestJob.objects.get(key=NEW)
+    assert (went.status, went.reason) == ("done", f"renamed: its song is now {NEW}")
+    assert (came.status, came.song) == ("done", song)
+
+
+def test_a_file_renamed_and_changed_is_a_new_song(
+    liked_song, media_root, put_song, post_events, created, removed
+):
+    (media_root / OLD).unlink()
+    key, size = put_song(NEW, SampleTags(title="Neon Rain (Remaster)"))
+
+    post_events(removed(OLD), created(key, size))
+
+    song = Song.objects.get()
+    assert song.pk != liked_song.pk
+    assert song.title == "Neon Rain (Remaster)"
+    assert not Like.objects.exists()
+
+
+def test_a_copy_made_before_the_original_goes_is_a_song_of_its_own(
+    liked_song, media_root, put_bytes, post_events, created, removed
+):
+    # S3 has no rename: a copy, then a delete, in two deliveries. The copy is a song (the store
+    # may hold one file twice), and the delete then takes the original.
+    post_events(created(*put_bytes(NEW, (media_root / OLD).read_bytes())))
+    (media_root / OLD).unlink()
+    post_events(removed(OLD))
+
+    assert list(Song.objects.values_list("storage_key", flat=True)) == [NEW]
+    assert Song.objects.get().pk != liked_song.pk
