@@ -15,11 +15,16 @@ from catalog.linked import ALBUM_TAGGED_FIELDS, BLANK
 from catalog.models import Album, Artist, Genre, Song, SongArtist
 
 
-def song_remove(song: Song) -> None:
-    """Take a song off the catalogue and tell every open browser."""
+def song_remove(song: Song, replaced_by: Song | None = None) -> None:
+    """Take a song off the catalogue and tell every open browser.
+
+    ``replaced_by``: the same recording under another key, which takes what listeners made
+    of this one (likes, ratings, plays, playlist places: catalog.signals.songs_replaced)."""
     song_id, album_id = song.pk, song.album_id
     artist_ids = set(song.artists.values_list("pk", flat=True)) | {song.artist_id}
     with transaction.atomic():
+        if replaced_by is not None:
+            signals.songs_replaced.send(sender=Song, replacements={song_id: replaced_by.pk})
         song.delete()
         _prune_orphans(album_id, artist_ids)
         events.announce_song(events.REMOVED, song_id)

@@ -5,3 +5,8 @@ from django.dispatch import Signal
 # Sent with `song_ids` when songs change by a bulk write (QuerySet.update), which sends no
 # post_save: whatever caches songs in this process forgets them.
 songs_changed = Signal()
+
+# Sent with `replacements` ({old song id: new song id}) in the transaction that is about to
+# delete the old songs, each of them the same recording as its new one (the same file under
+# another key): the apps that keep a listener's marks of songs move them to the new song.
+songs_replaced = Signal()

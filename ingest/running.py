@@ -454,7 +454,15 @@ def _ingest_removed(job: IngestJob, renamed_to: str | None = None) -> Outcome:
             return Outcome(IngestJob.Status.DONE, f"renamed: its song is now {renamed_to}")
         if song is None:
             return Outcome(IngestJob.Status.DONE, "no song was stored for this object")
-        song_remove(song)
+        recording = same_file.same_recording(song)
+        song_remove(song, replaced_by=recording)
+    if recording is not None:
+        return Outcome(
+            IngestJob.Status.DONE,
+            "what listeners made of its song (likes, ratings, plays, playlist places) went to "
+            f"the same file at {recording.storage_key}",
+            recording.pk,
+        )
     return Outcome(IngestJob.Status.DONE)
 
 

@@ -1,5 +1,6 @@
 """Files the catalogue already holds under another key, told by their content hash (the size
-and the bytes around the tags, Song.content_hash): an upload made twice, a file renamed.
+and the bytes around the tags, Song.content_hash): an upload made twice, a file renamed, a
+copy that outlives its original.
 
 Both are decided inside a batch's transaction (ingest.running), before its rows are written.
 """
@@ -112,3 +113,13 @@ def move_songs(moves: dict[str, str]) -> None:
     for old, new in moves.items():
         Song.objects.filter(storage_key=old).update(storage_key=new)
         StoredObject.objects.filter(bucket=settings.INGEST_BUCKET_NAME, key=old).update(song=None)
+
+
+def same_recording(song: Song) -> Song | None:
+    """Return another song of the same file (the newest), which takes what listeners made of
+    ``song`` when it is removed: a store that moves an object copies it first (S3 has no
+    rename), so the copy is a song by the time the original goes."""
+    if not song.content_hash:
+        return None
+    others = Song.objects.filter(content_hash=song.content_hash).exclude(pk=song.pk)
+    return others.order_by("-pk").first()

@@ -229,3 +229,16 @@ def bookmark_save(user, song: Song, position_ms: int, comment: str = "") -> Book
 
 def bookmark_delete(user, song: Song) -> None:
     Bookmark.objects.filter(user=user, song=song).delete()
+
+
+def song_marks_move(replacements: dict[int, int]) -> None:
+    """Give each new song ({old song id: new song id}) what listeners made of the old one, the
+    same recording under another key: likes, ratings and bookmarks (where a listener has none
+    of the new song's own), plays, play queues and what is playing now."""
+    for old, new in replacements.items():
+        for once_a_song in (Like, Rating, Bookmark):
+            theirs = once_a_song.objects.filter(song_id=new).values("user_id")
+            once_a_song.objects.filter(song_id=old).exclude(user_id__in=theirs).update(song_id=new)
+        for model in (Play, PlayQueueEntry, NowPlaying):
+            model.objects.filter(song_id=old).update(song_id=new)
+        PlayQueue.objects.filter(current_id=old).update(current_id=new)

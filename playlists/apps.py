@@ -3,3 +3,15 @@ from django.apps import AppConfig
 
 class PlaylistsConfig(AppConfig):
     name = "playlists"
+
+    def ready(self):
+        from catalog.signals import songs_replaced
+
+        songs_replaced.connect(_follow_the_recording, dispatch_uid="playlists.playlist_songs_move")
+
+
+def _follow_the_recording(sender, replacements: dict[int, int], **kwargs) -> None:
+    """catalog.signals.songs_replaced: what listeners made of a song follows its recording."""
+    from playlists.services import playlist_songs_move  # models are ready by now
+
+    playlist_songs_move(replacements)

@@ -141,3 +141,10 @@ def playlist_edit_songs(
             for offset, song in enumerate(add)
         )
         _touch(playlist)
+
+
+def playlist_songs_move(replacements: dict[int, int]) -> None:
+    """Put each new song ({old song id: new song id}) in the old one's playlist places: the
+    same recording under another key."""
+    for old, new in replacements.items():
+        PlaylistItem.objects.filter(song_id=old).update(song_id=new)

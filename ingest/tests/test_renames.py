@@ -1,5 +1,5 @@
-"""A file renamed in the store keeps its song: a listener's likes, ratings, plays and playlists
-stay with it (ingest.same_file)."""
+"""A file renamed or moved in the store keeps what listeners made of its song: likes, ratings,
+plays and playlist places (ingest.same_file)."""
 
 import os
 
@@ -68,14 +68,36 @@ def test_a_file_renamed_and_changed_is_a_new_song(
     assert not Like.objects.exists()
 
 
-def test_a_copy_made_before_the_original_goes_is_a_song_of_its_own(
+def test_a_copy_that_outlives_its_original_takes_what_listeners_made_of_it(
     liked_song, media_root, put_bytes, post_events, created, removed
 ):
-    # S3 has no rename: a copy, then a delete, in two deliveries. The copy is a song (the store
-    # may hold one file twice), and the delete then takes the original.
+    # S3 has no rename: a copy, then a delete, in two deliveries. The copy is a song of its
+    # own (the store may hold one file twice); when the original goes, its marks follow.
     post_events(created(*put_bytes(NEW, (media_root / OLD).read_bytes())))
+    copy = Song.objects.get(storage_key=NEW)
+    assert copy.pk != liked_song.pk
     (media_root / OLD).unlink()
+
     post_events(removed(OLD))
 
-    assert list(Song.objects.values_list("storage_key", flat=True)) == [NEW]
-    assert Song.objects.get().pk != liked_song.pk
+    assert list(Song.objects.all()) == [copy]
+    assert Like.objects.get().song == copy
+    assert PlaylistItem.objects.get().song == copy
+    went = IngestJob.objects.get(key=OLD, action=IngestJob.Action.REMOVED)
+    assert went.song == copy
+    assert went.reason == (
+        "what listeners made of its song (likes, ratings, plays, playlist places) went to "
+        f"the same file at {NEW}"
+    )
+
+
+def test_a_song_removed_with_no_other_copy_takes_its_marks_with_it(
+    liked_song, media_root, post_events, removed
+):
+    (media_root / OLD).unlink()
+
+    post_events(removed(OLD))
+
+    assert not Song.objects.exists()
+    assert not Like.objects.exists()
+    assert IngestJob.objects.get(action=IngestJob.Action.REMOVED).reason == ""
