@@ -76,8 +76,9 @@ ARTISTS = MergeKind(
     explanation=(
         "The songs, credits and albums of the other artists move to the one you keep, which "
         "takes a sort name or MusicBrainz id it lacks, and the others are deleted; two albums "
-        "of the same title become one. Rename the kept artist afterwards if its spelling is "
-        "not the right one."
+        "of the same title become one. Listeners' stars and ratings of the others go to it "
+        "(their own of it stay). Rename the kept artist afterwards if its spelling is not the "
+        "right one."
     ),
 )
 ALBUMS = MergeKind(
@@ -92,7 +93,8 @@ ALBUMS = MergeKind(
     merge=services.albums_merge,
     explanation=(
         "The songs of the other albums move to the one you keep, which takes what it lacks of "
-        "their cover, year and release details; the others are deleted."
+        "their cover, year and release details; the others are deleted. Listeners' stars and "
+        "ratings of them go to it (their own of it stay)."
     ),
 )
 

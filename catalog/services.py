@@ -137,6 +137,7 @@ def artists_merge(target: Artist, duplicates: Iterable[Artist]) -> int:
                     touched |= set(album.songs.values_list("pk", flat=True))
                     _fold_album(twin, album)
             _fill_blanks(target, duplicate, ("sort_name", "musicbrainz_id"))
+            signals.artists_replaced.send(sender=Artist, replacements={duplicate.pk: target.pk})
             duplicate.delete()
             merged += 1
         _announce_updates(touched)
@@ -161,9 +162,11 @@ def albums_merge(target: Album, duplicates: Iterable[Album]) -> int:
 def _fold_album(target: Album, duplicate: Album) -> None:
     """Move the duplicate's songs to the target, which takes what it lacks of the details its
     songs' tags gave (a cover, a year, release dates, labels, a MusicBrainz id...), as an
-    album takes them from a song it gains in an ingest; then delete the duplicate."""
+    album takes them from a song it gains in an ingest; then delete the duplicate, whose
+    listeners' stars and ratings follow (catalog.signals.albums_replaced)."""
     Song.objects.filter(album=duplicate).update(album=target)
     _fill_blanks(target, duplicate, ALBUM_TAGGED_FIELDS)
+    signals.albums_replaced.send(sender=Album, replacements={duplicate.pk: target.pk})
     duplicate.delete()
 
 

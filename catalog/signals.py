@@ -10,3 +10,8 @@ songs_changed = Signal()
 # delete the old songs, each of them the same recording as its new one (the same file under
 # another key): the apps that keep a listener's marks of songs move them to the new song.
 songs_replaced = Signal()
+
+# Sent the same way, with {old id: new id}, when a curator merges albums or artists: the
+# duplicates are about to be deleted, and listeners' stars and ratings of them follow.
+albums_replaced = Signal()
+artists_replaced = Signal()

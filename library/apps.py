@@ -6,13 +6,24 @@ class LibraryConfig(AppConfig):
     verbose_name = "Listener library"
 
     def ready(self):
-        from catalog.signals import songs_replaced
+        from catalog import signals
 
-        songs_replaced.connect(_follow_the_recording, dispatch_uid="library.song_marks_move")
+        for signal, uid in (
+            (signals.songs_replaced, "song_marks_move"),
+            (signals.albums_replaced, "album_marks_move"),
+            (signals.artists_replaced, "artist_marks_move"),
+        ):
+            signal.connect(_follow, dispatch_uid=f"library.{uid}")
 
 
-def _follow_the_recording(sender, replacements: dict[int, int], **kwargs) -> None:
-    """catalog.signals.songs_replaced: what listeners made of a song follows its recording."""
-    from library.services import song_marks_move  # models are ready by now
+def _follow(sender, signal, replacements: dict[int, int], **kwargs) -> None:
+    """catalog.signals.*_replaced: listeners' marks follow what they were made of."""
+    from catalog import signals
+    from library import services  # models are ready by now
 
-    song_marks_move(replacements)
+    move = {
+        signals.songs_replaced: services.song_marks_move,
+        signals.albums_replaced: services.album_marks_move,
+        signals.artists_replaced: services.artist_marks_move,
+    }[signal]
+    move(replacements)

@@ -235,10 +235,32 @@ def song_marks_move(replacements: dict[int, int]) -> None:
     """Give each new song ({old song id: new song id}) what listeners made of the old one, the
     same recording under another key: likes, ratings and bookmarks (where a listener has none
     of the new song's own), plays, play queues and what is playing now."""
+    for once_a_song in (Like, Rating, Bookmark):
+        _move_once_a_user(once_a_song, "song", replacements)
     for old, new in replacements.items():
-        for once_a_song in (Like, Rating, Bookmark):
-            theirs = once_a_song.objects.filter(song_id=new).values("user_id")
-            once_a_song.objects.filter(song_id=old).exclude(user_id__in=theirs).update(song_id=new)
         for model in (Play, PlayQueueEntry, NowPlaying):
             model.objects.filter(song_id=old).update(song_id=new)
         PlayQueue.objects.filter(current_id=old).update(current_id=new)
+
+
+def _move_once_a_user(model, field: str, replacements: dict[int, int]) -> None:
+    """Move ``model``'s rows (one per user and ``field``) from each old id to its new one,
+    except where the user has one of the new already: theirs wins."""
+    for old, new in replacements.items():
+        theirs = model.objects.filter(**{f"{field}_id": new}).values("user_id")
+        model.objects.filter(**{f"{field}_id": old}).exclude(user_id__in=theirs).update(
+            **{f"{field}_id": new}
+        )
+
+
+def album_marks_move(replacements: dict[int, int]) -> None:
+    """Give each album that stays ({duplicate id: album id}) its duplicate's stars and
+    ratings (a listener's own of the album that stays win)."""
+    for model in (StarredAlbum, AlbumRating):
+        _move_once_a_user(model, "album", replacements)
+
+
+def artist_marks_move(replacements: dict[int, int]) -> None:
+    """The same for artists merged into one."""
+    for model in (StarredArtist, ArtistRating):
+        _move_once_a_user(model, "artist", replacements)

@@ -1,14 +1,30 @@
-"""catalog.signals.songs_replaced: when a song is removed for the same recording under another
-key, what listeners made of it goes to that song (library.services.song_marks_move and
-playlists.services.playlist_songs_move, connected in their apps' ready())."""
+"""catalog.signals.*_replaced: when a song is removed for the same recording under another key,
+or a curator merges albums or artists, what listeners made of the one that goes follows to the
+one that stays (library.services, playlists.services, connected in their apps' ready())."""
 
 import pytest
 
 from accounts.tests.factories import UserFactory
-from catalog.services import song_remove
-from catalog.tests.factories import SongFactory
-from library.models import Bookmark, Like, NowPlaying, Play, PlayQueue, PlayQueueEntry, Rating
+from catalog.services import albums_merge, artists_merge, song_remove
+from catalog.tests.factories import AlbumFactory, ArtistFactory, SongFactory
+from library.models import (
+    AlbumRating,
+    ArtistRating,
+    Bookmark,
+    Like,
+    NowPlaying,
+    Play,
+    PlayQueue,
+    PlayQueueEntry,
+    Rating,
+    StarredAlbum,
+    StarredArtist,
+)
 from library.services import (
+    album_rate,
+    album_star,
+    artist_rate,
+    artist_star,
     bookmark_save,
     now_playing_set,
     play_queue_save,
@@ -77,3 +93,31 @@ def test_a_song_removed_alone_takes_its_marks_with_it(songs):
     song_remove(original)
 
     assert not Like.objects.exists()
+
+
+def test_a_merged_albums_stars_and_ratings_go_to_the_album_that_stays():
+    kept, duplicate = AlbumFactory(title="Harbour Lights"), AlbumFactory(title="Harbour Lights ")
+    ada, bo = UserFactory(), UserFactory()
+    for user, stars in ((ada, 2), (bo, 5)):
+        album_star(user, duplicate)
+        album_rate(user, duplicate, stars)
+    album_rate(ada, kept, 4)  # her own rating of the album that stays wins
+
+    albums_merge(kept, [duplicate])
+
+    assert sorted(StarredAlbum.objects.values_list("user_id", "album_id")) == sorted(
+        [(ada.pk, kept.pk), (bo.pk, kept.pk)]
+    )
+    assert dict(AlbumRating.objects.values_list("user_id", "stars")) == {ada.pk: 4, bo.pk: 5}
+
+
+def test_a_merged_artists_stars_and_ratings_go_to_the_artist_that_stays():
+    kept, duplicate = ArtistFactory(name="Mara Sol"), ArtistFactory(name="Mara Soul")
+    ada = UserFactory()
+    artist_star(ada, duplicate)
+    artist_rate(ada, duplicate, 3)
+
+    artists_merge(kept, [duplicate])
+
+    assert StarredArtist.objects.get().artist == kept
+    assert (ArtistRating.objects.get().artist, ArtistRating.objects.get().stars) == (kept, 3)
