@@ -303,11 +303,17 @@ def _renames(jobs: list[IngestJob], read: dict[int, Outcome | TagsRead]) -> dict
 
 
 def _applies(job: IngestJob, applied: str) -> bool:
-    """Whether the job would be applied, not skipped as stale (as _ingest_removed judges a
-    removal: the sequencer it made its object's row with is its own)."""
+    """Whether the job would be applied, not skipped as stale."""
+    return _stale_outcome(job, _judged_against(job, applied)) is None
+
+
+def _judged_against(job: IngestJob, applied: str) -> str:
+    """The sequencer a job is judged against: for a removal (not a re-sync's), its own
+    sequencer counts as none (the object's row was just made from this event, or this is its
+    redelivery)."""
     if job.action == IngestJob.Action.REMOVED and applied == job.sequencer and not is_resync(job):
-        applied = ""
-    return _stale_outcome(job, applied) is None
+        return ""
+    return applied
 
 
 def _check_created(job: IngestJob, applied: str) -> Outcome | None:
@@ -438,10 +444,7 @@ def _ingest_removed(job: IngestJob, renamed_to: str | None = None) -> Outcome:
         stored, _ = StoredObject.objects.select_for_update().get_or_create(
             bucket=job.bucket, key=job.key, defaults={"sequencer": job.sequencer, "exists": False}
         )
-        applied = stored.sequencer
-        if applied == job.sequencer and not is_resync(job):
-            applied = ""  # the row was just made from this event, or this is its redelivery
-        if stale := _stale_outcome(job, applied):
+        if stale := _stale_outcome(job, _judged_against(job, stored.sequencer)):
             return stale
         song = stored.song
         stored.exists = False
