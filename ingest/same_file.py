@@ -2,7 +2,8 @@
 and the bytes around the tags, Song.content_hash): an upload made twice, a file renamed, a
 copy that outlives its original.
 
-Both are decided inside a batch's transaction (ingest.running), before its rows are written.
+Each is decided inside a batch's transaction (ingest.running): duplicates and renames before
+its rows are written, a surviving copy as a removal takes its song off.
 """
 
 from collections import defaultdict
@@ -70,8 +71,8 @@ def renames(
     creates at a key that has no song yet: the folder watcher reports a file moved within the
     media folder as both, in one request. ``applies(job)``: whether the job is not stale (an
     event that a newer one overtook moves nothing). A store that copies and then deletes (S3)
-    reports the two in that order, likely in two batches: there the new key makes a song and
-    the removal takes the old one.
+    reports the two in that order, likely in two batches: there the new key makes a song, and
+    the removal gives it the old one's marks (same_recording).
     """
     removed = {
         job.key: job for job in jobs if job.action == IngestJob.Action.REMOVED and applies(job)
@@ -86,22 +87,16 @@ def renames(
     ]
     if not removed or not created:
         return {}
-    old_by_hash = {
-        content_hash: key
-        for key, content_hash in Song.objects.filter(storage_key__in=removed).values_list(
+    hashes = dict(
+        Song.objects.filter(storage_key__in=[*removed, *(job.key for job in created)]).values_list(
             "storage_key", "content_hash"
         )
-        if content_hash
-    }
-    taken = set(
-        Song.objects.filter(storage_key__in=[job.key for job in created]).values_list(
-            "storage_key", flat=True
-        )
-    )
+    )  # the songs of both sides: a new key with a song already is an overwrite, not a rename
+    old_by_hash = {hashes[key]: key for key in removed if hashes.get(key)}
     moves = {}
     for job in created:
         old = old_by_hash.pop(read[job.pk].content_hash, None)
-        if old is not None and job.key not in taken:
+        if old is not None and job.key not in hashes:
             moves[old] = job.key
     return moves
 
