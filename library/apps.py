@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.apps import AppConfig
 
 
@@ -7,23 +9,18 @@ class LibraryConfig(AppConfig):
 
     def ready(self):
         from catalog import signals
+        from library import services
 
-        for signal, uid in (
-            (signals.songs_replaced, "song_marks_move"),
-            (signals.albums_replaced, "album_marks_move"),
-            (signals.artists_replaced, "artist_marks_move"),
+        for signal, move in (
+            (signals.songs_replaced, services.song_marks_move),
+            (signals.albums_replaced, services.album_marks_move),
+            (signals.artists_replaced, services.artist_marks_move),
         ):
-            signal.connect(_follow, dispatch_uid=f"library.{uid}")
+            signal.connect(
+                partial(_follow, move), weak=False, dispatch_uid=f"library.{move.__name__}"
+            )
 
 
-def _follow(sender, signal, replacements: dict[int, int], **kwargs) -> None:
+def _follow(move, sender, replacements: dict[int, int], **kwargs) -> None:
     """catalog.signals.*_replaced: listeners' marks follow what they were made of."""
-    from catalog import signals
-    from library import services  # models are ready by now
-
-    move = {
-        signals.songs_replaced: services.song_marks_move,
-        signals.albums_replaced: services.album_marks_move,
-        signals.artists_replaced: services.artist_marks_move,
-    }[signal]
     move(replacements)

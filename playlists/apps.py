@@ -11,7 +11,7 @@ class PlaylistsConfig(AppConfig):
 
 
 def _follow_the_recording(sender, replacements: dict[int, int], **kwargs) -> None:
-    """catalog.signals.songs_replaced: what listeners made of a song follows its recording."""
+    """catalog.signals.songs_replaced: a song's playlist places follow its recording."""
     from playlists.services import playlist_songs_move  # models are ready by now
 
     playlist_songs_move(replacements)
