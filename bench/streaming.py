@@ -69,7 +69,7 @@ http {{
 
     server {{
         listen {site};
-        client_max_body_size 2g;  # uploads to local storage, up to INGEST_MAX_FILE_BYTES
+        client_max_body_size 32m;  # REQUEST_MAX_BODY_BYTES, as docs/deployment.md
         sendfile on;
         tcp_nopush on;
 

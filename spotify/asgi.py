@@ -20,7 +20,8 @@ from ingest.routing import websocket_urlpatterns as ingest_sockets  # noqa: E402
 from spotify import server_fixes  # noqa: E402
 
 # A stream whose encode fails midway is cut, not ended as if whole, and form bodies are left
-# to Django, not read whole into memory by the server (spotify/server_fixes.py).
+# to Django, not read whole into memory by the server, and a body over its address's limit is
+# refused before it is stored (spotify/server_fixes.py, spotify/body_limits.py).
 server_fixes.install()
 
 application = ProtocolTypeRouter(

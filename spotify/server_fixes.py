@@ -1,4 +1,4 @@
-"""Three fixes to daphne's HTTP requests, installed when the ASGI application is imported.
+"""Four fixes to daphne's HTTP requests, installed when the ASGI application is imported.
 
 **A failure after the response started cuts the connection.** ASGI servers abort such a
 response (uvicorn and hypercorn close the connection), so the client sees a truncated
@@ -19,6 +19,8 @@ over 100,000 bytes in a temporary file, and daphne then put all of it on the app
 queue at once, in chunks of 8 KB: the server held every upload whole in memory until Django
 had copied it out (60 MB grew the server by 71 MB). For a body over LAZY_BODY_BYTES the queue
 now holds where each chunk lies in the file, and reads it when the application takes it.
+
+**A body over its address's limit is refused before it is stored** (spotify/body_limits.py).
 """
 
 import asyncio
@@ -29,10 +31,15 @@ from functools import partial
 from daphne.http_protocol import WebRequest
 from daphne.server import Server
 
+from spotify import body_limits
+
 LAZY_BODY_BYTES = 1024 * 1024
 
 _send_error_page = WebRequest.handle_exception
 _request_init = WebRequest.__init__
+_got_length = WebRequest.gotLength
+_handle_content_chunk = WebRequest.handleContentChunk
+_request_received = WebRequest.requestReceived
 
 
 def _handle_exception(self, exception) -> None:
@@ -118,3 +125,6 @@ def install() -> None:
     WebRequest.handle_exception = _handle_exception
     WebRequest.__init__ = _init_without_form_parsing
     Server.create_application = _create_application_reading_lazily
+    WebRequest.gotLength = body_limits.checking_length(_got_length)
+    WebRequest.handleContentChunk = body_limits.counting_chunks(_handle_content_chunk)
+    WebRequest.requestReceived = body_limits.answering_refused(_request_received)

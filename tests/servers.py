@@ -34,6 +34,7 @@ OWN_VARIABLES = (
     "INGEST_",
     "MEDIA_",
     "REDIS_",
+    "REQUEST_",
     "TASKS_",
     "WHITENOISE_",
 )
