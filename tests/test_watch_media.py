@@ -2,9 +2,13 @@
 folder copied into media/music/ arrives whole, a file taken out leaves the catalogue, a file
 renamed stays the same song, and the rest of the album leaves when its folder is moved out."""
 
+import http.server
+import json
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -110,3 +114,79 @@ def test_an_album_folder_copied_in_arrives_whole_and_leaves_when_moved_out(watch
         timeout=30,
         failure=lambda: f"{log_path.read_text()}\n{server.log_tail()}",
     )
+
+
+class _HeldWebhook(http.server.BaseHTTPRequestHandler):
+    """A webhook that keeps its first request waiting until the test lets it go."""
+
+    keys: list[str]
+    first_arrived: threading.Event
+    release: threading.Event
+
+    def do_POST(self):
+        records = json.loads(self.rfile.read(int(self.headers["Content-Length"])))["Records"]
+        self.first_arrived.set()
+        self.release.wait(timeout=30)
+        self.keys.extend(record["s3"]["object"]["key"] for record in records)
+        answer = json.dumps({"jobs": [], "ignored": 0}).encode()
+        self.send_response(202)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_watcher_stopped_by_sigterm_posts_what_it_saw_first(server_database_url, tmp_path):
+    # make run (and a service manager) stop the watcher with SIGTERM, which ended it at once:
+    # files it had seen and not yet posted reached the catalogue only at the next re-sync.
+    handler = type(
+        "Held",
+        (_HeldWebhook,),
+        {"keys": [], "first_arrived": threading.Event(), "release": threading.Event()},
+    )
+    webhook = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=webhook.serve_forever, daemon=True).start()
+    media = tmp_path / "media"
+    (media / "music").mkdir(parents=True)
+    log_path = tmp_path / "watch_media.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "manage.py",
+                "watch_media",
+                "--webhook",
+                f"http://127.0.0.1:{webhook.server_port}/api/v1/ingest/events/",
+            ],
+            cwd=REPO_ROOT,
+            env=server_environment(server_database_url, media),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for(lambda: "Watching" in log_path.read_text(), timeout=30, failure=log_path.read_text)
+        write_sample(media / "music" / "First.mp3", tags=SampleTags(title="First"))
+        assert handler.first_arrived.wait(timeout=30), log_path.read_text()
+        for name in ("Second", "Third"):  # seen while the first request is on its way
+            write_sample(media / "music" / f"{name}.mp3", tags=SampleTags(title=name))
+        time.sleep(1)  # the watcher hears of them and queues them behind the first request
+
+        process.terminate()
+        time.sleep(0.2)
+        handler.release.set()
+        process.wait(timeout=30)
+    finally:
+        handler.release.set()
+        if process.poll() is None:
+            process.kill()
+        webhook.shutdown()
+
+    assert process.returncode == 0, log_path.read_text()
+    assert sorted(handler.keys) == [
+        "music/First.mp3",
+        "music/Second.mp3",
+        "music/Third.mp3",
+    ], log_path.read_text()

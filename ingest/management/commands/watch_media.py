@@ -1,5 +1,6 @@
 """Watch the local media folder and post S3-shaped events for audio files to the webhook."""
 
+import signal
 from pathlib import Path
 
 from django.conf import settings
@@ -24,6 +25,9 @@ class Command(BaseCommand):
         observer.schedule(handler, str(music), recursive=True)
         observer.start()
         self.stdout.write(f"Watching {music} for audio files")
+        # Stopped by a service manager (or `make run`'s exit) as by Ctrl-C: what the folder
+        # said and the webhook has not yet heard is posted before the command ends.
+        signal.signal(signal.SIGTERM, _interrupt)
         try:
             while observer.is_alive():
                 observer.join(SETTLE_POLL)
@@ -34,3 +38,7 @@ class Command(BaseCommand):
             observer.stop()
             observer.join()
             handler.sender.close(timeout=10)  # post what the folder said before it stopped
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
