@@ -72,7 +72,8 @@ def _run_notes(run: IngestRun) -> list[str]:
         f"the {run.requests} POSTs took {run.posting_seconds:.2f} s"
         if run.requests
         else f"`cp -r` of the folder took {run.posting_seconds:.2f} s, and `manage.py "
-        "watch_media` (as `make run` starts it) posted the files' events"
+        "watch_media` (as `make run` starts it) posted the files' events, taking "
+        f"{run.server['watcher_cpu_seconds']:.2f} s CPU"
     )
     notes = [
         f"{run.songs} songs ({', '.join(f'{n} {s}' for s, n in sorted(run.statuses.items()))}) "
@@ -192,7 +193,7 @@ def _watched_run(workspace: Workspace, corpus: Path, keys: set[str], timeout: fl
     ingest_batch(server, LOCAL_BUCKET, [(f.key, f.size, "") for f in warm_up], timeout, SQS_BATCH)
     watcher = start_watcher(workspace, server)
     try:
-        return ingest_copied(server, corpus / "music", keys, timeout)
+        return ingest_copied(server, watcher, corpus / "music", keys, timeout)
     finally:
         watcher.terminate()
 

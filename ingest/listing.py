@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
+from stat import S_ISREG
 
 from django.core.files.storage import Storage, default_storage
 
@@ -130,7 +131,9 @@ def _list_folder(folder: Path, under: str, prefix: str) -> Iterator[ListedObject
         try:
             stat = entry.stat()
         except FileNotFoundError:
-            continue  # deleted while we walked
+            continue  # deleted while we walked, or a link to nothing
+        if not S_ISREG(stat.st_mode):
+            continue  # a link to a folder (not followed, as the watcher does not), a pipe
         yield ListedObject(
             key=key,
             etag=local_etag(stat),

@@ -27,7 +27,17 @@ from urllib.parse import unquote_plus
 
 from django.conf import settings
 from django.db import connection
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.events import (
+    DirDeletedEvent,
+    DirMovedEvent,
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
+from watchdog.observers import Observer
 
 from ingest.events import object_record
 from ingest.listing import local_etag
@@ -204,18 +214,34 @@ def being_written(path: str) -> bool | None:
         os.close(fd)
 
 
+# The events MediaFolderHandler acts on (see watch()). The kernel
+# keeps the others to itself: every open, read and unwritten close of a file (the server's tag
+# readers and hashing, the lease check) and every write of a copy would each wake the watcher.
+HANDLED_EVENTS = [
+    FileCreatedEvent,
+    FileClosedEvent,
+    FileDeletedEvent,
+    DirDeletedEvent,
+    FileMovedEvent,
+    DirMovedEvent,
+]
+
+
 class MediaFolderHandler(FileSystemEventHandler):
     """Turns the folder's file events into records for the sender.
 
     A file written in a watched folder is reported when it is closed. A file that appears
     without being closed (moved in whole, or copied into a new folder before the folder's own
-    watch could see its close) waits in ``pending`` until no one writes it any more (or, where
-    that cannot be told, until its size has held still for SETTLE_SECONDS). A file is not
-    reported twice as it is, since both ways can see the same file.
+    watch could see its close) is reported at once if no one writes it, else waits in
+    ``pending`` until no one does any more (or, where that cannot be told, until its size has
+    held still for SETTLE_SECONDS). A file is not reported twice as it is, since both ways can
+    see the same file. A file's key is its path under the media folder as named there, a link
+    too, as the re-sync's listing names it.
     """
 
     def __init__(self, root: Path, webhook: str, sender: RecordSender | None = None):
         self.root = root
+        self._prefix = os.path.join(str(root), "")
         self.webhook = webhook
         self.sender = sender or RecordSender(webhook)
         self._pending: dict[str, tuple[float, int]] = {}
@@ -223,10 +249,17 @@ class MediaFolderHandler(FileSystemEventHandler):
         self._lock = threading.Lock()
 
     def _key(self, path: str) -> str | None:
-        relative = Path(path).resolve().relative_to(self.root.resolve())
-        if relative.parts and relative.parts[0] == "covers" or relative.name.startswith("."):
+        if path.startswith(self._prefix):  # as watchdog names them: the watched path, joined
+            relative = path[len(self._prefix) :]
+        else:
+            try:
+                relative = Path(path).resolve().relative_to(self.root.resolve()).as_posix()
+            except ValueError:
+                return None  # through a link, out of the media folder
+        parts = relative.split("/")
+        if parts[0] == "covers" or parts[-1].startswith(".") or not parts[-1]:
             return None
-        return relative.as_posix()
+        return relative
 
     def _post(self, *records: dict | None) -> None:
         if records := [record for record in records if record is not None]:
@@ -273,9 +306,13 @@ class MediaFolderHandler(FileSystemEventHandler):
             return True
 
     def on_created(self, event: FileSystemEvent) -> None:
-        if not event.is_directory:
-            with self._lock:
-                self._pending[event.src_path] = (time.monotonic(), -1)
+        if event.is_directory:
+            return
+        if being_written(event.src_path) is False:  # moved in, or copied before we looked
+            self._created(event.src_path)
+            return
+        with self._lock:
+            self._pending[event.src_path] = (time.monotonic(), -1)
 
     def on_closed(self, event: FileSystemEvent) -> None:
         if not event.is_directory:
@@ -344,3 +381,14 @@ class MediaFolderHandler(FileSystemEventHandler):
             # One request: the batch that reads the new key sees the old one go, and moves
             # the song instead of making it again (ingest.same_file).
             self._post(self._removed_record(event.src_path), self._created_record(event.dest_path))
+
+
+def watch(handler: MediaFolderHandler, folder: Path) -> Observer:
+    """Start watching ``folder`` and the folders below it for ``handler``; return the observer.
+
+    Only HANDLED_EVENTS leave the kernel.
+    """
+    observer = Observer()
+    observer.schedule(handler, str(folder), recursive=True, event_filter=HANDLED_EVENTS)
+    observer.start()
+    return observer

@@ -185,7 +185,8 @@ def test_a_watcher_stopped_by_sigterm_posts_what_it_saw_first(server_database_ur
         webhook.shutdown()
 
     assert process.returncode == 0, log_path.read_text()
-    assert sorted(handler.keys) == [
+    # (A file may be posted twice, as written and as tagged after: each is a version of it.)
+    assert sorted(set(handler.keys)) == [
         "music/First.mp3",
         "music/Second.mp3",
         "music/Third.mp3",

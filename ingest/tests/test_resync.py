@@ -272,6 +272,20 @@ def test_local_listing_is_in_byte_order_like_s3(media_root):
     assert keys == ["music/B.mp3", "music/a-b.mp3", "music/a/b.mp3", "music/a0.mp3", "music/é.mp3"]
 
 
+def test_local_listing_takes_linked_files_and_leaves_linked_folders(media_root, tmp_path):
+    from ingest.listing import list_objects
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "song.mp3").write_bytes(b"x")
+    (media_root / "music").mkdir(parents=True)
+    (media_root / "music" / "linked.mp3").symlink_to(elsewhere / "song.mp3")
+    (media_root / "music" / "Linked Folder").symlink_to(elsewhere)  # as the watcher: not walked
+    (media_root / "music" / "gone.mp3").symlink_to(tmp_path / "nothing.mp3")
+
+    assert [listed.key for listed in list_objects("music/")] == ["music/linked.mp3"]
+
+
 # --- over HTTP, against moto's server: more than one page of listing -------------------------
 
 

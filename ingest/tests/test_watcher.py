@@ -16,8 +16,8 @@ from watchdog.events import (
     FileCreatedEvent,
     FileDeletedEvent,
     FileMovedEvent,
+    FileSystemEvent,
 )
-from watchdog.observers import Observer
 
 from catalog.tests.factories import SongFactory
 from demo import audio_samples
@@ -25,7 +25,7 @@ from ingest import watcher
 from ingest.events import check_s3_notification, object_record
 from ingest.listing import local_etag
 from ingest.models import IngestJob
-from ingest.watcher import MediaFolderHandler, RecordSender
+from ingest.watcher import MediaFolderHandler, RecordSender, watch
 
 pytestmark = pytest.mark.django_db
 
@@ -128,10 +128,8 @@ def test_an_uploaded_file_deleted_by_hand_is_reported_removed(media_root, posted
 def test_an_upload_makes_one_job_while_the_folder_is_watched(
     media_root, posted, handler, curator_api, tmp_path, django_capture_on_commit_callbacks
 ):
-    observer = Observer()
     (media_root / "music").mkdir()
-    observer.schedule(handler, str(media_root / "music"), recursive=True)
-    observer.start()
+    observer = watch(handler, media_root / "music")
     try:
         upload = _song(tmp_path / "Upload Song.mp3")
         with django_capture_on_commit_callbacks(execute=True), upload.open("rb") as file:
@@ -238,12 +236,11 @@ def _created_keys(posted) -> list[str]:
     return [key for action, key in posted.events() if action == IngestJob.Action.CREATED]
 
 
-def test_a_file_that_appears_whole_is_reported_at_the_next_look(media_root, posted, handler):
+def test_a_file_that_appears_whole_is_reported_at_once(media_root, posted, handler):
     # Copied into a folder too new for its watch to see the close: only "created" is seen.
     path = _song(media_root / "music" / "New Folder" / "song.mp3")
 
-    handler.on_created(FileCreatedEvent(str(path)))
-    handler.flush_pending(settle=60)  # no one writes it: no need to wait for its size
+    handler.on_created(FileCreatedEvent(str(path)))  # no one writes it: no need to wait
     assert handler.sender.flush(timeout=10)
 
     assert _created_keys(posted) == ["music/New Folder/song.mp3"]
@@ -394,3 +391,56 @@ def test_records_sent_together_are_never_split_between_requests(posted):
     assert [key for request in posted.requests for key in request] == [
         f"music/{n}{side}.mp3" for n in range(4) for side in "ab"
     ]
+
+
+def test_a_linked_file_is_reported_under_its_own_name(media_root, posted, handler, tmp_path):
+    # As the listing of a re-sync names it; its target's path is outside the media folder.
+    target = _song(tmp_path / "elsewhere" / "song.mp3")
+    link = media_root / "music" / "linked.mp3"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(target)
+
+    handler.on_closed(FileClosedEvent(str(link)))
+    assert handler.sender.flush(timeout=10)
+
+    assert _created_keys(posted) == ["music/linked.mp3"]
+
+
+class Heard(MediaFolderHandler):
+    """A handler that also keeps every event it is given."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.heard: list[FileSystemEvent] = []
+
+    def dispatch(self, event: FileSystemEvent) -> None:
+        self.heard.append(event)
+        super().dispatch(event)
+
+
+# watchdog warns when it watches a folder again that it has just added itself.
+@pytest.mark.filterwarnings("ignore:Callback with id:RuntimeWarning")
+def test_files_read_in_the_folder_do_not_wake_the_watcher(media_root, posted, sender, tmp_path):
+    # The server reads each new file (its tags, its hash) and streams it, the lease check
+    # opens it: none of that is news to the watcher, and it used to hear all of it.
+    handler = Heard(media_root, "http://127.0.0.1:1/", sender)
+    (media_root / "music").mkdir()
+    observer = watch(handler, media_root / "music")
+    try:
+        shutil.copyfile(_song(tmp_path / "first.mp3"), media_root / "music" / "first.mp3")
+        assert posted.wait_for("music/first.mp3")
+        for _ in range(3):
+            (media_root / "music" / "first.mp3").read_bytes()
+        # Events come in order: once the next file is reported, the reads were heard, or not.
+        shutil.copyfile(_song(tmp_path / "next.mp3"), media_root / "music" / "next.mp3")
+        assert posted.wait_for("music/next.mp3")
+    finally:
+        observer.stop()
+        observer.join()
+
+    assert {(type(event), Path(event.src_path).name) for event in handler.heard} == {
+        (FileCreatedEvent, "first.mp3"),
+        (FileClosedEvent, "first.mp3"),
+        (FileCreatedEvent, "next.mp3"),
+        (FileClosedEvent, "next.mp3"),
+    }

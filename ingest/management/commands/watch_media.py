@@ -5,9 +5,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from watchdog.observers import Observer
 
-from ingest.watcher import SETTLE_POLL, MediaFolderHandler
+from ingest.watcher import SETTLE_POLL, MediaFolderHandler, watch
 
 
 class Command(BaseCommand):
@@ -20,10 +19,8 @@ class Command(BaseCommand):
         root = Path(settings.MEDIA_ROOT)
         music = root / "music"
         music.mkdir(parents=True, exist_ok=True)
-        observer = Observer()
         handler = MediaFolderHandler(root, options["webhook"])
-        observer.schedule(handler, str(music), recursive=True)
-        observer.start()
+        observer = watch(handler, music)
         self.stdout.write(f"Watching {music} for audio files")
         # Stopped by a service manager (or `make run`'s exit) as by Ctrl-C: what the folder
         # said and the webhook has not yet heard is posted before the command ends.
