@@ -246,6 +246,8 @@ def upload(request):
             # Where the page asks for the outcomes its socket may have missed while it was down.
             "jobs_url": _reverse_or_blank("ingest-job-list"),
             "direct_to_store": bool(settings.AWS_STORAGE_BUCKET_NAME),
+            # A larger file is refused by the page itself, before any of it is sent.
+            "max_file_bytes": settings.INGEST_MAX_FILE_BYTES,
             "live_outcomes": True,  # curators follow /ws/ingest/ like staff
         },
     )

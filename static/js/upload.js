@@ -83,6 +83,12 @@ async function upload(file, section) {
   document.getElementById("upload-list").append(entry.li);
   const url = section.dataset.uploadsUrl;
   const headers = { "X-CSRFToken": csrfToken(), Accept: "application/json" };
+  const limit = Number(section.dataset.maxBytes);
+  if (limit && file.size > limit) {
+    // The server would refuse it too (413), but only once the browser began to send it.
+    entry.show(`Failed: the file is over the upload limit of ${section.dataset.maxSize}`, "failed");
+    return;
+  }
   entry.show("Uploading…", "uploading");
   try {
     let key;

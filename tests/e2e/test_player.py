@@ -74,6 +74,39 @@ def test_upload_page_shows_each_files_ingest_outcome_live(asgi_server, browser, 
     page.context.close()
 
 
+@pytest.fixture(scope="module")
+def small_uploads_server(start_asgi_server):
+    return start_asgi_server("small-uploads", INGEST_MAX_FILE_BYTES="100000")
+
+
+@pytest.mark.browser
+def test_upload_page_refuses_a_file_over_the_limit_before_sending_it(
+    small_uploads_server, browser, tmp_path
+):
+    large = write_sample(tmp_path / "Long Take.flac", "flac", SampleTags(title="Long"), seconds=20)
+    small = write_sample(tmp_path / "Short Take.mp3", tags=SampleTags(title="Short Take"))
+    assert large.stat().st_size > 100_000 > small.stat().st_size
+    page = curator_page(browser, small_uploads_server)
+    posted: list[str] = []
+    page.on("request", lambda request: request.method == "POST" and posted.append(request.url))
+    page.goto(f"{small_uploads_server.url}/upload/")
+    expect(page.locator(".dropzone .hint")).to_contain_text("Up to 97.7\xa0KB a file.")
+
+    page.locator("#upload-input").set_input_files([large, small])
+
+    items = page.locator("#upload-list .upload-item")
+    expect(items.nth(0).locator(".upload-status")).to_have_text(
+        "Failed: the file is over the upload limit of 97.7\xa0KB"
+    )
+    expect(items.nth(1).locator(".upload-status")).to_have_text(
+        "Added to the catalogue", timeout=OUTCOME_TIMEOUT_MS
+    )
+    assert posted == [f"{small_uploads_server.url}/api/v1/uploads/"]  # the small file's only
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "upload-over-the-limit.png", animations="disabled")
+    page.context.close()
+
+
 def live_status(page: Page):
     return page.locator("#upload-live-status")
 
