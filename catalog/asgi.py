@@ -44,10 +44,10 @@ from catalog.media import (
     file_headers,
     handed_off,
     is_s3,
-    local_slice,
     open_local,
 )
 from catalog.models import Song
+from catalog.ranges import local_slice
 from catalog.signals import songs_changed
 
 STREAM_PATH = re.compile(r"^/api/v1/songs/(\d{1,18})/stream/$")

@@ -8,9 +8,7 @@ redirects when streaming. Nothing is read whole. Under ASGI the
 chunks come from an async iterator (Django's ASGI handler would otherwise collect a sync
 iterator into a list first, the whole file in memory); under WSGI from a plain iterator.
 
-Ranges follow RFC 9110: one range gets a 206, a range past the end a 416, and what cannot be
-answered as one range (several ranges, another unit, a malformed header, an If-Range that no
-longer matches the file) the whole file with a 200.
+Ranges follow RFC 9110 (catalog/ranges.py).
 """
 
 import asyncio
@@ -20,7 +18,6 @@ import os
 import re
 import time
 import unicodedata
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 from urllib.parse import quote
@@ -36,15 +33,15 @@ from django.http import (
     HttpResponseRedirect,
     StreamingHttpResponse,
 )
-from django.utils.http import content_disposition_header, http_date, parse_http_date_safe
+from django.utils.http import content_disposition_header, parse_http_date_safe
+
+from catalog.ranges import UNSATISFIABLE, local_slice, parse_range, unsatisfiable_response
 
 # Large enough that a player's 1 MB range is one read in one worker thread, small enough that
 # a stream holds little memory.
 CHUNK_SIZE = 1024 * 1024
-RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 MAX_AGE_RE = re.compile(r"max-age=(\d+)")
 PRIVATE = "private, max-age=0"
-UNSATISFIABLE = "unsatisfiable"
 SENDFILE_HEADERS = {"x-accel-redirect": "X-Accel-Redirect", "x-sendfile": "X-Sendfile"}
 SIGNED_REDIRECT = "signed-redirect"
 
@@ -212,63 +209,6 @@ def _reuse_seconds(cache_control: str, expire: int | None) -> int:
     return max(max_age, 0)
 
 
-def parse_range(header: str, size: int) -> tuple[int, int] | str | None:
-    """Return the (start, end) a single-range header asks for, UNSATISFIABLE when it starts
-    past the end, or None when it is not one byte range (send the whole file)."""
-    match = RANGE_RE.match(header.strip())
-    if not match or (not match.group(1) and not match.group(2)):
-        return None
-    first, last = match.groups()
-    if not first:
-        length = int(last)
-        if length == 0 or size == 0:
-            return UNSATISFIABLE
-        return max(size - length, 0), size - 1
-    start = int(first)
-    if last and int(last) < start:
-        return None
-    if start >= size:
-        return UNSATISFIABLE
-    end = int(last) if last else size - 1
-    return start, min(end, size - 1)
-
-
-def wanted_range(request, size: int, etag: str = "", last_modified: int | None = None):
-    """Return what a GET asks of a file of `size` bytes: see parse_range. An If-Range that
-    names another version of the file (ETag, or a date it was modified after) asks for all."""
-    return _wanted(
-        request.headers.get("Range", ""),
-        request.headers.get("If-Range", ""),
-        size,
-        etag,
-        last_modified,
-    )
-
-
-def _wanted(range_header: str, if_range: str, size: int, etag: str, last_modified: int | None):
-    if not range_header:
-        return None
-    if_range = if_range.strip()
-    if if_range and not _if_range_holds(if_range, etag, last_modified):
-        return None
-    return parse_range(range_header, size)
-
-
-def _if_range_holds(if_range: str, etag: str, last_modified: int | None) -> bool:
-    if if_range.startswith(('"', "W/")):
-        # A weak validator never matches (RFC 9110, 13.1.5).
-        return bool(etag) and if_range == etag and not etag.startswith("W/")
-    moment = parse_http_date_safe(if_range)
-    return moment is not None and last_modified is not None and last_modified <= moment
-
-
-def _unsatisfiable(size: int) -> HttpResponse:
-    response = HttpResponse(status=416)
-    response["Content-Range"] = f"bytes */{size}"
-    response["Accept-Ranges"] = "bytes"
-    return response
-
-
 def _open_local(storage: Storage, key: str):
     return open_local(storage.path(key), key)
 
@@ -280,33 +220,6 @@ def open_local(path: str, key: str):
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         raise Missing(key) from None
     return handle, os.fstat(handle.fileno())
-
-
-@dataclass(frozen=True)
-class FileSlice:
-    """The answer to a GET of a local file: its status, the `length` bytes from `start` to
-    send, and the headers that describe them (Content-Range, Content-Length, validators)."""
-
-    status: int
-    start: int
-    length: int
-    headers: dict[str, str]
-
-
-def local_slice(stat: os.stat_result, range_header: str = "", if_range: str = "") -> FileSlice:
-    """Return what a GET with these Range and If-Range headers gets of a file (see
-    parse_range): a 206 for one satisfiable range, a 416 past the end, else the whole file."""
-    size, modified = stat.st_size, int(stat.st_mtime)
-    etag = f'"{size:x}-{stat.st_mtime_ns:x}"'
-    wanted = _wanted(range_header, if_range, size, etag, modified)
-    if wanted == UNSATISFIABLE:
-        unsatisfiable = {"Content-Range": f"bytes */{size}", "Accept-Ranges": "bytes"}
-        return FileSlice(416, 0, 0, unsatisfiable | {"Content-Length": "0"})
-    start, end = wanted or (0, size - 1)
-    headers = {"Content-Range": f"bytes {start}-{end}/{size}"} if wanted else {}
-    length = max(end - start + 1, 0)
-    headers |= {"Content-Length": str(length), "ETag": etag, "Last-Modified": http_date(modified)}
-    return FileSlice(206 if wanted else 200, start, length, headers)
 
 
 def file_headers(
@@ -390,7 +303,7 @@ def _proxied(request, storage: Storage, key: str, size_hint: int | None) -> Http
         size = size_hint if size_hint is not None else _s3_size(storage, key)
         wanted = parse_range(request.headers["Range"], size)
         if wanted == UNSATISFIABLE:
-            return _unsatisfiable(size)
+            return unsatisfiable_response(size)
     try:
         reader = S3Object(storage, key, wanted, request.headers.get("If-Range", "").strip())
     except Changed:
