@@ -69,7 +69,7 @@ http {{
 
     server {{
         listen {site};
-        client_max_body_size 32m;  # REQUEST_MAX_BODY_BYTES, as docs/deployment.md
+        client_max_body_size 33m;  # as docs/deployment.md
         sendfile on;
         tcp_nopush on;
 

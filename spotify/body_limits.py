@@ -10,7 +10,9 @@ address takes:
 
 - the store's webhook: INGEST_MAX_EVENT_BYTES;
 - the upload API: INGEST_MAX_FILE_BYTES, and room for the form's own fields;
-- every other address (the admin's cover images among them): REQUEST_MAX_BODY_BYTES.
+- the admin, where curators may add cover images: INGEST_MAX_TAG_BYTES and that room;
+- every other address (forms, the REST and Subsonic APIs): REQUEST_MAX_BODY_BYTES, above
+  what Django itself takes in form fields and JSON (DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB).
 
 A refused body is read and thrown away, not stored, for at most LINGER_SECONDS: a client that
 sends its whole body before it reads the answer still gets the answer, not a reset connection.
@@ -31,10 +33,13 @@ FORM_SLACK_BYTES = 64 * 1024
 LINGER_SECONDS = 30
 
 
-def _limits_by_url_name() -> dict[str, int]:
+def _limits_by_view_name() -> dict[str, int]:
+    """The addresses that take more than REQUEST_MAX_BODY_BYTES, by URL name or namespace."""
     return {
         "ingest-events": settings.INGEST_MAX_EVENT_BYTES,
         "uploads": settings.INGEST_MAX_FILE_BYTES + FORM_SLACK_BYTES,
+        # Curators' cover images: as large as a file's tags may hold one.
+        "admin": settings.INGEST_MAX_TAG_BYTES + FORM_SLACK_BYTES,
     }
 
 
@@ -43,10 +48,14 @@ def body_limit(target: bytes) -> int:
     may hold."""
     path = unquote(urlsplit(target.decode("latin-1")).path)
     try:
-        url_name = resolve(path).url_name
+        match = resolve(path)
     except Resolver404:
-        url_name = None
-    return _limits_by_url_name().get(url_name, settings.REQUEST_MAX_BODY_BYTES)
+        return settings.REQUEST_MAX_BODY_BYTES
+    limits = _limits_by_view_name()
+    for name in (match.url_name, *match.namespaces):
+        if name in limits:
+            return limits[name]
+    return settings.REQUEST_MAX_BODY_BYTES
 
 
 def refusal(target: bytes, limit: int) -> bytes:

@@ -18,7 +18,10 @@ FILE_LIMIT = 300_000
 
 
 @override_settings(
-    REQUEST_MAX_BODY_BYTES=LIMIT, INGEST_MAX_FILE_BYTES=FILE_LIMIT, INGEST_MAX_EVENT_BYTES=5000
+    REQUEST_MAX_BODY_BYTES=LIMIT,
+    INGEST_MAX_FILE_BYTES=FILE_LIMIT,
+    INGEST_MAX_EVENT_BYTES=5000,
+    INGEST_MAX_TAG_BYTES=400_000,
 )
 @pytest.mark.parametrize(
     ("target", "limit"),
@@ -28,7 +31,9 @@ FILE_LIMIT = 300_000
         (b"/api/v1/uploads/?format=json", FILE_LIMIT + FORM_SLACK_BYTES),
         (b"/api/v1/%75ploads/", FILE_LIMIT + FORM_SLACK_BYTES),  # as Django decodes it
         (b"/api/v1/songs/", LIMIT),
-        (b"/admin/catalog/cover/add/", LIMIT),
+        (b"/admin/catalog/cover/add/", 400_000 + FORM_SLACK_BYTES),
+        (b"/admin/login/", 400_000 + FORM_SLACK_BYTES),
+        (b"/rest/createPlaylist.view", LIMIT),
         (b"/no/such/address/", LIMIT),
         (b"/\xff\xfe/", LIMIT),
     ],
