@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import requests
 
 # Debian's Chromium as DEVELOPERS.md asks: no sandbox (root in CI), nothing phoning home.
 CHROMIUM_ARGS = [
@@ -85,3 +86,18 @@ async def asgi_answer(communicator, timeout: float = 10) -> dict:
             break
     await communicator.wait(timeout)
     return {"status": start["status"], "headers": start["headers"], "body": body}
+
+
+def curator_api(base_url: str, username: str = "cora") -> requests.Session:
+    """Make a curator and return an HTTP session signed in as them with an API token."""
+    from accounts.tests.factories import CuratorFactory
+
+    CuratorFactory(username=username)
+    api = requests.Session()
+    token = api.post(
+        f"{base_url}/api/v1/auth/token/",
+        json={"username": username, "password": "a-long-pass-phrase"},
+        timeout=10,
+    ).json()["token"]
+    api.headers["Authorization"] = f"Token {token}"
+    return api

@@ -10,10 +10,9 @@ import psutil
 import pytest
 import requests
 
-from accounts.tests.factories import CuratorFactory
 from demo.audio_samples import SampleTags, write_sample
 from ingest.models import IngestJob
-from tests.support import wait_for
+from tests.support import curator_api, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -64,14 +63,7 @@ def test_a_large_form_body_is_neither_parsed_nor_held_by_the_server(asgi_server)
 
 
 def test_an_upload_read_lazily_arrives_byte_for_byte(asgi_server, tmp_path):
-    CuratorFactory(username="cora")
-    api = requests.Session()
-    token = api.post(
-        f"{asgi_server.url}/api/v1/auth/token/",
-        json={"username": "cora", "password": "a-long-pass-phrase"},
-        timeout=10,
-    ).json()["token"]
-    api.headers["Authorization"] = f"Token {token}"
+    api = curator_api(asgi_server.url)
     song = write_sample(tmp_path / "Long Song.mp3", "mp3", SampleTags(title="Long"), seconds=150)
     assert song.stat().st_size > 2 * 1024 * 1024  # over the size read lazily, in many chunks
 

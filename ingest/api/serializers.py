@@ -105,3 +105,11 @@ class UploadAnswerSerializer(serializers.Serializer):
     headers = serializers.DictField(child=serializers.CharField(), required=False)
     expires_in = serializers.IntegerField(required=False, help_text="Seconds.")
     jobs = IngestJobSerializer(many=True, required=False, help_text="Local: the ingest job.")
+
+
+class UploadLimitsSerializer(serializers.Serializer):
+    max_file_bytes = serializers.IntegerField(help_text="The largest file an upload may be.")
+    direct_to_store = serializers.BooleanField(
+        help_text="True: POST the file's name for a presigned URL and PUT the bytes there; "
+        "false: POST the file itself."
+    )

@@ -24,6 +24,7 @@ from ingest.api.serializers import (
     IngestJobSerializer,
     UploadAnswerSerializer,
     UploadJobSerializer,
+    UploadLimitsSerializer,
     UploadRequestSerializer,
 )
 from ingest.events import InvalidEvent, check_s3_notification
@@ -114,6 +115,16 @@ class UploadView(APIView):
     """
 
     permission_classes = [CanUpload]
+
+    @extend_schema(responses={200: UploadLimitsSerializer})
+    def get(self, request):
+        """Say how uploads go, to whoever may upload; 401 or 403 to anyone else. A proxy asks
+        it before it takes an upload's body (nginx's auth_request, docs/deployment.md)."""
+        limits = {
+            "max_file_bytes": settings.INGEST_MAX_FILE_BYTES,
+            "direct_to_store": bool(settings.AWS_STORAGE_BUCKET_NAME),
+        }
+        return Response(UploadLimitsSerializer(limits).data)
 
     @extend_schema(
         request={

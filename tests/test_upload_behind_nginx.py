@@ -1,0 +1,79 @@
+"""The nginx site docs/deployment.md ships, run by the real nginx in front of the real server
+(daphne): an upload's body is taken only from a client who may upload."""
+
+import re
+import socket
+from pathlib import Path
+
+import pytest
+import requests
+
+from catalog.tests.test_signed_media import start_nginx
+from demo.audio_samples import SampleTags, write_sample
+from tests.support import curator_api
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DEPLOYMENT = Path(__file__).resolve().parents[1] / "docs" / "deployment.md"
+
+
+def shipped_site(daphne_port: int, media_root: Path) -> tuple[str, str]:
+    """Return the `upstream` and the `server` directives of the site docs/deployment.md ships,
+    for this daphne and media folder (the test's nginx listens where it likes)."""
+    blocks = re.findall(r"```nginx\n(.*?)```", DEPLOYMENT.read_text(), re.S)
+    site = next(block for block in blocks if "location = /api/v1/uploads/" in block)
+    site = site.replace("127.0.0.1:8000", f"127.0.0.1:{daphne_port}")
+    site = site.replace("/srv/music/media/", f"{media_root}/").replace("listen 80;", "")
+    upstream, _, server = site.partition("server {")
+    return upstream, server.rstrip().removesuffix("}")
+
+
+@pytest.fixture(scope="module")
+def site(start_asgi_server, tmp_path_factory):
+    """The server behind the shipped nginx site; return (server, nginx's URL)."""
+    server = start_asgi_server("behind-nginx")
+    upstream, directives = shipped_site(int(server.url.rsplit(":", 1)[1]), server.media_root)
+    child, port = start_nginx(tmp_path_factory.mktemp("nginx"), directives, http=upstream)
+    yield server, f"http://127.0.0.1:{port}"
+    child.terminate()
+    child.wait(10)
+
+
+def _head_only(url: str, path: str, length: int) -> bytes:
+    """POST a request's head, declaring ``length`` bytes of body, and send none of it; return
+    the answer's first bytes."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Content-Type: multipart/form-data; boundary=x\r\nContent-Length: {length}\r\n\r\n"
+        )
+        connection.sendall(head.encode())
+        return connection.recv(4096)
+
+
+def test_an_anonymous_upload_is_refused_before_its_body_is_read(site):
+    server, nginx = site
+
+    answer = _head_only(nginx, "/api/v1/uploads/", 2 * 1024**3 - 1)
+
+    assert answer.startswith(b"HTTP/1.1 401"), answer[:300]
+    log = server.log_tail()
+    assert '"GET /api/v1/uploads/" 401' in log  # nginx asked, the body never went on
+    assert '"POST /api/v1/uploads/"' not in log
+
+
+def test_a_curator_uploads_through_the_site(site, tmp_path):
+    server, nginx = site
+    api = curator_api(nginx)
+    song = write_sample(tmp_path / "Through Nginx.mp3", tags=SampleTags(title="Through"))
+
+    limits = api.get(f"{nginx}/api/v1/uploads/", timeout=10)
+    with song.open("rb") as file:
+        answer = api.post(f"{nginx}/api/v1/uploads/", files={"file": file}, timeout=60)
+
+    assert limits.status_code == 200
+    assert limits.json() == {"max_file_bytes": 2 * 1024**3, "direct_to_store": False}
+    assert answer.status_code == 201, answer.text
+    assert (server.media_root / answer.json()["key"]).read_bytes() == song.read_bytes()
+    assert requests.get(f"{nginx}/may-upload", timeout=10).status_code == 404  # internal
