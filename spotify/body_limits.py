@@ -9,7 +9,8 @@ length (or counts a chunked body) and answers 413 at once when the body is over 
 address takes:
 
 - the store's webhook: INGEST_MAX_EVENT_BYTES;
-- the upload API: INGEST_MAX_FILE_BYTES, and room for the form's own fields;
+- the upload API on local storage: INGEST_MAX_FILE_BYTES, and room for the form's own fields
+  (on S3 the file goes to the bucket, and the API takes only its name);
 - the admin, where curators may add cover images: INGEST_MAX_TAG_BYTES and that room;
 - every other address (forms, the REST and Subsonic APIs): REQUEST_MAX_BODY_BYTES, above
   what Django itself takes in form fields and JSON (DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB).
@@ -37,7 +38,12 @@ def _limits_by_view_name() -> dict[str, int]:
     """The addresses that take more than REQUEST_MAX_BODY_BYTES, by URL name or namespace."""
     return {
         "ingest-events": settings.INGEST_MAX_EVENT_BYTES,
-        "uploads": settings.INGEST_MAX_FILE_BYTES + FORM_SLACK_BYTES,
+        # On S3 the browser sends the file to the bucket itself: here only its name.
+        "uploads": (
+            settings.REQUEST_MAX_BODY_BYTES
+            if settings.AWS_STORAGE_BUCKET_NAME
+            else settings.INGEST_MAX_FILE_BYTES + FORM_SLACK_BYTES
+        ),
         # Curators' cover images: as large as a file's tags may hold one.
         "admin": settings.INGEST_MAX_TAG_BYTES + FORM_SLACK_BYTES,
     }

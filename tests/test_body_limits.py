@@ -42,6 +42,14 @@ def test_each_address_takes_its_own_limit(target, limit):
     assert body_limit(target) == limit
 
 
+@override_settings(
+    REQUEST_MAX_BODY_BYTES=LIMIT, INGEST_MAX_FILE_BYTES=FILE_LIMIT, AWS_STORAGE_BUCKET_NAME="music"
+)
+def test_on_s3_the_upload_api_takes_no_file():
+    # The browser PUTs the file to a presigned URL; the API is sent its name.
+    assert body_limit(b"/api/v1/uploads/") == LIMIT
+
+
 @pytest.fixture(scope="module")
 def server(start_asgi_server):
     return start_asgi_server(
