@@ -9,8 +9,9 @@ length (or counts a chunked body) and answers 413 at once when the body is over 
 address takes:
 
 - the store's webhook: INGEST_MAX_EVENT_BYTES;
-- the upload API on local storage: INGEST_MAX_FILE_BYTES, and room for the form's own fields
-  (on S3 the file goes to the bucket, and the API takes only its name);
+- the upload API on local storage: INGEST_MAX_FILE_BYTES, and room for the form's own fields,
+  and a body over REQUEST_MAX_BODY_BYTES only from a client the site says may upload
+  (spotify/upload_gate.py); on S3 the file goes to the bucket, and the API takes its name;
 - the admin, where curators may add cover images: INGEST_MAX_TAG_BYTES and that room;
 - every other address (forms, the REST and Subsonic APIs): REQUEST_MAX_BODY_BYTES, above
   what Django itself takes in form fields and JSON (DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB).
@@ -21,11 +22,14 @@ sends its whole body before it reads the answer still gets the answer, not a res
 
 import json
 import logging
+from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.urls import Resolver404, resolve
-from twisted.internet import reactor
+from twisted.internet import reactor, threads
+
+from spotify import upload_gate
 
 logger = logging.getLogger(__name__)
 
@@ -34,34 +38,49 @@ FORM_SLACK_BYTES = 64 * 1024
 LINGER_SECONDS = 30
 
 
-def _limits_by_view_name() -> dict[str, int]:
+@dataclass(frozen=True)
+class Rule:
+    """What an address takes: bodies up to ``limit`` bytes; with ``ask_first``, one larger
+    than REQUEST_MAX_BODY_BYTES only from a client the site says may send it
+    (spotify/upload_gate.py)."""
+
+    limit: int
+    ask_first: bool = False
+
+
+def _rules_by_view_name() -> dict[str, Rule]:
     """The addresses that take more than REQUEST_MAX_BODY_BYTES, by URL name or namespace."""
-    return {
-        "ingest-events": settings.INGEST_MAX_EVENT_BYTES,
-        # On S3 the browser sends the file to the bucket itself: here only its name.
-        "uploads": (
-            settings.REQUEST_MAX_BODY_BYTES
-            if settings.AWS_STORAGE_BUCKET_NAME
-            else settings.INGEST_MAX_FILE_BYTES + FORM_SLACK_BYTES
-        ),
+    rules = {
+        "ingest-events": Rule(settings.INGEST_MAX_EVENT_BYTES),
         # Curators' cover images: as large as a file's tags may hold one.
-        "admin": settings.INGEST_MAX_TAG_BYTES + FORM_SLACK_BYTES,
+        "admin": Rule(settings.INGEST_MAX_TAG_BYTES + FORM_SLACK_BYTES),
     }
+    # On S3 the browser sends the file to the bucket itself: the API takes only its name.
+    if not settings.AWS_STORAGE_BUCKET_NAME:
+        rules["uploads"] = Rule(settings.INGEST_MAX_FILE_BYTES + FORM_SLACK_BYTES, ask_first=True)
+    return rules
+
+
+def rule_for(target: bytes) -> Rule:
+    """Return the rule for a request body to ``target`` (the request line's path and query)."""
+    try:
+        match = resolve(_path(target))
+    except Resolver404:
+        return Rule(settings.REQUEST_MAX_BODY_BYTES)
+    rules = _rules_by_view_name()
+    for name in (match.url_name, *match.namespaces):
+        if name in rules:
+            return rules[name]
+    return Rule(settings.REQUEST_MAX_BODY_BYTES)
 
 
 def body_limit(target: bytes) -> int:
-    """Return how many bytes a request body to ``target`` (the request line's path and query)
-    may hold."""
-    path = unquote(urlsplit(target.decode("latin-1")).path)
-    try:
-        match = resolve(path)
-    except Resolver404:
-        return settings.REQUEST_MAX_BODY_BYTES
-    limits = _limits_by_view_name()
-    for name in (match.url_name, *match.namespaces):
-        if name in limits:
-            return limits[name]
-    return settings.REQUEST_MAX_BODY_BYTES
+    """Return how many bytes a request body to ``target`` may hold."""
+    return rule_for(target).limit
+
+
+def _path(target: bytes) -> str:
+    return unquote(urlsplit(target.decode("latin-1")).path)
 
 
 def refusal(target: bytes, limit: int) -> bytes:
@@ -99,7 +118,8 @@ class _Discarded:
         self.closed = True
 
 
-def _refuse(request, target: bytes, limit: int) -> None:
+def _refuse(request, answer: bytes, why: str) -> None:
+    """Answer ``answer`` at once, and throw the body away as it comes."""
     request.refused_body = True
     # Twisted would otherwise invite the body (100 Continue) after the answer.
     request.requestHeaders.removeHeader(b"expect")
@@ -108,14 +128,51 @@ def _refuse(request, target: bytes, limit: int) -> None:
         content.close()  # a temporary file: deleted
     request.content = _Discarded()
     channel = request.channel
-    channel.transport.write(refusal(target, limit))
-    logger.info(
-        "413 %s: the body is over %s bytes (from %s)",
-        target.decode("latin-1")[:200],
-        limit,
-        getattr(channel.transport.getPeer(), "host", "?"),
-    )
+    channel.transport.write(answer)
+    logger.info("%s (from %s)", why, getattr(channel.transport.getPeer(), "host", "?"))
     request.linger = reactor.callLater(LINGER_SECONDS, _close, channel)
+
+
+def _too_large(request, target: bytes, limit: int) -> None:
+    why = f"413 {target.decode('latin-1')[:200]}: the body is over {limit} bytes"
+    _refuse(request, refusal(target, limit), why)
+
+
+def _ask_first(request, target: bytes) -> None:
+    """Read no more of the body until the site says the client may send it (upload_gate)."""
+    request.asking = True
+    expect = request.requestHeaders.getRawHeaders(b"expect") or [b""]
+    request.requestHeaders.removeHeader(b"expect")  # sent once the site said yes
+    transport = request.channel.transport
+    transport.pauseProducing()
+    asked = threads.deferToThread(
+        upload_gate.ask,
+        _path(target),
+        list(request.requestHeaders.getAllRawHeaders()),
+        getattr(transport.getPeer(), "host", ""),
+    )
+    asked.addBoth(_answered, request, target, expect[0].lower() == b"100-continue")
+
+
+def _answered(answer, request, target: bytes, invited: bool) -> None:
+    request.asking = False
+    channel = request.channel
+    if channel.transport is None or not channel.transport.connected:
+        return  # the client went away meanwhile
+    if not isinstance(answer, upload_gate.Answer):  # a Failure: the site could not answer
+        logger.error("could not ask whether %s may upload: %s", target, answer)
+        detail = json.dumps({"detail": "The server could not check who is uploading."})
+        answer = upload_gate.Answer(503, [("Content-Type", "application/json")], detail.encode())
+    if answer.allowed:
+        if invited:
+            channel._send100Continue()
+    else:
+        why = f"{answer.status} {target.decode('latin-1')[:200]}: not taken from this client"
+        _refuse(request, answer.http(), why)
+    channel.transport.resumeProducing()
+    held, request.held = getattr(request, "held", None), None
+    if held:  # the whole body came before the answer
+        request.requestReceived(*held)
 
 
 def _close(channel) -> None:
@@ -127,14 +184,20 @@ def checking_length(got_length):
     """Wrap twisted's Request.gotLength: refuse a declared length over the address's limit."""
 
     def gotLength(self, length):
-        self.refused_body = False
+        self.refused_body = self.asking = False
         self.body_received = 0
         target = getattr(self.channel, "_path", None)  # HTTP/1.1's request line; None in HTTP/2
-        self.body_limit = body_limit(target) if target is not None and length != 0 else None
-        if self.body_limit is not None and length is not None and length > self.body_limit:
-            _refuse(self, target, self.body_limit)
+        rule = rule_for(target) if target is not None and length != 0 else None
+        self.body_limit = rule.limit if rule else None
+        if rule and length is not None and length > rule.limit:
+            _too_large(self, target, rule.limit)
             return None
-        return got_length(self, length)
+        got = got_length(self, length)
+        # A body small enough for any address is left to the application to check.
+        large = length is None or length > settings.REQUEST_MAX_BODY_BYTES
+        if rule and rule.ask_first and large:
+            _ask_first(self, target)
+        return got
 
     return gotLength
 
@@ -148,7 +211,7 @@ def counting_chunks(handle_content_chunk):
         self.body_received = getattr(self, "body_received", 0) + len(data)
         limit = getattr(self, "body_limit", None)
         if limit is not None and self.body_received > limit:
-            _refuse(self, self.channel._path, limit)
+            _too_large(self, self.channel._path, limit)
             return None
         return handle_content_chunk(self, data)
 
@@ -160,6 +223,9 @@ def answering_refused(request_received):
     further than its answer: the connection closes."""
 
     def requestReceived(self, command, path, version):
+        if getattr(self, "asking", False):
+            self.held = (command, path, version)  # taken up once the site answered
+            return None
         if not getattr(self, "refused_body", False):
             return request_received(self, command, path, version)
         if self.linger.active():

@@ -1,6 +1,7 @@
 """Helpers for the end-to-end tests: free ports and bounded waits that fail with a reason."""
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -101,3 +102,38 @@ def curator_api(base_url: str, username: str = "cora") -> requests.Session:
     ).json()["token"]
     api.headers["Authorization"] = f"Token {token}"
     return api
+
+
+def post_head(
+    base_url: str, path: str, length: int, kind: str = "application/json", extra: str = ""
+) -> bytes:
+    """POST a request's head to the server at ``base_url``, declaring ``length`` bytes of body
+    (``extra``: more header lines), and send no body; return what the server answers."""
+    host, port = base_url.removeprefix("http://").rsplit(":", 1)
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{extra}"
+        f"Content-Type: {kind}\r\nContent-Length: {length}\r\n\r\n"
+    )
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(head.encode())
+        return read_answer(connection)
+
+
+def read_answer(connection: socket.socket) -> bytes:
+    """Return the first answer on the connection: its head and its Content-Length of body (or
+    a 100 Continue's head); what came if the server stops answering first."""
+    answer = b""
+    while True:
+        head, found, content = answer.partition(b"\r\n\r\n")
+        if found and head.startswith(b"HTTP/1.1 100"):
+            return answer
+        length = re.search(rb"\r\nContent-Length: (\d+)", head)
+        if found and length and len(content) >= int(length[1]):
+            return answer
+        try:
+            chunk = connection.recv(65536)
+        except TimeoutError:
+            return answer  # the server kept waiting for the body
+        if not chunk:
+            return answer
+        answer += chunk

@@ -2,7 +2,6 @@
 is stored (spotify/body_limits.py)."""
 
 import json
-import re
 import socket
 
 import pytest
@@ -10,6 +9,7 @@ import requests
 from django.test import override_settings
 
 from spotify.body_limits import FORM_SLACK_BYTES, body_limit
+from tests.support import post_head, read_answer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -59,43 +59,8 @@ def server(start_asgi_server):
     )
 
 
-def _headers_only(
-    server, path: str, length: int, kind: str = "application/json", extra: str = ""
-) -> bytes:
-    """POST a request's head, declaring ``length`` bytes of body, and no body; return what the
-    server answers to it."""
-    port = int(server.url.rsplit(":", 1)[1])
-    head = (
-        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{extra}"
-        f"Content-Type: {kind}\r\nContent-Length: {length}\r\n\r\n"
-    )
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
-        connection.sendall(head.encode())
-        return _read_answer(connection)
-
-
-def _read_answer(connection: socket.socket) -> bytes:
-    """Return the first answer on the connection: its head and its Content-Length of body;
-    what came if the server stops answering first."""
-    answer = b""
-    while True:
-        head, found, content = answer.partition(b"\r\n\r\n")
-        if found and head.startswith(b"HTTP/1.1 100"):
-            return answer
-        length = re.search(rb"\r\nContent-Length: (\d+)", head)
-        if found and length and len(content) >= int(length[1]):
-            return answer
-        try:
-            chunk = connection.recv(65536)
-        except TimeoutError:
-            return answer  # the server kept waiting for the body
-        if not chunk:
-            return answer
-        answer += chunk
-
-
 def test_a_declared_length_over_the_limit_is_answered_before_the_body_is_sent(server):
-    answer = _headers_only(server, "/api/v1/songs/", 10_000_000_000)
+    answer = post_head(server.url, "/api/v1/songs/", 10_000_000_000)
 
     head, _, content = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 413"), answer[:300]
@@ -106,8 +71,8 @@ def test_a_declared_length_over_the_limit_is_answered_before_the_body_is_sent(se
 
 
 def test_a_client_asking_to_continue_is_refused_not_invited(server):
-    answer = _headers_only(
-        server,
+    answer = post_head(
+        server.url,
         "/accounts/login/",
         300_000,
         kind="application/x-www-form-urlencoded",
@@ -130,7 +95,7 @@ def test_a_chunked_body_is_refused_once_it_goes_over(server):
         )
         for _ in range(LIMIT // len(chunk) + 1):  # one chunk over the limit, no last chunk
             connection.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-        answer = _read_answer(connection)
+        answer = read_answer(connection)
 
     assert answer.startswith(b"HTTP/1.1 413"), answer[:300]
 
@@ -176,7 +141,7 @@ def test_the_upload_api_takes_a_file_up_to_its_own_limit(server):
 
 
 def test_the_webhook_refuses_an_event_body_over_its_limit_unread(server):
-    answer = _headers_only(server, "/api/v1/ingest/events/", 1024 * 1024 + 1)
+    answer = post_head(server.url, "/api/v1/ingest/events/", 1024 * 1024 + 1)
 
     assert answer.startswith(b"HTTP/1.1 413"), answer[:300]
     assert b"1,048,576 bytes" in answer

@@ -2,7 +2,6 @@
 (daphne): an upload's body is taken only from a client who may upload."""
 
 import re
-import socket
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,7 @@ import requests
 
 from catalog.tests.test_signed_media import start_nginx
 from demo.audio_samples import SampleTags, write_sample
-from tests.support import curator_api
+from tests.support import curator_api, post_head
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,23 +38,10 @@ def site(start_asgi_server, tmp_path_factory):
     child.wait(10)
 
 
-def _head_only(url: str, path: str, length: int) -> bytes:
-    """POST a request's head, declaring ``length`` bytes of body, and send none of it; return
-    the answer's first bytes."""
-    host, port = url.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=10) as connection:
-        head = (
-            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            f"Content-Type: multipart/form-data; boundary=x\r\nContent-Length: {length}\r\n\r\n"
-        )
-        connection.sendall(head.encode())
-        return connection.recv(4096)
-
-
 def test_an_anonymous_upload_is_refused_before_its_body_is_read(site):
     server, nginx = site
 
-    answer = _head_only(nginx, "/api/v1/uploads/", 2 * 1024**3 - 1)
+    answer = post_head(nginx, "/api/v1/uploads/", 2 * 1024**3 - 1, kind="multipart/form-data")
 
     assert answer.startswith(b"HTTP/1.1 401"), answer[:300]
     log = server.log_tail()
