@@ -163,7 +163,9 @@ def _answered(answer, request, target: bytes, invited: bool) -> None:
         logger.error("could not ask whether %s may upload: %s", target, answer)
         detail = json.dumps({"detail": "The server could not check who is uploading."})
         answer = upload_gate.Answer(503, [("Content-Type", "application/json")], detail.encode())
-    if answer.allowed:
+    if request.refused_body:
+        pass  # a chunked body went over its limit meanwhile: answered already (413)
+    elif answer.allowed:
         if invited:
             channel._send100Continue()
     else:
