@@ -214,9 +214,9 @@ def being_written(path: str) -> bool | None:
         os.close(fd)
 
 
-# The events MediaFolderHandler acts on (see watch()). The kernel
-# keeps the others to itself: every open, read and unwritten close of a file (the server's tag
-# readers and hashing, the lease check) and every write of a copy would each wake the watcher.
+# The events MediaFolderHandler acts on (see watch()). The kernel keeps the others to itself:
+# every open, read and unwritten close of a file (the server's tag readers and hashing, its
+# streams, the lease check) and every write of a copy would each wake the watcher.
 HANDLED_EVENTS = [
     FileCreatedEvent,
     FileClosedEvent,
