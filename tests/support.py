@@ -137,3 +137,17 @@ def read_answer(connection: socket.socket) -> bytes:
         if not chunk:
             return answer
         answer += chunk
+
+
+def ended_job(server, key: str, timeout: float = 60):
+    """Wait until the ingest job of ``key`` ended on ``server``; return it. A test that leaves
+    a job running would have the database emptied under it."""
+    from ingest.models import IngestJob
+
+    return wait_for(
+        lambda: (
+            IngestJob.objects.filter(key=key).exclude(status__in=["pending", "running"]).first()
+        ),
+        timeout=timeout,
+        failure=server.log_tail,
+    )

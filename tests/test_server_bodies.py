@@ -11,8 +11,7 @@ import pytest
 import requests
 
 from demo.audio_samples import SampleTags, write_sample
-from ingest.models import IngestJob
-from tests.support import curator_api, wait_for
+from tests.support import curator_api, ended_job
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -75,13 +74,5 @@ def test_an_upload_read_lazily_arrives_byte_for_byte(asgi_server, tmp_path):
     assert hashlib.sha256(stored.read_bytes()).digest() == (
         hashlib.sha256(song.read_bytes()).digest()
     )
-    job = wait_for(
-        lambda: (
-            IngestJob.objects.filter(key=answer.json()["key"])
-            .exclude(status__in=["pending", "running"])
-            .first()
-        ),
-        timeout=60,
-        failure=asgi_server.log_tail,
-    )
+    job = ended_job(asgi_server, answer.json()["key"])
     assert (job.status, job.song.title) == ("done", "Long")

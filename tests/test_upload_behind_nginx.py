@@ -9,7 +9,7 @@ import requests
 
 from catalog.tests.test_signed_media import start_nginx
 from demo.audio_samples import SampleTags, write_sample
-from tests.support import curator_api, post_head
+from tests.support import curator_api, ended_job, post_head
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -62,4 +62,5 @@ def test_a_curator_uploads_through_the_site(site, tmp_path):
     assert limits.json() == {"max_file_bytes": 2 * 1024**3, "direct_to_store": False}
     assert answer.status_code == 201, answer.text
     assert (server.media_root / answer.json()["key"]).read_bytes() == song.read_bytes()
+    assert ended_job(server, answer.json()["key"]).status == "done"
     assert requests.get(f"{nginx}/may-upload", timeout=10).status_code == 404  # internal

@@ -12,7 +12,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 
 from demo.audio_samples import SampleTags, write_sample
-from tests.support import curator_api, post_head, read_answer
+from tests.support import curator_api, ended_job, post_head, read_answer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,11 +65,11 @@ def _chunked(server, body: bytes, headers: str = "") -> bytes:
     """POST ``body`` (chunks, maybe not the last) to the upload API; return the answer."""
     port = int(server.url.rsplit(":", 1)[1])
     with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
-        connection.sendall(
+        head = (
             f"POST /api/v1/uploads/ HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}"
-            "Content-Type: multipart/form-data; boundary=x\r\nTransfer-Encoding: chunked\r\n\r\n".encode()
-            + body
+            "Content-Type: multipart/form-data; boundary=x\r\nTransfer-Encoding: chunked\r\n\r\n"
         )
+        connection.sendall(head.encode() + body)
         return read_answer(connection)
 
 
@@ -99,6 +99,7 @@ def test_a_curator_uploads_a_large_file_with_a_token(server, tmp_path):
 
     assert answer.status_code == 201, answer.text
     assert (server.media_root / answer.json()["key"]).read_bytes() == song.read_bytes()
+    assert ended_job(server, answer.json()["key"]).status == "done"
 
 
 def test_a_curator_signed_in_on_the_site_uploads_a_large_file(server, tmp_path):
@@ -125,3 +126,4 @@ def test_a_curator_signed_in_on_the_site_uploads_a_large_file(server, tmp_path):
         )
 
     assert answer.status_code == 201, answer.text
+    assert ended_job(server, answer.json()["key"]).status == "done"
