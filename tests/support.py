@@ -89,6 +89,22 @@ async def asgi_answer(communicator, timeout: float = 10) -> dict:
     return {"status": start["status"], "headers": start["headers"], "body": body}
 
 
+def curator_session_cookie(server, username: str = "curator") -> dict:
+    """Sign a curator (may add songs, not staff) in on the shared database; return the session
+    cookie, as a browser context takes it."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    curator = get_user_model().objects.create_user(username, password="not-used-here-123")
+    curator.user_permissions.add(Permission.objects.get(codename="add_song"))
+    client = Client()
+    client.force_login(curator)
+    name = settings.SESSION_COOKIE_NAME
+    return {"name": name, "value": client.cookies[name].value, "url": server.url}
+
+
 def curator_api(base_url: str, username: str = "cora") -> requests.Session:
     """Make a curator and return an HTTP session signed in as them with an API token."""
     from accounts.tests.factories import CuratorFactory
@@ -105,17 +121,24 @@ def curator_api(base_url: str, username: str = "cora") -> requests.Session:
 
 
 def post_head(
-    base_url: str, path: str, length: int, kind: str = "application/json", extra: str = ""
+    base_url: str,
+    path: str,
+    length: int | None,
+    kind: str = "application/json",
+    extra: str = "",
+    body: bytes = b"",
 ) -> bytes:
     """POST a request's head to the server at ``base_url``, declaring ``length`` bytes of body
-    (``extra``: more header lines), and send no body; return what the server answers."""
+    (None: a chunked body; ``extra``: more header lines), and send only ``body`` of it (the
+    chunks as they go on the wire, when chunked); return what the server answers."""
     host, port = base_url.removeprefix("http://").rsplit(":", 1)
+    framing = "Transfer-Encoding: chunked" if length is None else f"Content-Length: {length}"
     head = (
         f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{extra}"
-        f"Content-Type: {kind}\r\nContent-Length: {length}\r\n\r\n"
+        f"Content-Type: {kind}\r\n{framing}\r\n\r\n"
     )
     with socket.create_connection((host, int(port)), timeout=10) as connection:
-        connection.sendall(head.encode())
+        connection.sendall(head.encode() + body)
         return read_answer(connection)
 
 

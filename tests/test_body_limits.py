@@ -2,14 +2,13 @@
 is stored (spotify/body_limits.py)."""
 
 import json
-import socket
 
 import pytest
 import requests
 from django.test import override_settings
 
 from spotify.body_limits import FORM_SLACK_BYTES, body_limit
-from tests.support import post_head, read_answer
+from tests.support import post_head
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -86,16 +85,11 @@ def test_a_client_asking_to_continue_is_refused_not_invited(server):
 
 
 def test_a_chunked_body_is_refused_once_it_goes_over(server):
-    port = int(server.url.rsplit(":", 1)[1])
     chunk = b"x" * 50_000
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
-        connection.sendall(
-            b"POST /api/v1/songs/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
-        )
-        for _ in range(LIMIT // len(chunk) + 1):  # one chunk over the limit, no last chunk
-            connection.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-        answer = read_answer(connection)
+    # One chunk over the limit, and no last chunk.
+    chunks = b"%x\r\n%s\r\n" % (len(chunk), chunk) * (LIMIT // len(chunk) + 1)
+
+    answer = post_head(server.url, "/api/v1/songs/", None, body=chunks)
 
     assert answer.startswith(b"HTTP/1.1 413"), answer[:300]
 

@@ -2,17 +2,17 @@
 it asks the site first (spotify/upload_gate.py), as the shipped nginx site does in front."""
 
 import json
-import socket
 
 import pytest
 import requests
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
-from django.test import Client
 
 from demo.audio_samples import SampleTags, write_sample
-from tests.support import curator_api, ended_job, post_head, read_answer
+from tests.support import (
+    curator_api,
+    curator_session_cookie,
+    ended_job,
+    post_head,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,14 +63,14 @@ def test_a_curator_is_invited_once_the_site_said_yes(server):
 
 def _chunked(server, body: bytes, headers: str = "") -> bytes:
     """POST ``body`` (chunks, maybe not the last) to the upload API; return the answer."""
-    port = int(server.url.rsplit(":", 1)[1])
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
-        head = (
-            f"POST /api/v1/uploads/ HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}"
-            "Content-Type: multipart/form-data; boundary=x\r\nTransfer-Encoding: chunked\r\n\r\n"
-        )
-        connection.sendall(head.encode() + body)
-        return read_answer(connection)
+    return post_head(
+        server.url,
+        "/api/v1/uploads/",
+        None,
+        kind="multipart/form-data; boundary=x",
+        extra=headers,
+        body=body,
+    )
 
 
 def test_an_anonymous_chunked_upload_is_refused_before_its_body_is_read(server):
@@ -104,13 +104,9 @@ def test_a_curator_uploads_a_large_file_with_a_token(server, tmp_path):
 
 def test_a_curator_signed_in_on_the_site_uploads_a_large_file(server, tmp_path):
     # The upload page's way: the session cookie and the CSRF token, no API token.
-    curator = get_user_model().objects.create_user("page", password="not-used-here-123")
-    curator.user_permissions.add(Permission.objects.get(codename="add_song"))
-    client = Client()
-    client.force_login(curator)
+    cookie = curator_session_cookie(server)
     browser = requests.Session()
-    session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    browser.cookies.set(settings.SESSION_COOKIE_NAME, session)
+    browser.cookies.set(cookie["name"], cookie["value"])
     assert browser.get(f"{server.url}/upload/", timeout=10).status_code == 200  # sets csrftoken
     song = write_sample(tmp_path / "Page Take.flac", "flac", SampleTags(title="Page"), seconds=5)
 

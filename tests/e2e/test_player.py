@@ -4,30 +4,16 @@ after the page's socket reconnects."""
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
-from django.test import Client
 from playwright.sync_api import Browser, Page, WebSocketRoute, expect
 
 from demo.audio_samples import SampleTags, make_cover, write_sample
 from tests.e2e.delivery import deliver_through_lambda
 from tests.e2e.pages import ARTIFACTS
-from tests.support import CHROMIUM_ARGS, DESKTOP
+from tests.support import CHROMIUM_ARGS, DESKTOP, curator_session_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 OUTCOME_TIMEOUT_MS = 15_000
 READING = "Uploaded, reading its tags…"
-
-
-def curator_session_cookie(server) -> dict:
-    """Sign a curator (may add songs, not staff) in on the shared database; return the cookie."""
-    curator = get_user_model().objects.create_user("curator", password="not-used-here-123")
-    curator.user_permissions.add(Permission.objects.get(codename="add_song"))
-    client = Client()
-    client.force_login(curator)
-    name = settings.SESSION_COOKIE_NAME
-    return {"name": name, "value": client.cookies[name].value, "url": server.url}
 
 
 def good_and_broken(folder: Path, title: str) -> list[Path]:
