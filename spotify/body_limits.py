@@ -172,7 +172,7 @@ def _answered(answer, request, target: bytes, invited: bool) -> None:
         why = f"{answer.status} {target.decode('latin-1')[:200]}: not taken from this client"
         _refuse(request, answer.http(), why)
     channel.transport.resumeProducing()
-    held, request.held = getattr(request, "held", None), None
+    held, request.held = request.held, None
     if held:  # the whole body came before the answer
         request.requestReceived(*held)
 
@@ -186,8 +186,10 @@ def checking_length(got_length):
     """Wrap twisted's Request.gotLength: refuse a declared length over the address's limit."""
 
     def gotLength(self, length):
+        # The request's state for the hooks below (twisted calls this first, HTTP/1 and 2).
         self.refused_body = self.asking = False
         self.body_received = 0
+        self.held = None
         target = getattr(self.channel, "_path", None)  # HTTP/1.1's request line; None in HTTP/2
         rule = rule_for(target) if target is not None and length != 0 else None
         self.body_limit = rule.limit if rule else None
@@ -208,12 +210,11 @@ def counting_chunks(handle_content_chunk):
     """Wrap twisted's Request.handleContentChunk: refuse a chunked body once it goes over."""
 
     def handleContentChunk(self, data):
-        if getattr(self, "refused_body", False):
+        if self.refused_body:
             return None
-        self.body_received = getattr(self, "body_received", 0) + len(data)
-        limit = getattr(self, "body_limit", None)
-        if limit is not None and self.body_received > limit:
-            _too_large(self, self.channel._path, limit)
+        self.body_received += len(data)
+        if self.body_limit is not None and self.body_received > self.body_limit:
+            _too_large(self, self.channel._path, self.body_limit)
             return None
         return handle_content_chunk(self, data)
 
@@ -225,10 +226,10 @@ def answering_refused(request_received):
     further than its answer: the connection closes."""
 
     def requestReceived(self, command, path, version):
-        if getattr(self, "asking", False):
+        if self.asking:
             self.held = (command, path, version)  # taken up once the site answered
             return None
-        if not getattr(self, "refused_body", False):
+        if not self.refused_body:
             return request_received(self, command, path, version)
         if self.linger.active():
             self.linger.cancel()

@@ -334,8 +334,9 @@ RECOMMENDATIONS_AUTO_REFRESH = env_bool("RECOMMENDATIONS_AUTO_REFRESH", True)
 RECOMMENDATIONS_REFRESH_DELAY = env_int("RECOMMENDATIONS_REFRESH_DELAY", 10)
 
 # The most a request body may hold, refused by the server before it is stored, at any address
-# but the store's webhook (INGEST_MAX_EVENT_BYTES), the upload API (INGEST_MAX_FILE_BYTES) and
-# the admin (INGEST_MAX_TAG_BYTES, for cover images): forms and the APIs (spotify/body_limits.py).
+# but the store's webhook (INGEST_MAX_EVENT_BYTES), the upload API on local storage
+# (INGEST_MAX_FILE_BYTES; a larger upload only from who may upload) and the admin
+# (INGEST_MAX_TAG_BYTES, for cover images): forms and the APIs (spotify/body_limits.py).
 REQUEST_MAX_BODY_BYTES = env_int("REQUEST_MAX_BODY_BYTES", 4 * 1024 * 1024)
 
 # Ingest: the shared webhook secret and the bounds on one job.
