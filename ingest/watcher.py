@@ -6,9 +6,9 @@ to it: it records their event itself, with the uploader, and a second event from
 second job for every upload. A file copied there by hand comes in with the next re-sync.
 
 Records go out in order from one sender thread, which gathers the records that arrive while a
-request is on its way into the next one (up to WATCH_BATCH a request), as the Lambda posts an
-SQS batch: 300 songs copied in went in 8 requests (one a file before), and a single file
-still goes out the moment it is closed.
+request is on its way, or while a burst of them lasts, into the next request (up to WATCH_BATCH
+a request), as the Lambda posts an SQS batch. A single file goes out WATCH_QUIET after it is
+closed; a folder copied in goes in a few requests of WATCH_BATCH.
 """
 
 import errno
@@ -48,6 +48,12 @@ from ingest.signing import sign_headers
 logger = logging.getLogger(__name__)
 
 WATCH_BATCH = 100  # records a request at most: a batch of the webhook's workers
+# A burst (a folder being copied in) ends when no record came for WATCH_QUIET seconds; its
+# records go together, in requests of WATCH_BATCH, and no record waits longer than WATCH_LINGER
+# (a slow copy). Sent as they came, a copy of 300 songs on two busy cores went in 11-37
+# requests, each a webhook call and a jobs transaction that competed with the copy itself.
+WATCH_QUIET = 0.02
+WATCH_LINGER = 0.2
 # Pending files (see MediaFolderHandler) are looked at every SETTLE_POLL seconds; where no one
 # can tell whether a file is still being written, it goes once its size held still for
 # SETTLE_SECONDS (and if it was still being written after all, its close posts it again: the
@@ -80,9 +86,11 @@ def _refused(error: Exception) -> bool:
 class RecordSender:
     """Posts records to the webhook in the order they were sent, from a thread of its own.
 
-    While one request is on its way, the records sent meanwhile wait, and the next request
-    takes them all (up to ``batch`` records, and no body over ``max_bytes``); records sent
-    together (a rename's removal and creation) go in one request. A request the
+    A request waits until no record came for ``quiet`` seconds (at most ``linger`` from its
+    first record, and not once it holds ``batch``); while one is on its way, the records sent
+    meanwhile wait too, and the next request takes them all (up to ``batch`` records, and no
+    body over ``max_bytes``); records sent together (a rename's removal and creation) go in
+    one request. A request the
     webhook cannot be reached for is tried again a few times and then given up, with an error
     in the log; the server's next re-sync brings those files in. A batch the webhook refuses
     (a key it cannot store, say) is posted again a record at a time, so only that record is
@@ -96,12 +104,17 @@ class RecordSender:
         batch: int = WATCH_BATCH,
         max_bytes: int | None = None,
         retry_wait: float = 1.0,
+        quiet: float = WATCH_QUIET,
+        linger: float = WATCH_LINGER,
     ) -> None:
         self.webhook = webhook
         self.batch = batch
+        self.quiet = quiet
+        self.linger = linger
         self.max_bytes = settings.INGEST_MAX_EVENT_BYTES if max_bytes is None else max_bytes
         self.retry_wait = retry_wait
         self._waiting: deque[list[dict]] = deque()  # records sent together
+        self._sent = 0  # records sent so far
         self._busy = False
         self._closed = False
         self._changed = threading.Condition()
@@ -112,6 +125,7 @@ class RecordSender:
         """Post ``records`` in order, in one request (with others, maybe)."""
         with self._changed:
             self._waiting.append(list(records))
+            self._sent += len(records)
             self._changed.notify_all()
 
     def flush(self, timeout: float | None = None) -> bool:
@@ -120,8 +134,7 @@ class RecordSender:
             return self._changed.wait_for(lambda: not self._waiting and not self._busy, timeout)
 
     def close(self, timeout: float | None = None) -> None:
-        """Post what is waiting, then stop the thread."""
-        self.flush(timeout)
+        """Post what is waiting without lingering, then stop the thread."""
         with self._changed:
             self._closed = True
             self._changed.notify_all()
@@ -133,6 +146,7 @@ class RecordSender:
                 self._changed.wait_for(lambda: self._waiting or self._closed)
                 if not self._waiting:
                     return
+                self._linger()
                 records = self._take()
                 self._busy = True
             try:
@@ -143,6 +157,19 @@ class RecordSender:
                 with self._changed:
                     self._busy = False
                     self._changed.notify_all()
+
+    def _linger(self) -> None:
+        """Wait, under ``_changed``, while records keep coming (as the class says)."""
+        waiting = sum(len(group) for group in self._waiting)
+        deadline = time.monotonic() + self.linger
+        while waiting < self.batch and not self._closed:
+            left = deadline - time.monotonic()
+            before = self._sent
+            if left <= 0 or not self._changed.wait_for(
+                lambda before=before: self._sent != before or self._closed, min(self.quiet, left)
+            ):
+                return
+            waiting += self._sent - before
 
     def _take(self) -> list[dict]:
         records: list[dict] = []

@@ -166,6 +166,39 @@ def test_records_sent_while_a_request_is_on_its_way_go_together_in_the_next(post
     assert posted.requests == [["music/1.mp3"], ["music/2.mp3", "music/3.mp3", "music/4.mp3"]]
 
 
+def test_a_burst_of_records_goes_in_one_request(posted):
+    # Sent as they came, a folder copied in went in a request or two a file.
+    sender = RecordSender("http://127.0.0.1:1/", batch=4, quiet=60, linger=60)
+    try:
+        for record in _records(*(f"music/{n}.mp3" for n in range(4))):
+            sender.send(record)
+        assert sender.flush(timeout=10)  # the fourth fills the batch: no waiting for quiet
+    finally:
+        sender.close(timeout=10)
+
+    assert posted.requests == [[f"music/{n}.mp3" for n in range(4)]]
+
+
+def test_a_lone_record_goes_once_nothing_follows_it(posted):
+    sender = RecordSender("http://127.0.0.1:1/", quiet=0.01, linger=60)
+    try:
+        sender.send(*_records("music/alone.mp3"))
+        assert sender.flush(timeout=10)
+    finally:
+        sender.close(timeout=10)
+
+    assert posted.requests == [["music/alone.mp3"]]
+
+
+def test_closing_posts_what_waits_without_lingering(posted):
+    sender = RecordSender("http://127.0.0.1:1/", quiet=60, linger=60)
+    sender.send(*_records("music/last.mp3"))
+
+    sender.close(timeout=10)  # had it lingered, nothing would be posted by now
+
+    assert posted.requests == [["music/last.mp3"]]
+
+
 def _send_all(posted, sender: RecordSender, records: list[dict]) -> None:
     posted.answer.clear()  # nothing is answered until every record is waiting
     try:
