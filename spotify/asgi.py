@@ -3,10 +3,15 @@ live websockets beside it."""
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spotify.settings")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)  # as django.core.asgi.get_asgi_application does
+
+from spotify.django_handler import SiteASGIHandler  # noqa: E402
+
+# Django's handler, with a request's middleware and view in one thread (spotify/django_handler.py).
+django_asgi_app = SiteASGIHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

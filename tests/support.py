@@ -75,6 +75,27 @@ def settings_value(expression: str, **env: str) -> str:
     return run.stdout.strip().splitlines()[-1]
 
 
+def http_scope(
+    method: str, path: str, headers: list[tuple[bytes, bytes]] = (), host: bytes = b"localhost"
+) -> dict:
+    """Return the ASGI scope of a plain-HTTP request from a local client (a query after "?")."""
+    path, _, query = path.partition("?")
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(b"host", host), *headers],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+
+
 async def asgi_answer(communicator, timeout: float = 10) -> dict:
     """Read an ASGI app's whole HTTP answer from a communicator the request was sent to;
     return its status, headers and body."""

@@ -13,7 +13,7 @@ from catalog.media import CHUNK_SIZE
 from catalog.models import Song
 from catalog.tests.factories import SongFactory
 from spotify.asgi import application, django_asgi_app
-from tests.support import asgi_answer
+from tests.support import asgi_answer, http_scope
 
 SIZE = 8 * CHUNK_SIZE + 123
 
@@ -22,21 +22,7 @@ pytestmark = pytest.mark.usefixtures("sync_thread_connections_closed")
 
 def _scope(path: str, headers: list[tuple[bytes, bytes]], host: bytes = b"localhost") -> dict:
     """Return the ASGI scope of a GET from a local client (a query after "?" in path)."""
-    path, _, query = path.partition("?")
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query.encode(),
-        "root_path": "",
-        "headers": [(b"host", host), *headers],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-    }
+    return http_scope("GET", path, headers, host)
 
 
 def _song_with_file(key: str = "music/stream/long.mp3") -> tuple[int, bytes]:

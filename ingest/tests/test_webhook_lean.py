@@ -11,7 +11,7 @@ from ingest.events import object_record
 from ingest.models import IngestJob
 from ingest.signing import sign_headers
 from spotify.asgi import django_asgi_app
-from tests.support import asgi_answer
+from tests.support import asgi_answer, http_scope
 
 pytestmark = [
     pytest.mark.asyncio,
@@ -38,25 +38,16 @@ def _body(*keys: str) -> bytes:
 
 
 async def _post(app, body: bytes, headers: dict, host=b"localhost", chunks: int = 1) -> dict:
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": WEBHOOK_PATH,
-        "raw_path": WEBHOOK_PATH.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [
-            (b"host", host),
+    scope = http_scope(
+        "POST",
+        WEBHOOK_PATH,
+        [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),
             *((name.lower().encode(), value.encode()) for name, value in headers.items()),
         ],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-    }
+        host,
+    )
     communicator = ApplicationCommunicator(app, scope)
     size = -(-len(body) // chunks)
     for start in range(0, len(body), size):
