@@ -67,13 +67,17 @@ http {{
         keepalive 16;
     }}
 
+    limit_conn_zone $binary_remote_addr zone=per_address:10m;
+
     server {{
         listen {site};
         client_max_body_size 33m;  # as docs/deployment.md
         sendfile on;
         tcp_nopush on;
+        limit_conn_status 429;
 
         location / {{
+            limit_conn per_address 32;
             proxy_pass http://music;
             proxy_http_version 1.1;
             proxy_set_header Connection "";

@@ -1,7 +1,11 @@
 """The nginx site docs/deployment.md ships, run by the real nginx in front of the real server
-(daphne): an upload's body is taken only from a client who may upload."""
+(daphne): an upload's body is taken only from a client who may upload, and no one address has
+more than its share of requests under way."""
 
 import re
+import socket
+import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -64,3 +68,38 @@ def test_a_curator_uploads_through_the_site(site, tmp_path):
     assert (server.media_root / answer.json()["key"]).read_bytes() == song.read_bytes()
     assert ended_job(server, answer.json()["key"]).status == "done"
     assert requests.get(f"{nginx}/may-upload", timeout=10).status_code == 404  # internal
+
+
+PER_ADDRESS = 32  # the site's limit_conn
+
+
+def _status(nginx: str, path: str) -> int:
+    return requests.get(f"{nginx}{path}", timeout=10).status_code
+
+
+def _until(nginx: str, status: int) -> int:
+    """GET a page until it answers ``status`` (nginx counts connections as it reads them)."""
+    deadline = time.monotonic() + 10
+    while (found := _status(nginx, "/api/v1/songs/")) != status and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return found
+
+
+def test_an_address_with_its_share_of_slow_bodies_under_way_is_told_to_wait(site):
+    _, nginx = site
+    host, port = nginx.removeprefix("http://").rsplit(":", 1)
+    head = (
+        b"POST /api/v1/playlists/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+    )
+    assert _status(nginx, "/api/v1/songs/") == 200
+
+    with ExitStack() as held:
+        for _ in range(PER_ADDRESS):  # bodies that never come: nginx waits for each
+            connection = held.enter_context(socket.create_connection((host, int(port)), 10))
+            connection.sendall(head)
+
+        assert _until(nginx, 429) == 429
+        assert post_head(nginx, "/api/v1/uploads/", 1000).startswith(b"HTTP/1.1 429")
+
+    assert _until(nginx, 200) == 200  # the slow ones gone, the address is served again
