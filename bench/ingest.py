@@ -26,6 +26,7 @@ from bench.report import Row, verdict
 from bench.s3 import BUCKET, MotoS3
 from bench.server import (
     POSTING_CLIENTS,
+    WEBHOOK_PATH,
     IngestRun,
     Server,
     WebhookPoster,
@@ -75,7 +76,8 @@ def _run_notes(run: IngestRun) -> list[str]:
         if run.requests
         else f"`cp -r` of the folder took {run.posting_seconds:.2f} s (the same copy into a "
         f"folder nothing watches, just after: {run.server['bare_copy_seconds']:.2f} s), and "
-        "`manage.py watch_media` (as `make run` starts it) posted the files' events, taking "
+        "`manage.py watch_media` (as `make run` starts it) posted the files' events in "
+        f"{run.server['watcher_requests']} requests, taking "
         f"{run.server['watcher_cpu_seconds']:.2f} s CPU"
     )
     notes = [
@@ -195,16 +197,25 @@ def _watched_run(workspace: Workspace, corpus: Path, keys: set[str], timeout: fl
     server = start_server(workspace, "daphne-local-watched", media)
     ingest_batch(server, LOCAL_BUCKET, [(f.key, f.size, "") for f in warm_up], timeout, SQS_BATCH)
     watcher = start_watcher(workspace, server)
+    posts_before = _webhook_posts(workspace, server)
     try:
         run = ingest_copied(server, watcher, corpus / "music", keys, timeout)
     finally:
         watcher.terminate()
+    run.server["watcher_requests"] = _webhook_posts(workspace, server) - posts_before
     # The copy alone, into a folder nothing watches: what the machine takes to write the files.
     started = time.perf_counter()
     copied = workspace.folder("copied")
     subprocess.run(["cp", "-r", f"{corpus / 'music'}/.", str(copied)], check=True)
     run.server["bare_copy_seconds"] = time.perf_counter() - started
     return run
+
+
+def _webhook_posts(workspace: Workspace, server: Server) -> int:
+    """Count the webhook requests in the server's access log so far."""
+    return (
+        workspace.log_path(server.name).read_text(errors="replace").count(f'"POST {WEBHOOK_PATH}"')
+    )
 
 
 def _beets_row(beets: peers.BeetsRun, run: IngestRun, per_request: int | str, count: int) -> Row:
