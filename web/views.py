@@ -15,7 +15,7 @@ from django.views.decorators.http import require_safe
 
 from catalog.media import file_response
 from catalog.models import Cover
-from catalog.pagination import BoundedCountPaginator
+from catalog.pagination import ListedSongPaginator
 from catalog.queries import (
     SONG_SORTS,
     album_list,
@@ -24,12 +24,13 @@ from catalog.queries import (
     artist_list,
     artist_songs,
     genre_choices,
+    listed_songs,
     song_list,
     sorted_songs,
 )
 from catalog.search import search_catalogue
 from library.api.filters import ListenerSongFilter
-from library.queries import recent_plays, with_listener_state
+from library.queries import recently_played_songs, with_listener_state
 from recommendations.queries import recommend_for_user
 
 HOME_SONGS = 50
@@ -41,7 +42,7 @@ ARTIST_SONGS = 100
 @require_safe
 def home(request):
     """Show the newest songs; live.js adds new ones as they are ingested."""
-    songs = with_listener_state(song_list(), request.user)[:HOME_SONGS]
+    songs = listed_songs(with_listener_state(song_list(), request.user)[:HOME_SONGS])
     return render(
         request,
         "web/home.html",
@@ -65,10 +66,7 @@ def _recently_played(user) -> list:
     """Return the listener's last few distinct songs, when signed in."""
     if not user.is_authenticated:
         return []
-    songs = {}
-    for play in recent_plays(user)[: RECENTLY_PLAYED * 4]:
-        songs.setdefault(play.song.pk, play.song)
-    return list(songs.values())[:RECENTLY_PLAYED]
+    return recently_played_songs(user, limit=RECENTLY_PLAYED)
 
 
 @require_safe
@@ -149,7 +147,7 @@ def browse(request):
     songs = with_listener_state(filters.qs, request.user)
     if sort:
         songs = sorted_songs(songs, sort, descending)
-    page = BoundedCountPaginator(songs, BROWSE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = ListedSongPaginator(songs, BROWSE_PAGE_SIZE).get_page(request.GET.get("page"))
     columns = []
     for key, label in BROWSE_COLUMNS:
         active = key == sort

@@ -1,11 +1,17 @@
 """The site's pages: browse, artist, album, search and upload, rendered by the server."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.utils import timezone
 
 from catalog.models import Album, Artist, Song
+from catalog.queries import ListedSong
+from catalog.tests.factories import SongFactory
 from demo.audio_samples import SampleTags, make_cover
+from library.tests.factories import PlayFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -184,3 +190,30 @@ def test_favicon_ico_leads_to_the_site_icon(client):
     assert response.redirect_chain[-1][1] == 301
     assert response.status_code == 200
     assert b"<svg" in b"".join(response.streaming_content)
+
+
+def test_the_home_page_shows_the_last_songs_played_though_one_was_played_many_times(
+    client, listener
+):
+
+    now = timezone.now()
+    earlier = [SongFactory(title=f"Earlier {n}") for n in range(8)]
+    for n, song in enumerate(earlier):
+        PlayFactory(user=listener, song=song, played_at=now - timedelta(hours=1, minutes=n))
+    loop = SongFactory(title="On Repeat")
+    for n in range(40):  # more plays of one song than the page looked at before
+        PlayFactory(user=listener, song=loop, played_at=now - timedelta(seconds=n))
+    client.force_login(listener)
+
+    shown = [song.title for song in client.get("/").context["recently_played"]]
+
+    assert shown == ["On Repeat", *(f"Earlier {n}" for n in range(7))]
+
+
+def test_home_and_browse_read_their_song_rows_as_plain_values(client, album_songs):
+    # A page of Song instances with their prefetched credits cost twice the CPU of the page.
+    home = client.get("/").context["songs"]
+    browse = client.get("/browse/").context["songs"]
+
+    assert len(home) == len(browse) == 4
+    assert all(isinstance(song, ListedSong) for song in [*home, *browse])
