@@ -1,4 +1,4 @@
-"""A song's row in a song table: the one place its markup is written.
+"""A song's row in a song table, and its card on a shelf: the one place their markup is written.
 
 The pages render it through {% song_row %} and {% song_attrs %} (catalog_extras) and the
 live frames call song_rows(), so a row pushed to an open page is the row the page renders.
@@ -66,6 +66,25 @@ def song_row(
             attrs=attrs,
             controls=controls,
         )
+    )
+
+
+def song_card(song, reason: str = "") -> SafeString:
+    """Return a song's card on a shelf (the home page's "Made for you" and "Recently played"):
+    its cover to play it, its title and artist, and why it is there when ``reason`` says."""
+    title = escape(song.title)
+    art = (
+        f'<img src="{escape(song.cover.url)}" alt="" loading="lazy">'
+        if song.cover_id
+        else '<span class="cover-blank" aria-hidden="true">♪</span>'
+    )
+    why = f'<span class="card-sub card-reason">{escape(str(reason))}</span>' if reason else ""
+    return SafeString(
+        f'<li class="card song-card" {_attrs(song, _page_links())}>'
+        f'<button type="button" class="card-art row-play" aria-label="Play {title}">'
+        f"{art}{_PLAY_GLYPH}</button>"
+        f'<span class="card-title">{title}</span>'
+        f'<span class="card-sub">{escape(song.artist.name)}</span>{why}</li>'
     )
 
 

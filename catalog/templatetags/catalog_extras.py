@@ -15,6 +15,12 @@ def song_row(song, numbered: bool = False, detailed: bool = False) -> SafeString
 
 
 @register.simple_tag
+def song_card(song, reason: str = "") -> SafeString:
+    """Render a song's card on a shelf (catalog.rows.song_card)."""
+    return rows.song_card(song, reason)
+
+
+@register.simple_tag
 def song_attrs(song) -> SafeString:
     """Render the data- attributes the player reads from a song's row."""
     return rows.song_attrs(song)

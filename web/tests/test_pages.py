@@ -1,5 +1,6 @@
 """The site's pages: browse, artist, album, search and upload, rendered by the server."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -7,11 +8,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
+from catalog import rows
 from catalog.models import Album, Artist, Song
-from catalog.queries import ListedSong
+from catalog.queries import ListedSong, listed_songs, song_list
 from catalog.tests.factories import SongFactory
 from demo.audio_samples import SampleTags, make_cover
-from library.tests.factories import PlayFactory
+from library.tests.factories import LikeFactory, PlayFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -217,3 +219,31 @@ def test_home_and_browse_read_their_song_rows_as_plain_values(client, album_song
 
     assert len(home) == len(browse) == 4
     assert all(isinstance(song, ListedSong) for song in [*home, *browse])
+
+
+def test_a_song_card_carries_what_the_player_reads_from_the_songs_row(album_songs):
+    song = listed_songs(song_list().filter(title="Lone <b>Song</b>"))[0]
+
+    card = rows.song_card(song, reason="Because you liked <Nova>")
+
+    player_reads = re.search(r'data-song-id=".*?data-liked="\w+"', rows.song_row(song)).group()
+    assert card.startswith(f'<li class="card song-card" {player_reads}>')
+    assert '<span class="card-title">Lone &lt;b&gt;Song&lt;/b&gt;</span>' in card
+    assert "Because you liked &lt;Nova&gt;" in card
+    assert 'aria-label="Play Lone &lt;b&gt;Song&lt;/b&gt;"' in card
+    assert "card-reason" not in rows.song_card(song)
+
+
+def test_a_recently_played_card_says_the_listener_likes_the_song(client, listener):
+    # The player shows a song's heart from the card it was started from.
+    loved = SongFactory(title="Loved")
+    PlayFactory(user=listener, song=loved, played_at=timezone.now())
+    LikeFactory(user=listener, song=loved)
+    client.force_login(listener)
+
+    html = client.get("/").content.decode()
+
+    start = html.index('id="recent-heading"')
+    shelf = html[start : html.index("</section>", start)]
+    assert f'data-song-id="{loved.pk}"' in shelf
+    assert 'data-liked="true"' in shelf
