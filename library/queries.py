@@ -7,7 +7,7 @@ from django.db.models import Exists, Max, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from catalog.models import Song
-from catalog.queries import song_list
+from catalog.queries import ListedSong, listed_songs, song_list
 from library.models import (
     ArtistRating,
     Bookmark,
@@ -60,10 +60,11 @@ def recent_plays(user) -> QuerySet[Play]:
     )
 
 
-def recently_played_songs(user, *, limit: int) -> list[Song]:
-    """Return the user's last `limit` distinct songs played, the latest first.
+def recently_played_songs(user, *, limit: int) -> list[ListedSong]:
+    """Return the user's last `limit` distinct songs played, the latest first, as ListedSongs
+    (what their rows and cards show, with the user's `liked` and `rating`).
 
-    Each song carries `last_played`; grouping the user's plays uses the (user, played_at) index.
+    Grouping the user's plays uses the (user, played_at) index.
     """
     latest = (
         Play.objects.filter(user=user, song__hidden=False)
@@ -71,12 +72,9 @@ def recently_played_songs(user, *, limit: int) -> list[Song]:
         .annotate(last_played=Max("played_at"))
         .order_by("-last_played", "-song")[:limit]
     )
-    when = {row["song"]: row["last_played"] for row in latest}
-    songs = listener_songs(user).in_bulk(list(when))
-    ordered = [songs[pk] for pk in when if pk in songs]
-    for song in ordered:
-        song.last_played = when[song.pk]
-    return ordered
+    order = [row["song"] for row in latest]
+    songs = {song.pk: song for song in listed_songs(listener_songs(user).filter(pk__in=order))}
+    return [songs[pk] for pk in order if pk in songs]
 
 
 def starred_song_ids(user) -> QuerySet:

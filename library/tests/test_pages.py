@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from catalog.queries import ListedSong
 from catalog.tests.factories import SongFactory
 from library.tests.factories import LikeFactory, PlayFactory
 
@@ -76,6 +77,19 @@ def test_recent_lists_each_song_once_by_its_last_play(ada, listener, other):
 
     assert response.status_code == 200
     assert _titles(response) == ["First", "Second"]
+
+
+def test_recent_reads_its_songs_as_plain_values_with_the_listeners_hearts(ada, listener):
+    # Song instances with prefetched credits cost more CPU than the rows they render.
+    loved, other = SongFactory(title="Loved"), SongFactory(title="Other")
+    PlayFactory(user=listener, song=loved)
+    PlayFactory(user=listener, song=other)
+    LikeFactory(user=listener, song=loved)
+
+    songs = ada.get("/recent/").context["songs"]
+
+    assert all(isinstance(song, ListedSong) for song in songs)
+    assert {song.title: song.liked for song in songs} == {"Loved": True, "Other": False}
 
 
 def test_recent_when_empty_says_what_counts_as_a_play(ada):
