@@ -74,11 +74,6 @@ def rule_for(target: bytes) -> Rule:
     return Rule(settings.REQUEST_MAX_BODY_BYTES)
 
 
-def body_limit(target: bytes) -> int:
-    """Return how many bytes a request body to ``target`` may hold."""
-    return rule_for(target).limit
-
-
 def _path(target: bytes) -> str:
     return unquote(urlsplit(target.decode("latin-1")).path)
 

@@ -7,7 +7,7 @@ import pytest
 import requests
 from django.test import override_settings
 
-from spotify.body_limits import FORM_SLACK_BYTES, body_limit
+from spotify.body_limits import FORM_SLACK_BYTES, rule_for
 from tests.support import post_head
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,7 +38,7 @@ FILE_LIMIT = 300_000
     ],
 )
 def test_each_address_takes_its_own_limit(target, limit):
-    assert body_limit(target) == limit
+    assert rule_for(target).limit == limit
 
 
 @override_settings(
@@ -46,7 +46,7 @@ def test_each_address_takes_its_own_limit(target, limit):
 )
 def test_on_s3_the_upload_api_takes_no_file():
     # The browser PUTs the file to a presigned URL; the API is sent its name.
-    assert body_limit(b"/api/v1/uploads/") == LIMIT
+    assert rule_for(b"/api/v1/uploads/").limit == LIMIT
 
 
 @pytest.fixture(scope="module")
