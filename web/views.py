@@ -30,7 +30,7 @@ from catalog.queries import (
 )
 from catalog.search import search_catalogue
 from library.api.filters import ListenerSongFilter
-from library.queries import recently_played_songs, with_listener_state
+from library.queries import listener_songs, recently_played_songs, with_listener_state
 from recommendations.queries import recommend_for_user
 
 HOME_SONGS = 50
@@ -42,7 +42,7 @@ ARTIST_SONGS = 100
 @require_safe
 def home(request):
     """Show the newest songs; live.js adds new ones as they are ingested."""
-    songs = listed_songs(with_listener_state(song_list(), request.user)[:HOME_SONGS])
+    songs = listed_songs(listener_songs(request.user)[:HOME_SONGS])
     return render(
         request,
         "web/home.html",
@@ -224,7 +224,7 @@ def album(request, pk: int):
 @require_safe
 def search(request):
     """Find songs, artists and albums by name; the header box asks as the listener types."""
-    songs = with_listener_state(song_list(), request.user)
+    songs = listener_songs(request.user)
     matches = search_catalogue(request.GET.get("q", ""), limit=SEARCH_RESULTS, songs=songs)
     return render(request, "web/search.html", {"matches": matches, "query": matches.query})
 
