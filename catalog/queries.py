@@ -131,6 +131,15 @@ class ListedSong:
     stream_url = Song.stream_url
     duration_display = Song.duration_display
 
+    def __eq__(self, other):
+        # As model instances are: equal to the Song, or ListedSong, of the same id.
+        if isinstance(other, ListedSong | Song):
+            return self.pk == other.pk
+        return NotImplemented
+
+    def __hash__(self):
+        return hash(self.pk)
+
 
 # A song's own columns: ListedSong's fields without a default, in their order.
 _SONG_COLUMNS = tuple(

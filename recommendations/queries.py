@@ -4,7 +4,7 @@ Per request the work is bounded whatever the catalogue's size: at most HISTORY_L
 items of each kind of the listener's history (taste.py), the precomputed neighbours of their
 strongest SEED_LIMIT songs (SongNeighbor, kept fresh by services.refresh_recommendations), a
 few songs of the same artists and the short popular lists (candidates.py); each read is one
-indexed query. Only the songs finally chosen become model instances.
+indexed query. Only the songs finally chosen are read whole, as ListedSongs (plain values).
 
 Songs like a song and radio live in radio.py; their names stay importable from here.
 """
@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from catalog.models import Song, name_key
+from catalog.queries import ListedSong
 from recommendations import scoring
 from recommendations.candidates import (
     ARTIST_SONGS,
@@ -41,7 +42,7 @@ SPARE_PICKS = 10
 class Recommendation:
     """One song picked for a listener, how strongly, and why in a few words."""
 
-    song: Song
+    song: ListedSong
     score: float
     reason: str
 

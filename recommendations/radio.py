@@ -5,6 +5,7 @@ when a song is new and has few listeners yet.
 """
 
 from catalog.models import Song
+from catalog.queries import ListedSong
 from library.models import Play, Rating
 from recommendations import scoring
 from recommendations.candidates import (
@@ -22,7 +23,7 @@ from recommendations.models import SongNeighbor, SongStats
 from recommendations.taste import HISTORY_LIMIT
 
 
-def similar_songs(song_id: int, limit: int = 20, user=None) -> list[Song]:
+def similar_songs(song_id: int, limit: int = 20, user=None) -> list[ListedSong]:
     """Return published songs listeners enjoy together with this one, then its closest kin.
 
     Stored neighbours come first; songs of the same album, artist and genre fill the list when
@@ -85,7 +86,7 @@ RADIO_SEEDS = 10
 
 def radio(
     *, song_id: int | None = None, artist_id: int | None = None, user=None, limit: int = 50
-) -> list[Song]:
+) -> list[ListedSong]:
     """Return a queue that starts from a song (or an artist's most popular songs) and drifts.
 
     The seed song opens the queue; the rest are its neighbours and theirs, without songs the

@@ -3,7 +3,7 @@
 import pytest
 
 from catalog.models import Song, SongArtist
-from catalog.queries import song_list
+from catalog.queries import listed_songs, song_list
 from catalog.tests.factories import ArtistFactory, GenreFactory, SongFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,3 +44,13 @@ def test_a_song_read_another_way_reads_the_same_credits_and_genres_when_asked(
         assert [artist.name for artist in song.credited_artists] == ["Zed", "Abe"]
         assert [genre.name for genre in song.genre_list] == ["Ambient", "Synthpop"]
         assert song.credited_artists and song.genre_list  # read once, then kept
+
+
+def test_a_listed_song_equals_the_song_of_its_id_as_model_instances_do(duet):
+    other = Song.objects.exclude(pk=duet.pk).first()
+    listed = {song.pk: song for song in listed_songs(song_list())}
+
+    assert listed[duet.pk] == duet and duet == listed[duet.pk]
+    assert listed[duet.pk] != other and listed[duet.pk] != listed[other.pk]
+    assert duet in {listed[duet.pk]} and listed[duet.pk] in {duet}
+    assert listed[duet.pk] != duet.pk  # an id alone is not the song

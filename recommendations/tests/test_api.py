@@ -61,7 +61,7 @@ def test_recommendations_reject_a_bad_limit(listener_api):
 def test_recommendations_cost_the_same_queries_for_more_songs(
     listener_api, taste, django_assert_num_queries
 ):
-    with django_assert_num_queries(7) as few:
+    with django_assert_num_queries(6) as few:
         assert len(listener_api.get("/api/v1/recommendations/?limit=2").json()["results"]) == 2
     with django_assert_num_queries(len(few.captured_queries)):
         assert len(listener_api.get("/api/v1/recommendations/?limit=8").json()["results"]) == 8
@@ -88,7 +88,7 @@ def test_similar_songs_of_a_hidden_or_unknown_song_is_404(api):
 
 def test_similar_songs_cost_the_same_queries_for_more_songs(api, taste, django_assert_num_queries):
     neon, _kin = taste
-    with django_assert_num_queries(7) as few:
+    with django_assert_num_queries(6) as few:
         api.get(f"/api/v1/songs/{neon.pk}/similar/?limit=2")
     with django_assert_num_queries(len(few.captured_queries)):
         assert len(api.get(f"/api/v1/songs/{neon.pk}/similar/?limit=8").json()["results"]) == 8

@@ -75,7 +75,7 @@ def test_recommendations_cost_the_same_queries_however_long_the_history(
     neon, tide, harbour = trio
     LikeFactory(user=listener, song=neon)
     refresh_recommendations(full=True)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         assert recommend_for_user(listener, limit=5)
 
     others = [SongFactory() for _ in range(12)]
@@ -90,7 +90,7 @@ def test_recommendations_cost_the_same_queries_however_long_the_history(
     fans([tide, *others], 2, prefix="more")
     refresh_recommendations(full=True)
 
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         picks = recommend_for_user(listener, limit=5)
 
     assert harbour in {pick.song for pick in picks}
