@@ -1,15 +1,19 @@
 """The web player in Debian's Chromium: playing, seeking, the queue, and pages that keep playing."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.utils import timezone
 from playwright.sync_api import expect, sync_playwright
 
 from catalog.models import Song
+from catalog.tests.factories import SongFactory
 from demo.audio_samples import SampleTags, make_cover, write_sample
+from library.tests.factories import PlayFactory
 from tests.support import CHROMIUM_ARGS, DESKTOP, PHONE
 
 # Playback without a user gesture, and silently, for the tests.
@@ -283,6 +287,32 @@ def test_phone_layout_has_no_sideways_scroll_and_shows_the_player(songs, open_pa
         assert bar["y"] >= PHONE["height"] / 2
         expect(page.locator("#player-play")).to_be_visible()
         shot(page, f"player-phone-{path.strip('/').split('/')[0] or 'home'}")
+
+
+@pytest.fixture
+def eight_played(curator_cookie):
+    """Give the signed-in curator eight songs played: a full "Recently played" shelf."""
+    curator = get_user_model().objects.get(username="curator")
+    for minutes, song in enumerate(SongFactory.create_batch(8)):
+        PlayFactory(user=curator, song=song, played_at=timezone.now() - timedelta(minutes=minutes))
+
+
+def test_a_home_shelf_is_one_row_that_scrolls_sideways(
+    eight_played, curator_cookie, browser, live_server
+):
+    for name, viewport in [("desktop", DESKTOP), ("phone", PHONE)]:
+        page = signed_in_page(browser, live_server, curator_cookie, "/", viewport)
+        shelf = page.locator("section.shelf", has=page.locator("#recent-heading")).locator(".cards")
+        expect(shelf.locator(".song-card")).to_have_count(8)
+        tops = {round(card.bounding_box()["y"]) for card in shelf.locator(".song-card").all()}
+        sizes = shelf.evaluate(
+            "list => ({list: list.scrollWidth > list.clientWidth,"
+            " page: document.documentElement.scrollWidth > window.innerWidth})"
+        )
+        shot(page, f"home-shelf-{name}")
+        assert len(tops) == 1, f"the shelf wraps on the {name}: card tops {sorted(tops)}"
+        assert sizes == {"list": True, "page": False}, name
+        page.context.close()
 
 
 @pytest.fixture
