@@ -5,6 +5,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts.api import TokenView
 
+# The admin names the site as its pages do (templates/base.html).
+admin.site.site_header = "Tidal Pool administration"
+admin.site.site_title = "Tidal Pool admin"
+
 api_patterns = [
     path("", include("catalog.api.urls")),
     path("", include("ingest.api.urls")),

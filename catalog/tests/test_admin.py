@@ -40,6 +40,13 @@ def test_curator_can_change_songs_in_the_admin(curator_client):
     assert curator_client.get(f"/admin/catalog/song/{song.pk}/change/").status_code == 200
 
 
+def test_the_admin_names_the_site(curator_client):
+    html = curator_client.get("/admin/").content.decode()
+
+    assert "<title>Site administration | Tidal Pool admin</title>" in html
+    assert ">Tidal Pool administration</a>" in html
+
+
 def test_curator_cannot_see_users(curator_client):
     assert curator_client.get("/admin/auth/user/").status_code == 403
     assert b"/admin/auth/user/" not in curator_client.get("/admin/").content
