@@ -43,7 +43,11 @@ def process_cache(request):
     if request.node.get_closest_marker("redis"):
         return
     settings = request.getfixturevalue("settings")
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    memory = "django.core.cache.backends.locmem.LocMemCache"
+    settings.CACHES = {
+        "default": {"BACKEND": memory},
+        "shared": {"BACKEND": memory, "LOCATION": "shared"},
+    }
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
 """One re-sync at a time across every process, and its status where every process reads it.
 
-Both live in Django's cache: Redis in production, which every web server and worker shares;
-the process's own memory in the embedded shape, where there is one process. The lock is a
+Both live in the cache every process of the site shares (the "shared" alias): Redis in
+production, which every web server and worker shares; a folder beside the SQLite database in
+the embedded shape, where `make run`'s re-sync at start, the web process and a
+`manage.py resync` in another terminal are processes of their own. The lock is a
 `cache.add` with a TTL that the running re-sync renews every RENEW_SECONDS, so a holder that
 dies (a killed worker, a lost machine) frees it within LOCK_SECONDS. The status (counts,
 error, started and finished) is written at the run's progress points: each page of the
@@ -10,7 +12,9 @@ listing and each batch of jobs, not each object.
 The cache offers no compare-and-delete, so renewing and releasing read the holder first and
 act a moment later; a lock that expired in that moment (its holder stalled for LOCK_SECONDS)
 could be renewed or released on its new holder's behalf. A run never stalls that long while
-its process lives: the lock is renewed by a thread of its own.
+its process lives: the lock is renewed by a thread of its own. A folder's `add` is not atomic:
+two processes starting a re-sync in the same instant could both run one, which costs a second
+listing and nothing else (a re-sync changes only what differs).
 """
 
 import logging
@@ -19,7 +23,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from django.core.cache import BaseCache, cache
+from django.core.cache import BaseCache, caches
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -29,6 +33,7 @@ from ingest.resync import ResyncReport, resync
 
 logger = logging.getLogger(__name__)
 
+SHARED_CACHE = "shared"  # settings.CACHES's alias of the cache every process reads
 LOCK_KEY = "ingest:resync:lock"
 STATUS_KEY = "ingest:resync:status"
 LOCK_SECONDS = 60  # a holder that stops renewing frees the lock after this
@@ -40,14 +45,14 @@ INTERRUPTED = (
 
 
 class SharedResync:
-    """The re-sync's lock and status in one cache: the default cache unless one is given."""
+    """The re-sync's lock and status in one cache: the shared cache unless one is given."""
 
     def __init__(self, shared_cache: BaseCache | None = None):
         self._cache = shared_cache
 
     @property
     def cache(self) -> BaseCache:
-        return cache if self._cache is None else self._cache
+        return caches[SHARED_CACHE] if self._cache is None else self._cache
 
     def acquire(
         self, prefix: str, *, seconds: int | None = None, unless_started_within: int = 0

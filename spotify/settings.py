@@ -289,7 +289,11 @@ else:
         "default": {"BACKEND": "spotify.channel_layers.ThreadSafeInMemoryChannelLayer"}
     }
 
-# The cache (sign-in limits, catalogue summaries): per process by default, shared in Redis.
+# The caches. "default" (sign-in limits, catalogue summaries): per process, or Redis.
+# "shared" (the re-sync's lock and status) is what every process of the site reads: Redis, or
+# without it a folder beside the SQLite database (SHARED_CACHE_DIR), so that `make run`'s
+# re-sync at start, `manage.py resync` in another terminal and the web process's admin and
+# Subsonic see one re-sync.
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -298,8 +302,21 @@ if REDIS_URL:
             "KEY_PREFIX": env("CACHE_PREFIX", "cache"),
         }
     }
+    CACHES["shared"] = CACHES["default"]
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    _database_file = DATABASES["default"]["NAME"] if _SQLITE else ""
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "shared": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env("SHARED_CACHE_DIR")
+            or (
+                f"{_database_file}-cache"
+                if _database_file and _database_file != ":memory:"
+                else str(BASE_DIR / "var" / "cache")
+            ),
+        },
+    }
 
 # Proxies in front of the server that append the client's address to X-Forwarded-For and say
 # the scheme in X-Forwarded-Proto. 0 (the default): both headers are the client's to forge, so

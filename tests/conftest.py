@@ -74,7 +74,8 @@ def start_asgi_server(server_database_url, tmp_path_factory) -> Iterator[Callabl
     """Return a function that starts a daphne server; every server it started stops at the end.
 
     ``start(name, media_root=None, **env)``: servers given the same ``media_root`` share local
-    storage; ``env`` adds or overrides variables (for example the S3 settings).
+    storage; ``env`` adds or overrides variables (for example the S3 settings;
+    ``SHARED_CACHE_DIR=""`` for the folder beside the database that `make run`'s processes share).
     """
     started: list[AsgiServer] = []
 
@@ -82,6 +83,8 @@ def start_asgi_server(server_database_url, tmp_path_factory) -> Iterator[Callabl
         folder = tmp_path_factory.mktemp(f"daphne-{name}")
         media_root = media_root or folder / "media"
         media_root.mkdir(parents=True, exist_ok=True)
+        # Servers share the test database; without Redis each keeps its re-sync to itself.
+        env.setdefault("SHARED_CACHE_DIR", str(folder / "shared-cache"))
         server = run_asgi_server(
             name,
             server_environment(server_database_url, media_root, **env),

@@ -11,7 +11,7 @@ import time
 import uuid
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.files.storage import default_storage
 from django.core.management import call_command
@@ -234,10 +234,11 @@ def test_a_scheduler_with_no_resync_known_waits_a_period_from_its_start(
 
 @pytest.fixture
 def no_resync_yet():
-    """Start and leave this process's default cache with no re-sync in it."""
-    cache.delete_many([resync_shared.LOCK_KEY, resync_shared.STATUS_KEY])
+    """Start and leave this process's shared cache with no re-sync in it."""
+    shared = caches[resync_shared.SHARED_CACHE]
+    shared.delete_many([resync_shared.LOCK_KEY, resync_shared.STATUS_KEY])
     yield
-    cache.delete_many([resync_shared.LOCK_KEY, resync_shared.STATUS_KEY])
+    shared.delete_many([resync_shared.LOCK_KEY, resync_shared.STATUS_KEY])
 
 
 def test_with_database_tasks_a_worker_runs_the_resync(put_song, settings, no_resync_yet):
