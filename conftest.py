@@ -46,7 +46,8 @@ def process_cache(request):
     memory = "django.core.cache.backends.locmem.LocMemCache"
     settings.CACHES = {
         "default": {"BACKEND": memory},
-        "shared": {"BACKEND": memory, "LOCATION": "shared"},
+        # A store of each test's own: no re-sync lock or status left by the one before.
+        "shared": {"BACKEND": memory, "LOCATION": f"shared-{request.node.nodeid}"},
     }
 
 

@@ -12,6 +12,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.dateparse import parse_datetime
 
 from catalog.admin import SongAdmin
 from catalog.models import Song
@@ -121,6 +122,7 @@ class IngestJobAdmin(admin.ModelAdmin):
             "title": "Re-sync the store",
             "prefix": settings.RESYNC_PREFIX,
             "status": status,
+            "finished_at": parse_datetime(report.get("finished_at") or ""),
             "counts": [(name, report.get(name, 0)) for name in RESYNC_COUNTS],
         }
         return TemplateResponse(request, "admin/ingest/resync.html", context)

@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from catalog.models import Song
@@ -9,6 +10,8 @@ from catalog.tests.factories import SongFactory
 from demo.audio_samples import SampleTags
 from ingest import resync_runs
 from ingest.models import IngestJob
+from ingest.resync import ResyncReport
+from ingest.resync_shared import INTERRUPTED, SharedResync
 
 pytestmark = pytest.mark.django_db
 
@@ -110,6 +113,17 @@ def test_resync_button_brings_in_files_and_reports_the_counts(curator_client, pu
     assert Song.objects.get().title == "On The Shelf"
     page = curator_client.get("/admin/ingest/ingestjob/resync/").content.decode()
     assert '<dd id="resync-added">1</dd>' in page
+    assert "Last re-sync ended " in page
+
+
+def test_the_resync_page_says_when_the_last_run_stopped_before_it_finished(curator_client):
+    # Its process ended mid-run: a status with a start, no end and no lock.
+    SharedResync().publish(ResyncReport(prefix="music/", started_at=timezone.now()))
+
+    page = curator_client.get("/admin/ingest/ingestjob/resync/").content.decode()
+
+    assert "The last re-sync stopped before it finished." in page
+    assert INTERRUPTED in page
 
 
 def test_a_listener_cannot_start_a_resync(client):

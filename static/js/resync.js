@@ -24,10 +24,20 @@ function show(status) {
       }),
     );
   }
-  if (status.scanning || report) {
-    state.textContent = status.scanning ? "Re-syncing…" : "Last re-sync finished.";
-  }
+  state.textContent = stateText(status);
   start.disabled = status.scanning;
+}
+
+const WHEN = new Intl.DateTimeFormat(undefined, {
+  day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
+});
+
+function stateText({ scanning, report }) {
+  if (scanning) return "Re-syncing…";
+  if (!report) return "No re-sync has run yet.";
+  // A run whose process ended before it did has no end (the error note says so).
+  if (!report.finished_at) return "The last re-sync stopped before it finished.";
+  return `Last re-sync ended ${WHEN.format(new Date(report.finished_at))}.`;
 }
 
 async function poll() {
