@@ -49,6 +49,19 @@ def test_on_s3_the_upload_api_takes_no_file():
     assert rule_for(b"/api/v1/uploads/").limit == LIMIT
 
 
+# The URLs of a site without the webhook: ROOT_URLCONF of the test below.
+urlpatterns = []
+
+
+@override_settings(REQUEST_MAX_BODY_BYTES=LIMIT, INGEST_MAX_EVENT_BYTES=5000)
+def test_a_paths_rule_follows_the_sites_urls_when_they_change(settings):
+    assert rule_for(b"/api/v1/ingest/events/").limit == 5000  # resolved, and kept
+
+    settings.ROOT_URLCONF = __name__
+
+    assert rule_for(b"/api/v1/ingest/events/").limit == LIMIT
+
+
 @pytest.fixture(scope="module")
 def server(start_asgi_server):
     return start_asgi_server(
