@@ -26,8 +26,8 @@ from catalog.linked import StoredCovers, cover_digest, stored_cover_files
 from catalog.media import is_s3
 from catalog.models import Song, StoredObject
 from catalog.services import song_remove
-from catalog.tagged import SongFile, sequencer_is_stale, songs_ingest
-from ingest import same_file
+from catalog.tagged import SongFile, songs_ingest
+from ingest import ordering, same_file
 from ingest.consumers import INGEST_GROUP, uploader_group
 from ingest.events import RESYNC_EVENT_SUFFIX
 from ingest.jobs import is_resync
@@ -186,7 +186,7 @@ def _read_claimed(claimed: list[IngestJob]) -> dict[int, Outcome | TagsRead]:
     written later, and check the sequencers again then)."""
     if not claimed:
         return {}
-    applied = _applied_sequencers(claimed)
+    applied = ordering.applied_sequencers(claimed)
     read: dict[int, Outcome | TagsRead] = {}
     to_read = []
     for job in claimed:
@@ -262,58 +262,18 @@ def _commit(claimed: list[IngestJob], early: dict, covers: StoredCovers) -> None
         update_in_bulk(IngestJob, claimed, ["status", "reason", "song", "finished_at"])
 
 
-def _applied_sequencers(jobs: list[IngestJob]) -> dict[str, str]:
-    """Return {key: sequencer applied} for the jobs' objects (all in this server's bucket)."""
-    return dict(
-        StoredObject.objects.filter(
-            bucket=settings.INGEST_BUCKET_NAME, key__in={job.key for job in jobs}
-        ).values_list("key", "sequencer")
-    )
-
-
-def _stale_outcome(job: IngestJob, applied: str) -> Outcome | None:
-    if is_resync(job):
-        if applied != job.sequencer:
-            return Outcome(
-                IngestJob.Status.SKIPPED,
-                "an event for this object came after the re-sync listed it; the event wins",
-            )
-        return None
-    if applied and sequencer_is_stale(job.sequencer, applied):
-        if int(job.sequencer, 16) == int(applied, 16):
-            # S3 delivers at least once: a redelivery whose first job is no longer there.
-            return Outcome(IngestJob.Status.SKIPPED, "this event was already applied")
-        return Outcome(
-            IngestJob.Status.SKIPPED,
-            "a newer event for this object was already applied (out-of-order delivery)",
-        )
-    return None
-
-
 def _renames(jobs: list[IngestJob], read: dict[int, Outcome | TagsRead]) -> dict[str, str]:
     """Move the songs of the batch's renamed files to their new keys (ingest.same_file);
     return {old key: new key}. Only a batch that removes and creates looks."""
     actions = {job.action for job in jobs}
     if actions != {IngestJob.Action.REMOVED, IngestJob.Action.CREATED}:
         return {}
-    applied = _applied_sequencers(jobs)
-    renamed = same_file.renames(jobs, read, lambda job: _applies(job, applied.get(job.key, "")))
+    applied = ordering.applied_sequencers(jobs)
+    renamed = same_file.renames(
+        jobs, read, lambda job: ordering.applies(job, applied.get(job.key, ""))
+    )
     same_file.move_songs(renamed)
     return renamed
-
-
-def _applies(job: IngestJob, applied: str) -> bool:
-    """Whether the job would be applied, not skipped as stale."""
-    return _stale_outcome(job, _judged_against(job, applied)) is None
-
-
-def _judged_against(job: IngestJob, applied: str) -> str:
-    """The sequencer a job is judged against: for a removal (not a re-sync's), its own
-    sequencer counts as none (the object's row was just made from this event, or this is its
-    redelivery)."""
-    if job.action == IngestJob.Action.REMOVED and applied == job.sequencer and not is_resync(job):
-        return ""
-    return applied
 
 
 def _check_created(job: IngestJob, applied: str) -> Outcome | None:
@@ -323,7 +283,7 @@ def _check_created(job: IngestJob, applied: str) -> Outcome | None:
             IngestJob.Status.FAILED,
             f"bucket '{job.bucket}' is not this server's bucket '{settings.INGEST_BUCKET_NAME}'",
         )
-    if stale := _stale_outcome(job, applied):
+    if stale := ordering.stale_outcome(job, applied):
         return stale
     if job.size == 0:
         return Outcome(IngestJob.Status.FAILED, "empty file (0 bytes)")
@@ -403,13 +363,13 @@ def _write_songs(
         files.append(SongFile(job, tags.metadata, tags.size, tags.content_hash, only_if_applied))
     song_ids = songs_ingest(files, covers)
     passed = [job for job, song_id in zip(jobs, song_ids, strict=True) if song_id is None]
-    applied = _applied_sequencers(passed) if passed else {}
+    applied = ordering.applied_sequencers(passed) if passed else {}
     outcomes = {}
     for job, song_id in zip(jobs, song_ids, strict=True):
         if song_id is not None:
             outcomes[job.pk] = Outcome(IngestJob.Status.DONE, "", song_id)
         else:
-            outcomes[job.pk] = _stale_outcome(job, applied.get(job.key, "")) or Outcome(
+            outcomes[job.pk] = ordering.stale_outcome(job, applied.get(job.key, "")) or Outcome(
                 IngestJob.Status.SKIPPED, "superseded"
             )
     return outcomes
@@ -444,7 +404,7 @@ def _ingest_removed(job: IngestJob, renamed_to: str | None = None) -> Outcome:
         stored, _ = StoredObject.objects.select_for_update().get_or_create(
             bucket=job.bucket, key=job.key, defaults={"sequencer": job.sequencer, "exists": False}
         )
-        if stale := _stale_outcome(job, _judged_against(job, stored.sequencer)):
+        if stale := ordering.stale_outcome(job, ordering.judged_against(job, stored.sequencer)):
             return stale
         song = stored.song
         stored.exists = False
