@@ -2,10 +2,15 @@
 `manage.py resync` at start or in another terminal, beside the web server. Whichever runs it,
 the web server's admin and Subsonic report it, and a second one waits for it."""
 
+import fcntl
+import os
+import pty
 import re
 import shutil
+import struct
 import subprocess
 import sys
+import termios
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -110,3 +115,44 @@ def test_a_resync_running_in_another_process_keeps_the_admin_from_starting_one(
     assert "A re-sync is already running." in answer.text
     assert elsewhere.cache.get(LOCK_KEY) == held
     elsewhere.release(held)
+
+
+def test_on_a_terminal_manage_py_resync_shows_its_progress_bar(
+    embedded_server, server_database_url
+):
+    for number in range(3):
+        write_local_song(embedded_server, f"music/bar/{number}.mp3", SampleTags(title=f"{number}"))
+    terminal, its_end = pty.openpty()
+    # A new pseudo-terminal is 0 columns wide, where tqdm writes nothing: make it 120.
+    fcntl.ioctl(its_end, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    env = server_environment(server_database_url, embedded_server.media_root, REDIS_URL="")
+
+    ran = subprocess.run(
+        [sys.executable, "manage.py", "resync", "--prefix", "music/"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=its_end,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    os.close(its_end)
+    shown = _read_all(terminal)
+
+    assert ran.returncode == 0, shown
+    assert "3 added" in ran.stdout
+    assert "re-sync:" in shown and "3/3" in shown and "done=3" in shown, shown
+
+
+def _read_all(terminal: int) -> str:
+    """Read what a pseudo-terminal received, up to its writer's end."""
+    chunks = []
+    try:
+        while chunk := os.read(terminal, 65536):
+            chunks.append(chunk)
+    except OSError:  # Linux: EIO once the other end is closed
+        pass
+    finally:
+        os.close(terminal)
+    return b"".join(chunks).decode(errors="replace")

@@ -1,6 +1,7 @@
 """manage.py resync: the catalogue converges on the store, S3 (moto) or the media folder."""
 
 import io
+import re
 
 import boto3
 import pytest
@@ -13,7 +14,7 @@ from demo import audio_samples
 from demo.audio_samples import SampleTags
 from ingest import jobs, resync, running
 from ingest.events import RESYNC_EVENT_SUFFIX, ObjectEvent
-from ingest.management.commands.resync import Command
+from ingest.management.commands.resync import Command, ProgressBar
 from ingest.models import IngestJob
 from ingest.store import s3_client
 from ingest.tests.conftest import BUCKET
@@ -256,6 +257,33 @@ def test_local_folder_filled_by_hand_is_resynced(put_song, media_root):
 
     assert _titles() == {"music/by-hand/one.flac": "One"}
     assert "0 added, 0 updated, 1 removed, 1 unchanged" in out
+
+
+def test_on_a_terminal_the_bar_shows_the_share_listed_and_the_time_left(put_song, media_root):
+    for number in range(3):
+        put_song(f"music/bar/{number}.mp3", SampleTags(title=f"Song {number}"))
+    (media_root / "music" / "bar" / "cover.jpg").write_bytes(b"\xff\xd8")  # listed too
+    screen = io.StringIO()
+
+    bar = ProgressBar("music/", screen)
+    assert bar.counted.wait(timeout=10)
+    bar.show(resync.ResyncReport(listed=3, queued=2, added=1, not_audio=1))
+    bar.close()
+
+    shown = screen.getvalue()
+    # Two of four settled (one added, the picture skipped); one listed is still being read.
+    assert "re-sync:  50%" in shown and "2/4" in shown
+    assert re.search(r"<\d\d:\d\d", shown), shown  # the time left
+    assert "listed=3" in shown and "queued=2" in shown and "done=1" in shown
+
+
+def test_off_a_terminal_the_resync_shows_no_bar(put_song):
+    put_song("music/quiet/one.mp3", SampleTags(title="Quiet"))
+    err = io.StringIO()
+
+    call_command("resync", "--prefix", "music/", stdout=io.StringIO(), stderr=err)
+
+    assert err.getvalue() == ""
 
 
 def test_local_listing_is_in_byte_order_like_s3(media_root):

@@ -7,6 +7,7 @@ a period in which a re-sync started anywhere else counts as this command's.
 """
 
 import sys
+import threading
 import time
 
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
-from ingest.listing import StoreUnavailable
+from ingest.listing import StoreUnavailable, list_objects
 from ingest.resync import ResyncReport, resync
 from ingest.resync_shared import SharedResync
 
@@ -64,20 +65,11 @@ class Command(BaseCommand):
             self.stderr.write("Stopped; the next run carries on where this one left off.")
 
     def _run_once(self, prefix: str, dry_run: bool, shared: SharedResync, every: int) -> None:
-        bar = None
-        if sys.stderr.isatty():
-            bar = tqdm(desc="re-sync", unit=" objects", file=sys.stderr)
+        bar = ProgressBar(prefix, sys.stderr) if sys.stderr.isatty() else None
 
         def progress(report: ResyncReport) -> None:
             if bar is not None:
-                bar.update(report.listed - bar.n)
-                bar.set_postfix(
-                    queued=report.queued,
-                    done=report.done,
-                    failed=report.failed,
-                    unchanged=report.unchanged,
-                    refresh=False,
-                )
+                bar.show(report)
 
         try:
             if dry_run:
@@ -116,3 +108,63 @@ class Command(BaseCommand):
         if report.error and not report.listed:
             raise StoreUnavailable(report.error)
         return report
+
+
+class ProgressBar:
+    """A run's progress on a terminal: objects settled (unchanged, ingested, skipped or failed)
+    and their rate, the counts listed, queued, done, failed and unchanged, and once the
+    store's objects are counted, the share settled and the time left (ETA).
+
+    The run streams its listing against the catalogue and never holds it whole, so it cannot
+    know how many objects are left. A second listing, on a thread of its own, only counts
+    them: on S3 one more LIST request a 1,000 objects, in the local folder a second walk.
+    Runs whose output is not a terminal (the admin's, the schedule's, scripts') make none.
+    """
+
+    def __init__(self, prefix: str, stream) -> None:
+        self.bar = tqdm(desc="re-sync", unit=" objects", file=stream, dynamic_ncols=True)
+        self.total: int | None = None
+        self.counted = threading.Event()
+        threading.Thread(
+            target=self._count, args=(prefix,), name="resync-count", daemon=True
+        ).start()
+
+    def _count(self, prefix: str) -> None:
+        try:
+            self.total = sum(1 for _ in list_objects(prefix))
+        except (StoreUnavailable, OSError):
+            pass  # no percentage then; the run itself says what is wrong with the store
+        finally:
+            self.counted.set()
+
+    def show(self, report: ResyncReport) -> None:
+        if report.finished_at and not report.error:
+            self.bar.total = report.listed  # the whole listing, counted or not
+        elif self.total is not None and self.bar.total is None:
+            # Objects added since the count are listed too: never fewer than listed.
+            self.bar.total = max(self.total, report.listed)
+        # The bar fills with the objects whose fate is settled, not those merely listed: the
+        # listing runs a page ahead of the ingest.
+        settled = (
+            report.unchanged
+            + report.not_audio
+            + report.added
+            + report.updated
+            + report.skipped
+            + report.failed
+        )
+        self.bar.set_postfix(
+            listed=report.listed,
+            queued=report.queued,
+            done=report.done,
+            failed=report.failed,
+            unchanged=report.unchanged,
+            refresh=False,
+        )
+        if more := min(settled, report.listed) - self.bar.n:
+            self.bar.update(more)
+        else:
+            self.bar.refresh()  # the counts changed: a call a page or a batch, each shown
+
+    def close(self) -> None:
+        self.bar.close()
