@@ -13,8 +13,6 @@ from django.db.models import BigIntegerField, CharField, Q, QuerySet, Value
 from django.db.models.functions import Cast
 
 from catalog.models import Song
-from catalog.queries import ListedSong, listed_songs, song_list
-from library.queries import with_listener_state
 from recommendations import scoring
 from recommendations.models import PopularSong
 
@@ -161,13 +159,3 @@ def add_popularity(candidates: dict[int, scoring.Candidate], popular: list[Popul
         entry.popularity = POPULARITY_PRIOR / (1 + pick.rank / 10)
         label = f"Popular in {pick.genre_name}" if pick.genre_id else "Popular right now"
         entry.credit(label, entry.popularity / 100)
-
-
-def listener_songs(user, song_ids: list[int]) -> dict[int, ListedSong]:
-    """Return these published songs by id, with the listener's likes and ratings, as
-    ListedSongs: what their rows, cards and the API show, in two queries whatever their
-    number, with no model instance per song."""
-    if not song_ids:
-        return {}
-    songs = with_listener_state(song_list(), user).filter(pk__in=song_ids)
-    return {song.pk: song for song in listed_songs(songs)}

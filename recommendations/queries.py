@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from catalog.models import Song, name_key
 from catalog.queries import ListedSong
+from library.queries import listed_songs_by_id
 from recommendations import scoring
 from recommendations.candidates import (
     ARTIST_SONGS,
@@ -22,7 +23,6 @@ from recommendations.candidates import (
     SAME_ARTIST,
     SHARED_GENRE,
     add_popularity,
-    listener_songs,
     read_candidates,
     read_seed_facts,
 )
@@ -160,7 +160,7 @@ def _recommendations(user, ranked: list[scoring.Candidate], limit: int) -> list[
     for part in (ranked[:limit], ranked[limit:]):
         if len(picked) == limit:
             break
-        songs = listener_songs(user, [candidate.song_id for candidate in part])
+        songs = listed_songs_by_id(user, [candidate.song_id for candidate in part])
         for candidate in part:
             song = songs.get(candidate.song_id)
             recording = song and (name_key(song.title), song.artist_id)

@@ -7,6 +7,7 @@ when a song is new and has few listeners yet.
 from catalog.models import Song
 from catalog.queries import ListedSong
 from library.models import Play, Rating
+from library.queries import listed_songs_by_id
 from recommendations import scoring
 from recommendations.candidates import (
     ARTIST_SONGS,
@@ -15,7 +16,6 @@ from recommendations.candidates import (
     SAME_ARTIST,
     SHARED_GENRE,
     add_popularity,
-    listener_songs,
     read_candidates,
     read_seed_facts,
 )
@@ -30,7 +30,7 @@ def similar_songs(song_id: int, limit: int = 20, user=None) -> list[ListedSong]:
     the song is new and has few listeners yet.
     """
     ranked = _similar_candidates([song_id], limit)
-    songs = listener_songs(user, [c.song_id for c in ranked])
+    songs = listed_songs_by_id(user, [c.song_id for c in ranked])
     return [songs[c.song_id] for c in ranked if c.song_id in songs]
 
 
@@ -130,5 +130,5 @@ def radio(
         )
         queue += [c.song_id for c in more]
     ordered = list(dict.fromkeys([*opening, *queue]))[:limit]
-    songs = listener_songs(user, ordered)
+    songs = listed_songs_by_id(user, ordered)
     return [songs[pk] for pk in ordered if pk in songs]
