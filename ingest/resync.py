@@ -65,6 +65,14 @@ class ResyncReport:
     def done(self) -> int:
         return self.added + self.updated + self.removed + self.skipped + self.failed
 
+    @property
+    def settled(self) -> int:
+        """Listed objects whose fate is known: unchanged, not audio, ingested, skipped, failed
+        (the listing runs a page ahead of them)."""
+        return (
+            self.unchanged + self.not_audio + self.added + self.updated + self.skipped + self.failed
+        )
+
     def as_dict(self) -> dict:
         return {
             "prefix": self.prefix,

@@ -143,16 +143,6 @@ class ProgressBar:
         elif self.total is not None and self.bar.total is None:
             # Objects added since the count are listed too: never fewer than listed.
             self.bar.total = max(self.total, report.listed)
-        # The bar fills with the objects whose fate is settled, not those merely listed: the
-        # listing runs a page ahead of the ingest.
-        settled = (
-            report.unchanged
-            + report.not_audio
-            + report.added
-            + report.updated
-            + report.skipped
-            + report.failed
-        )
         self.bar.set_postfix(
             listed=report.listed,
             queued=report.queued,
@@ -161,7 +151,8 @@ class ProgressBar:
             unchanged=report.unchanged,
             refresh=False,
         )
-        if more := min(settled, report.listed) - self.bar.n:
+        # It fills with the objects settled, not those merely listed.
+        if more := min(report.settled, report.listed) - self.bar.n:
             self.bar.update(more)
         else:
             self.bar.refresh()  # the counts changed: a call a page or a batch, each shown
