@@ -46,21 +46,24 @@ def embedded_server(start_asgi_server, beside_database):
     return start_asgi_server("embedded", SHARED_CACHE_DIR="", REDIS_URL="")
 
 
-def manage(server, server_database_url: str, *arguments: str) -> subprocess.CompletedProcess:
+def manage(
+    server, server_database_url: str, *arguments: str, stderr=subprocess.PIPE
+) -> subprocess.CompletedProcess:
     """Run manage.py as a second process of the server's site (its database and media)."""
     env = server_environment(server_database_url, server.media_root, REDIS_URL="")
     return subprocess.run(
         [sys.executable, "manage.py", *arguments],
         cwd=REPO_ROOT,
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
         text=True,
         timeout=120,
         check=False,
     )
 
 
-def admin_session(server) -> requests.Session:
+def admin_session() -> requests.Session:
     """Sign an administrator in on the shared database; return an HTTP session as them."""
     from django.conf import settings
     from django.test import Client
@@ -74,7 +77,7 @@ def admin_session(server) -> requests.Session:
 
 
 def admin_status(server) -> dict:
-    answer = admin_session(server).get(f"{server.url}{RESYNC_PAGE}status/", timeout=10)
+    answer = admin_session().get(f"{server.url}{RESYNC_PAGE}status/", timeout=10)
     assert answer.status_code == 200, answer.text
     return answer.json()
 
@@ -100,7 +103,7 @@ def test_a_resync_running_in_another_process_keeps_the_admin_from_starting_one(
     write_local_song(embedded_server, "music/copied/two.mp3", SampleTags(title="Waits"))
     elsewhere = SharedResync(FileBasedCache(str(beside_database), {}))
     held = elsewhere.acquire("music/")  # `manage.py resync` in another terminal, running
-    admin = admin_session(embedded_server)
+    admin = admin_session()
     page = admin.get(f"{embedded_server.url}{RESYNC_PAGE}", timeout=10)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
 
@@ -125,17 +128,9 @@ def test_on_a_terminal_manage_py_resync_shows_its_progress_bar(
     terminal, its_end = pty.openpty()
     # A new pseudo-terminal is 0 columns wide, where tqdm writes nothing: make it 120.
     fcntl.ioctl(its_end, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    env = server_environment(server_database_url, embedded_server.media_root, REDIS_URL="")
 
-    ran = subprocess.run(
-        [sys.executable, "manage.py", "resync", "--prefix", "music/"],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=its_end,
-        text=True,
-        timeout=120,
-        check=False,
+    ran = manage(
+        embedded_server, server_database_url, "resync", "--prefix", "music/", stderr=its_end
     )
     os.close(its_end)
     shown = _read_all(terminal)
