@@ -53,7 +53,8 @@ def token_create(user, name: str = "") -> NewToken:
     """Make a named API token for the user; return it with its key.
 
     A user keeps at most MAX_TOKENS_PER_USER tokens: beyond that the least recently used go,
-    so scripts that log in on every run cannot grow the table without bound.
+    so scripts that log in on every run cannot grow the table without bound. Tokens never
+    used go before used ones; the new token always stays.
     """
     key = secrets.token_hex(TOKEN_KEY_BYTES)
     name = " ".join(name.split())[:TOKEN_NAME_MAX] or "API token"
@@ -66,8 +67,9 @@ def token_create(user, name: str = "") -> NewToken:
         )
         stale = (
             ApiToken.objects.filter(user=user)
+            .exclude(pk=token.pk)
             .order_by(F("last_used_at").desc(nulls_last=True), "-created_at", "-id")
-            .values_list("pk", flat=True)[MAX_TOKENS_PER_USER:]
+            .values_list("pk", flat=True)[MAX_TOKENS_PER_USER - 1 :]
         )
         ApiToken.objects.filter(pk__in=list(stale)).delete()
     return NewToken(token=token, key=key)

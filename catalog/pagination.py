@@ -16,6 +16,11 @@ from catalog import queries
 from catalog.queries import SongCount, bounded_count, listed_songs
 
 
+# No list holds this many rows: a page that starts past it is empty without asking the
+# database, whose OFFSET is a 64-bit integer (a page number of 20 digits overflows it).
+MAX_OFFSET = 10**12
+
+
 class BoundedCountPaginator(Paginator):
     """A Paginator whose count is exact only up to a bound (see the module docstring).
 
@@ -47,6 +52,8 @@ class BoundedCountPaginator(Paginator):
     def page(self, number) -> Page:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
+        if bottom > MAX_OFFSET:
+            raise EmptyPage("That page contains no results")
         rows = self.read(self.object_list[bottom : bottom + self.per_page + 1])
         if not rows and number > 1:
             raise EmptyPage("That page contains no results")

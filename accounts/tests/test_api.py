@@ -1,6 +1,7 @@
 """The calling user's account over the API: me, tokens, the Subsonic password."""
 
 import hashlib
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -191,6 +192,21 @@ def test_a_user_keeps_at_most_the_newest_tokens(listener, monkeypatch):
     names = set(ApiToken.objects.values_list("name", flat=True))
 
     assert names == {"in use", "new 2", "new 3"}
+
+
+def test_a_new_token_stays_when_every_older_one_has_been_used(api, listener, monkeypatch):
+    monkeypatch.setattr(services, "MAX_TOKENS_PER_USER", 3)
+    for number in range(3):
+        services.check_api_token(services.token_create(listener, f"used {number}").key)
+        ApiToken.objects.filter(name=f"used {number}").update(
+            last_used_at=timezone.now() - timedelta(hours=3 - number)
+        )
+
+    new = services.token_create(listener, "new")
+
+    assert api.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {new.key}").status_code == 200
+    names = set(ApiToken.objects.values_list("name", flat=True))
+    assert names == {"used 1", "used 2", "new"}
 
 
 def test_subsonic_password_is_returned_once_and_verifies_md5_tokens(listener_api, listener):

@@ -51,6 +51,15 @@ def test_a_page_past_the_end_is_not_found(client, seven_songs, small_limit):
     assert "detail" in response.json()
 
 
+@pytest.mark.parametrize("page", ["99999999999999999999", "100000000000000000"])
+def test_a_page_number_past_any_database_offset_is_not_found(client, seven_songs, page):
+    response = client.get(f"/api/v1/songs/?page={page}&page_size=500")
+    assert response.status_code == 404
+    assert "detail" in response.json()
+    browse = client.get(f"/browse/?page={page}")
+    assert browse.status_code == 200 and len(browse.context["songs"]) == 7
+
+
 def test_the_schema_documents_whether_the_count_is_exact(client):
     schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
     page = schema["components"]["schemas"]["PaginatedSongList"]["properties"]
