@@ -7,14 +7,15 @@ follows, so `next` is right whatever the estimate says, and a page with nothing 
 count itself (within the limit), so short lists and last pages ask for no count.
 """
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.utils.functional import cached_property
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.response import Response
 
 from catalog import queries
 from catalog.queries import SongCount, bounded_count, listed_songs
-
 
 # No list holds this many rows: a page that starts past it is empty without asking the
 # database, whose OFFSET is a 64-bit integer (a page number of 20 digits overflows it).
@@ -129,3 +130,17 @@ class SongPagination(PageNumberPagination):
         }
         described["properties"]["count"]["description"] = "Matching songs (see count_exact)."
         return described
+
+
+class CheckedCursorPagination(CursorPagination):
+    """DRF's cursor pagination, refusing a cursor whose position its field cannot read.
+
+    A cursor is base64 the client can forge: DRF checks its offset but passes its position
+    to the ordering field's filter as it is, where a date that is not one raised (a 500).
+    """
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except ValidationError:
+            raise NotFound(self.invalid_cursor_message) from None

@@ -16,7 +16,7 @@ class KeysField(forms.Field):
     def to_python(self, value) -> list[str]:
         keys = [key for key in (value or []) if key]
         if len(keys) > MAX_KEYS:
-            raise forms.ValidationError(f"ask for at most {MAX_KEYS} keys at once")
+            raise forms.ValidationError(f"ask for at most {MAX_KEYS} keys at once", code="max_keys")
         return keys
 
 

@@ -13,10 +13,10 @@ from rest_framework.exceptions import (
     PermissionDenied,
     ValidationError,
 )
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.pagination import CheckedCursorPagination
 from ingest import queries, services, tasks
 from ingest.api.filters import IngestJobFilter
 from ingest.api.serializers import (
@@ -164,7 +164,7 @@ class UploadView(APIView):
         return Response(answer, status=status.HTTP_201_CREATED)
 
 
-class IngestJobPagination(CursorPagination):
+class IngestJobPagination(CheckedCursorPagination):
     ordering = ("-created_at", "-id")
 
 

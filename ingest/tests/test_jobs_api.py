@@ -1,5 +1,7 @@
 """GET /api/v1/ingest/jobs/: staff read every job, anyone else only the jobs of their uploads."""
 
+import base64
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -136,6 +138,17 @@ def test_asking_for_too_many_keys_at_once_is_400(uploader_api):
 
     assert response.status_code == 400
     assert response.json()["detail"].startswith("key: ")
+    assert response.json()["code"] == "max_keys"
+
+
+@pytest.mark.parametrize("position", ["abc", "", "2020-13-45", "1"])
+def test_a_forged_cursor_is_not_found(staff_api, store_job, position):
+    cursor = base64.b64encode(f"p={position}".encode()).decode()
+
+    response = staff_api.get(JOBS, {"cursor": cursor})
+
+    assert response.status_code == 404
+    assert response.json()["detail"] == "Invalid cursor"
 
 
 def test_listing_an_uploaders_jobs_costs_one_query(uploader_api, upload, django_assert_num_queries):

@@ -4,13 +4,12 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.api.serializers import SongSerializer
 from catalog.api.views import SongViewSet
-from catalog.pagination import SongPagination
+from catalog.pagination import CheckedCursorPagination, SongPagination
 from catalog.queries import published_song
 from library import queries, services
 from library.api.filters import ListenerSongFilter
@@ -85,7 +84,7 @@ class SongRatingView(APIView):
         return Response({"song": song.pk, "rating": None})
 
 
-class PlayCursorPagination(CursorPagination):
+class PlayCursorPagination(CheckedCursorPagination):
     ordering = ("-played_at", "-id")
     page_size = 50
 

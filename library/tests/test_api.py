@@ -1,5 +1,7 @@
 """Likes, ratings and plays through the REST API, and the per-user state on every song."""
 
+import base64
+
 import pytest
 from django.utils import timezone
 
@@ -279,6 +281,16 @@ def test_recently_played_follows_its_cursor(listener_api, listener):
 
     seen = [p["id"] for p in first["results"]] + [p["id"] for p in second["results"]]
     assert len(set(seen)) == PlayCursorPagination.page_size + 2
+
+
+def test_recently_played_refuses_a_forged_cursor(listener_api, listener):
+    PlayFactory(user=listener)
+    cursor = base64.b64encode(b"p=not a date").decode()
+
+    response = listener_api.get("/api/v1/me/plays/", {"cursor": cursor})
+
+    assert response.status_code == 404
+    assert response.json()["detail"] == "Invalid cursor"
 
 
 def test_recently_played_shows_only_the_users_own_plays(listener_api):
