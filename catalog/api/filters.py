@@ -25,6 +25,41 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+class TrueFalseField(forms.Field):
+    """A query parameter's true or false, spelt as scripts spell it; anything else is a 400.
+
+    Django's NullBooleanField reads only its select's values ("2" is true, "3" false) and
+    takes any other spelling as "no filter", answering the whole list to `?liked=1`.
+    """
+
+    widget = forms.TextInput
+    TRUE = frozenset({"true", "1", "yes", "on"})
+    FALSE = frozenset({"false", "0", "no", "off"})
+
+    def to_python(self, value) -> bool | None:
+        text = str(value or "").strip().lower()
+        if not text:
+            return None
+        if text in self.TRUE or text in self.FALSE:
+            return text in self.TRUE
+        raise forms.ValidationError("expected true or false (or 1 or 0)", code="invalid")
+
+
+class TrueFalseFilter(django_filters.BooleanFilter):
+    field_class = TrueFalseField
+
+
+class YearFilter(django_filters.NumberFilter):
+    """A year: a whole number (a fraction is a 400, not cut down to the year before)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", 32767)  # the year columns' largest value
+        super().__init__(*args, **kwargs)
+
+
 class SongFilter(django_filters.FilterSet):
     """Song filters shared by the API and the browse page; each one combines with the others.
 
@@ -41,9 +76,9 @@ class SongFilter(django_filters.FilterSet):
     artist_id = IdFilter(method="filter_artist_id")
     album = django_filters.CharFilter(method="filter_album", label="Album title (any case).")
     album_id = IdFilter(field_name="album_id")
-    year = django_filters.NumberFilter()
-    year_min = django_filters.NumberFilter(field_name="year", lookup_expr="gte")
-    year_max = django_filters.NumberFilter(field_name="year", lookup_expr="lte")
+    year = YearFilter()
+    year_min = YearFilter(field_name="year", lookup_expr="gte")
+    year_max = YearFilter(field_name="year", lookup_expr="lte")
     duration_min = django_filters.NumberFilter(
         field_name="duration", lookup_expr="gte", label="Shortest duration, in seconds."
     )
@@ -135,9 +170,9 @@ class AlbumFilter(django_filters.FilterSet):
     title = django_filters.CharFilter(lookup_expr="icontains")
     artist = django_filters.CharFilter(field_name="album_artist__name", lookup_expr="iexact")
     artist_id = IdFilter(field_name="album_artist_id")
-    year = django_filters.NumberFilter()
-    year_min = django_filters.NumberFilter(field_name="year", lookup_expr="gte")
-    year_max = django_filters.NumberFilter(field_name="year", lookup_expr="lte")
+    year = YearFilter()
+    year_min = YearFilter(field_name="year", lookup_expr="gte")
+    year_max = YearFilter(field_name="year", lookup_expr="lte")
 
     class Meta:
         model = Album

@@ -127,6 +127,17 @@ def test_hidden_songs_are_not_in_the_public_list():
     assert _ids(_client().get("/api/v1/songs/")) == [shown.pk]
 
 
+@pytest.mark.parametrize("query", ["year=2019.9", "year_min=2018.5", "year_max=1e3", "year=-1"])
+def test_a_year_is_a_whole_number_not_cut_down(query):
+    SongFactory(year=2019)
+
+    response = _client().get(f"/api/v1/songs/?{query}")
+
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith(query.split("=")[0] + ": ")
+    assert _client().get(f"/api/v1/albums/?{query}").status_code == 400
+
+
 def test_a_bad_filter_value_is_400_with_a_message():
     response = _client().get("/api/v1/songs/?year=nineteen")
 

@@ -64,7 +64,7 @@ def test_api_artist_filter_ignores_accents(client, catalogue):
 def test_api_bad_range_is_a_400_with_a_message(client, catalogue):
     response = client.get("/api/v1/songs/?year_min=soon")
     assert response.status_code == 400
-    assert response.json()["errors"] == {"year_min": ["Enter a number."]}
+    assert response.json()["errors"] == {"year_min": ["Enter a whole number."]}
 
 
 def test_api_search_query_count_does_not_grow_with_matches(

@@ -1,14 +1,13 @@
-import django_filters
 from django.db.models import Exists, OuterRef
 
-from catalog.api.filters import SongFilter
+from catalog.api.filters import SongFilter, TrueFalseFilter
 from library.models import Like
 
 
 class ListenerSongFilter(SongFilter):
     """The catalogue's song filters and the calling listener's own: `liked`."""
 
-    liked = django_filters.BooleanFilter(
+    liked = TrueFalseFilter(
         method="filter_liked",
         label="Only songs the calling user liked (true) or did not like (false).",
     )

@@ -115,6 +115,24 @@ def test_liked_false_filter_lists_the_others(listener_api, listener):
     assert [song["id"] for song in body["results"]] == [other.pk]
 
 
+@pytest.mark.parametrize(("spelling", "liked"), [("1", True), ("Yes", True), ("0", False)])
+def test_liked_takes_the_spellings_scripts_use(listener_api, listener, spelling, liked):
+    mine = LikeFactory(user=listener).song
+    other = SongFactory()
+
+    body = listener_api.get(f"/api/v1/songs/?liked={spelling}").json()
+
+    assert [song["id"] for song in body["results"]] == [mine.pk if liked else other.pk]
+
+
+@pytest.mark.parametrize("spelling", ["maybe", "2", "3"])
+def test_liked_refuses_what_is_neither_true_nor_false(listener_api, spelling):
+    response = listener_api.get(f"/api/v1/songs/?liked={spelling}")
+
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("liked: ")
+
+
 def test_liked_filter_is_empty_for_anonymous(api):
     LikeFactory()
 

@@ -1,6 +1,6 @@
 """HTTP <-> playlists: parse, check access, call one service, shape the answer."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from catalog.queries import published_song
 from playlists import queries, services
+from playlists.api.filters import PlaylistFilter
 from playlists.api.serializers import (
     PlaylistDetailSerializer,
     PlaylistItemSerializer,
@@ -23,7 +24,7 @@ class PlaylistViewSet(viewsets.ModelViewSet):
 
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
     serializer_class = PlaylistSerializer
-    filterset_fields = ["is_public"]
+    filterset_class = PlaylistFilter
     ordering_fields = ["name", "created_at", "updated_at"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     lookup_value_regex = r"\d+"
@@ -33,17 +34,8 @@ class PlaylistViewSet(viewsets.ModelViewSet):
             return PlaylistDetailSerializer
         return PlaylistSerializer
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("mine", bool, description="Only the calling user's playlists.")
-        ]
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
-
     def get_queryset(self):
-        mine = self.request.query_params.get("mine", "").lower() in {"1", "true", "yes"}
-        return queries.playlist_list(self.request.user, mine=mine)
+        return queries.playlist_list(self.request.user)
 
     def retrieve(self, request, pk=None):
         playlist = queries.playlist_detail(request.user, self._pk())

@@ -134,6 +134,19 @@ def test_mine_lists_only_the_callers_playlists(listener_api, listener, other):
     assert [playlist["id"] for playlist in body["results"]] == [own.pk]
 
 
+def test_mine_and_is_public_take_1_and_refuse_nonsense(listener_api, listener, other):
+    own = PlaylistFactory(owner=listener, is_public=True)
+    PlaylistFactory(owner=other, is_public=True)
+
+    body = listener_api.get("/api/v1/playlists/?mine=1&is_public=1").json()
+
+    assert [playlist["id"] for playlist in body["results"]] == [own.pk]
+    for query in ("mine=on-ish", "is_public=xyz"):
+        response = listener_api.get(f"/api/v1/playlists/?{query}")
+        assert response.status_code == 400
+        assert response.json()["detail"].startswith(query.split("=")[0] + ": ")
+
+
 def test_public_playlist_is_readable_by_anyone(api, listener):
     playlist, songs = _playlist_of(listener, 2, is_public=True)
 
