@@ -101,3 +101,22 @@ def test_the_schema_documents_each_operations_errors_in_the_one_shape(client):
             )
     token = schema["paths"]["/api/v1/auth/token/"]["post"]["responses"]
     assert token["429"]["content"]["application/json"]["schema"] == error
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_a_write_without_its_trailing_slash_is_redirected_keeping_method_and_body(
+    settings, debug
+):
+    settings.DEBUG = debug
+    user = UserFactory()
+    client = APIClient()
+    client.force_authenticate(user)
+
+    response = client.post("/api/v1/playlists?x=1", {"name": "Road"}, format="json")
+
+    assert response.status_code == 308
+    assert response["Location"] == "/api/v1/playlists/?x=1"
+    followed = client.post("/api/v1/playlists", {"name": "Road"}, format="json", follow=True)
+    assert followed.status_code == 201
+    assert followed.json()["name"] == "Road"
+    assert client.get("/api/v1/me").status_code == 301  # a read keeps Django's redirect
