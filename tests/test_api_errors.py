@@ -104,9 +104,7 @@ def test_the_schema_documents_each_operations_errors_in_the_one_shape(client):
 
 
 @pytest.mark.parametrize("debug", [True, False])
-def test_a_write_without_its_trailing_slash_is_redirected_keeping_method_and_body(
-    settings, debug
-):
+def test_a_write_without_its_trailing_slash_is_redirected_keeping_method_and_body(settings, debug):
     settings.DEBUG = debug
     user = UserFactory()
     client = APIClient()
