@@ -29,7 +29,10 @@ class TokenLoginSerializer(AuthTokenSerializer):
         try:
             signin.check_sign_in(address, username)
         except signin.SignInLimited as limited:
-            raise exceptions.Throttled(wait=limited.retry_after, detail=limited.message) from None
+            # DRF adds "Expected available in N seconds." to the detail itself.
+            raise exceptions.Throttled(
+                wait=limited.retry_after, detail="Too many failed sign-in attempts."
+            ) from None
         try:
             attrs = super().validate(attrs)
         except serializers.ValidationError:

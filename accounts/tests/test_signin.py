@@ -56,6 +56,7 @@ def test_a_forged_forwarded_for_does_not_escape_the_token_lockout(listener):
 
     assert answers == [400] * LOCKOUT_FAILURES
     assert right.status_code == 429
+    assert right.json()["detail"].count("seconds") == 1
     assert right.json()["code"] == "throttled"
     assert int(right["Retry-After"]) > 0
 
