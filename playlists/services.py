@@ -9,9 +9,22 @@ from django.utils import timezone
 from catalog.models import Song
 from playlists.models import Playlist, PlaylistItem
 
+# As Spotify's: bounds a playlist's answer (about 600 bytes an entry) and the rows an
+# insertion at the top renumbers.
+MAX_PLAYLIST_ENTRIES = 10_000
+
 
 class InvalidPosition(ValueError):
     """The position is outside the playlist; str() says why."""
+
+
+class PlaylistFull(ValueError):
+    """The edit would take the playlist past MAX_PLAYLIST_ENTRIES; str() says so."""
+
+
+def _check_room(length: int, adding: int) -> None:
+    if length + adding > MAX_PLAYLIST_ENTRIES:
+        raise PlaylistFull(f"a playlist holds at most {MAX_PLAYLIST_ENTRIES:,} songs")
 
 
 def playlist_create(owner, *, name: str, description: str = "", is_public: bool = False):
@@ -49,6 +62,7 @@ def playlist_add_song(playlist: Playlist, song: Song, position: int | None = Non
     """Insert a song at a position (0 is the top), or at the end when none is given."""
     with transaction.atomic():
         length = _lock(playlist)
+        _check_room(length, 1)
         if position is None:
             position = length
         elif not 0 <= position <= length:
@@ -109,6 +123,7 @@ def _renumber(playlist: Playlist) -> None:
 
 def playlist_set_songs(playlist: Playlist, songs: Sequence[Song]) -> None:
     """Replace every entry of a playlist with these songs, in this order."""
+    _check_room(0, len(songs))
     with transaction.atomic():
         _lock(playlist)
         PlaylistItem.objects.filter(playlist=playlist).delete()
@@ -136,6 +151,7 @@ def playlist_edit_songs(
             PlaylistItem.objects.filter(pk__in=doomed).delete()
             _renumber(playlist)
         length = PlaylistItem.objects.filter(playlist=playlist).count()
+        _check_room(length, len(add))
         PlaylistItem.objects.bulk_create(
             PlaylistItem(playlist=playlist, song=song, position=length + offset)
             for offset, song in enumerate(add)

@@ -86,6 +86,8 @@ class PlaylistViewSet(viewsets.ModelViewSet):
             item = services.playlist_add_song(playlist, song, data.validated_data.get("position"))
         except services.InvalidPosition as invalid:
             raise ValidationError({"position": [str(invalid)]}) from None
+        except services.PlaylistFull as full:
+            raise ValidationError({"song": [str(full)]}) from None
         return Response(TrackAddedSerializer(item).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(

@@ -5,6 +5,7 @@ from django.db import DataError, IntegrityError, transaction
 
 from catalog.tests.factories import SongFactory
 from library.tests.factories import LikeFactory
+from playlists import services
 from playlists.models import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH, Playlist, PlaylistItem
 from playlists.tests.factories import PlaylistFactory, PlaylistItemFactory
 
@@ -262,6 +263,24 @@ def test_adding_a_missing_song_is_400(listener_api, listener):
 
     assert response.status_code == 400
     assert response.json()["detail"] == "song: No such song."
+
+
+def test_a_full_playlist_refuses_one_more_song(listener_api, listener, monkeypatch):
+    monkeypatch.setattr(services, "MAX_PLAYLIST_ENTRIES", 2)
+    playlist, _ = _playlist_of(listener, 2)
+
+    response = listener_api.post(
+        f"/api/v1/playlists/{playlist.pk}/tracks/", {"song": SongFactory().pk}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"song": ["a playlist holds at most 2 songs"]}
+    assert playlist.items.count() == 2
+    with pytest.raises(services.PlaylistFull):
+        services.playlist_edit_songs(playlist, remove_indexes=[], add=[SongFactory()])
+    with pytest.raises(services.PlaylistFull):
+        services.playlist_set_songs(playlist, SongFactory.create_batch(3))
+    assert playlist.items.count() == 2
 
 
 def test_adding_a_hidden_song_is_400(listener_api, listener):
