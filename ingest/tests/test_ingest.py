@@ -333,6 +333,16 @@ def test_wrong_signature_is_403(post_events):
     assert response.status_code == 403
 
 
+def test_a_timestamp_too_large_for_a_float_is_403_not_a_crash(post_events):
+    response = post_events(
+        body=b'{"Records": []}',
+        headers={"X-Ingest-Timestamp": "9" * 400, "X-Ingest-Signature": "sha256=00"},
+    )
+
+    assert response.status_code == 403
+    assert "Unix seconds" in response.json()["detail"]
+
+
 def test_non_ascii_signature_is_403_not_a_crash(post_events):
     import time
 
