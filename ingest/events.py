@@ -139,14 +139,20 @@ def check_object_key(key: str, where: str = "key") -> None:
 
     Keys are relative names: a leading "/" or a "." or ".." segment would name a file outside
     the media folder (or an S3 key django-storages refuses), so they never reach the store.
+    An empty segment ("a//b") or a trailing "/" (an S3 folder marker) would name another
+    key's file: the local folder and django-storages' S3 backend both normalise them away, so
+    such a key would become a second song of one file, streamed from the other key.
     """
     _check_text(key, where, MAX_KEY_BYTES)
     if len(key.encode()) > MAX_KEY_BYTES:
         raise InvalidEvent(f"{where} is longer than S3 allows ({MAX_KEY_BYTES} bytes)")
     if key.startswith("/"):
         raise InvalidEvent(f"{where} must be relative, not start with '/'")
-    if any(segment in (".", "..") for segment in key.split("/")):
+    segments = key.split("/")
+    if any(segment in (".", "..") for segment in segments):
         raise InvalidEvent(f"{where} must not hold '.' or '..' path segments")
+    if "" in segments:
+        raise InvalidEvent(f"{where} must not hold an empty path segment ('//') or end with '/'")
 
 
 def _check_text(value: str, where: str, limit: int) -> None:

@@ -32,6 +32,10 @@ def _obj(record: dict) -> dict:
         (lambda r: _obj(r).update(key="/etc/passwd"), "s3.object.key"),
         (lambda r: _obj(r).update(key="music/./a.mp3"), "s3.object.key"),
         (lambda r: _obj(r).update(key="é" * 600), "s3.object.key"),
+        # Aliases of music/a.mp3: the media folder and django-storages normalise them to it.
+        (lambda r: _obj(r).update(key="music//a.mp3"), "s3.object.key"),
+        (lambda r: _obj(r).update(key="music/x//a.mp3"), "s3.object.key"),
+        (lambda r: _obj(r).update(key="music/a.mp3/"), "s3.object.key"),
     ],
 )
 def test_a_hostile_field_is_a_400_naming_it(change, field, post_events, created):
