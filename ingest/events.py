@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote_plus, unquote_plus
 
 from django.utils.dateparse import parse_datetime
+from django.utils.timezone import is_aware, make_aware
 
 from ingest.models import IngestJob
 
@@ -185,9 +186,14 @@ def _check_time(value: object, where: str) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:
-        return parse_datetime(value)
-    except ValueError:
+        moment = parse_datetime(value)
+        if moment is not None:
+            # Stored in UTC (a time without an offset as Django takes it, in TIME_ZONE): an
+            # offset may carry a time at either end of the calendar past its edge.
+            (moment if is_aware(moment) else make_aware(moment)).astimezone(UTC)
+    except (ValueError, OverflowError):
         raise InvalidEvent(f"{where} is not a real date and time: {value[:40]!r}") from None
+    return moment
 
 
 # --- building records for sources that are not S3 ------------------------------------------

@@ -27,6 +27,9 @@ def _obj(record: dict) -> dict:
         (lambda r: _obj(r).update(size=1.5), "s3.object.size"),
         (lambda r: _obj(r).update(size=-1), "s3.object.size"),
         (lambda r: r.update(eventTime="2024-02-30T00:00:00Z"), "eventTime"),
+        # Real times whose offset carries them past either end of the calendar in UTC.
+        (lambda r: r.update(eventTime="9999-12-31T23:59:59-05:00"), "eventTime"),
+        (lambda r: r.update(eventTime="0001-01-01T00:00:00+05:00"), "eventTime"),
         (lambda r: _obj(r).update(eTag="ab\0cd"), "s3.object.eTag"),
         (lambda r: _obj(r).update(key="../../etc/passwd"), "s3.object.key"),
         (lambda r: _obj(r).update(key="/etc/passwd"), "s3.object.key"),
