@@ -8,7 +8,7 @@ nanosecond clock in hex as the sequencer, ordered like S3's.
 import hashlib
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from urllib.parse import quote_plus, unquote_plus
 
@@ -154,6 +154,31 @@ def check_object_key(key: str, where: str = "key") -> None:
         raise InvalidEvent(f"{where} must not hold '.' or '..' path segments")
     if "" in segments:
         raise InvalidEvent(f"{where} must not hold an empty path segment ('//') or end with '/'")
+
+
+def check_listed_event(event: ObjectEvent) -> tuple[ObjectEvent, str]:
+    """Return an event of an object found in the store (by the re-sync or the watcher), as a
+    job can record it, and why it cannot be ingested ("" when it can).
+
+    A file name that is not UTF-8 (os.scandir hands its bytes on as lone surrogates) is no
+    key S3 or the database can hold: its job records it under printable_key, to fail with
+    the reason, so the file shows in the admin instead of stopping whoever found it.
+    """
+    try:
+        check_object_key(event.key, "its key")
+    except InvalidEvent as refused:
+        return replace(event, key=printable_key(event.key)), f"{refused}; rename it to ingest it"
+    return event, ""
+
+
+def printable_key(key: str) -> str:
+    """Return ``key`` as text any database holds: each byte of a file name that is not
+    UTF-8 as \\xNN (other lone surrogates as \\uNNNN), cut to the jobs' key column."""
+    try:
+        raw = key.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = key.encode("utf-8", "backslashreplace")
+    return raw.decode("utf-8", "backslashreplace").replace("\0", "\\x00")[:MAX_KEY_BYTES]
 
 
 def _check_text(value: str, where: str, limit: int) -> None:
