@@ -40,7 +40,7 @@ from watchdog.events import (
 from watchdog.observers import Observer
 
 from ingest.events import object_record
-from ingest.listing import local_etag
+from ingest.listing import is_audio_key, local_etag
 from ingest.models import UPLOAD_PREFIX
 from ingest.queries import catalogue_entries
 from ingest.signing import sign_headers
@@ -296,9 +296,10 @@ class MediaFolderHandler(FileSystemEventHandler):
         self._post(self._created_record(path))
 
     def _created_record(self, path: str) -> dict | None:
-        """The record of a file that is there (None if it is not to be reported)."""
+        """The record of a file that is there (None if it is not to be reported): only audio
+        files, as the re-sync and the Lambda take them (folder.jpg is no song)."""
         key = self._key(path)
-        if key is None or key.startswith(f"{UPLOAD_PREFIX}/"):
+        if key is None or key.startswith(f"{UPLOAD_PREFIX}/") or not is_audio_key(key):
             return None
         try:
             stat = os.stat(path)
