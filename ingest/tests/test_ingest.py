@@ -5,11 +5,12 @@ import json
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from mutagen.id3 import ID3, TRCK
 from rest_framework import serializers
 
 from catalog.events import frame_of
 from catalog.models import Album, Artist, Cover, Genre, Song
-from demo.audio_samples import FORMATS, SampleTags, make_cover
+from demo.audio_samples import FORMATS, SampleTags, make_cover, write_sample
 from ingest.api.serializers import IngestJobSerializer
 from ingest.models import IngestJob
 
@@ -312,6 +313,24 @@ def test_song_added_is_pushed_to_the_channel_layer_after_commit(put_song, post_e
     assert message["song"]["id"] == Song.objects.get().pk
     assert "Live One" in message["html"]
     async_to_sync(layer.group_discard)("songs", channel)
+
+
+@pytest.mark.parametrize("track", ["99999999999", "40000/50000", "9" * 5000])
+def test_a_song_with_a_track_number_past_any_album_comes_in_without_it(
+    track, put_bytes, post_events, created, tmp_path
+):
+    path = write_sample(tmp_path / "song.mp3", "mp3", SampleTags(title="Odd Track", disc=2))
+    tags = ID3(path)
+    tags.setall("TRCK", [TRCK(encoding=3, text=[track])])
+    tags.save()
+    key, size = put_bytes("music/odd-track.mp3", path.read_bytes())
+
+    post_events(created(key, size))
+
+    job = IngestJob.objects.get()
+    assert job.status == IngestJob.Status.DONE, job.reason
+    song = Song.objects.get()
+    assert (song.title, song.track_number, song.disc_number) == ("Odd Track", None, 2)
 
 
 # --- the webhook's answers to bad requests ------------------------------------------------
