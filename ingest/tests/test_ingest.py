@@ -250,6 +250,36 @@ def test_event_for_another_bucket_fails_with_reason(put_song, post_events, creat
     assert "someone-elses-bucket" in job.reason
 
 
+def test_a_removal_for_another_bucket_fails_and_keeps_the_song(
+    put_song, post_events, created, removed
+):
+    key, size = put_song("music/x.mp3", SampleTags(title="Ours"))
+    post_events(created(key, size))
+    record = removed(key)
+    record["s3"]["bucket"]["name"] = "someone-elses-bucket"
+
+    post_events(record)
+
+    job = IngestJob.objects.get(action=IngestJob.Action.REMOVED)
+    assert job.status == IngestJob.Status.FAILED
+    assert "someone-elses-bucket" in job.reason
+    assert Song.objects.get().storage_key == key
+
+
+def test_a_removal_for_another_bucket_moves_no_song_to_a_copy_of_its_file(
+    put_song, put_bytes, post_events, created, removed, media_root
+):
+    key, size = put_song("music/x.mp3", SampleTags(title="Ours"))
+    post_events(created(key, size))
+    copy, _ = put_bytes("music/copy/x.mp3", (media_root / key).read_bytes())
+    gone = removed(key)
+    gone["s3"]["bucket"]["name"] = "someone-elses-bucket"
+
+    post_events(gone, created(copy, size))  # in one batch, as a rename would come
+
+    assert sorted(Song.objects.values_list("storage_key", flat=True)) == [copy, key]
+
+
 def test_oversized_file_fails_without_reading_it(put_song, post_events, created, settings):
     settings.INGEST_MAX_FILE_BYTES = 1000
     key, size = put_song("music/big.flac")
