@@ -363,7 +363,16 @@ def _write_songs(
     for job in jobs:
         tags = read[job.pk]
         only_if_applied = job.sequencer if is_resync(job) else None
-        files.append(SongFile(job, tags.metadata, tags.size, tags.content_hash, only_if_applied))
+        files.append(
+            SongFile(
+                job,
+                tags.metadata,
+                tags.size,
+                tags.content_hash,
+                only_if_applied,
+                tags_hash=tags.tags_hash,
+            )
+        )
     song_ids = songs_ingest(files, covers)
     passed = [job for job, song_id in zip(jobs, song_ids, strict=True) if song_id is None]
     applied = ordering.applied_sequencers(passed) if passed else {}
