@@ -15,7 +15,6 @@ from rest_framework.response import Response
 from catalog import queries
 from catalog.queries import SongCount, bounded_count, listed_songs
 
-
 # No list holds this many rows: a page that starts past it is empty without asking the
 # database, whose OFFSET is a 64-bit integer (a page number of 20 digits overflows it).
 MAX_OFFSET = 10**12
