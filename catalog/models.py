@@ -266,6 +266,13 @@ class Song(models.Model):
         help_text="SHA-256 of the size and the bytes around the tags: finds the same upload "
         "under two keys without reading whole files.",
     )
+    tags_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="SHA-256 of what the file's tags say: two files of one size whose first bytes "
+        "agree (a format that keeps its tags at the end, as WAV does) are the same file only if "
+        "their tags agree too. Blank for songs read before it was kept.",
+    )
     hidden = models.BooleanField(
         default=False,
         help_text="Hidden songs stay in the database but leave the public catalogue.",

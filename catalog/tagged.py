@@ -73,6 +73,7 @@ def _song_values(
     *,
     size: int,
     content_hash: str,
+    tags_hash: str = "",
 ) -> dict:
     """Return the song's column values (its search document included) from its tags and rows.
 
@@ -115,6 +116,7 @@ def _song_values(
         "etag": version.etag,
         "version_id": version.version_id,
         "content_hash": content_hash,
+        "tags_hash": tags_hash,
         "search_title": search_title,
         "search_text": search_text,
     }
@@ -126,7 +128,7 @@ SONG_TAGGED_FIELDS = (
     *("bitrate", "sample_rate", "channels", "codec", "mime_type", "lyrics", "sort_title"),
     *("bit_depth", "bpm", "comment", "musicbrainz_id", "isrc", "replay_gain_track"),
     *("replay_gain_track_peak", "replay_gain_album", "replay_gain_album_peak", "file_size"),
-    *("etag", "version_id", "content_hash", "search_title", "search_text"),
+    *("etag", "version_id", "content_hash", "tags_hash", "search_title", "search_text"),
 )  # what _song_values fills
 
 
@@ -147,6 +149,7 @@ class SongFile:
     size: int
     content_hash: str
     only_if_applied: str | None = None
+    tags_hash: str = ""
 
 
 def songs_ingest(
@@ -213,6 +216,7 @@ def songs_ingest(
             cover,
             size=file.size,
             content_hash=file.content_hash,
+            tags_hash=file.tags_hash,
         )
         words.update(_search_words(values["search_text"]))
         columns = [values[field] for field in SONG_TAGGED_FIELDS]

@@ -8,11 +8,12 @@ nanosecond clock in hex as the sequencer, ordered like S3's.
 import hashlib
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from urllib.parse import quote_plus, unquote_plus
 
 from django.utils.dateparse import parse_datetime
+from django.utils.timezone import is_aware, make_aware
 
 from ingest.models import IngestJob
 
@@ -139,14 +140,45 @@ def check_object_key(key: str, where: str = "key") -> None:
 
     Keys are relative names: a leading "/" or a "." or ".." segment would name a file outside
     the media folder (or an S3 key django-storages refuses), so they never reach the store.
+    An empty segment ("a//b") or a trailing "/" (an S3 folder marker) would name another
+    key's file: the local folder and django-storages' S3 backend both normalise them away, so
+    such a key would become a second song of one file, streamed from the other key.
     """
     _check_text(key, where, MAX_KEY_BYTES)
     if len(key.encode()) > MAX_KEY_BYTES:
         raise InvalidEvent(f"{where} is longer than S3 allows ({MAX_KEY_BYTES} bytes)")
     if key.startswith("/"):
         raise InvalidEvent(f"{where} must be relative, not start with '/'")
-    if any(segment in (".", "..") for segment in key.split("/")):
+    segments = key.split("/")
+    if any(segment in (".", "..") for segment in segments):
         raise InvalidEvent(f"{where} must not hold '.' or '..' path segments")
+    if "" in segments:
+        raise InvalidEvent(f"{where} must not hold an empty path segment ('//') or end with '/'")
+
+
+def check_listed_event(event: ObjectEvent) -> tuple[ObjectEvent, str]:
+    """Return an event of an object found in the store (by the re-sync or the watcher), as a
+    job can record it, and why it cannot be ingested ("" when it can).
+
+    A file name that is not UTF-8 (os.scandir hands its bytes on as lone surrogates) is no
+    key S3 or the database can hold: its job records it under printable_key, to fail with
+    the reason, so the file shows in the admin instead of stopping whoever found it.
+    """
+    try:
+        check_object_key(event.key, "its key")
+    except InvalidEvent as refused:
+        return replace(event, key=printable_key(event.key)), f"{refused}; rename it to ingest it"
+    return event, ""
+
+
+def printable_key(key: str) -> str:
+    """Return ``key`` as text any database holds: each byte of a file name that is not
+    UTF-8 as \\xNN (other lone surrogates as \\uNNNN), cut to the jobs' key column."""
+    try:
+        raw = key.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = key.encode("utf-8", "backslashreplace")
+    return raw.decode("utf-8", "backslashreplace").replace("\0", "\\x00")[:MAX_KEY_BYTES]
 
 
 def _check_text(value: str, where: str, limit: int) -> None:
@@ -179,9 +211,14 @@ def _check_time(value: object, where: str) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:
-        return parse_datetime(value)
-    except ValueError:
+        moment = parse_datetime(value)
+        if moment is not None:
+            # Stored in UTC (a time without an offset as Django takes it, in TIME_ZONE): an
+            # offset may carry a time at either end of the calendar past its edge.
+            (moment if is_aware(moment) else make_aware(moment)).astimezone(UTC)
+    except (ValueError, OverflowError):
         raise InvalidEvent(f"{where} is not a real date and time: {value[:40]!r}") from None
+    return moment
 
 
 # --- building records for sources that are not S3 ------------------------------------------

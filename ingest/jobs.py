@@ -5,7 +5,7 @@ stopped process left are found again. running.py runs the jobs in batches. Queue
 to tasks.py, which imports this module, never the reverse.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 
 from django.conf import settings
@@ -31,14 +31,26 @@ def _job_fields(event: ObjectEvent) -> dict:
     }
 
 
-def record_ingest_events(object_events: Iterable[ObjectEvent]) -> list[IngestJob]:
+def _refused_fields(reason: str) -> dict:
+    """The fields of a job recorded as failed already (see record_ingest_events)."""
+    if not reason:
+        return {}
+    return {"status": IngestJob.Status.FAILED, "reason": reason, "finished_at": timezone.now()}
+
+
+def record_ingest_events(
+    object_events: Iterable[ObjectEvent], refusals: Mapping[str, str] | None = None
+) -> list[IngestJob]:
     """Record each event as a durable ingest job; new ones come back with ``is_new`` set.
 
     A repeated delivery of the same event finds its earlier job instead of making another.
     A body of many records costs one lookup and one insert, in one transaction; each record
     still gets its own job, done or failed on its own. The lookup reads plain values
-    (catalog.batch.rows_among): the webhook runs this for every request.
+    (catalog.batch.rows_among): the webhook runs this for every request. A new job whose
+    event's dedup_key is in ``refusals`` is recorded failed with that reason, never to run
+    (an object found in the store under a key it cannot be ingested by: events.check_listed_event).
     """
+    refusals = refusals or {}
     object_events = list(object_events)
     keys = [event.dedup_key for event in object_events]
     known = [key for (key,) in rows_among(IngestJob, ["dedup_key"], dedup_key=set(keys))]
@@ -48,14 +60,16 @@ def record_ingest_events(object_events: Iterable[ObjectEvent]) -> list[IngestJob
     new: dict[str, IngestJob] = {}
     for key, event in zip(keys, object_events, strict=True):
         if key not in earlier and key not in new:
-            new[key] = IngestJob(dedup_key=key, **_job_fields(event))
+            new[key] = IngestJob(
+                dedup_key=key, **_job_fields(event), **_refused_fields(refusals.get(key, ""))
+            )
     if new:
         try:
             with transaction.atomic():
                 insert_in_bulk(IngestJob, list(new.values()))
         except IntegrityError:
             # Another delivery of the same event was recorded in between: go one by one.
-            return _record_one_by_one(object_events)
+            return _record_one_by_one(object_events, refusals)
     jobs = []
     for key in keys:
         job = new.pop(key, None)
@@ -68,12 +82,16 @@ def record_ingest_events(object_events: Iterable[ObjectEvent]) -> list[IngestJob
     return jobs
 
 
-def _record_one_by_one(object_events: list[ObjectEvent]) -> list[IngestJob]:
+def _record_one_by_one(
+    object_events: list[ObjectEvent], refusals: Mapping[str, str]
+) -> list[IngestJob]:
     jobs = []
     with transaction.atomic():
         for event in object_events:
+            key = event.dedup_key
             job, created = IngestJob.objects.get_or_create(
-                dedup_key=event.dedup_key, defaults=_job_fields(event)
+                dedup_key=key,
+                defaults={**_job_fields(event), **_refused_fields(refusals.get(key, ""))},
             )
             job.is_new = created
             jobs.append(job)

@@ -56,6 +56,7 @@ class TagsRead:
     metadata: SongMetadata
     size: int
     content_hash: str
+    tags_hash: str = ""
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,26 @@ def _gone(missing: ObjectMissing) -> Outcome:
     return Outcome(SKIPPED, f"the object is no longer in the store: {missing}")
 
 
+def tags_hash(metadata: SongMetadata) -> str:
+    """Return a digest of what a file's tags and stream say, beside its content hash.
+
+    The content hash reads the size and the first 64 KB only, and a format that keeps its
+    tags at the end (WAV, AIFF, an MP3 with ID3v1 only, an MP4 with its index last) holds
+    nothing but audio there: two songs of one length that open with the same silence had one
+    hash, and a second upload was skipped as the first, a removal gave its likes to the
+    other. Only fields read from the file go in (not the title made from its name), so a
+    renamed file keeps its digest.
+    """
+    cover = metadata.cover
+    facts = (
+        *(metadata.title, metadata.artists, metadata.album, metadata.album_artist),
+        *(metadata.track_number, metadata.disc_number, metadata.year, metadata.genres),
+        *(round(metadata.duration, 3), metadata.sample_rate, metadata.channels, metadata.codec),
+        hashlib.sha256(cover.data).hexdigest() if cover else None,
+    )
+    return hashlib.sha256(repr(facts).encode()).hexdigest()
+
+
 def read_tags(
     opened: Callable[[], StoreReader], key: str, limits: ReadLimits
 ) -> Outcome | TagsRead:
@@ -115,7 +136,7 @@ def read_tags(
             )
         metadata = read_metadata(reader, PurePosixPath(key).name, share_cover=_shared_cover)
         content_hash = hashlib.sha256(f"{reader.size}:".encode() + reader.head).hexdigest()
-        return TagsRead(metadata, reader.size, content_hash)
+        return TagsRead(metadata, reader.size, content_hash, tags_hash(metadata))
     except ObjectMissing as missing:
         return _gone(missing)
     except MetadataError as error:

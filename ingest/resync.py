@@ -16,7 +16,7 @@ time across processes, is resync_runs.py's and resync_shared.py's.
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from itertools import islice
 
@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from catalog.models import StoredObject
 from ingest import jobs, running
-from ingest.events import RESYNC_EVENT_SUFFIX, ObjectEvent
+from ingest.events import RESYNC_EVENT_SUFFIX, ObjectEvent, check_listed_event
 from ingest.listing import ListedObject, StoreUnavailable, is_audio_key, list_objects
 from ingest.models import IngestJob
 from ingest.queries import CatalogueEntry, catalogue_entries, songs_under
@@ -167,8 +167,7 @@ def resync(
     try:
         while batch := list(islice(changes, BATCH)):
             if dry_run:
-                for change in batch:
-                    setattr(report, change.kind, getattr(report, change.kind) + 1)
+                _count(batch, report)
             else:
                 _apply(batch, report)
             if progress:
@@ -208,17 +207,34 @@ def _guarded(listing: Iterator[ListedObject], prefix: str) -> Iterator[ListedObj
     yield from listing
 
 
+def _count(batch: list[Change], report: ResyncReport) -> None:
+    """Count what applying the batch would do (a dry run), failing what _apply would fail."""
+    for change in batch:
+        event, refused = check_listed_event(_event(change, settings.INGEST_BUCKET_NAME, ""))
+        if refused:
+            _failed(report, event.key, refused)
+        else:
+            setattr(report, change.kind, getattr(report, change.kind) + 1)
+
+
 def _apply(batch: list[Change], report: ResyncReport) -> None:
-    """Record the batch's jobs in one transaction, run the pending ones, count the outcomes."""
+    """Record the batch's jobs in one transaction, run the pending ones, count the outcomes.
+
+    An object whose key cannot be ingested (a file name that is not UTF-8) gets a job failed
+    with the reason, as a file that cannot be read does, and the others go on."""
     bucket = settings.INGEST_BUCKET_NAME
+    checked = [check_listed_event(_event(change, bucket, "")) for change in batch]
+    keys = [event.key for event, refused in checked if not refused]
     applied = dict(
-        StoredObject.objects.filter(bucket=bucket, key__in=[c.key for c in batch]).values_list(
-            "key", "sequencer"
-        )
+        StoredObject.objects.filter(bucket=bucket, key__in=keys).values_list("key", "sequencer")
     )
-    recorded = jobs.record_ingest_events(
-        _event(change, bucket, applied.get(change.key, "")) for change in batch
-    )
+    events, refusals = [], {}
+    for event, refused in checked:
+        event = replace(event, sequencer=applied.get(event.key, ""))
+        events.append(event)
+        if refused:
+            refusals[event.dedup_key] = refused
+    recorded = jobs.record_ingest_events(events, refusals)
     runnable = [job.pk for job in recorded if _runnable(job)]
     report.queued += len(runnable)
     try:
@@ -240,13 +256,17 @@ def _apply(batch: list[Change], report: ResyncReport) -> None:
         if status == IngestJob.Status.DONE:
             setattr(report, change.kind, getattr(report, change.kind) + 1)
         elif status == IngestJob.Status.FAILED:
-            report.failed += 1
-            if len(report.failures) < MAX_REASONS:
-                report.failures.append((change.key, reason))
+            _failed(report, job.key, reason)
         else:
             report.skipped += 1
             if len(report.skips) < MAX_REASONS:
-                report.skips.append((change.key, reason or status))
+                report.skips.append((job.key, reason or status))
+
+
+def _failed(report: ResyncReport, key: str, reason: str) -> None:
+    report.failed += 1
+    if len(report.failures) < MAX_REASONS:
+        report.failures.append((key, reason))
 
 
 def _event(change: Change, bucket: str, applied: str) -> ObjectEvent:

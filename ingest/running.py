@@ -190,10 +190,16 @@ def _read_claimed(claimed: list[IngestJob]) -> dict[int, Outcome | TagsRead]:
     read: dict[int, Outcome | TagsRead] = {}
     to_read = []
     for job in claimed:
-        if job.action == IngestJob.Action.REMOVED:
+        if job.bucket != settings.INGEST_BUCKET_NAME:
+            # Creations and removals alike: another bucket's key is not this catalogue's song.
+            read[job.pk] = Outcome(
+                IngestJob.Status.FAILED,
+                f"bucket '{job.bucket}' is not this server's bucket "
+                f"'{settings.INGEST_BUCKET_NAME}'",
+            )
+        elif job.action == IngestJob.Action.REMOVED:
             continue
-        outcome = _check_created(job, applied.get(job.key, ""))
-        if outcome is not None:
+        elif (outcome := _check_created(job, applied.get(job.key, ""))) is not None:
             read[job.pk] = outcome
         else:
             to_read.append(job)
@@ -264,7 +270,9 @@ def _commit(claimed: list[IngestJob], early: dict, covers: StoredCovers) -> None
 
 def _renames(jobs: list[IngestJob], read: dict[int, Outcome | TagsRead]) -> dict[str, str]:
     """Move the songs of the batch's renamed files to their new keys (ingest.same_file);
-    return {old key: new key}. Only a batch that removes and creates looks."""
+    return {old key: new key}. Only a batch that removes and creates looks, and only at the
+    jobs that were not ended before their write (another bucket's)."""
+    jobs = [job for job in jobs if not isinstance(read.get(job.pk), Outcome)]
     actions = {job.action for job in jobs}
     if actions != {IngestJob.Action.REMOVED, IngestJob.Action.CREATED}:
         return {}
@@ -278,11 +286,6 @@ def _renames(jobs: list[IngestJob], read: dict[int, Outcome | TagsRead]) -> dict
 
 def _check_created(job: IngestJob, applied: str) -> Outcome | None:
     """Return the outcome of a created job that needs no read, or None to read its tags."""
-    if job.bucket != settings.INGEST_BUCKET_NAME:
-        return Outcome(
-            IngestJob.Status.FAILED,
-            f"bucket '{job.bucket}' is not this server's bucket '{settings.INGEST_BUCKET_NAME}'",
-        )
     if stale := ordering.stale_outcome(job, applied):
         return stale
     if job.size == 0:
@@ -331,7 +334,7 @@ def _write_all(
         tags = read.get(job.pk)
         if job.pk in outcomes:
             continue
-        if job.action != IngestJob.Action.REMOVED and isinstance(tags, Outcome):
+        if isinstance(tags, Outcome):  # ended before its write: a removal too (another bucket)
             outcomes[job.pk] = tags
         elif isinstance(tags, TagsRead) and per_key[job.key] == 1:
             together.append(job)
@@ -360,7 +363,16 @@ def _write_songs(
     for job in jobs:
         tags = read[job.pk]
         only_if_applied = job.sequencer if is_resync(job) else None
-        files.append(SongFile(job, tags.metadata, tags.size, tags.content_hash, only_if_applied))
+        files.append(
+            SongFile(
+                job,
+                tags.metadata,
+                tags.size,
+                tags.content_hash,
+                only_if_applied,
+                tags_hash=tags.tags_hash,
+            )
+        )
     song_ids = songs_ingest(files, covers)
     passed = [job for job, song_id in zip(jobs, song_ids, strict=True) if song_id is None]
     applied = ordering.applied_sequencers(passed) if passed else {}

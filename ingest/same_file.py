@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db.models import Q
 
 from catalog.models import Song, StoredObject
 from ingest.models import UPLOAD_PREFIX, IngestJob
@@ -34,27 +35,29 @@ def duplicate_uploads(
     ]
     if not uploads:
         return {}
-    held: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
-    for song_id, content_hash, key, title in Song.objects.filter(
+    held: dict[str, list[tuple[int, str, str, str]]] = defaultdict(list)
+    for song_id, content_hash, key, title, tags in Song.objects.filter(
         content_hash__in={read[job.pk].content_hash for job in uploads}
-    ).values_list("pk", "content_hash", "storage_key", "title"):
-        held[content_hash].append((song_id, key, title))
+    ).values_list("pk", "content_hash", "storage_key", "title", "tags_hash"):
+        held[content_hash].append((song_id, key, title, tags))
     outcomes = {}
-    first: dict[str, str] = {}  # content hash -> the batch's upload that brings it
+    first: dict[tuple[str, str], str] = {}  # (content, tags hash) -> the upload that brings it
     for job in uploads:
-        content_hash = read[job.pk].content_hash
-        elsewhere = [song for song in held[content_hash] if song[1] != job.key]
+        content_hash, tags = read[job.pk].content_hash, read[job.pk].tags_hash
+        elsewhere = [
+            song for song in held[content_hash] if song[1] != job.key and same_tags(song[3], tags)
+        ]
         if elsewhere:
-            song_id, key, title = elsewhere[0]
+            song_id, key, title, _ = elsewhere[0]
             outcomes[job.pk] = Outcome(
                 IngestJob.Status.SKIPPED,
                 f"the same file is already in the catalogue: \u201c{title}\u201d ({key})",
                 song_id,
             )
-        elif first.setdefault(content_hash, job.key) != job.key:
+        elif first.setdefault((content_hash, tags), job.key) != job.key:
             outcomes[job.pk] = Outcome(
                 IngestJob.Status.SKIPPED,
-                f"the same file was uploaded at the same time as {first[content_hash]}",
+                f"the same file was uploaded at the same time as {first[content_hash, tags]}",
             )
     return outcomes
 
@@ -87,17 +90,24 @@ def renames(
     ]
     if not removed or not created:
         return {}
-    hashes = dict(
-        Song.objects.filter(storage_key__in=[*removed, *(job.key for job in created)]).values_list(
-            "storage_key", "content_hash"
-        )
-    )  # the songs of both sides: a new key with a song already is an overwrite, not a rename
-    old_by_hash = {hashes[key]: key for key in removed if hashes.get(key)}
+    hashes = {
+        key: (content_hash, tags)
+        for key, content_hash, tags in Song.objects.filter(
+            storage_key__in=[*removed, *(job.key for job in created)]
+        ).values_list("storage_key", "content_hash", "tags_hash")
+    }  # the songs of both sides: a new key with a song already is an overwrite, not a rename
+    old_by_hash = {hashes[key][0]: key for key in removed if hashes.get(key, ("",))[0]}
     moves = {}
     for job in created:
-        old = old_by_hash.pop(read[job.pk].content_hash, None)
-        if old is not None and job.key not in hashes:
-            moves[old] = job.key
+        old = old_by_hash.get(read[job.pk].content_hash)
+        if (
+            old is None
+            or job.key in hashes
+            or not same_tags(hashes[old][1], read[job.pk].tags_hash)
+        ):
+            continue
+        del old_by_hash[read[job.pk].content_hash]
+        moves[old] = job.key
     return moves
 
 
@@ -117,4 +127,12 @@ def same_recording(song: Song) -> Song | None:
     if not song.content_hash:
         return None
     others = Song.objects.filter(content_hash=song.content_hash).exclude(pk=song.pk)
+    if song.tags_hash:
+        others = others.filter(Q(tags_hash="") | Q(tags_hash=song.tags_hash))
     return others.order_by("-pk").first()
+
+
+def same_tags(one: str, other: str) -> bool:
+    """Tell whether two tags hashes (reading.tags_hash) allow one file; a blank one (a song
+    read before they were kept) allows any."""
+    return not one or not other or one == other

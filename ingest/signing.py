@@ -50,7 +50,7 @@ def check_ingest_auth(
         )
     try:
         age = abs((now if now is not None else time.time()) - int(timestamp))
-    except ValueError:
+    except (ValueError, OverflowError):  # not a number, or one no float holds
         raise SignatureInvalid(f"{TIMESTAMP_HEADER} must be Unix seconds") from None
     if age > max_age:
         raise SignatureInvalid(f"the signature is {int(age)} s old; the limit is {max_age} s")

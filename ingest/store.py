@@ -75,7 +75,10 @@ class RangeReader(io.RawIOBase):
     """A seekable, read-only file over `fetch(start, end_inclusive) -> (bytes, total_size)`.
 
     Fetched ranges are kept as segments; most reads fall inside the last one used and cost a
-    slice. What a fetch takes beyond what was asked follows the reader's ReadPlan. Every error
+    slice. What a fetch takes beyond what was asked follows the reader's ReadPlan. Past
+    MAX_CACHED_BYTES, segments far from the last read are dropped once the read has its bytes,
+    and the byte budget counts each byte of the object once, however often it is fetched again
+    after that. Every error
     a fetch raises is kept in `raised` (fetches are the only reads that can fail), so the tag
     reader can tell the reader's own failures from the file's without a wrapper of its own
     around each of mutagen's reads (ingest.tags.reader.TrackedReader).
@@ -100,6 +103,8 @@ class RangeReader(io.RawIOBase):
         self._cached = 0  # bytes held in the segments
         self._hot: tuple[int, int, bytes] = (0, 0, b"")  # start, end, data of the last used
         self._run = (0, 0)  # start and length of the fetches that followed each other
+        self._spans: list[tuple[int, int]] = []  # (start, stop) of every byte fetched, merged
+        self._distinct = 0  # bytes of the object fetched at least once: what the budget counts
         self._max_bytes = max_bytes
         self._deadline = deadline
         self.stats = ReadStats()
@@ -167,6 +172,9 @@ class RangeReader(io.RawIOBase):
         if missing is not None:
             self._fetch_range(*missing)
         data = self._collect(pos, stop)
+        # Only now: the bytes of this read may span segments that one more would push out.
+        if self._cached > MAX_CACHED_BYTES:
+            self._evict(keep=self._hot[0])
         self._pos = pos + len(data)
         return data
 
@@ -218,9 +226,7 @@ class RangeReader(io.RawIOBase):
                 step = max(step, self._run[1])
             start, stop = needed_start, max(needed_stop, needed_start + step)
             if self._max_bytes is not None:
-                stop = max(
-                    needed_stop, min(stop, start + self._max_bytes - self.stats.bytes_fetched)
-                )
+                stop = max(needed_stop, min(stop, start + self._max_bytes - self._distinct))
             if size is not None and stop > size - plan.tail_read:
                 start = min(start, max(size - plan.tail_read, 0))
         # The widening stops at bytes already cached on either side.
@@ -234,7 +240,7 @@ class RangeReader(io.RawIOBase):
             stop = min(stop, size)
             if start >= stop:
                 return
-        self._check_budget(stop - start)
+        self._check_budget(self._unseen(start, stop))
         data, total = self._fetch(start, stop - 1)
         self.stats.requests += 1
         self.stats.bytes_fetched += len(data)
@@ -247,10 +253,15 @@ class RangeReader(io.RawIOBase):
             self._size = total
         if not data:
             return
+        self._distinct += self._unseen(start, start + len(data))
+        self._spans = _merged(self._spans, (start, start + len(data)))
         bisect.insort(self._segments, (start, data), key=_segment_start)
         self._cached += len(data)
-        if self._cached > MAX_CACHED_BYTES:
-            self._evict(keep=start)
+
+    def _unseen(self, start: int, stop: int) -> int:
+        """Return how many bytes of [start, stop) were never fetched before."""
+        seen = sum(max(0, min(stop, end) - max(start, begin)) for begin, end in self._spans)
+        return stop - start - seen
 
     def _collect(self, pos: int, stop: int) -> bytes:
         """Return the cached bytes of [pos, stop), remembering the segment that held most."""
@@ -268,7 +279,7 @@ class RangeReader(io.RawIOBase):
         return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
     def _evict(self, keep: int) -> None:
-        """Drop the segments farthest from the newest one while the cache holds too much."""
+        """Drop the segments farthest from the one last read while the cache holds too much."""
         while self._cached > MAX_CACHED_BYTES and len(self._segments) > 1:
             start, data = max(
                 (segment for segment in self._segments if segment[0] != keep),
@@ -282,7 +293,7 @@ class RangeReader(io.RawIOBase):
     def _check_budget(self, upcoming: int) -> None:
         if self._deadline is not None and time.monotonic() > self._deadline:
             raise IngestTimeout("reading the file took longer than the ingest time limit")
-        if self._max_bytes is not None and self.stats.bytes_fetched + upcoming > self._max_bytes:
+        if self._max_bytes is not None and self._distinct + upcoming > self._max_bytes:
             raise IngestLimitExceeded(
                 f"the tags need more than {self._max_bytes // (1024 * 1024)} MB to read"
             )
@@ -290,6 +301,17 @@ class RangeReader(io.RawIOBase):
 
 def _segment_start(segment: tuple[int, bytes]) -> int:
     return segment[0]
+
+
+def _merged(spans: list[tuple[int, int]], new: tuple[int, int]) -> list[tuple[int, int]]:
+    """Return sorted, disjoint spans with `new` added, touching ones joined."""
+    merged: list[tuple[int, int]] = []
+    for begin, end in sorted([*spans, new]):
+        if merged and begin <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((begin, end))
+    return merged
 
 
 _clients_lock = threading.Lock()

@@ -27,6 +27,7 @@ from urllib.parse import unquote_plus
 
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 from watchdog.events import (
     DirDeletedEvent,
     DirMovedEvent,
@@ -39,9 +40,10 @@ from watchdog.events import (
 )
 from watchdog.observers import Observer
 
-from ingest.events import object_record
-from ingest.listing import local_etag
-from ingest.models import UPLOAD_PREFIX
+from ingest.events import ObjectEvent, check_listed_event, next_sequencer, object_record
+from ingest.jobs import record_ingest_events
+from ingest.listing import is_audio_key, local_etag
+from ingest.models import UPLOAD_PREFIX, IngestJob
 from ingest.queries import catalogue_entries
 from ingest.signing import sign_headers
 
@@ -296,9 +298,12 @@ class MediaFolderHandler(FileSystemEventHandler):
         self._post(self._created_record(path))
 
     def _created_record(self, path: str) -> dict | None:
-        """The record of a file that is there (None if it is not to be reported)."""
+        """The record of a file that is there (None if it is not to be reported).
+
+        Only audio files, as the re-sync and the Lambda take them (folder.jpg is no song). A
+        file whose name no key can hold is not posted: its job is recorded failed here."""
         key = self._key(path)
-        if key is None or key.startswith(f"{UPLOAD_PREFIX}/"):
+        if key is None or key.startswith(f"{UPLOAD_PREFIX}/") or not is_audio_key(key):
             return None
         try:
             stat = os.stat(path)
@@ -308,6 +313,10 @@ class MediaFolderHandler(FileSystemEventHandler):
             return None
         etag = local_etag(stat)
         if not self._remember(key, etag):
+            return None
+        event, refused = check_listed_event(_created_event(key, stat.st_size, etag))
+        if refused:
+            _record_refused(event, refused)
             return None
         return object_record(settings.INGEST_BUCKET_NAME, key, size=stat.st_size, etag=etag)
 
@@ -319,6 +328,10 @@ class MediaFolderHandler(FileSystemEventHandler):
         if key is None:
             return None
         self._remember(key, REMOVED)
+        try:
+            key.encode()
+        except UnicodeEncodeError:
+            return None  # a file name that is not UTF-8: no song was made of it
         return object_record(settings.INGEST_BUCKET_NAME, key, removed=True)
 
     def _remember(self, key: str, etag: str) -> bool:
@@ -331,6 +344,13 @@ class MediaFolderHandler(FileSystemEventHandler):
             while len(self._reported) > REMEMBERED:
                 self._reported.popitem(last=False)
             return True
+
+    def dispatch(self, event: FileSystemEvent) -> None:
+        """Handle one event; whatever goes wrong with it is logged, and the watching goes on."""
+        try:
+            super().dispatch(event)
+        except Exception:
+            logger.exception("could not report %s", event)
 
     def on_created(self, event: FileSystemEvent) -> None:
         if event.is_directory:
@@ -372,7 +392,10 @@ class MediaFolderHandler(FileSystemEventHandler):
                 elif current != size:
                     self._pending[path] = (now, current)
         for path in ready:
-            self._created(path)
+            try:
+                self._created(path)
+            except Exception:
+                logger.exception("could not report %s", path)
 
     def on_deleted(self, event: FileSystemEvent) -> None:
         if event.is_directory:
@@ -408,6 +431,29 @@ class MediaFolderHandler(FileSystemEventHandler):
             # One request: the batch that reads the new key sees the old one go, and moves
             # the song instead of making it again (ingest.same_file).
             self._post(self._removed_record(event.src_path), self._created_record(event.dest_path))
+
+
+def _created_event(key: str, size: int | None, etag: str) -> ObjectEvent:
+    return ObjectEvent(
+        action=IngestJob.Action.CREATED,
+        bucket=settings.INGEST_BUCKET_NAME,
+        key=key,
+        event_name="ObjectCreated:Put",
+        event_time=timezone.now(),
+        size=size,
+        etag=etag,
+        version_id="",
+        sequencer=next_sequencer(),
+    )
+
+
+def _record_refused(event: ObjectEvent, reason: str) -> None:
+    """Record a file the webhook cannot be told of as a failed job, so the admin shows it."""
+    logger.warning("not ingesting %s: %s", event.key, reason)
+    try:
+        record_ingest_events([event], {event.dedup_key: reason})
+    finally:
+        connection.close()  # this thread's: the watcher holds no connection while idle
 
 
 def watch(handler: MediaFolderHandler, folder: Path) -> Observer:

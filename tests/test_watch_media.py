@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from catalog.models import Song
-from demo.audio_samples import SampleTags, write_sample
+from demo.audio_samples import SampleTags, make_cover, write_sample
 from ingest.models import IngestJob
 from tests.servers import REPO_ROOT, server_environment
 from tests.support import wait_for
@@ -191,3 +191,26 @@ def test_a_watcher_stopped_by_sigterm_posts_what_it_saw_first(server_database_ur
         "music/Second.mp3",
         "music/Third.mp3",
     ], log_path.read_text()
+
+
+def test_a_file_named_in_latin_1_leaves_the_watcher_watching(watched, tmp_path):
+    # It stopped the watcher (with status 0), and no file dropped after it was ever seen.
+    server, log_path = watched
+    music = server.media_root / "music"
+    latin = write_sample(tmp_path / "latin.mp3", tags=SampleTags(title="Jóga"))
+    shutil.copyfile(latin, bytes(music) + b"/Bj\xf6rk - J\xf3ga.mp3")
+    (music / "folder.jpg").write_bytes(make_cover((30, 60, 90)))
+    shutil.copyfile(
+        write_sample(tmp_path / "after.ogg", tags=SampleTags(title="After")), music / "after.ogg"
+    )
+
+    wait_for(
+        lambda: Song.objects.filter(title="After").exists(),
+        timeout=30,
+        failure=lambda: f"{log_path.read_text()}\n{server.log_tail()}",
+    )
+    assert "Bj\\xf6rk - J\\xf3ga.mp3: its key is not valid UTF-8" in log_path.read_text()
+    assert sorted(IngestJob.objects.values_list("key", "status")) == [
+        ("music/Bj\\xf6rk - J\\xf3ga.mp3", IngestJob.Status.FAILED),
+        ("music/after.ogg", IngestJob.Status.DONE),
+    ]

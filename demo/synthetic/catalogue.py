@@ -184,6 +184,7 @@ def seed_catalogue(load: FastLoad, rng: np.random.Generator, songs: int) -> Cata
             "etag": ["synthetic"] * songs,
             "version_id": [""] * songs,
             "content_hash": [""] * songs,
+            "tags_hash": [""] * songs,
             "hidden": np.zeros(songs, dtype=bool),
             "search_title": search_titles,
             "search_text": search_texts,

@@ -32,7 +32,7 @@ _YEAR_PREFIX = re.compile(r"^\s*(\d{4})")
 _DATE = re.compile(r"^\s*(\d{4})(?:[-/.]?(\d{2})(?:[-/.]?(\d{2}))?)?(?!\d)")
 # A number, with the unit ReplayGain tags carry ("-6.50 dB").
 _NUMBER = re.compile(r"^\s*([+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+))(?:\s*dB)?\s*$", re.IGNORECASE)
-_R128_GAIN = re.compile(r"^\s*([+-]?\d+)\s*$")
+_R128_GAIN = re.compile(r"^\s*([+-]?\d{1,10})\s*$")  # int() refuses thousands of digits
 _MUSICBRAINZ_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 _ISRC = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}\d{7}$")
 LIST_SEPARATORS = re.compile(r"[\x00;]")
@@ -137,11 +137,22 @@ def split(values: Iterable[str], separators: re.Pattern[str]) -> tuple[str, ...]
     return tuple(result)
 
 
+def _small_count(digits: str | None) -> int | None:
+    """Return the number ``digits`` spell if it is from 1 to what a small integer holds.
+
+    A track or disc past that is no real one: it is dropped, and the song comes in without
+    it (a database refuses it, and int() refuses more than 4300 digits)."""
+    digits = (digits or "").lstrip("0")
+    if not digits or len(digits) > len(str(_MAX_SMALL_INT)):
+        return None
+    number = int(digits)
+    return number if number <= _MAX_SMALL_INT else None
+
+
 def _positive_int(text: str | None) -> int | None:
-    """Return the leading number of ``text`` if it is positive."""
+    """Return the leading number of ``text`` if it is positive and small (_small_count)."""
     match = _POSITION.match(text or "")
-    number = int(match.group(1)) if match else 0
-    return number or None
+    return _small_count(match.group(1)) if match else None
 
 
 def position(numbers: list[str], totals: list[str]) -> tuple[int | None, int | None]:
@@ -150,9 +161,8 @@ def position(numbers: list[str], totals: list[str]) -> tuple[int | None, int | N
     match = _POSITION.match(text or "")
     if not match:
         return None, _positive_int(first(totals))
-    number = int(match.group(1)) or None
-    total = int(match.group(2)) if match.group(2) else None
-    return number, total or _positive_int(first(totals))
+    total = _small_count(match.group(2)) or _positive_int(first(totals))
+    return _small_count(match.group(1)), total
 
 
 def year(values: Iterable[object]) -> int | None:

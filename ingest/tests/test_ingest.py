@@ -5,11 +5,12 @@ import json
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from mutagen.id3 import ID3, TRCK
 from rest_framework import serializers
 
 from catalog.events import frame_of
 from catalog.models import Album, Artist, Cover, Genre, Song
-from demo.audio_samples import FORMATS, SampleTags, make_cover
+from demo.audio_samples import FORMATS, SampleTags, make_cover, write_sample
 from ingest.api.serializers import IngestJobSerializer
 from ingest.models import IngestJob
 
@@ -249,6 +250,36 @@ def test_event_for_another_bucket_fails_with_reason(put_song, post_events, creat
     assert "someone-elses-bucket" in job.reason
 
 
+def test_a_removal_for_another_bucket_fails_and_keeps_the_song(
+    put_song, post_events, created, removed
+):
+    key, size = put_song("music/x.mp3", SampleTags(title="Ours"))
+    post_events(created(key, size))
+    record = removed(key)
+    record["s3"]["bucket"]["name"] = "someone-elses-bucket"
+
+    post_events(record)
+
+    job = IngestJob.objects.get(action=IngestJob.Action.REMOVED)
+    assert job.status == IngestJob.Status.FAILED
+    assert "someone-elses-bucket" in job.reason
+    assert Song.objects.get().storage_key == key
+
+
+def test_a_removal_for_another_bucket_moves_no_song_to_a_copy_of_its_file(
+    put_song, put_bytes, post_events, created, removed, media_root
+):
+    key, size = put_song("music/x.mp3", SampleTags(title="Ours"))
+    post_events(created(key, size))
+    copy, _ = put_bytes("music/copy/x.mp3", (media_root / key).read_bytes())
+    gone = removed(key)
+    gone["s3"]["bucket"]["name"] = "someone-elses-bucket"
+
+    post_events(gone, created(copy, size))  # in one batch, as a rename would come
+
+    assert sorted(Song.objects.values_list("storage_key", flat=True)) == [copy, key]
+
+
 def test_oversized_file_fails_without_reading_it(put_song, post_events, created, settings):
     settings.INGEST_MAX_FILE_BYTES = 1000
     key, size = put_song("music/big.flac")
@@ -314,6 +345,24 @@ def test_song_added_is_pushed_to_the_channel_layer_after_commit(put_song, post_e
     async_to_sync(layer.group_discard)("songs", channel)
 
 
+@pytest.mark.parametrize("track", ["99999999999", "40000/50000", "9" * 5000])
+def test_a_song_with_a_track_number_past_any_album_comes_in_without_it(
+    track, put_bytes, post_events, created, tmp_path
+):
+    path = write_sample(tmp_path / "song.mp3", "mp3", SampleTags(title="Odd Track", disc=2))
+    tags = ID3(path)
+    tags.setall("TRCK", [TRCK(encoding=3, text=[track])])
+    tags.save()
+    key, size = put_bytes("music/odd-track.mp3", path.read_bytes())
+
+    post_events(created(key, size))
+
+    job = IngestJob.objects.get()
+    assert job.status == IngestJob.Status.DONE, job.reason
+    song = Song.objects.get()
+    assert (song.title, song.track_number, song.disc_number) == ("Odd Track", None, 2)
+
+
 # --- the webhook's answers to bad requests ------------------------------------------------
 
 
@@ -331,6 +380,16 @@ def test_wrong_signature_is_403(post_events):
     )
 
     assert response.status_code == 403
+
+
+def test_a_timestamp_too_large_for_a_float_is_403_not_a_crash(post_events):
+    response = post_events(
+        body=b'{"Records": []}',
+        headers={"X-Ingest-Timestamp": "9" * 400, "X-Ingest-Signature": "sha256=00"},
+    )
+
+    assert response.status_code == 403
+    assert "Unix seconds" in response.json()["detail"]
 
 
 def test_non_ascii_signature_is_403_not_a_crash(post_events):

@@ -180,12 +180,32 @@ def test_song_tags_that_are_not_what_they_claim_are_left_out(tmp_path, comments,
 @pytest.mark.parametrize(
     ("comments", "expected"),
     [
+        ({"TRACKNUMBER": ["3/12"], "DISCNUMBER": ["1 of 2"]}, (3, 12, 1, 2)),
+        ({"TRACKNUMBER": ["0003"], "TRACKTOTAL": ["32767"]}, (3, 32767, None, None)),
+        ({"TRACKNUMBER": ["99999999999"]}, (None, None, None, None)),
+        ({"TRACKNUMBER": ["40000/50000"], "DISCNUMBER": ["32768"]}, (None, None, None, None)),
+        ({"TRACKNUMBER": ["7/" + "9" * 5000]}, (7, None, None, None)),
+        ({"TRACKNUMBER": ["4"], "TRACKTOTAL": ["9" * 5000]}, (4, None, None, None)),
+        ({"DISCNUMBER": ["9" * 5000]}, (None, None, None, None)),
+    ],
+)
+def test_track_and_disc_numbers_past_a_small_integer_are_left_out(tmp_path, comments, expected):
+    metadata = flac_with_comments(tmp_path, **comments)
+
+    positions = (metadata.track_number, metadata.track_total)
+    assert positions + (metadata.disc_number, metadata.disc_total) == expected
+
+
+@pytest.mark.parametrize(
+    ("comments", "expected"),
+    [
         ({"REPLAYGAIN_TRACK_GAIN": ["+1,5 dB"]}, ReplayGain(track_gain=1.5)),
         ({"REPLAYGAIN_TRACK_GAIN": ["loud"]}, ReplayGain()),
         ({"REPLAYGAIN_TRACK_GAIN": ["1e999"]}, ReplayGain()),
         ({"REPLAYGAIN_TRACK_PEAK": ["-0.5"]}, ReplayGain()),
         ({"R128_TRACK_GAIN": ["256"]}, ReplayGain(track_gain=6.0)),
         ({"R128_ALBUM_GAIN": ["99999"]}, ReplayGain()),
+        ({"R128_ALBUM_GAIN": ["1" * 5000]}, ReplayGain()),
         (
             {"R128_TRACK_GAIN": ["-1280"], "REPLAYGAIN_TRACK_GAIN": ["-3 dB"]},
             ReplayGain(track_gain=0.0),

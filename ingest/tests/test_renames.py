@@ -3,11 +3,13 @@ plays and playlist places (ingest.same_file)."""
 
 import os
 
+import numpy as np
 import pytest
+import soundfile
 
 from accounts.tests.factories import UserFactory
 from catalog.models import Song
-from demo.audio_samples import SampleTags
+from demo.audio_samples import SampleTags, synthesize, tag_audio
 from ingest.models import IngestJob
 from library.models import Like
 from library.services import song_like
@@ -101,3 +103,33 @@ def test_a_song_removed_with_no_other_copy_takes_its_marks_with_it(
     assert not Song.objects.exists()
     assert not Like.objects.exists()
     assert IngestJob.objects.get(action=IngestJob.Action.REMOVED).reason == ""
+
+
+def _wav_after_silence(path, title: str, frequency: float) -> int:
+    """Write a tagged WAV: 1 s of silence, then a tune; its tags are a chunk at its end."""
+    sample_rate = 44100
+    silence = np.zeros((sample_rate, 2), dtype=np.float32)
+    tune = synthesize(seconds=2.0, sample_rate=sample_rate, frequency=frequency)
+    soundfile.write(path, np.concatenate([silence, tune]), sample_rate, subtype="PCM_16")
+    tag_audio(path, "wav", SampleTags(title=title, artists=("Mira Sol",), album="Two Tunes"))
+    return path.stat().st_size
+
+
+def test_two_songs_alike_in_size_and_first_bytes_are_two_songs(
+    put_bytes, post_events, created, removed, tmp_path
+):
+    # WAV keeps its tags at the end: two songs of one length that open with the same silence
+    # hold the same first 64 KB, which with the size was all the "same file" test looked at.
+    size = _wav_after_silence(tmp_path / "a.wav", "Song A", 440.0)
+    assert _wav_after_silence(tmp_path / "b.wav", "Song B", 660.0) == size
+    song_a, song_b = (tmp_path / "a.wav").read_bytes(), (tmp_path / "b.wav").read_bytes()
+    assert song_a[: 64 * 1024] == song_b[: 64 * 1024]
+    post_events(created(*put_bytes("music/uploads/2026/12/a-song.wav", song_a)))
+    song_like(UserFactory(), Song.objects.get())
+
+    # The other song uploaded, then the first one deleted: neither is the other's file.
+    post_events(created(*put_bytes("music/uploads/2026/12/b-song.wav", song_b)))
+    post_events(removed("music/uploads/2026/12/a-song.wav"))
+
+    assert Song.objects.get().title == "Song B"
+    assert not Like.objects.exists()

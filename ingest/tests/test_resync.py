@@ -259,6 +259,28 @@ def test_local_folder_filled_by_hand_is_resynced(put_song, media_root):
     assert "0 added, 0 updated, 1 removed, 1 unchanged" in out
 
 
+def test_a_file_named_in_latin_1_fails_alone_and_the_run_carries_on(put_song, media_root):
+    put_song("music/latin/good.mp3", SampleTags(title="Good"))
+    good = (media_root / "music" / "latin" / "good.mp3").read_bytes()
+    # Bytes that are not UTF-8, as old archives and zips name files: "Björk - Jóga.mp3".
+    folder = bytes(media_root / "music" / "latin")
+    with open(folder + b"/Bj\xf6rk - J\xf3ga.mp3", "wb") as latin_1:
+        latin_1.write(good)
+    printable = "music/latin/Bj\\xf6rk - J\\xf3ga.mp3"
+
+    dry = _resync("--prefix", "music/", "--dry-run")
+    out = _resync("--prefix", "music/")
+    again = _resync("--prefix", "music/")
+
+    assert _titles() == {"music/latin/good.mp3": "Good"}
+    for summary in (dry, out):
+        assert re.search(r"1 (would be )?added, .* 1 failed", summary), summary
+        assert f"failed  {printable}: its key is not valid UTF-8; rename it" in summary
+    assert "0 added, 0 updated, 0 removed, 1 unchanged, 0 skipped (0 not audio), 1 failed" in again
+    failed = IngestJob.objects.get(status=IngestJob.Status.FAILED)  # one job, not one a run
+    assert failed.key == printable and "not valid UTF-8" in failed.reason
+
+
 def test_on_a_terminal_the_bar_shows_the_share_listed_and_the_time_left(put_song, media_root):
     for number in range(3):
         put_song(f"music/bar/{number}.mp3", SampleTags(title=f"Song {number}"))

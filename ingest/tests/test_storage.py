@@ -182,3 +182,52 @@ def test_reading_tags_on_s3_opens_no_connection_per_reading_thread(s3, tmp_path,
 
     assert list(statuses.values()) == ["done"] * 3
     assert [name for name in opened_by if name.startswith("ingest-read")] == []
+
+
+@pytest.fixture(scope="module")
+def five_mb_cover():
+    """A real PNG of over 4 MiB: past the reader's cache, as hi-res cover scans are."""
+    cover = audio_samples.make_cover((120, 60, 30), size=1700, fmt="PNG", noise=True)
+    assert len(cover) > 5 * 1024 * 1024
+    return cover
+
+
+def test_range_reader_returns_a_read_longer_than_its_cache_whole():
+    data = bytes(index % 251 for index in range(6 * 1024 * 1024))
+
+    def fetch(start, end):
+        return data[start : end + 1], len(data)
+
+    reader = RangeReader(fetch, "x", size=len(data), max_bytes=len(data))
+    assert reader.read(10) == data[:10]
+
+    assert reader.read(5 * 1024 * 1024) == data[10 : 10 + 5 * 1024 * 1024]
+    reader.seek(0)
+    assert reader.read(10) == data[:10]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["mp3", "flac"])
+def test_a_song_with_a_cover_of_over_4_mb_is_ingested_with_it(
+    fmt, five_mb_cover, put_song, post_events, created
+):
+    key, size = put_song(f"music/hi-res.{fmt}", audio_samples.SampleTags(cover=five_mb_cover))
+
+    post_events(created(key, size))
+
+    job = IngestJob.objects.get()
+    assert job.status == IngestJob.Status.DONE, job.reason
+    assert Song.objects.get().cover.image.read() == five_mb_cover
+
+
+def test_bytes_fetched_again_count_once_against_the_tag_budget(five_mb_cover, tmp_path):
+    path = audio_samples.write_sample(
+        tmp_path / "song.mp3", "mp3", audio_samples.SampleTags(title="Big", cover=five_mb_cover)
+    )
+    budget = path.stat().st_size + 1024
+
+    reader = open_file(str(path), "music/song.mp3", max_bytes=budget)
+    metadata = read_metadata(reader, "song.mp3")
+
+    assert metadata.title == "Big"
+    assert metadata.cover.data == five_mb_cover

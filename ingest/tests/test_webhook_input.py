@@ -27,11 +27,18 @@ def _obj(record: dict) -> dict:
         (lambda r: _obj(r).update(size=1.5), "s3.object.size"),
         (lambda r: _obj(r).update(size=-1), "s3.object.size"),
         (lambda r: r.update(eventTime="2024-02-30T00:00:00Z"), "eventTime"),
+        # Real times whose offset carries them past either end of the calendar in UTC.
+        (lambda r: r.update(eventTime="9999-12-31T23:59:59-05:00"), "eventTime"),
+        (lambda r: r.update(eventTime="0001-01-01T00:00:00+05:00"), "eventTime"),
         (lambda r: _obj(r).update(eTag="ab\0cd"), "s3.object.eTag"),
         (lambda r: _obj(r).update(key="../../etc/passwd"), "s3.object.key"),
         (lambda r: _obj(r).update(key="/etc/passwd"), "s3.object.key"),
         (lambda r: _obj(r).update(key="music/./a.mp3"), "s3.object.key"),
         (lambda r: _obj(r).update(key="é" * 600), "s3.object.key"),
+        # Aliases of music/a.mp3: the media folder and django-storages normalise them to it.
+        (lambda r: _obj(r).update(key="music//a.mp3"), "s3.object.key"),
+        (lambda r: _obj(r).update(key="music/x//a.mp3"), "s3.object.key"),
+        (lambda r: _obj(r).update(key="music/a.mp3/"), "s3.object.key"),
     ],
 )
 def test_a_hostile_field_is_a_400_naming_it(change, field, post_events, created):

@@ -89,6 +89,8 @@ async def test_a_signed_batch_is_answered_on_the_lean_path_as_the_view_answers(s
     [
         ({}, 401),  # unsigned
         ({"X-Ingest-Timestamp": "1", "X-Ingest-Signature": "nope"}, 403),
+        # A timestamp no float holds: refused like any other that is not Unix seconds.
+        ({"X-Ingest-Timestamp": "9" * 400, "X-Ingest-Signature": "sha256=00"}, 403),
     ],
 )
 async def test_an_unsigned_or_badly_signed_request_gets_the_views_answer(headers, status):

@@ -4,7 +4,7 @@ import signal
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from ingest.watcher import SETTLE_POLL, MediaFolderHandler, watch
 
@@ -24,17 +24,20 @@ class Command(BaseCommand):
         self.stdout.write(f"Watching {music} for audio files")
         # Stopped by a service manager (or `make run`'s exit) as by Ctrl-C: what the folder
         # said and the webhook has not yet heard is posted before the command ends.
-        signal.signal(signal.SIGTERM, _interrupt)
+        previous = signal.signal(signal.SIGTERM, _interrupt)
         try:
             while observer.is_alive():
                 observer.join(SETTLE_POLL)
                 handler.flush_pending()
         except KeyboardInterrupt:
-            pass
+            return
         finally:
             observer.stop()
             observer.join()
             handler.sender.close(timeout=10)  # post what the folder said before it stopped
+            signal.signal(signal.SIGTERM, previous)
+        # Not asked to stop: a service manager restarts a watcher that fails, not one that ends.
+        raise CommandError("the folder watcher stopped; files dropped from now on are not seen")
 
 
 def _interrupt(signum, frame):
