@@ -113,13 +113,17 @@ def _check_record(record: object, index: int) -> ObjectEvent | None:
     _check_text(bucket, f"{where}.s3.bucket.name", MAX_BUCKET_LENGTH)
     if not isinstance(obj, dict) or not isinstance(obj.get("key"), str) or not obj["key"]:
         raise InvalidEvent(f"{where}.s3.object.key is missing")
-    key = unquote_plus(obj["key"])
+    try:
+        key = unquote_plus(obj["key"], errors="strict")
+    except UnicodeDecodeError:
+        raise InvalidEvent(f"{where}.s3.object.key is not valid UTF-8 once decoded") from None
     check_object_key(key, f"{where}.s3.object.key")
     sequencer = str(obj.get("sequencer") or "")
     if sequencer and not re.fullmatch(r"[0-9A-Fa-f]{1,64}", sequencer):
         raise InvalidEvent(f"{where}.s3.object.sequencer must be a hexadecimal string")
-    etag = str(obj.get("eTag") or obj.get("etag") or "").strip('"')[:100]
-    version_id = str(obj.get("versionId") or "")[:1024]
+    etag = _optional_text(obj.get("eTag") or obj.get("etag"), f"{where}.s3.object.eTag")
+    etag = etag.strip('"')[:100]
+    version_id = _optional_text(obj.get("versionId"), f"{where}.s3.object.versionId")[:1024]
     _check_text(etag, f"{where}.s3.object.eTag", 100)
     _check_text(version_id, f"{where}.s3.object.versionId", 1024)
     return ObjectEvent(
@@ -179,6 +183,16 @@ def printable_key(key: str) -> str:
     except UnicodeEncodeError:
         raw = key.encode("utf-8", "backslashreplace")
     return raw.decode("utf-8", "backslashreplace").replace("\0", "\\x00")[:MAX_KEY_BYTES]
+
+
+def _optional_text(value: object, where: str) -> str:
+    """Return a field S3 sends as a string, or "" when absent; any other JSON type is refused
+    (str() would store a list as "['x']")."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidEvent(f"{where} must be a string")
+    return value
 
 
 def _check_text(value: str, where: str, limit: int) -> None:
