@@ -1,9 +1,12 @@
 // What the player remembers. The queue, position, shuffle and repeat survive a full reload
-// (sign-in, a hard refresh) for this tab (sessionStorage); the volume is kept for every visit
-// (localStorage). Storage may be full or disabled: then nothing is remembered, nothing breaks.
+// (sign-in, a hard refresh) for this tab (sessionStorage); the volume and the streaming quality
+// are kept for every visit (localStorage). Storage may be full or disabled (a browser blocking
+// site data throws on the mere access): then nothing is remembered, nothing breaks. No other
+// module touches storage.
 
 const SESSION_KEY = "tidal-player";
 const VOLUME_KEY = "tidal-volume";
+const QUALITY_KEY = "tidal-quality";
 
 /** Save `session`: {queue, index, time, shuffle, repeat, volume, muted}. */
 export function saveSession(session) {
@@ -41,4 +44,21 @@ export function savedVolume() {
   }
   const volume = Number(stored);
   return stored !== null && Number.isFinite(volume) ? volume : null;
+}
+
+export function saveQuality(quality) {
+  try {
+    localStorage.setItem(QUALITY_KEY, quality);
+  } catch {
+    // Not remembered: the next visit streams the original files.
+  }
+}
+
+/** Return the streaming quality saved by saveQuality, or null. */
+export function savedQuality() {
+  try {
+    return localStorage.getItem(QUALITY_KEY);
+  } catch {
+    return null;
+  }
 }
