@@ -67,7 +67,7 @@ function songUrl(template, id) {
 }
 
 function save() {
-  saveSession({
+  const session = {
     queue: queue.tracks,
     index: queue.index,
     time: audio.currentTime || 0,
@@ -75,7 +75,8 @@ function save() {
     repeat: queue.repeat,
     volume: audio.volume,
     muted: audio.muted,
-  });
+  };
+  saveSession(session, body.listener);
 }
 
 /** Show the queue as it now is and remember it. */
@@ -247,7 +248,7 @@ function menuFor(element, anchor) {
 // --- coming back after a full reload -----------------------------------------------------
 
 function restore() {
-  const saved = savedSession();
+  const saved = savedSession(body.listener);
   if (!saved) return;
   audio.volume = Number.isFinite(saved.volume) ? saved.volume : 1;
   audio.muted = Boolean(saved.muted);

@@ -8,22 +8,32 @@ const SESSION_KEY = "tidal-player";
 const VOLUME_KEY = "tidal-volume";
 const QUALITY_KEY = "tidal-quality";
 
-/** Save `session`: {queue, index, time, shuffle, repeat, volume, muted}. */
-export function saveSession(session) {
+/**
+ * Save `session`: {queue, index, time, shuffle, repeat, volume, muted}, as the player of
+ * `listener` (the signed-in user's id, "" when signed out).
+ */
+export function saveSession(session, listener) {
   try {
-    sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
+    sessionStorage.setItem(SESSION_KEY, JSON.stringify({ ...session, listener }));
   } catch {
     // Storage full or disabled: the queue just does not survive a reload.
   }
 }
 
-/** Return the session saved by saveSession in this tab, or null. */
-export function savedSession() {
+/**
+ * Return the session saved by saveSession in this tab for `listener`, or null. Another
+ * listener's (the tab signed out, or in as someone else) is forgotten: a shared computer
+ * must not hand one person's queue and likes to the next.
+ */
+export function savedSession(listener) {
   try {
-    return JSON.parse(sessionStorage.getItem(SESSION_KEY) || "null");
+    const saved = JSON.parse(sessionStorage.getItem(SESSION_KEY) || "null");
+    if (saved?.listener === listener) return saved;
+    sessionStorage.removeItem(SESSION_KEY);
   } catch {
-    return null;
+    // Unreadable or disabled: start afresh.
   }
+  return null;
 }
 
 export function saveVolume(volume) {
