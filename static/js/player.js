@@ -54,6 +54,7 @@ const body = document.body.dataset;
 const SEEK_STEP = 5;
 const RESTART_AFTER = 3;
 const PLAY_AFTER_SECONDS = 30;
+const PLAY_RETRY_DELAYS = [5_000, 30_000]; // ms before each retry of a play the server missed
 
 const listening = {
   seconds: 0, // actually heard of the current track, seeking excluded
@@ -198,11 +199,23 @@ function countListening() {
   const length = Number.isFinite(audio.duration) ? audio.duration : track.duration;
   const enough = Math.min(PLAY_AFTER_SECONDS, (length || PLAY_AFTER_SECONDS * 2) / 2);
   if (listening.seconds >= enough) {
-    listening.recorded = true;
-    api("POST", songUrl(body.playsUrl, track.id), {}).catch(() => {
-      listening.recorded = false;
-    });
+    listening.recorded = true; // once per play, whatever the answer
+    recordPlay(track);
   }
+}
+
+/** Record a play of `track`; retry a lost or failed request a bounded number of times. */
+function recordPlay(track, attempt = 0) {
+  api("POST", songUrl(body.playsUrl, track.id), {}).catch((error) => {
+    // A refusal (signed out, the song gone) would be refused again: say so once, and stop.
+    if (error.status >= 400 && error.status < 500) {
+      if (error.status === 401 || error.status === 403) {
+        toast("Could not record this play. Are you still signed in?");
+      }
+    } else if (attempt < PLAY_RETRY_DELAYS.length) {
+      setTimeout(() => recordPlay(track, attempt + 1), PLAY_RETRY_DELAYS[attempt]);
+    }
+  });
 }
 
 async function setLiked(track, liked) {
