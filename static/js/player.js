@@ -280,6 +280,8 @@ function restore() {
 // --- wiring ---------------------------------------------------------------------------
 
 function typingIn(target) {
+  // Nothing is typed into the seek bar: the page's keys work on it, in the page's steps.
+  if (target === ui.seek) return false;
   return target.closest?.("input, textarea, select, [contenteditable=''], [contenteditable=true]");
 }
 
@@ -294,9 +296,9 @@ function onKey(event) {
     // Space on a focused button or link presses it, as everywhere else.
     if (event.target.closest("button, a, [role=menuitem]")) return;
     toggle();
-  } else if (event.key === "ArrowLeft") {
+  } else if (event.key === "ArrowLeft" || (event.target === ui.seek && event.key === "ArrowDown")) {
     seekTo(audio.currentTime - SEEK_STEP);
-  } else if (event.key === "ArrowRight") {
+  } else if (event.key === "ArrowRight" || (event.target === ui.seek && event.key === "ArrowUp")) {
     seekTo(audio.currentTime + SEEK_STEP);
   } else if (event.key === "Escape" && !ui.queuePanel.hidden) {
     closeQueue();

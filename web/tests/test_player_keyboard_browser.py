@@ -41,3 +41,28 @@ def test_tabbing_through_a_page_keeps_focus_clear_of_the_header_and_player(
         if place["name"].startswith("Play "):
             player.shot(page, f"focus-clear-of-player-{viewport['width']}")  # the last row's
     assert hidden == []
+
+
+def test_arrows_on_the_seek_bar_move_five_seconds_and_space_still_pauses(songs, open_page):
+    page = open_page("/")
+    player.play_row(page, songs["Neon Rain"])
+    player.wait_for_playing(page)
+    page.locator("#player-seek").focus()
+
+    page.keyboard.press("ArrowRight")
+
+    page.wait_for_function("document.getElementById('audio').currentTime >= 5", timeout=5_000)
+    page.keyboard.press("Space")
+    page.wait_for_function("document.getElementById('audio').paused", timeout=5_000)
+    before = player.audio_time(page)
+    page.keyboard.press("ArrowLeft")
+    assert player.audio_time(page) == pytest.approx(before - 5, abs=0.2)
+
+
+def test_arrows_on_the_volume_slider_move_it_in_steps_you_can_hear(songs, open_page):
+    page = open_page("/")
+    page.locator("#player-volume").focus()
+
+    page.keyboard.press("ArrowDown")
+
+    assert page.evaluate("document.getElementById('audio').volume") == pytest.approx(0.95)
