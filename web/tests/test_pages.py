@@ -65,6 +65,14 @@ def test_browse_filters_by_year_and_artist(client, album_songs):
     assert [song.title for song in by_artist] == ["Lone <b>Song</b>"]
 
 
+def test_browse_finds_an_artist_or_album_by_part_of_its_name(client, album_songs):
+    by_artist = client.get("/browse/?artist=NOV").context["songs"]
+    by_album = client.get("/browse/?album=harbour").context["songs"]
+
+    assert [song.title for song in by_artist] == ["Lone <b>Song</b>"]
+    assert len(by_album) == 3
+
+
 def test_a_search_from_the_browse_form_ranks_unless_a_sort_was_chosen(client, album_songs):
     plain = client.get("/browse/").content.decode()
     by_title = client.get("/browse/?sort=title").content.decode()
