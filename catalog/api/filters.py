@@ -4,6 +4,7 @@ from django.db.models import Exists, OuterRef
 
 from catalog.models import Album, Artist, Genre, Song, SongArtist, name_key
 from catalog.search import search_albums, search_artists, search_songs
+from catalog.search.lexicon import query_words
 
 SEARCH_HELP = (
     "Words to find in titles, artists, albums and genres: prefixes, typos, accents and case "
@@ -124,6 +125,8 @@ class SongFilter(django_filters.FilterSet):
         # Search ranks the songs the other filters kept and keeps the best few, so it comes last.
         queryset = super().filter_queryset(queryset)
         query = self.form.cleaned_data.get("search") or ""
+        if query and not query_words(query):
+            return queryset.none()  # only punctuation ("%"): no word to find, so nothing found
         return search_songs(query, queryset, holding=self._genre_words() if query else "")
 
     def _genre_words(self) -> str:
