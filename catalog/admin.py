@@ -76,6 +76,8 @@ class SongAdmin(RefreshesSearch, admin.ModelAdmin):
         "published",
         "created_at",
     ]
+    # The title opens the song; the first column would otherwise, a "—" for songs without a cover.
+    list_display_links = ["thumbnail", "title"]
     list_select_related = ["artist", "album", "cover"]
     # No date_hierarchy: its years were a scan of every song on every page; the "created at"
     # filter narrows by date from the index.

@@ -126,6 +126,8 @@ def _row(
         if song.album_id
         else ""
     )
+    # A long title or album name is cut to one line; the cell's tooltip shows all of it.
+    album_tip = f' title="{escape(song.album.title)}"' if song.album_id else ""
     if detailed:
         added = template_localtime(song.created_at)
         facts = (
@@ -143,8 +145,8 @@ def _row(
         f'<tr class="song-row" id="{row_id}" {attrs}{_attrs(song, links)}>'
         f'<td class="cover-col"><button type="button" class="row-play" aria-label="Play {title}">'
         f"{lead}{_PLAY_GLYPH}</button></td>"
-        f'<td class="title">{title}</td><td class="artist">{artists}</td>'
-        f'<td class="album">{album}</td>{facts}'
+        f'<td class="title" title="{title}">{title}</td><td class="artist">{artists}</td>'
+        f'<td class="album"{album_tip}>{album}</td>{facts}'
         f'<td class="num duration">{escape(song.duration_display)}</td>'
         f'<td class="actions">{controls}<button type="button" class="row-more" aria-haspopup="menu"'
         f' aria-label="More options for {title}">{_MORE_GLYPH}</button></td></tr>'

@@ -1,6 +1,6 @@
 """Pages of the recommender: a radio queue and the songs like a song."""
 
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
@@ -22,9 +22,14 @@ def radio(request):
     song_id = _positive_int(request.GET.get("song"))
     artist_id = _positive_int(request.GET.get("artist"))
     if (song_id is None) == (artist_id is None):
-        return HttpResponseBadRequest(
-            "Start a radio from one song (?song=) or one artist (?artist=)."
-        )
+        # A page of the site, not a bare error: people reach it by editing or sharing a link.
+        context = {
+            "kicker": "Radio",
+            "title": "Start a radio",
+            "subtitle": "A radio starts from one song (?song=) or one artist (?artist=).",
+            "empty": "Open a song's ⋯ menu and choose “Start radio”.",
+        }
+        return render(request, "recommendations/songs.html", context, status=400)
     if song_id is not None:
         seed = get_object_or_404(song_list(), pk=song_id)
         title = f"{seed.title} radio"

@@ -183,8 +183,18 @@ def browse(request):
             "next_url": _with_query(request, page=page.next_page_number())
             if page.has_next()
             else None,
+            "swapped_years_url": _swapped_years_url(request, filters.form.cleaned_data),
         },
     )
+
+
+def _swapped_years_url(request, cleaned: dict) -> str | None:
+    """Return the query with the year bounds swapped when "From" is after "To" (which no song
+    can match), else None."""
+    first, last = cleaned.get("year_min"), cleaned.get("year_max")
+    if first is None or last is None or first <= last:
+        return None
+    return _with_query(request, year_min=last, year_max=first, page=None)
 
 
 @require_safe

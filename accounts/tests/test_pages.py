@@ -132,6 +132,18 @@ def test_profile_shows_the_subsonic_password_once(client, listener):
     assert password.encode() not in later.content
 
 
+def test_profile_streaming_form_is_laid_out_as_the_others_and_saves_in_place(client, listener):
+    client.force_login(listener)
+
+    html = client.get("/accounts/profile/").content.decode()
+
+    form = html[html.index('name="action" value="streaming"') - 200 :]
+    form = form[: form.index("</form>")]
+    assert "data-swap" in form  # saved without a full reload: the music plays on
+    assert form.count('class="form-field"') == 2
+    assert '<label for="id_max_bitrate">Maximum bitrate</label>' in form
+
+
 def test_password_change_page_changes_the_password(client, listener):
     client.force_login(listener)
 

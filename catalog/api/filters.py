@@ -4,6 +4,7 @@ from django.db.models import Exists, OuterRef
 
 from catalog.models import Album, Artist, Genre, Song, SongArtist, name_key
 from catalog.search import search_albums, search_artists, search_songs
+from catalog.search.lexicon import query_words
 
 SEARCH_HELP = (
     "Words to find in titles, artists, albums and genres: prefixes, typos, accents and case "
@@ -71,10 +72,13 @@ class SongFilter(django_filters.FilterSet):
     genre = django_filters.CharFilter(method="filter_genre", label="Genre name (any case).")
     genre_id = IdFilter(method="filter_genre_id")
     artist = django_filters.CharFilter(
-        method="filter_artist", label="A credited artist's name (any case or accents)."
+        method="filter_artist",
+        label="Text in a credited artist's name (any case or accents): `mira` finds Mira Sol.",
     )
     artist_id = IdFilter(method="filter_artist_id")
-    album = django_filters.CharFilter(method="filter_album", label="Album title (any case).")
+    album = django_filters.CharFilter(
+        method="filter_album", label="Text in the album's title (any case or accents)."
+    )
     album_id = IdFilter(field_name="album_id")
     year = YearFilter()
     year_min = YearFilter(field_name="year", lookup_expr="gte")
@@ -121,6 +125,8 @@ class SongFilter(django_filters.FilterSet):
         # Search ranks the songs the other filters kept and keeps the best few, so it comes last.
         queryset = super().filter_queryset(queryset)
         query = self.form.cleaned_data.get("search") or ""
+        if query and not query_words(query):
+            return queryset.none()  # only punctuation ("%"): no word to find, so nothing found
         return search_songs(query, queryset, holding=self._genre_words() if query else "")
 
     def _genre_words(self) -> str:
@@ -142,15 +148,21 @@ class SongFilter(django_filters.FilterSet):
     def filter_genre_id(self, queryset, name, value):
         return queryset.filter(Exists(SongGenre.objects.filter(song=OuterRef("pk"), genre=value)))
 
+    # A name filter matches its text anywhere in the normalised name, as people type part of a
+    # name into a box; the names' trigram indexes (PostgreSQL) find those artists or albums
+    # without reading every row, and the songs follow by id.
+
     def filter_artist(self, queryset, name, value):
-        credits = SongArtist.objects.filter(song=OuterRef("pk"), artist__name_key=name_key(value))
+        artists = Artist.objects.filter(name_key__contains=name_key(value)).values("pk")
+        credits = SongArtist.objects.filter(song=OuterRef("pk"), artist__in=artists)
         return queryset.filter(Exists(credits))
 
     def filter_artist_id(self, queryset, name, value):
         return queryset.filter(Exists(SongArtist.objects.filter(song=OuterRef("pk"), artist=value)))
 
     def filter_album(self, queryset, name, value):
-        return queryset.filter(album__title_key=name_key(value))
+        albums = Album.objects.filter(title_key__contains=name_key(value)).values("pk")
+        return queryset.filter(album__in=albums)
 
 
 class ArtistFilter(django_filters.FilterSet):

@@ -40,6 +40,14 @@ def test_curator_can_change_songs_in_the_admin(curator_client):
     assert curator_client.get(f"/admin/catalog/song/{song.pk}/change/").status_code == 200
 
 
+def test_a_songs_title_links_to_its_change_page_in_the_song_list(curator_client):
+    song = SongFactory(title="Glacier Hum")
+
+    html = curator_client.get("/admin/catalog/song/").content.decode()
+
+    assert f'<a href="/admin/catalog/song/{song.pk}/change/">Glacier Hum</a>' in html
+
+
 def test_the_admin_names_the_site(curator_client):
     html = curator_client.get("/admin/").content.decode()
 

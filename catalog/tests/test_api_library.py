@@ -104,6 +104,18 @@ def test_songs_filter_by_artist_id_and_album_name():
     assert _ids(_client().get("/api/v1/songs/?album=harbour lights")) == [song.pk]
 
 
+def test_songs_filter_by_part_of_an_artist_or_album_name_in_any_case_or_accents():
+    mira = SongFactory(
+        artist=ArtistFactory(name="Mira Sól"), album=AlbumFactory(title="Ice Archive")
+    )
+    SongFactory(artist=ArtistFactory(name="Nova"), album=AlbumFactory(title="Comet"))
+
+    assert _ids(_client().get("/api/v1/songs/?artist=Mira")) == [mira.pk]
+    assert _ids(_client().get("/api/v1/songs/?artist=SOL")) == [mira.pk]
+    assert _ids(_client().get("/api/v1/songs/?album=ice")) == [mira.pk]
+    assert _ids(_client().get("/api/v1/songs/?album=%25")) == []
+
+
 def test_songs_filter_by_year_and_genre_id():
     genre = GenreFactory()
     song = SongFactory(year=1999, genres=[genre])

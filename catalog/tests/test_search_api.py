@@ -61,6 +61,11 @@ def test_api_artist_filter_ignores_accents(client, catalogue):
     assert set(titles(client.get("/api/v1/songs/?artist=beyonce"))) == {"Halo", "Café del Mar"}
 
 
+@pytest.mark.parametrize("query", ["%", "_", "% _"])
+def test_api_search_of_only_punctuation_finds_nothing(client, catalogue, query):
+    assert titles(client.get("/api/v1/songs/", {"search": query})) == []
+
+
 def test_api_bad_range_is_a_400_with_a_message(client, catalogue):
     response = client.get("/api/v1/songs/?year_min=soon")
     assert response.status_code == 400

@@ -50,7 +50,18 @@ def test_index_says_what_to_do_when_there_are_no_playlists(ada):
     body = ada.get("/playlists/").content.decode()
 
     assert "You have no playlists yet" in body
-    assert "No one has shared a playlist yet" in body
+    assert "No one else has shared a playlist yet" in body
+
+
+def test_index_does_not_promise_your_own_public_playlist_among_the_public_ones(ada, listener):
+    _playlist_of(listener, ["a"], name="Mine, public", is_public=True)
+
+    response = ada.get("/playlists/")
+
+    assert response.context["public_playlists"] == []
+    body = response.content.decode()
+    assert "it shows up here" not in body
+    assert "No one else has shared a playlist yet" in body
 
 
 def test_index_for_anonymous_shows_public_playlists_and_asks_to_sign_in(client, other):

@@ -71,8 +71,13 @@ def test_radio_page_from_an_artist(client):
 
 
 @pytest.mark.parametrize("query", ["", "?song=abc", "?song=1&artist=1"])
-def test_radio_page_without_one_seed_is_a_400(client, query):
-    assert client.get(f"/radio/{query}").status_code == 400
+def test_radio_page_without_one_seed_is_a_400_page_that_says_how_to_start_one(client, query):
+    response = client.get(f"/radio/{query}")
+
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert 'class="topbar"' in body  # the site's page, with its player bar, not a bare text
+    assert "choose “Start radio”" in body
 
 
 def test_radio_page_of_a_hidden_song_is_a_404(client):

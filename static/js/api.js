@@ -24,7 +24,8 @@ export function errorMessage(answer, status) {
 
 /**
  * Send `payload` (if any) as JSON to `url` and resolve to the JSON answer, or null for 204.
- * Any answer outside 2xx rejects with an Error whose message says why (errorMessage).
+ * Any answer outside 2xx rejects with an Error whose message says why (errorMessage) and whose
+ * `status` is the answer's; a network failure rejects with fetch's TypeError (no status).
  */
 export async function api(method, url, payload) {
   const response = await fetch(url, {
@@ -39,7 +40,9 @@ export async function api(method, url, payload) {
   });
   if (!response.ok) {
     const answer = await response.json().catch(() => null);
-    throw new Error(errorMessage(answer, response.status));
+    throw Object.assign(new Error(errorMessage(answer, response.status)), {
+      status: response.status,
+    });
   }
   return response.status === 204 ? null : response.json();
 }

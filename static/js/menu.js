@@ -10,8 +10,8 @@ function item(label, action) {
   button.setAttribute("role", "menuitem");
   button.textContent = label;
   button.addEventListener("click", async () => {
-    const keepOpen = await action(button);
-    if (!keepOpen) closeSongMenu();
+    // Only a literal true keeps it open: a stray return value (a timer's id) must not.
+    if ((await action(button)) !== true) closeSongMenu();
   });
   return button;
 }
@@ -29,8 +29,11 @@ function place(anchor) {
   const width = menu.offsetWidth;
   const height = menu.offsetHeight;
   const left = Math.max(8, Math.min(box.right - width, window.innerWidth - width - 8));
+  // Below the button if it fits above the player bar, else above the button.
+  const bar = document.getElementById("player")?.getBoundingClientRect().top;
+  const floor = Math.min(bar ?? window.innerHeight, window.innerHeight) - 8;
   let top = box.bottom + 4;
-  if (top + height > window.innerHeight - 8) top = Math.max(8, box.top - height - 4);
+  if (top + height > floor) top = Math.max(8, box.top - height - 4);
   menu.style.left = `${left}px`;
   menu.style.top = `${top}px`;
 }
@@ -67,7 +70,9 @@ export function fillSongMenu(entries) {
       entry.heading ? separator(entry.heading) : item(entry.label, entry.action),
     ),
   );
-  if (!menu.hidden) items()[0]?.focus();
+  if (menu.hidden) return;
+  place(opener); // its new height may no longer fit on the side of the button it was on
+  items()[0]?.focus();
 }
 
 menu.addEventListener("keydown", (event) => {
@@ -89,3 +94,8 @@ document.addEventListener("pointerdown", (event) => {
 });
 document.addEventListener("page:swapped", () => closeSongMenu({ restoreFocus: false }));
 window.addEventListener("resize", () => closeSongMenu({ restoreFocus: false }));
+// The menu is fixed in the window: it follows its button when the page scrolls under it.
+document.addEventListener("scroll", () => opener && !menu.hidden && place(opener), {
+  capture: true,
+  passive: true,
+});

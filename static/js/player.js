@@ -54,6 +54,7 @@ const body = document.body.dataset;
 const SEEK_STEP = 5;
 const RESTART_AFTER = 3;
 const PLAY_AFTER_SECONDS = 30;
+const PLAY_RETRY_DELAYS = [5_000, 30_000]; // ms before each retry of a play the server missed
 
 const listening = {
   seconds: 0, // actually heard of the current track, seeking excluded
@@ -67,7 +68,7 @@ function songUrl(template, id) {
 }
 
 function save() {
-  saveSession({
+  const session = {
     queue: queue.tracks,
     index: queue.index,
     time: audio.currentTime || 0,
@@ -75,7 +76,8 @@ function save() {
     repeat: queue.repeat,
     volume: audio.volume,
     muted: audio.muted,
-  });
+  };
+  saveSession(session, body.listener);
 }
 
 /** Show the queue as it now is and remember it. */
@@ -197,11 +199,23 @@ function countListening() {
   const length = Number.isFinite(audio.duration) ? audio.duration : track.duration;
   const enough = Math.min(PLAY_AFTER_SECONDS, (length || PLAY_AFTER_SECONDS * 2) / 2);
   if (listening.seconds >= enough) {
-    listening.recorded = true;
-    api("POST", songUrl(body.playsUrl, track.id), {}).catch(() => {
-      listening.recorded = false;
-    });
+    listening.recorded = true; // once per play, whatever the answer
+    recordPlay(track);
   }
+}
+
+/** Record a play of `track`; retry a lost or failed request a bounded number of times. */
+function recordPlay(track, attempt = 0) {
+  api("POST", songUrl(body.playsUrl, track.id), {}).catch((error) => {
+    // A refusal (signed out, the song gone) would be refused again: say so once, and stop.
+    if (error.status >= 400 && error.status < 500) {
+      if (error.status === 401 || error.status === 403) {
+        toast("Could not record this play. Are you still signed in?");
+      }
+    } else if (attempt < PLAY_RETRY_DELAYS.length) {
+      setTimeout(() => recordPlay(track, attempt + 1), PLAY_RETRY_DELAYS[attempt]);
+    }
+  });
 }
 
 async function setLiked(track, liked) {
@@ -247,7 +261,7 @@ function menuFor(element, anchor) {
 // --- coming back after a full reload -----------------------------------------------------
 
 function restore() {
-  const saved = savedSession();
+  const saved = savedSession(body.listener);
   if (!saved) return;
   audio.volume = Number.isFinite(saved.volume) ? saved.volume : 1;
   audio.muted = Boolean(saved.muted);
@@ -266,6 +280,8 @@ function restore() {
 // --- wiring ---------------------------------------------------------------------------
 
 function typingIn(target) {
+  // Nothing is typed into the seek bar: the page's keys work on it, in the page's steps.
+  if (target === ui.seek) return false;
   return target.closest?.("input, textarea, select, [contenteditable=''], [contenteditable=true]");
 }
 
@@ -280,9 +296,9 @@ function onKey(event) {
     // Space on a focused button or link presses it, as everywhere else.
     if (event.target.closest("button, a, [role=menuitem]")) return;
     toggle();
-  } else if (event.key === "ArrowLeft") {
+  } else if (event.key === "ArrowLeft" || (event.target === ui.seek && event.key === "ArrowDown")) {
     seekTo(audio.currentTime - SEEK_STEP);
-  } else if (event.key === "ArrowRight") {
+  } else if (event.key === "ArrowRight" || (event.target === ui.seek && event.key === "ArrowUp")) {
     seekTo(audio.currentTime + SEEK_STEP);
   } else if (event.key === "Escape" && !ui.queuePanel.hidden) {
     closeQueue();

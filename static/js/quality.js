@@ -3,13 +3,14 @@
 // or MP3 where the browser cannot play Opus; the server sends the original when it is already
 // under the cap.
 
-const KEY = "tidal-quality";
+import { savedQuality, saveQuality } from "./player/persistence.js";
+
 const CAPS = { original: 0, high: 256, saver: 64 };
 const select = document.getElementById("player-quality");
 
 function quality() {
-  const stored = localStorage.getItem(KEY);
-  return stored in CAPS ? stored : "original";
+  const stored = savedQuality();
+  return Object.hasOwn(CAPS, stored) ? stored : "original";
 }
 
 // Return the URL to stream a song from at the chosen quality.
@@ -27,5 +28,5 @@ export function streamSource(url) {
 if (select) {
   select.value = quality();
   // The next song plays at the new quality; the one playing goes on uninterrupted.
-  select.addEventListener("change", () => localStorage.setItem(KEY, select.value));
+  select.addEventListener("change", () => saveQuality(select.value));
 }

@@ -65,6 +65,21 @@ def test_browse_filters_by_year_and_artist(client, album_songs):
     assert [song.title for song in by_artist] == ["Lone <b>Song</b>"]
 
 
+def test_browse_finds_an_artist_or_album_by_part_of_its_name(client, album_songs):
+    by_artist = client.get("/browse/?artist=NOV").context["songs"]
+    by_album = client.get("/browse/?album=harbour").context["songs"]
+
+    assert [song.title for song in by_artist] == ["Lone <b>Song</b>"]
+    assert len(by_album) == 3
+
+
+def test_browse_says_when_from_year_is_after_to_year_and_offers_to_swap(client, album_songs):
+    body = client.get("/browse/?year_min=2025&year_max=1990").content.decode()
+
+    assert "“From year” is after “To year”" in body
+    assert 'href="?year_min=1990&amp;year_max=2025">Swap the years</a>' in body
+
+
 def test_a_search_from_the_browse_form_ranks_unless_a_sort_was_chosen(client, album_songs):
     plain = client.get("/browse/").content.decode()
     by_title = client.get("/browse/?sort=title").content.decode()

@@ -25,8 +25,13 @@ export async function showPlaylists(track, playlistsUrl) {
   const number = playlists.length + 1;
   fillSongMenu([
     { heading: `Add “${track.title}” to` },
-    // Once the menu has closed and given focus back to its button, which the dialog returns to.
-    { label: "New playlist…", action: () => setTimeout(() => newPlaylistWith(track, playlistsUrl, number)) },
+    {
+      label: "New playlist…",
+      // Once the menu has closed and given focus back to its button, which the dialog returns to.
+      action: () => {
+        setTimeout(() => newPlaylistWith(track, playlistsUrl, number));
+      },
+    },
     ...playlists.map((playlist) => ({
       label: playlist.name,
       action: () => addToPlaylist(track, playlistsUrl, playlist),
