@@ -12,17 +12,11 @@ from watchdog.observers.api import BaseObserver
 
 from demo import audio_samples
 from ingest.models import IngestJob
-from ingest.tests.test_watcher import Posted, _song
+from ingest.tests import test_watcher
+from ingest.tests.test_watcher import _song
 from ingest.watcher import MediaFolderHandler, RecordSender, watch
 
-
-@pytest.fixture
-def posted(monkeypatch):
-    from ingest import watcher
-
-    posts = Posted()
-    monkeypatch.setattr(watcher, "post_records", posts)
-    return posts
+posted = test_watcher.posted  # the watcher's posts, kept instead of sent
 
 
 @pytest.fixture
