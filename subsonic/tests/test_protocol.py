@@ -78,6 +78,25 @@ def test_a_form_post_works_like_a_get(client, listener):
     assert root.find(f"{NS}license").get("valid") == "true"
 
 
+def test_a_form_post_in_latin_1_is_read_in_its_charset(client, listener):
+    # Apache HttpClient's UrlEncodedFormEntity (Java, Android apps) sends ISO-8859-1 by default.
+    body = "&".join(
+        f"{key}={value}" for key, value in token_params("ada", listener.password).items()
+    )
+    body += "&f=json&name=Ros%E9"
+
+    response = client.post(
+        "/rest/createPlaylist.view",
+        body,
+        content_type="application/x-www-form-urlencoded; charset=ISO-8859-1",
+    )
+
+    assert response.status_code == 200
+    answer = response.json()["subsonic-response"]
+    assert answer["status"] == "ok", answer
+    assert answer["playlist"]["name"] == "Rosé"
+
+
 @pytest.mark.parametrize(
     ("password", "expected"),
     [
