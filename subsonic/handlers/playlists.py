@@ -57,6 +57,9 @@ def create_playlist(call: Call) -> dict:
 def update_playlist(call: Call) -> dict:
     _, pk = call.params.id("playlistId", PLAYLIST)
     playlist = access_playlist(call.user, pk, change=True)
+    # Every parameter is read before anything is written: a call that fails changes nothing.
+    add = find_songs(call, "songIdToAdd")
+    remove = [_index(value) for value in call.params.list("songIndexToRemove")]
     changes = {}
     if "name" in call.params:
         changes["name"] = call.params.get("name")[:NAME_MAX_LENGTH]
@@ -66,8 +69,6 @@ def update_playlist(call: Call) -> dict:
         changes["is_public"] = call.params.bool("public")
     if changes:
         playlist_services.playlist_update(playlist, **changes)
-    add = find_songs(call, "songIdToAdd")
-    remove = [_index(value) for value in call.params.list("songIndexToRemove")]
     if add or remove:
         playlist_services.playlist_edit_songs(playlist, remove_indexes=remove, add=add)
     return {}
