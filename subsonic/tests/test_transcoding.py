@@ -303,3 +303,15 @@ def test_song_lists_carry_the_transcoded_type_too(sub, long_flac, listener, meth
 
     assert songs and all(song["transcodedSuffix"] == "aac" for song in songs)
     assert all(song["transcodedContentType"] == "audio/aac" for song in songs)
+
+
+def test_head_on_a_transcode_never_says_it_is_empty(sub, long_flac):
+    query = {**sub.auth(), "id": f"tr-{long_flac.pk}", "format": "aac", "maxBitRate": 96}
+
+    before = sub.client.head("/rest/stream.view", query)
+    encoded = body(_stream(sub, long_flac, format="aac", maxBitRate=96))
+    after = sub.client.head("/rest/stream.view", query)
+
+    assert before.status_code == 200 and before["Content-Type"] == "audio/aac"
+    assert "Content-Length" not in before
+    assert after["Content-Length"] == str(len(encoded))
