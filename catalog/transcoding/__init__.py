@@ -111,14 +111,17 @@ def plan_transcode(
 
     `format` "raw" is the original (so is a format we do not encode, say "flac", that the file
     already is); a named format is transcoded unless the file already is that format within
-    the cap (and no offset is asked). With no format, a cap (kbit/s) below the file's bitrate
-    transcodes to the user's default format, Opus without one. A cap of 0 (or none) falls back
-    to the user's default cap, if any.
+    the cap (and no offset is asked). Another format we do not encode is a preference we
+    cannot meet, as Subsonic's `format` is: it counts as none. With no format, a cap (kbit/s)
+    below the file's bitrate transcodes to the user's default format, Opus without one. A cap
+    of 0 (or none) falls back to the user's default cap, if any.
     """
     name = (format or "").strip().lower()
     own = (song.codec, PurePosixPath(song.storage_key).suffix.lstrip(".").lower())
     if name == RAW or (name and name not in PROFILES and name in own):
         return None  # the original, or a format we do not encode that the file already is
+    if name not in PROFILES:
+        name = ""
     if max_bitrate is not None and max_bitrate < 0:
         raise InvalidTranscode("The maximum bitrate must be 0 (no limit) or a number of kbit/s.")
     default = stream_default(user)
