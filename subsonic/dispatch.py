@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 from catalog.models import Song
 from catalog.queries import published_song
 from catalog.transcoding import StreamDefault, stream_default
-from subsonic.auth import authenticate
+from subsonic.auth import authenticate, user_named
 from subsonic.params import ALBUM, ARTIST, PLAYLIST, SONG, Params, make_id
 from subsonic.queries.songs import published_songs
 from subsonic.responses import FORMATS, ErrorCode, SubsonicError, render, render_error
@@ -110,6 +110,20 @@ def find_songs(call: Call, name: str) -> list[Song]:
     """Return the published songs a repeated parameter names, in order (unknown ids: 70)."""
     ids = [pk for _, pk in call.params.ids(name, SONG)]
     return found_all(ids, published_songs(ids), SONG)
+
+
+def account_named(call: Call, name: str = "username"):
+    """Return the account the parameter names (the caller's without it).
+
+    Another's only for an admin (adminRole), as the spec lets admins read other users; anyone
+    else gets error 50, and a name no account has error 70.
+    """
+    username = call.params.get(name)
+    if not username or username == call.user.get_username():
+        return call.user
+    if not call.user.is_superuser:
+        raise SubsonicError(ErrorCode.NOT_AUTHORIZED, "Only an admin may name another user.")
+    return found(user_named(username), "User")
 
 
 # Subsonic calls carry their credentials in parameters, never in cookies: any origin may call,

@@ -286,6 +286,23 @@ def test_get_user_describes_the_caller_only(sub, other_listener):
     assert sub.error("getUser", username="bob")["code"] == 50
 
 
+def test_an_admin_reads_another_users_account_and_playlists(client, listener, other_listener):
+    from subsonic.tests.conftest import SubsonicClient
+
+    listener.user.is_superuser = True
+    listener.user.save(update_fields=["is_superuser"])
+    admin, bob = SubsonicClient(client, listener), SubsonicClient(client, other_listener)
+    bob.call("createPlaylist", name="Bob's own")
+
+    user = admin.call("getUser", username="bob")["user"]
+    listed = admin.call("getPlaylists", username="bob")["playlists"]["playlist"]
+
+    assert (user["username"], user["adminRole"]) == ("bob", False)
+    assert [playlist["name"] for playlist in listed] == ["Bob's own"]
+    assert admin.error("getUser", username="nobody")["code"] == 70
+    assert bob.error("getPlaylists", username="ada")["code"] == 50
+
+
 GARBAGE = {
     "id": ["tr-abc", "al-", "xx-1", "tr-99999999999999999999", "", "tr-0", "\x00", "tr-1\u0663"],
     "size": ["-5", "lots", "99999999999999999999999"],
