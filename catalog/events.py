@@ -120,7 +120,7 @@ class SongBurst:
         if self.sent:
             return
         self.sent = True
-        from catalog.services import catalogue_mark_changed
+        from catalog.changes import catalogue_mark_changed
 
         # Whatever open pages hear of changed the catalogue apps see: date it for them too.
         catalogue_mark_changed()

@@ -31,7 +31,7 @@ from catalog.prepared import PreparedQuery, one_of
 def catalogue_changed_at() -> datetime | None:
     """Return when the public catalogue last changed (None for an empty one, never changed).
 
-    The change stamp (catalog.services.catalogue_mark_changed) dates hides, edits and
+    The change stamp (catalog.changes.catalogue_mark_changed) dates hides, edits and
     removals too; before its first change, the newest song's arrival stands in.
     """
     stamp = CatalogueChange.objects.values_list("changed_at", flat=True).first()

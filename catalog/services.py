@@ -5,34 +5,14 @@ Every write that browsers should hear about sends its live event from here, afte
 """
 
 from collections.abc import Iterable
-from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F, Q, Value
-from django.db.models.functions import Greatest
+from django.db.models import Q
 from django.utils import timezone
 
 from catalog import events, search, signals
 from catalog.linked import ALBUM_TAGGED_FIELDS, BLANK
-from catalog.models import Album, Artist, CatalogueChange, Genre, Song, SongArtist
-
-CHANGE_STAMP_ID = 1
-
-
-def catalogue_mark_changed() -> None:
-    """Move the catalogue's change stamp to now, and always forward (CatalogueChange).
-
-    Run after the change commits, so a reader who sees the new stamp sees the change too, and
-    in a statement of its own, so concurrent ingest transactions never wait on the row. A
-    millisecond past the last stamp at least: every change moves it, whatever the clocks say.
-    """
-    now = timezone.now()
-    moved = CatalogueChange.objects.filter(pk=CHANGE_STAMP_ID).update(
-        changed_at=Greatest(Value(now), F("changed_at") + timedelta(milliseconds=1))
-    )
-    if not moved:  # the migration made the row; a database flushed since lacks it
-        stamp = CatalogueChange(pk=CHANGE_STAMP_ID, changed_at=now)
-        CatalogueChange.objects.bulk_create([stamp], ignore_conflicts=True)
+from catalog.models import Album, Artist, Genre, Song, SongArtist
 
 
 def song_remove(song: Song, replaced_by: Song | None = None) -> None:
