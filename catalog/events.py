@@ -120,6 +120,10 @@ class SongBurst:
         if self.sent:
             return
         self.sent = True
+        from catalog.changes import catalogue_mark_changed
+
+        # Whatever open pages hear of changed the catalogue apps see: date it for them too.
+        catalogue_mark_changed()
         send_many_to_group(SONGS_GROUP, [framed(message) for message in self.messages()])
 
     def messages(self) -> list[dict]:

@@ -376,3 +376,17 @@ class StoredObject(models.Model):
 
     def __str__(self) -> str:
         return f"s3://{self.bucket}/{self.key}"
+
+
+class CatalogueChange(models.Model):
+    """When the public catalogue last changed: one row, moved on after every commit that added,
+    edited, hid or removed songs or renamed what they show (what open pages are told of).
+
+    Apps ask whether anything changed since a moment (Subsonic's getIndexes ifModifiedSince);
+    a deleted song leaves no row to date that by, so the moment is kept here.
+    """
+
+    changed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"catalogue changed at {self.changed_at:%Y-%m-%d %H:%M:%S}"

@@ -24,8 +24,21 @@ from django.db.models import (
 )
 from django.db.models.functions import Lower, RowNumber
 
-from catalog.models import Album, Artist, Cover, Genre, Song, SongArtist
+from catalog.models import Album, Artist, CatalogueChange, Cover, Genre, Song, SongArtist
 from catalog.prepared import PreparedQuery, one_of
+
+
+def catalogue_changed_at() -> datetime | None:
+    """Return when the public catalogue last changed (None for an empty one, never changed).
+
+    The change stamp (catalog.changes.catalogue_mark_changed) dates hides, edits and
+    removals too; before its first change, the newest song's arrival stands in.
+    """
+    stamp = CatalogueChange.objects.values_list("changed_at", flat=True).first()
+    if stamp is not None:
+        return stamp
+    return Song.objects.order_by("-created_at").values_list("created_at", flat=True).first()
+
 
 EXACT_COUNT_LIMIT = 1_000  # songs counted one by one before an estimate will do
 

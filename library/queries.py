@@ -138,10 +138,11 @@ def bookmarks(user) -> QuerySet[Bookmark]:
     return Bookmark.objects.filter(user=user, song__hidden=False).order_by("-changed_at", "-pk")
 
 
-def play_queue(user) -> tuple[PlayQueue | None, list[int]]:
-    """Return the user's saved play queue (None when nothing is saved) and its song ids."""
+def play_queue(user) -> tuple[PlayQueue | None, list[tuple[int, int]]]:
+    """Return the user's saved play queue (None when nothing is saved) and its entries as
+    (position, song id): positions are the indexes saved, with gaps where songs were deleted."""
     queue = PlayQueue.objects.filter(user=user).first()
     if queue is None:
         return None, []
-    entries = queue.entries.order_by("position", "id").values_list("song_id", flat=True)
+    entries = queue.entries.order_by("position", "id").values_list("position", "song_id")
     return queue, list(entries)

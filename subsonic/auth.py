@@ -61,7 +61,7 @@ def authenticate(request, params: Params):
 def _check_password(username: str, params: Params):
     if len(username) > MAX_VALUE_LENGTH:
         return None
-    user = _user_named(username)
+    user = user_named(username)
     if user is None or not user.is_active:
         return None
     stored = decrypt_subsonic_password(getattr(user, "subsonic_credential", None))
@@ -76,7 +76,7 @@ def _check_password(username: str, params: Params):
     return user if subsonic_password_matches(stored, password) else None
 
 
-def _user_named(username: str):
+def user_named(username: str):
     """Find the account by name, whatever the case (phone keyboards capitalise the first
     letter); an exact match wins when two names differ only in case."""
     field = get_user_model().USERNAME_FIELD

@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property, wraps
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseBase
+from django.core.exceptions import BadRequest, PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseBase, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 from catalog.models import Song
 from catalog.queries import published_song
 from catalog.transcoding import StreamDefault, stream_default
-from subsonic.auth import authenticate
+from subsonic.auth import authenticate, user_named
 from subsonic.params import ALBUM, ARTIST, PLAYLIST, SONG, Params, make_id
 from subsonic.queries.songs import published_songs
 from subsonic.responses import FORMATS, ErrorCode, SubsonicError, render, render_error
@@ -112,6 +112,20 @@ def find_songs(call: Call, name: str) -> list[Song]:
     return found_all(ids, published_songs(ids), SONG)
 
 
+def account_named(call: Call, name: str = "username"):
+    """Return the account the parameter names (the caller's without it).
+
+    Another's only for an admin (adminRole), as the spec lets admins read other users; anyone
+    else gets error 50, and a name no account has error 70.
+    """
+    username = call.params.get(name)
+    if not username or username == call.user.get_username():
+        return call.user
+    if not call.user.is_superuser:
+        raise SubsonicError(ErrorCode.NOT_AUTHORIZED, "Only an admin may name another user.")
+    return found(user_named(username), "User")
+
+
 # Subsonic calls carry their credentials in parameters, never in cookies: any origin may call,
 # so web players served from elsewhere work.
 CORS_HEADERS = {
@@ -148,10 +162,7 @@ def cross_origin(view):
 @require_http_methods(["GET", "HEAD", "POST"])
 def endpoint(request, name: str):
     """Answer /rest/<name> and /rest/<name>.view, from the query string or a form body."""
-    try:
-        params = Params(request.GET, request.POST if request.method == "POST" else None)
-    except (MultiPartParserError, ValueError):
-        params = Params(request.GET)
+    params = _request_params(request)
     fmt = params.get("f", "xml").lower()
     fmt = fmt if fmt in FORMATS else "xml"
     callback = params.get("callback")
@@ -179,6 +190,29 @@ def endpoint(request, name: str):
     if isinstance(answer, HttpResponseBase):
         return answer
     return render(fmt, answer, callback=callback)
+
+
+def _request_params(request) -> Params:
+    """Read the query string and a form body; a body that cannot be read counts as absent."""
+    if request.method != "POST":
+        return Params(request.GET)
+    try:
+        return Params(request.GET, _form(request))
+    except (MultiPartParserError, BadRequest, ValueError):
+        return Params(request.GET)
+
+
+def _form(request) -> QueryDict:
+    """Return the form body, decoded with the charset it names.
+
+    Java and Android stacks (Apache HttpClient's UrlEncodedFormEntity) send
+    `application/x-www-form-urlencoded; charset=ISO-8859-1`; Django refuses any charset but
+    UTF-8 there, so such a body is decoded here.
+    """
+    charset = request.encoding
+    if request.content_type == "application/x-www-form-urlencoded" and charset:
+        return QueryDict(request.body, encoding=charset)
+    return request.POST
 
 
 def _check_version(version: str) -> None:

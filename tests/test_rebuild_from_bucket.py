@@ -12,7 +12,16 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 
-from catalog.models import Album, Artist, Cover, Genre, SearchWord, Song, StoredObject
+from catalog.models import (
+    Album,
+    Artist,
+    CatalogueChange,
+    Cover,
+    Genre,
+    SearchWord,
+    Song,
+    StoredObject,
+)
 from demo import audio_samples
 from demo.audio_samples import SampleTags
 from ingest.models import IngestJob
@@ -91,8 +100,19 @@ def _catalogue() -> dict[str, dict]:
 
 
 def _empty_the_database() -> None:
-    """Delete every row of the catalogue and the ingest, as a fresh `migrate` leaves them."""
-    for model in (IngestJob, StoredObject, Song, Album, Artist, Genre, Cover, SearchWord):
+    """Delete every row of the catalogue and the ingest, the change stamp too (made again by
+    the next change): an empty catalogue, as a fresh `migrate` leaves it."""
+    for model in (
+        IngestJob,
+        StoredObject,
+        Song,
+        Album,
+        Artist,
+        Genre,
+        Cover,
+        SearchWord,
+        CatalogueChange,
+    ):
         model.objects.all().delete()
     left = {
         model._meta.label: model.objects.count()

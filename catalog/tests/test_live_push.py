@@ -24,7 +24,9 @@ def server_loop() -> Iterator[asyncio.AbstractEventLoop]:
     loop.close()
 
 
-def test_song_event_from_a_job_thread_wakes_the_consumers_loop(settings, server_loop):
+def test_song_event_from_a_job_thread_wakes_the_consumers_loop(
+    transactional_db, settings, server_loop
+):
     settings.CHANNEL_LAYERS = IN_MEMORY
     layer = get_channel_layer()
     waiting = threading.Event()

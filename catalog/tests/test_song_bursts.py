@@ -11,7 +11,7 @@ from django.urls import set_script_prefix
 
 from catalog import events, services
 from catalog.models import Song, SongArtist
-from catalog.queries import song_list
+from catalog.queries import catalogue_changed_at, song_list
 from catalog.rows import song_row
 from catalog.tests.factories import GenreFactory, SongFactory
 from demo.audio_samples import SampleTags, make_cover
@@ -245,3 +245,16 @@ def test_rows_link_under_the_script_prefix_they_are_rendered_under(varied_songs)
 
     assert 'href="/music/artists/' in prefixed and 'data-album-url="/music/albums/' in prefixed
     assert 'href="/artists/' in song_row(song) and "/music/" not in song_row(song)
+
+
+def test_every_announced_commit_moves_the_catalogue_change_stamp_forward(
+    db, django_capture_on_commit_callbacks
+):
+    song = SongFactory()
+    stamps = []
+    for _ in range(3):
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            events.announce_song(events.UPDATED, song.pk)
+        stamps.append(catalogue_changed_at())
+
+    assert stamps == sorted(set(stamps))

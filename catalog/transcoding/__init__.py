@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from django.core.files.storage import FileSystemStorage, Storage
 from django.core.handlers.asgi import ASGIRequest
-from django.http import HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import HttpResponseBase, StreamingHttpResponse
 
 from accounts.queries import streaming_preference
 from catalog.media import file_response
@@ -111,14 +111,17 @@ def plan_transcode(
 
     `format` "raw" is the original (so is a format we do not encode, say "flac", that the file
     already is); a named format is transcoded unless the file already is that format within
-    the cap (and no offset is asked). With no format, a cap (kbit/s) below the file's bitrate
-    transcodes to the user's default format, Opus without one. A cap of 0 (or none) falls back
-    to the user's default cap, if any.
+    the cap (and no offset is asked). Another format we do not encode is a preference we
+    cannot meet, as Subsonic's `format` is: it counts as none. With no format, a cap (kbit/s)
+    below the file's bitrate transcodes to the user's default format, Opus without one. A cap
+    of 0 (or none) falls back to the user's default cap, if any.
     """
     name = (format or "").strip().lower()
     own = (song.codec, PurePosixPath(song.storage_key).suffix.lstrip(".").lower())
     if name == RAW or (name and name not in PROFILES and name in own):
         return None  # the original, or a format we do not encode that the file already is
+    if name not in PROFILES:
+        name = ""
     if max_bitrate is not None and max_bitrate < 0:
         raise InvalidTranscode("The maximum bitrate must be 0 (no limit) or a number of kbit/s.")
     default = stream_default(user)
@@ -170,12 +173,9 @@ def transcoded_response(
     profile = plan.profile
     remaining = max((song.duration or 0) - plan.offset, 0.0)
     length = estimated_length(remaining, plan.kbps) if estimate_length else None
-    if request.method == "HEAD":
-        response = HttpResponse(content_type=profile.mime_type)
-        if length is not None:
-            response["Content-Length"] = str(length)
-        return response
     key = _cache_key(song, plan, plan.offset)
+    if request.method == "HEAD":
+        return _head_response(request, cache.cached_file(key), profile, length, remaining)
     whole = cache.cached_file(_cache_key(song, plan, 0.0)) if plan.offset else None
     if whole is not None and cache.touch(whole):
         # Cut the cached encode of the whole song: a seek costs no encoding. (Just touched, it
@@ -211,6 +211,27 @@ def transcoded_response(
         )
     else:
         response = StreamingHttpResponse(found, content_type=profile.mime_type)
+        if length is not None:
+            response["Content-Length"] = str(length)
+        response["Cache-Control"] = "private, max-age=0"
+    response["X-Content-Duration"] = f"{remaining:.2f}"
+    return response
+
+
+def _head_response(
+    request, cached: Path, profile: Profile, length: int | None, remaining: float
+) -> HttpResponseBase:
+    """Answer a HEAD with the headers its GET would have, encoding nothing.
+
+    A finished encode in the cache is a file with its size; otherwise the GET streams with
+    the estimated length asked for, or none: an empty HttpResponse would say Content-Length 0,
+    which tells a player probing with HEAD that the song is empty.
+    """
+    if cached.is_file():
+        storage = FileSystemStorage(cached.parent)
+        response = file_response(request, cached.name, profile.mime_type, storage=storage)
+    else:
+        response = StreamingHttpResponse((), content_type=profile.mime_type)
         if length is not None:
             response["Content-Length"] = str(length)
         response["Cache-Control"] = "private, max-age=0"

@@ -129,26 +129,35 @@ def _image(jpeg: bytes) -> HttpResponse:
     return response
 
 
-LRC_LINE = re.compile(r"^\[(\d{1,3}):(\d{1,2})(?:[.:](\d{1,3}))?\](.*)$")
+LRC_STAMP = r"\[(\d{1,3}):(\d{1,2})(?:[.:](\d{1,3}))?\]"
+# Compact LRC gives a line sung more than once all its times: [00:12.00][00:45.00]Chorus.
+LRC_LINE = re.compile(rf"^(?P<stamps>(?:{LRC_STAMP})+)(?P<words>.*)$")
+LRC_OFFSET = re.compile(r"^\[offset:\s*([+-]?\d{1,7})\s*\]$", re.IGNORECASE)
 
 
 def structured_lyrics(song: Song) -> dict | None:
-    """Return a song's lyrics as OpenSubsonic structured lyrics: synced when they are LRC."""
+    """Return a song's lyrics as OpenSubsonic structured lyrics: synced when they are LRC.
+
+    LRC's `[offset:±ms]` tag is the answer's `offset` (positive: lines show sooner), as
+    OpenSubsonic defines it; the lines keep the times written.
+    """
     text = (song.lyrics or "").strip()
     if not text:
         return None
     lines = text.splitlines()
     timed = [LRC_LINE.match(line.strip()) for line in lines]
     synced = bool(lines) and sum(1 for match in timed if match) >= max(1, len(lines) // 2)
+    offset = 0
     if synced:
         entries = []
-        for match in timed:
+        for line, match in zip(lines, timed, strict=True):
+            if shift := LRC_OFFSET.match(line.strip()):
+                offset = int(shift.group(1))
             if not match:
                 continue
-            minutes, seconds, fraction, words = match.groups()
-            fraction = (fraction or "0").ljust(3, "0")[:3]
-            start = (int(minutes) * 60 + int(seconds)) * 1000 + int(fraction)
-            entries.append({"start": start, "value": words.strip()})
+            words = match["words"].strip()
+            for stamp in re.finditer(LRC_STAMP, match["stamps"]):
+                entries.append({"start": _lrc_milliseconds(*stamp.groups()), "value": words})
         entries.sort(key=lambda entry: entry["start"])
     else:
         entries = [{"value": line} for line in lines]
@@ -156,10 +165,15 @@ def structured_lyrics(song: Song) -> dict | None:
         "displayArtist": song.artist.name,
         "displayTitle": song.title,
         "lang": "xxx",
-        "offset": 0,
+        "offset": offset,
         "synced": synced,
         "line": entries,
     }
+
+
+def _lrc_milliseconds(minutes: str, seconds: str, fraction: str | None) -> int:
+    """Read an LRC time: `.5`, `.50` and `.500` are all half a second."""
+    return (int(minutes) * 60 + int(seconds)) * 1000 + int((fraction or "0").ljust(3, "0")[:3])
 
 
 @method("getLyricsBySongId")

@@ -4,7 +4,7 @@ from playlists import services as playlist_services
 from playlists.models import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
 from playlists.queries import access_playlist
 from subsonic import serializers
-from subsonic.dispatch import Call, find_songs, found, method
+from subsonic.dispatch import Call, account_named, find_songs, found, method
 from subsonic.params import PLAYLIST
 from subsonic.queries import playlists as queries
 from subsonic.responses import ErrorCode, SubsonicError
@@ -23,11 +23,10 @@ def _playlist_answer(call: Call, playlist_id: int) -> dict:
 
 @method("getPlaylists")
 def get_playlists(call: Call) -> dict:
-    username = call.params.get("username")
-    if username and username != call.user.get_username():
-        raise SubsonicError(ErrorCode.NOT_AUTHORIZED, "You may only list your own playlists.")
+    # An admin naming another user sees what that user sees in their own app.
+    account = account_named(call)
     return {
-        "playlists": {"playlist": [serializers.playlist(p) for p in queries.playlists(call.user)]}
+        "playlists": {"playlist": [serializers.playlist(p) for p in queries.playlists(account)]}
     }
 
 
@@ -57,6 +56,9 @@ def create_playlist(call: Call) -> dict:
 def update_playlist(call: Call) -> dict:
     _, pk = call.params.id("playlistId", PLAYLIST)
     playlist = access_playlist(call.user, pk, change=True)
+    # Every parameter is read before anything is written: a call that fails changes nothing.
+    add = find_songs(call, "songIdToAdd")
+    remove = [_index(value) for value in call.params.list("songIndexToRemove")]
     changes = {}
     if "name" in call.params:
         changes["name"] = call.params.get("name")[:NAME_MAX_LENGTH]
@@ -66,8 +68,6 @@ def update_playlist(call: Call) -> dict:
         changes["is_public"] = call.params.bool("public")
     if changes:
         playlist_services.playlist_update(playlist, **changes)
-    add = find_songs(call, "songIdToAdd")
-    remove = [_index(value) for value in call.params.list("songIndexToRemove")]
     if add or remove:
         playlist_services.playlist_edit_songs(playlist, remove_indexes=remove, add=add)
     return {}

@@ -13,30 +13,30 @@ from subsonic.responses import ErrorCode, SubsonicError, timestamp
 MAX_POSITION = 2**62
 
 
-def _queue(call: Call, current_key: str, current) -> dict:
+def _queue(call: Call, *, by_index: bool) -> dict:
     """Return the saved queue as apps expect it: always an element, empty when none is saved."""
-    queue, songs = queries.play_queue(call.user)
+    saved = queries.play_queue(call.user)
+    songs, current = (saved.songs if saved else []), None
+    if saved is not None and saved.current is not None:
+        current = saved.current_index if by_index else make_id(SONG, saved.current.pk)
     return {
-        current_key: current(queue) if queue else None,
-        "position": queue.position_ms if queue else None,
+        "currentIndex" if by_index else "current": current,
+        "position": saved.position_ms if saved else None,
         "username": call.user.get_username(),
-        "changed": timestamp(queue.changed_at if queue else timezone.now()),
-        "changedBy": queue.changed_by if queue else "",
+        "changed": timestamp(saved.queue.changed_at if saved else timezone.now()),
+        "changedBy": saved.queue.changed_by if saved else "",
         "entry": [serializers.child(song, call.stream_default) for song in songs],
     }
 
 
 @method("getPlayQueue")
 def get_play_queue(call: Call) -> dict:
-    def current(queue) -> str | None:
-        return make_id(SONG, queue.current_id) if queue.current_id else None
-
-    return {"playQueue": _queue(call, "current", current)}
+    return {"playQueue": _queue(call, by_index=False)}
 
 
 @method("getPlayQueueByIndex")
 def get_play_queue_by_index(call: Call) -> dict:
-    return {"playQueueByIndex": _queue(call, "currentIndex", lambda queue: queue.current_index)}
+    return {"playQueueByIndex": _queue(call, by_index=True)}
 
 
 @method("savePlayQueue")

@@ -226,7 +226,10 @@ def _whole(value) -> int:
         return 0
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError(f"{value!r} is not a number")
-    return max(int(float(value)), 0)
+    try:
+        return max(int(float(value)), 0)
+    except OverflowError:  # 1e999 reads as infinity, which no whole number is
+        raise ValueError(f"{str(value)[:40]} is not a whole number") from None
 
 
 def _direct_play(profile: dict) -> DirectPlayProfile:

@@ -2,6 +2,7 @@
 cache of whole-catalogue summaries keyed by a token that changes with the catalogue."""
 
 import hashlib
+import re
 from array import array
 
 from django.core.cache import cache
@@ -9,29 +10,35 @@ from django.db import connection
 from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from catalog.models import Album, Artist, Song, SongArtist
+from catalog.models import Album, Artist, CatalogueChange, Song, SongArtist
 from ingest.models import IngestJob
 
 CATALOGUE_CACHE_SECONDS = 300
 
 
 def catalogue_version() -> str:
-    """Return a token that changes whenever songs or albums come or go (three index probes).
+    """Return a token that changes whenever the catalogue changes (four index probes).
 
     Whole-catalogue summaries (genres, the artist index, alphabetical album orders) are cached
-    under it, so an app paging through them costs one computation per catalogue change; other
-    edits (a song hidden by a curator) show within CATALOGUE_CACHE_SECONDS.
+    under it, so an app paging through them costs one computation per catalogue change. Songs
+    and albums coming, and ingest jobs, move their tables' largest ids; every other change
+    that pages are told of (a song hidden, removed or renamed) moves the change stamp.
     """
     quote = connection.ops.quote_name
-    # One round trip instead of three: each MAX is one primary key index probe.
-    latest = ", ".join(
+    latest = [
         f"(SELECT MAX({quote(model._meta.pk.column)}) FROM {quote(model._meta.db_table)})"
         for model in (Song, Album, IngestJob)
+    ]
+    stamp = CatalogueChange._meta
+    latest.append(
+        f"(SELECT MAX({quote(stamp.get_field('changed_at').column)}) FROM {quote(stamp.db_table)})"
     )
+    # One round trip instead of four: each is one index probe (the stamp has one row).
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {latest}")
+        cursor.execute(f"SELECT {', '.join(latest)}")
         row = cursor.fetchone()
-    return ".".join(str(pk or 0) for pk in row)
+    # Digits only: the stamp reads as a date with spaces, which cache keys must not hold.
+    return ".".join(re.sub(r"\D", "", str(value or 0)) for value in row)
 
 
 def cached(name: str, compute):

@@ -2,12 +2,13 @@
 starred items and what is playing now."""
 
 import random
+from collections.abc import Sequence
 
 from django.db.models import Avg, Count, Exists, Max, Min, OuterRef, QuerySet
 from django.db.models.functions import Lower
 
 from catalog.models import Album, Artist, Song, name_key
-from library.models import Play, Rating, StarredAlbum
+from library.models import AlbumRating, Play, Rating, StarredAlbum
 from library.queries import (
     now_playing,
     starred_album_ids,
@@ -36,7 +37,7 @@ ALBUM_LIST_TYPES = (
 )
 
 
-def _album_order(user, list_type: str, from_year, to_year, genre: str) -> QuerySet:
+def _album_order(user, list_type: str, from_year, to_year, genre: str) -> Sequence[int]:
     """Return the ids of one getAlbumList2 type, in order, from the narrowest table.
 
     Per-user orders start from the user's own rows (stars, plays, ratings: index lookups);
@@ -57,9 +58,7 @@ def _album_order(user, list_type: str, from_year, to_year, genre: str) -> QueryS
     if list_type in ("frequent", "recent"):
         return _played_albums(user, list_type).values_list("song__album", flat=True)
     if list_type == "highest":
-        rows = Rating.objects.filter(user=user, song__hidden=False, song__album__isnull=False)
-        rows = rows.values("song__album").annotate(key=Avg("stars"))
-        return rows.order_by("-key", "song__album").values_list("song__album", flat=True)
+        return _highest_rated_albums(user)
     if list_type == "alphabeticalByName":
         ordered = albums.order_by(Lower("title"), "pk")
         return cached("albums-by-name", lambda: id_array(ordered))
@@ -80,6 +79,28 @@ def _album_order(user, list_type: str, from_year, to_year, genre: str) -> QueryS
         ordered = Album.objects.filter(Exists(tagged)).order_by(Lower("title"), "pk")
         return cached(f"albums-of-genre:{name_key(genre)[:100]}", lambda: id_array(ordered))
     raise ValueError(list_type)
+
+
+def _highest_rated_albums(user) -> list[int]:
+    """Return the ids of the user's rated albums, best first, ties by id.
+
+    An album's own rating (setRating with an album id, as apps rate albums) is what orders it,
+    as in Subsonic and Navidrome; an album never rated as a whole ranks by the average of its
+    songs' ratings (the site rates songs). Both reads start from the user's own rows.
+    """
+    by_songs = (
+        Rating.objects.filter(user=user, song__hidden=False, song__album__isnull=False)
+        .values("song__album")
+        .annotate(key=Avg("stars"))
+        .values_list("song__album", "key")
+    )
+    own = (
+        AlbumRating.objects.filter(user=user)
+        .filter(Exists(Song.objects.filter(album=OuterRef("album_id"), hidden=False)))
+        .values_list("album_id", "stars")
+    )
+    stars = {**dict(by_songs), **dict(own)}
+    return sorted(stars, key=lambda album: (-stars[album], album))
 
 
 def _played_albums(user, list_type: str) -> QuerySet:

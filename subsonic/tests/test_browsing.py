@@ -160,6 +160,42 @@ def test_get_indexes_is_empty_when_nothing_changed_since(sub, catalogue):
     assert unchanged["index"] == []
 
 
+def _hide_mira(catalogue) -> None:
+    from catalog.services import songs_set_hidden
+
+    songs_set_hidden([catalogue.songs["dune"], catalogue.songs["oasis"]], hidden=True)
+
+
+def _remove_mira(catalogue) -> None:
+    from catalog.services import songs_remove
+
+    songs_remove([catalogue.songs["dune"], catalogue.songs["oasis"]])
+
+
+def _rename_mira(catalogue) -> None:
+    from catalog.services import names_announce_edit
+
+    mira = catalogue.artists["mira"]
+    mira.name = "Mira Sun"
+    mira.save(update_fields=["name"])
+    names_announce_edit(mira)
+
+
+@pytest.mark.parametrize("change", [_hide_mira, _remove_mira, _rename_mira])
+def test_get_indexes_modified_since_sees_hides_removals_and_renames(
+    sub, catalogue, django_capture_on_commit_callbacks, change
+):
+    last = sub.call("getIndexes")["indexes"]["lastModified"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        change(catalogue)
+
+    indexes = sub.call("getIndexes", ifModifiedSince=last)["indexes"]
+    names = {artist["name"] for index in indexes["index"] for artist in index["artist"]}
+    assert indexes["lastModified"] > last
+    assert "The Tidelines" in names and "Mira Sol" not in names
+
+
 def test_get_indexes_reads_no_album_counts_and_its_queries_do_not_grow_with_artists(
     sub, catalogue, django_assert_num_queries
 ):

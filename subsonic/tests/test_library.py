@@ -248,3 +248,16 @@ def test_album_lists_count_the_listeners_own_plays_of_published_songs(
 
     counts = {album["id"]: album["playCount"] for album in listed}
     assert counts == {f"al-{albums['harbour'].pk}": 2, f"al-{albums['desert'].pk}": 1}
+
+
+def test_an_update_playlist_call_that_fails_changes_nothing(sub, catalogue):
+    made = sub.call("createPlaylist", name="Before")["playlist"]["id"]
+
+    missing = sub.error(
+        "updatePlaylist", playlistId=made, name="After", comment="new", songIdToAdd="tr-999999"
+    )
+    garbage = sub.error("updatePlaylist", playlistId=made, name="After", songIndexToRemove="x")
+
+    assert (missing["code"], garbage["code"]) == (70, 0)
+    playlist = sub.call("getPlaylist", id=made)["playlist"]
+    assert (playlist["name"], playlist.get("comment")) == ("Before", None)

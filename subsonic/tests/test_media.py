@@ -233,6 +233,30 @@ def test_lrc_lyrics_are_synced(sub, put_song, post_events, created, db):
     ]
 
 
+def test_compact_lrc_lines_repeat_at_each_time_and_the_offset_tag_is_kept(
+    sub, put_song, post_events, created, db
+):
+    lrc = (
+        "[ar:Mira Sol]\n[offset:+500]\n[00:01.00]First line\n"
+        "[00:05.00][00:20.00]Chorus line\n[00:10.50]Third"
+    )
+    key, size = put_song("music/lrc/compact.flac", SampleTags(title="Compact", lyrics=lrc))
+    post_events(created(key, size))
+    song = Song.objects.get(storage_key=key)
+
+    lyrics = sub.call("getLyricsBySongId", id=f"tr-{song.pk}")["lyricsList"]["structuredLyrics"]
+    plain = sub.call("getLyrics", artist=song.artist.name, title="Compact")["lyrics"]["value"]
+
+    assert (lyrics[0]["synced"], lyrics[0]["offset"]) == (True, 500)
+    assert lyrics[0]["line"] == [
+        {"start": 1000, "value": "First line"},
+        {"start": 5000, "value": "Chorus line"},
+        {"start": 10500, "value": "Third"},
+        {"start": 20000, "value": "Chorus line"},
+    ]
+    assert plain == "First line\nChorus line\nThird\nChorus line"
+
+
 def test_get_lyrics_by_artist_and_title(sub, catalogue):
     found = sub.call("getLyrics", artist="The Tidelines", title="neon rain")["lyrics"]
     missing = sub.call("getLyrics", artist="Nobody", title="Nothing")["lyrics"]

@@ -78,6 +78,25 @@ def test_a_form_post_works_like_a_get(client, listener):
     assert root.find(f"{NS}license").get("valid") == "true"
 
 
+def test_a_form_post_in_latin_1_is_read_in_its_charset(client, listener):
+    # Apache HttpClient's UrlEncodedFormEntity (Java, Android apps) sends ISO-8859-1 by default.
+    body = "&".join(
+        f"{key}={value}" for key, value in token_params("ada", listener.password).items()
+    )
+    body += "&f=json&name=Ros%E9"
+
+    response = client.post(
+        "/rest/createPlaylist.view",
+        body,
+        content_type="application/x-www-form-urlencoded; charset=ISO-8859-1",
+    )
+
+    assert response.status_code == 200
+    answer = response.json()["subsonic-response"]
+    assert answer["status"] == "ok", answer
+    assert answer["playlist"]["name"] == "Rosé"
+
+
 @pytest.mark.parametrize(
     ("password", "expected"),
     [
@@ -265,6 +284,23 @@ def test_get_user_describes_the_caller_only(sub, other_listener):
     assert user["scrobblingEnabled"] is True
     assert user["folder"] == [1]
     assert sub.error("getUser", username="bob")["code"] == 50
+
+
+def test_an_admin_reads_another_users_account_and_playlists(client, listener, other_listener):
+    from subsonic.tests.conftest import SubsonicClient
+
+    listener.user.is_superuser = True
+    listener.user.save(update_fields=["is_superuser"])
+    admin, bob = SubsonicClient(client, listener), SubsonicClient(client, other_listener)
+    bob.call("createPlaylist", name="Bob's own")
+
+    user = admin.call("getUser", username="bob")["user"]
+    listed = admin.call("getPlaylists", username="bob")["playlists"]["playlist"]
+
+    assert (user["username"], user["adminRole"]) == ("bob", False)
+    assert [playlist["name"] for playlist in listed] == ["Bob's own"]
+    assert admin.error("getUser", username="nobody")["code"] == 70
+    assert bob.error("getPlaylists", username="ada")["code"] == 50
 
 
 GARBAGE = {

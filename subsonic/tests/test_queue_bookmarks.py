@@ -155,3 +155,56 @@ def test_extensions_announce_the_index_queue_and_playback_reports(sub):
     names = {e["name"] for e in sub.call("getOpenSubsonicExtensions")["openSubsonicExtensions"]}
 
     assert {"indexBasedQueue", "playbackReport"} <= names
+
+
+def _hide(song) -> None:
+    song.hidden = True
+    song.save(update_fields=["hidden"])
+
+
+def test_a_queue_by_index_plays_the_same_song_after_an_earlier_one_is_hidden(sub, catalogue):
+    neon, harbour, dune = (catalogue.songs[name] for name in ("neon", "harbour", "dune"))
+    queued = [f"tr-{song.pk}" for song in (neon, harbour, dune)]
+    sub.call("savePlayQueueByIndex", id=queued, currentIndex=2, position=5000)
+
+    _hide(neon)
+
+    by_index = sub.call("getPlayQueueByIndex")["playQueueByIndex"]
+    by_id = sub.call("getPlayQueue")["playQueue"]
+    assert _ids(by_index["entry"]) == queued[1:]
+    assert (by_index["currentIndex"], by_index["position"]) == (1, 5000)
+    assert (by_id["current"], by_id["position"]) == (f"tr-{dune.pk}", 5000)
+
+
+def test_a_queue_whose_playing_song_is_hidden_resumes_the_next_from_its_start(sub, catalogue):
+    neon, harbour, dune = (catalogue.songs[name] for name in ("neon", "harbour", "dune"))
+    queued = [f"tr-{song.pk}" for song in (neon, harbour, dune)]
+    sub.call("savePlayQueue", id=queued, current=queued[0], position=3000)
+
+    _hide(neon)
+
+    by_index = sub.call("getPlayQueueByIndex")["playQueueByIndex"]
+    by_id = sub.call("getPlayQueue")["playQueue"]
+    assert (by_index["currentIndex"], by_index["position"]) == (0, 0)
+    assert (by_id["current"], by_id["position"]) == (f"tr-{harbour.pk}", 0)
+    assert _ids(by_id["entry"]) == queued[1:]
+
+
+def test_a_queue_whose_last_playing_song_is_deleted_resumes_the_one_before(sub, catalogue):
+    neon, harbour = catalogue.songs["neon"], catalogue.songs["harbour"]
+    sub.call("savePlayQueueByIndex", id=[f"tr-{neon.pk}", f"tr-{harbour.pk}"], currentIndex=1)
+
+    harbour.delete()
+
+    by_index = sub.call("getPlayQueueByIndex")["playQueueByIndex"]
+    assert (_ids(by_index["entry"]), by_index["currentIndex"]) == ([f"tr-{neon.pk}"], 0)
+
+
+def test_a_queue_of_hidden_songs_only_names_no_current_song(sub, catalogue):
+    neon = catalogue.songs["neon"]
+    sub.call("savePlayQueue", id=[f"tr-{neon.pk}"], current=f"tr-{neon.pk}")
+
+    _hide(neon)
+
+    by_id = sub.call("getPlayQueue")["playQueue"]
+    assert "current" not in by_id and by_id.get("entry", []) == []

@@ -50,3 +50,29 @@ def test_ratings_out_of_range_or_of_unknown_items_fail(sub, catalogue, target, r
     ids["artist"] %= catalogue.artists["mira"].pk
 
     assert sub.error("setRating", id=ids.get(target, target), rating=rating)["code"] == code
+
+
+def test_highest_albums_rank_by_the_album_rating_before_their_songs_average(sub, catalogue):
+    harbour, desert = catalogue.albums["harbour"], catalogue.albums["desert"]
+    sub.call("setRating", id=f"tr-{catalogue.songs['neon'].pk}", rating=5)
+    sub.call("setRating", id=f"tr-{catalogue.songs['dune'].pk}", rating=5)
+
+    sub.call("setRating", id=f"al-{harbour.pk}", rating=2)
+    sub.call("setRating", id=f"al-{desert.pk}", rating=3)
+
+    for method, key in (("getAlbumList2", "albumList2"), ("getAlbumList", "albumList")):
+        albums = sub.call(method, type="highest")[key]["album"]
+        assert [a["id"] for a in albums] == [f"al-{desert.pk}", f"al-{harbour.pk}"], method
+
+
+def test_highest_albums_include_albums_rated_only_as_a_whole(sub, catalogue):
+    harbour, desert = catalogue.albums["harbour"], catalogue.albums["desert"]
+    sub.call("setRating", id=f"tr-{catalogue.songs['neon'].pk}", rating=3)
+
+    sub.call("setRating", id=f"al-{desert.pk}", rating=5)
+
+    albums = sub.call("getAlbumList2", type="highest")["albumList2"]["album"]
+    assert [(a["id"], a.get("userRating")) for a in albums] == [
+        (f"al-{desert.pk}", 5),
+        (f"al-{harbour.pk}", None),
+    ]

@@ -13,6 +13,7 @@ from catalog.models import Genre, Song
 from catalog.services import songs_remove, songs_set_hidden
 from catalog.tests.factories import GenreFactory
 from library.services import play_record, song_rate
+from subsonic.dispatch import MAX_SEARCH_COUNT
 from subsonic.queries.searching import MARK_STEP
 from subsonic.tests.conftest import add_songs
 
@@ -61,6 +62,14 @@ def test_a_deep_offset_returns_the_songs_at_that_position(sub, many_songs, offse
     page = sync_page(sub, offset, 20)
 
     assert [song["id"] for song in page] == published_ids()[offset : offset + 20]
+
+
+def test_pages_asked_above_the_cap_hold_the_cap_and_page_on_from_there(sub, many_songs):
+    first = sync_page(sub, 0, 5000)
+    rest = sync_page(sub, MAX_SEARCH_COUNT, 5000)
+
+    assert len(first) == MAX_SEARCH_COUNT
+    assert [song["id"] for song in first + rest] == published_ids()[: 2 * MAX_SEARCH_COUNT]
 
 
 def test_an_offset_past_the_end_is_an_empty_page(sub, many_songs):

@@ -226,6 +226,8 @@ def test_the_decision_is_a_post_only(sub, long_flac):
         ("[1, 2]", 0, "not a JSON object"),
         ('{"directPlayProfiles": "flac"}', 0, "directPlayProfiles must be a list"),
         ('{"maxAudioBitrate": "lots"}', 0, "cannot be read"),
+        ('{"maxAudioBitrate": 1e999}', 0, "inf is not a whole number"),
+        ('{"transcodingProfiles": [{"maxAudioChannels": "-inf"}]}', 0, "cannot be read"),
     ],
 )
 def test_a_bad_client_info_body_is_a_subsonic_error(sub, long_flac, client_info, code, message):

@@ -149,10 +149,26 @@ def test_the_users_defaults_apply_when_the_app_names_no_format_or_cap(sub, long_
     assert decoded.kbps == pytest.approx(96, rel=BITRATE_TOLERANCE)
 
 
+@pytest.mark.parametrize("fmt", ["wav", "ogg", "alac"])
+def test_a_format_we_cannot_make_falls_back_like_no_format(sub, long_flac, listener, fmt):
+    streaming_preference_set(listener.user, max_bitrate=96, format="mp3")
+
+    response = _stream(sub, long_flac, format=fmt, maxBitRate=64)
+
+    assert response["Content-Type"] == "audio/mpeg"
+    assert decode(body(response)).kbps == pytest.approx(64, rel=BITRATE_TOLERANCE)
+
+
+@pytest.mark.parametrize("fmt", ["wav", "ogg"])
+def test_a_format_we_cannot_make_without_a_cap_sends_the_original(sub, long_flac, fmt):
+    response = _stream(sub, long_flac, format=fmt)
+
+    assert response["Content-Type"] == "audio/flac"
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"format": "wav"}, "Unknown format"),
         ({"format": "mp3", "maxBitRate": "fast"}, "maxBitRate"),
         ({"format": "mp3", "maxBitRate": "-5"}, "maximum bitrate"),
         ({"format": "mp3", "timeOffset": "3600"}, "time offset"),
@@ -303,3 +319,15 @@ def test_song_lists_carry_the_transcoded_type_too(sub, long_flac, listener, meth
 
     assert songs and all(song["transcodedSuffix"] == "aac" for song in songs)
     assert all(song["transcodedContentType"] == "audio/aac" for song in songs)
+
+
+def test_head_on_a_transcode_never_says_it_is_empty(sub, long_flac):
+    query = {**sub.auth(), "id": f"tr-{long_flac.pk}", "format": "aac", "maxBitRate": 96}
+
+    before = sub.client.head("/rest/stream.view", query)
+    encoded = body(_stream(sub, long_flac, format="aac", maxBitRate=96))
+    after = sub.client.head("/rest/stream.view", query)
+
+    assert before.status_code == 200 and before["Content-Type"] == "audio/aac"
+    assert "Content-Length" not in before
+    assert after["Content-Length"] == str(len(encoded))
