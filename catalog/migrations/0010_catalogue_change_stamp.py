@@ -14,7 +14,7 @@ def stamp_now(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0008_tag_fields_for_apps"),
+        ("catalog", "0009_song_tags_hash"),
     ]
 
     operations = [
