@@ -1,5 +1,10 @@
 """Playlists: list, read, create or replace, edit, delete."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import transaction
+
 from playlists import services as playlist_services
 from playlists.models import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
 from playlists.queries import access_playlist
@@ -21,6 +26,16 @@ def _playlist_answer(call: Call, playlist_id: int) -> dict:
     }
 
 
+@contextmanager
+def _all_or_nothing() -> Iterator[None]:
+    """Make a handler's writes one transaction; a playlist they would overfill is error 0."""
+    try:
+        with transaction.atomic():
+            yield
+    except playlist_services.PlaylistFull as full:
+        raise SubsonicError(ErrorCode.GENERIC, str(full)) from None
+
+
 @method("getPlaylists")
 def get_playlists(call: Call) -> dict:
     # An admin naming another user sees what that user sees in their own app.
@@ -39,16 +54,17 @@ def get_playlist(call: Call) -> dict:
 @method("createPlaylist")
 def create_playlist(call: Call) -> dict:
     songs = find_songs(call, "songId")
-    if "playlistId" in call.params:
-        _, pk = call.params.id("playlistId", PLAYLIST)
-        playlist = access_playlist(call.user, pk, change=True)
-        if "name" in call.params:
-            name = call.params.get("name")[:NAME_MAX_LENGTH]
-            playlist_services.playlist_update(playlist, name=name)
-    else:
-        name = call.params.require("name")[:NAME_MAX_LENGTH]
-        playlist = playlist_services.playlist_create(call.user, name=name)
-    playlist_services.playlist_set_songs(playlist, songs)
+    with _all_or_nothing():
+        if "playlistId" in call.params:
+            _, pk = call.params.id("playlistId", PLAYLIST)
+            playlist = access_playlist(call.user, pk, change=True)
+            if "name" in call.params:
+                name = call.params.get("name")[:NAME_MAX_LENGTH]
+                playlist_services.playlist_update(playlist, name=name)
+        else:
+            name = call.params.require("name")[:NAME_MAX_LENGTH]
+            playlist = playlist_services.playlist_create(call.user, name=name)
+        playlist_services.playlist_set_songs(playlist, songs)
     return _playlist_answer(call, playlist.pk)
 
 
@@ -66,10 +82,11 @@ def update_playlist(call: Call) -> dict:
         changes["description"] = call.params.get("comment")[:DESCRIPTION_MAX_LENGTH]
     if "public" in call.params:
         changes["is_public"] = call.params.bool("public")
-    if changes:
-        playlist_services.playlist_update(playlist, **changes)
-    if add or remove:
-        playlist_services.playlist_edit_songs(playlist, remove_indexes=remove, add=add)
+    with _all_or_nothing():
+        if changes:
+            playlist_services.playlist_update(playlist, **changes)
+        if add or remove:
+            playlist_services.playlist_edit_songs(playlist, remove_indexes=remove, add=add)
     return {}
 
 

@@ -5,6 +5,7 @@ import time
 import pytest
 from rest_framework.test import APIClient
 
+from playlists import services as playlist_services
 from playlists.models import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH
 from subsonic.tests.conftest import SubsonicClient
 
@@ -128,6 +129,20 @@ def test_playlists_made_in_an_app_show_on_the_site_and_back(sub, rest, catalogue
     assert _ids(in_app["entry"]) == [f"tr-{songs['dune'].pk}", f"tr-{songs['neon'].pk}"]
     assert {p["name"] for p in listed} == {"Road trip", "From the site"}
     assert f"pl-{site_made['id']}" in _ids(listed)
+
+
+def test_a_playlist_past_its_bound_is_an_error_that_changes_nothing(sub, catalogue, monkeypatch):
+    monkeypatch.setattr(playlist_services, "MAX_PLAYLIST_ENTRIES", 2)
+    songs = [f"tr-{song.pk}" for song in catalogue.songs.values()]
+
+    refused = sub.error("createPlaylist", name="Too long", songId=songs[:3])
+    made = sub.call("createPlaylist", name="Two", songId=songs[:2])["playlist"]
+    grown = sub.error("updatePlaylist", playlistId=made["id"], name="Three", songIdToAdd=songs[2])
+
+    assert refused == {"code": 0, "message": "a playlist holds at most 2 songs"}
+    assert grown == refused
+    assert [p["name"] for p in sub.call("getPlaylists")["playlists"]["playlist"]] == ["Two"]
+    assert sub.call("getPlaylist", id=made["id"])["playlist"]["songCount"] == 2
 
 
 def test_update_playlist_renames_publishes_adds_and_removes_by_index(sub, rest, catalogue):
