@@ -289,6 +289,21 @@ def test_phone_layout_has_no_sideways_scroll_and_shows_the_player(songs, open_pa
         shot(page, f"player-phone-{path.strip('/').split('/')[0] or 'home'}")
 
 
+def test_on_a_phone_the_player_bar_gives_the_title_its_width(
+    songs, curator_cookie, browser, live_server
+):
+    page = signed_in_page(browser, live_server, curator_cookie, "/", PHONE)
+    play_row(page, songs["Neon Rain"])
+    wait_for_playing(page)
+    expect(page.locator("#player-like")).to_be_visible()
+    shot(page, "player-phone-title")
+
+    for part in ("#player-title", "#player-artist"):
+        cut = page.locator(part).evaluate("node => node.scrollWidth > node.clientWidth")
+        assert not cut, f"{part} is cut: {page.locator(part).text_content()}"
+    expect(page.locator("#player-quality")).to_be_visible()
+
+
 @pytest.fixture
 def eight_played(curator_cookie):
     """Give the signed-in curator eight songs played: a full "Recently played" shelf."""
