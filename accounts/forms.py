@@ -53,3 +53,5 @@ class StreamingPreferenceForm(forms.ModelForm):
         model = StreamingPreference
         fields = ["max_bitrate", "format"]
         labels = {"max_bitrate": "Maximum bitrate", "format": "Format above it"}
+        # The model's help reads its numbers ("0: no limit"); the choices already say it.
+        help_texts = {"max_bitrate": ""}

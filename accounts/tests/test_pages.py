@@ -142,6 +142,7 @@ def test_profile_streaming_form_is_laid_out_as_the_others_and_saves_in_place(cli
     assert "data-swap" in form  # saved without a full reload: the music plays on
     assert form.count('class="form-field"') == 2
     assert '<label for="id_max_bitrate">Maximum bitrate</label>' in form
+    assert "0: no limit" not in form  # the choices say it in words
 
 
 def test_password_change_page_changes_the_password(client, listener):
