@@ -116,7 +116,9 @@ async function upload(file, section) {
       jobs = answer.jobs || [];
     }
     entry.show(section.dataset.live === "true" ? "Uploaded, reading its tags…" : "Uploaded; it appears in the song list once read", "ingesting");
-    waiting.set(key, entry.show);
+    // A job's reason names the file as stored (a prefix keeps uploads apart): say the chosen name.
+    const stored = key.split("/").pop();
+    waiting.set(key, (text, state) => entry.show(text.replaceAll(stored, file.name), state));
     pollWhileDisconnected();
     const finished = outcomes.get(key) || jobs.find((job) => ["done", "skipped", "failed"].includes(job.status));
     if (finished) showOutcome(key, finished);

@@ -34,15 +34,21 @@ def curator_page(browser: Browser, server) -> Page:
 @pytest.mark.browser
 def test_upload_page_shows_each_files_ingest_outcome_live(asgi_server, browser, tmp_path):
     files = good_and_broken(tmp_path, "Harbour Demo")
+    notes = tmp_path / "Harbour Notes.mp3"
+    notes.write_text("liner notes, not a song\n" * 20)
     page = curator_page(browser, asgi_server)
     page.goto(f"{asgi_server.url}/upload/")
     # Once the socket is open the server has it in the group: outcomes from here on come live.
     expect(live_status(page)).to_have_text("outcomes live", timeout=OUTCOME_TIMEOUT_MS)
 
-    page.locator("#upload-input").set_input_files(files)
+    page.locator("#upload-input").set_input_files([*files, notes])
 
     items = page.locator("#upload-list .upload-item")
-    expect(items).to_have_count(2)
+    expect(items).to_have_count(3)
+    # The reason names the file as the curator chose it, not as it was stored.
+    expect(items.nth(2).locator(".upload-status")).to_contain_text(
+        "(is 'Harbour Notes.mp3' a song?)", timeout=OUTCOME_TIMEOUT_MS
+    )
     expect(items.nth(0).locator(".upload-status")).to_have_text(
         "Added to the catalogue", timeout=OUTCOME_TIMEOUT_MS
     )
