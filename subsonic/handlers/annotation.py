@@ -92,11 +92,17 @@ def scrobble(call: Call) -> dict:
 def _moment(value: str) -> datetime | None:
     """Read a scrobble time (milliseconds since the epoch); out of range means now."""
     try:
-        moment = datetime.fromtimestamp(int(value) / 1000, tz=UTC)
-    except (ValueError, OverflowError, OSError):
+        milliseconds = int(value)
+    except ValueError:
         raise SubsonicError(
             ErrorCode.GENERIC, f"time must be milliseconds since 1970, not {value[:40]!r}"
         ) from None
+    if milliseconds < 0:
+        return None  # before 1970: no player heard it then
+    try:
+        moment = datetime.fromtimestamp(milliseconds / 1000, tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        return None  # past the calendar's end: microseconds, say
     return moment if moment <= timezone.now() else None
 
 

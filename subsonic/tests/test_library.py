@@ -1,6 +1,7 @@
 """Stars, ratings, scrobbles, playlists and the play queue: one state shared with the REST API."""
 
 import time
+from datetime import datetime
 
 import pytest
 from rest_framework.test import APIClient
@@ -93,6 +94,18 @@ def test_scrobble_submission_records_plays_in_the_same_history(sub, rest, catalo
     assert sub.call("getSong", id=f"tr-{neon.pk}")["song"]["playCount"] == 2
     album = sub.call("getAlbum", id=f"al-{neon.album_id}")["album"]
     assert album["playCount"] == 3
+
+
+@pytest.mark.parametrize("when", ["-5", str(int(time.time() * 1_000_000))])
+def test_a_scrobble_time_out_of_range_is_now(sub, rest, catalogue, when):
+    neon = catalogue.songs["neon"]
+
+    sub.call("scrobble", id=f"tr-{neon.pk}", time=when)
+
+    (play,) = rest.get("/api/v1/me/plays/").json()["results"]
+    played = datetime.fromisoformat(play["played_at"].replace("Z", "+00:00"))
+    assert abs(played.timestamp() - time.time()) < 600
+    assert sub.error("scrobble", id=f"tr-{neon.pk}", time="yesterday")["code"] == 0
 
 
 def test_scrobble_without_submission_shows_in_now_playing(sub, client, rest, catalogue):
