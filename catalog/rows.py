@@ -161,12 +161,13 @@ def _attrs(song, links: "_Links") -> str:
     cover_url = escape(song.cover.url) if song.cover_id else ""
     album_url = links.album(song.album_id) if song.album_id else ""
     liked = "true" if getattr(song, "liked", None) else "false"
+    rating = getattr(song, "rating", None) or ""
     return (
         f'data-song-id="{song.pk}" data-stream-url="{escape(song.stream_url)}" '
         f'data-title="{escape(song.title)}" data-artist="{names}" '
         f'data-album="{album}" data-cover-url="{cover_url}" '
         f'data-duration="{localize(song.duration)}" data-album-url="{album_url}" '
-        f'data-liked="{liked}"'
+        f'data-liked="{liked}" data-rating="{rating}"'
     )
 
 

@@ -4,11 +4,12 @@
 const menu = document.getElementById("song-menu");
 let opener = null;
 
-function item(label, action) {
+function item({ label, name, action }) {
   const button = document.createElement("button");
   button.type = "button";
   button.setAttribute("role", "menuitem");
   button.textContent = label;
+  if (name) button.setAttribute("aria-label", name);
   button.addEventListener("click", async () => {
     // Only a literal true keeps it open: a stray return value (a timer's id) must not.
     if ((await action(button)) !== true) closeSongMenu();
@@ -51,7 +52,8 @@ export function closeSongMenu({ restoreFocus = true } = {}) {
 }
 
 /**
- * Open the menu under `anchor` with `entries`: [{label, action}] or {heading} rows.
+ * Open the menu under `anchor` with `entries`: [{label, action}] or {heading} rows; an entry's
+ * `name`, if any, is what assistive technology reads instead of its label.
  * An action returning true keeps the menu open (it replaced the entries itself).
  */
 export function openSongMenu(anchor, entries) {
@@ -67,7 +69,7 @@ export function openSongMenu(anchor, entries) {
 export function fillSongMenu(entries) {
   menu.replaceChildren(
     ...entries.map((entry) =>
-      entry.heading ? separator(entry.heading) : item(entry.label, entry.action),
+      entry.heading ? separator(entry.heading) : item(entry),
     ),
   );
   if (menu.hidden) return;

@@ -2,7 +2,8 @@
 // pages. This module plays the queue (player/queue.js) through that element and wires the page
 // to it: clicks on song rows, the bar's buttons, keyboard shortcuts, the ⋯ menu, likes and one
 // recorded play per listen. player/view.js draws, player/media-session.js talks to the system's
-// media controls, player/persistence.js remembers the queue across reloads.
+// media controls, player/persistence.js remembers the queue across reloads, player/playlists.js
+// and player/ratings.js fill the menu for "Add to playlist…" and "Rate…".
 
 import { api } from "./api.js";
 import { openSongMenu } from "./menu.js";
@@ -15,6 +16,7 @@ import {
 } from "./player/media-session.js";
 import { savedSession, savedVolume, saveSession, saveVolume } from "./player/persistence.js";
 import { showPlaylists } from "./player/playlists.js";
+import { showRatings } from "./player/ratings.js";
 import {
   REPEAT_MODES,
   append,
@@ -242,6 +244,12 @@ function menuFor(element, anchor) {
     entries.push({
       label: track.liked ? "Remove from liked songs" : "Like",
       action: () => setLiked(track, !track.liked),
+    });
+  }
+  if (body.ratingUrl) {
+    entries.push({
+      label: "Rate…",
+      action: () => showRatings(track, songUrl(body.ratingUrl, track.id)),
     });
   }
   if (body.playlistsUrl) {

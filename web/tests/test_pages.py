@@ -8,12 +8,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
+from accounts.tests.factories import UserFactory
 from catalog import rows
 from catalog.models import Album, Artist, Song
 from catalog.queries import ListedSong, listed_songs, song_list
 from catalog.tests.factories import SongFactory
 from demo.audio_samples import SampleTags, make_cover
-from library.tests.factories import LikeFactory, PlayFactory
+from library.tests.factories import LikeFactory, PlayFactory, RatingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -241,7 +242,7 @@ def test_a_song_card_carries_what_the_player_reads_from_the_songs_row(album_song
 
     card = rows.song_card(song, reason="Because you liked <Nova>")
 
-    player_reads = re.search(r'data-song-id=".*?data-liked="\w+"', rows.song_row(song)).group()
+    player_reads = re.search(r'data-song-id=".*?data-rating="\d?"', rows.song_row(song)).group()
     assert card.startswith(f'<li class="card song-card" {player_reads}>')
     assert '<span class="card-title">Lone &lt;b&gt;Song&lt;/b&gt;</span>' in card
     assert "Because you liked &lt;Nova&gt;" in card
@@ -262,3 +263,17 @@ def test_a_recently_played_card_says_the_listener_likes_the_song(client, listene
     shelf = html[start : html.index("</section>", start)]
     assert f'data-song-id="{loved.pk}"' in shelf
     assert 'data-liked="true"' in shelf
+
+
+def test_a_signed_in_pages_rows_carry_the_listeners_rating(client, listener):
+    # The ⋯ menu's "Rate…" marks the listener's stars from the row it was opened from.
+    rated, unrated = SongFactory(title="Rated"), SongFactory(title="Unrated")
+    RatingFactory(user=listener, song=rated, stars=4)
+    RatingFactory(user=UserFactory(username="bob"), song=unrated, stars=2)
+    client.force_login(listener)
+
+    for path in ("/", "/browse/"):
+        html = client.get(path).content.decode()
+
+        assert re.search(rf'<tr [^>]*id="song-{rated.pk}"[^>]* data-rating="4"', html), path
+        assert re.search(rf'<tr [^>]*id="song-{unrated.pk}"[^>]* data-rating=""', html), path

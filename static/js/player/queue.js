@@ -25,6 +25,7 @@ export function trackFrom(element) {
     duration: Number(data.duration) || 0,
     albumUrl: data.albumUrl || "",
     liked: data.liked === "true",
+    rating: Number(data.rating) || 0, // 0: not rated
   };
 }
 
@@ -91,6 +92,10 @@ export function clearUpcoming() {
 
 export function markLiked(songId, liked) {
   for (const track of queue.tracks) if (track.id === songId) track.liked = liked;
+}
+
+export function markRated(songId, stars) {
+  for (const track of queue.tracks) if (track.id === songId) track.rating = stars;
 }
 
 /** Take back a queue saved before a full reload; new keys continue after the saved ones. */

@@ -90,6 +90,13 @@ export function markLikedRows(songId, liked) {
   }
 }
 
+/** Mark every row and card of song `songId` with its rating (0: none), as the server has it. */
+export function markRatedRows(songId, stars) {
+  for (const row of document.querySelectorAll(`[data-song-id="${songId}"]`)) {
+    row.dataset.rating = stars ? String(stars) : "";
+  }
+}
+
 export function showPlaying(playing) {
   ui.play.setAttribute("aria-label", playing ? "Pause" : "Play");
   ui.play.querySelector("use").setAttribute("href", playing ? "#i-pause" : "#i-play");
