@@ -1,5 +1,6 @@
 """Writes to playlists. Each locks its playlist row, so concurrent edits keep positions dense."""
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 from django.db import transaction
@@ -27,15 +28,36 @@ def _check_room(length: int, adding: int) -> None:
         raise PlaylistFull(f"a playlist holds at most {MAX_PLAYLIST_ENTRIES:,} songs")
 
 
+# Bidirectional overrides and isolates: in a public playlist's name they make it read as
+# something else ("\u202eevil" shows as "live").
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+UNTITLED = "Untitled playlist"
+
+
+def printable(text: str, *, lines: bool = False) -> str:
+    """Return `text` without control characters or bidi overrides (a description keeps its
+    line breaks and tabs); every way in (API, pages, Subsonic) writes through here."""
+    kept = "\n\t" if lines else ""
+    text = text.translate(_BIDI_CONTROLS)
+    return "".join(c for c in text if c in kept or unicodedata.category(c) != "Cc")
+
+
 def playlist_create(owner, *, name: str, description: str = "", is_public: bool = False):
     return Playlist.objects.create(
-        owner=owner, name=name, description=description, is_public=is_public
+        owner=owner,
+        name=printable(name).strip() or UNTITLED,
+        description=printable(description, lines=True),
+        is_public=is_public,
     )
 
 
 def playlist_update(playlist: Playlist, **changes) -> Playlist:
     """Rename, describe or publish a playlist; only the given fields change."""
     allowed = {"name", "description", "is_public"}
+    if "name" in changes:
+        changes["name"] = printable(changes["name"]).strip() or UNTITLED
+    if "description" in changes:
+        changes["description"] = printable(changes["description"], lines=True)
     fields = [field for field in changes if field in allowed]
     for field in fields:
         setattr(playlist, field, changes[field])

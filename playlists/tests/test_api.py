@@ -71,6 +71,20 @@ def test_the_database_refuses_playlist_text_over_its_limit(listener, field, limi
         PlaylistFactory(owner=listener, **{field: "x" * (limit + 1)})
 
 
+def test_control_and_bidi_override_characters_never_reach_a_playlists_name(listener_api):
+    made = listener_api.post(
+        "/api/v1/playlists/",
+        {"name": "\u0001Road\u202etrip\u001b", "description": "one\ntwo\u0007\u2066"},
+        format="json",
+    ).json()
+    renamed = listener_api.patch(
+        f"/api/v1/playlists/{made['id']}/", {"name": "\u202e\u0008"}, format="json"
+    ).json()
+
+    assert (made["name"], made["description"]) == ("Roadtrip", "one\ntwo")
+    assert renamed["name"] == services.UNTITLED
+
+
 def test_anonymous_cannot_create_a_playlist(api):
     response = api.post("/api/v1/playlists/", {"name": "x"}, format="json")
 
