@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 # a longer name to fit, and needs no models to know how long that is.
 NAME_LENGTH = 255  # a song's or an album's title, an artist's name
 GENRE_LENGTH = 100
+# The largest number a (Positive)SmallIntegerField holds on every database: a year, a track or
+# disc number past it is no real one.
+SMALL_INT_MAX = 32767
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef
 
+from catalog.metadata import SMALL_INT_MAX
 from catalog.models import Album, Artist, Genre, Song, SongArtist, name_key
 from catalog.search import search_albums, search_artists, search_songs
 from catalog.search.lexicon import query_words
@@ -57,7 +58,7 @@ class YearFilter(django_filters.NumberFilter):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 0)
-        kwargs.setdefault("max_value", 32767)  # the year columns' largest value
+        kwargs.setdefault("max_value", SMALL_INT_MAX)  # the year columns' largest value
         super().__init__(*args, **kwargs)
 
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from catalog.metadata import ArtistTags, CoverArt, ReleaseTags, ReplayGain
+from catalog.metadata import SMALL_INT_MAX, ArtistTags, CoverArt, ReleaseTags, ReplayGain
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,6 @@ LIST_SEPARATORS = re.compile(r"[\x00;]")
 RELEASE_TYPE_SEPARATORS = re.compile(r"[\x00;/,]")
 _ISRC_SEPARATORS = re.compile(r"[\x00;,/]")
 _TRUE = {"1", "true", "yes", "y"}
-_MAX_SMALL_INT = 32767  # what a PositiveSmallIntegerField holds on every database
 # ReplayGain's reference is -18 LUFS, Opus's R128 gains -23 LUFS: 5 dB apart.
 _R128_TO_REPLAYGAIN_DB = 5.0
 
@@ -143,10 +142,10 @@ def _small_count(digits: str | None) -> int | None:
     A track or disc past that is no real one: it is dropped, and the song comes in without
     it (a database refuses it, and int() refuses more than 4300 digits)."""
     digits = (digits or "").lstrip("0")
-    if not digits or len(digits) > len(str(_MAX_SMALL_INT)):
+    if not digits or len(digits) > len(str(SMALL_INT_MAX)):
         return None
     number = int(digits)
-    return number if number <= _MAX_SMALL_INT else None
+    return number if number <= SMALL_INT_MAX else None
 
 
 def _positive_int(text: str | None) -> int | None:
@@ -212,7 +211,7 @@ def small_number(values: Iterable[object]) -> int | None:
         if match:
             number = float(match.group(1).replace(",", "."))
             whole = round(number) if math.isfinite(number) else 0
-            return whole if 0 < whole <= _MAX_SMALL_INT else None
+            return whole if 0 < whole <= SMALL_INT_MAX else None
     return None
 
 
