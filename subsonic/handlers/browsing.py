@@ -1,6 +1,7 @@
 """Browsing by tags (artists, albums, songs, genres, info, similar and top songs) and by folders
 (indexes and directories)."""
 
+from catalog.queries import catalogue_changed_at
 from subsonic import serializers
 from subsonic.dispatch import MAX_LIST_SIZE, Call, find_object, found, method
 from subsonic.params import ALBUM, ARTIST, SONG, make_id
@@ -135,7 +136,7 @@ def get_top_songs(call: Call) -> dict:
 
 @method("getIndexes")
 def get_indexes(call: Call) -> dict:
-    changed = queries.catalogue_changed_at()
+    changed = catalogue_changed_at()
     last_modified = int(changed.timestamp() * 1000) if changed else 0
     since = call.params.int("ifModifiedSince", 0, minimum=0)
     artists = [] if since and last_modified <= since else queries.index_artists(call.user)

@@ -7,7 +7,7 @@ from django.db.models import Count, F, Max, OuterRef, Q
 from django.db.models.functions import Lower
 
 from catalog.models import Album, Artist, Genre, Song, SongArtist, name_key
-from catalog.queries import ALBUM_TRACK_ORDER, catalogue_changed_at
+from catalog.queries import ALBUM_TRACK_ORDER
 from library.models import Play
 from library.queries import artist_ratings, artists_starred_at
 from subsonic.queries.albums import AlbumRow, albums_by_id
@@ -21,8 +21,6 @@ from subsonic.queries.catalogue import (
 )
 from subsonic.queries.songs import SongRow, song_rows, songs_in_order
 from subsonic.sorting import sort_key
-
-__all__ = ["catalogue_changed_at"]
 
 logger = logging.getLogger(__name__)
 
