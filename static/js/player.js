@@ -24,7 +24,7 @@ import {
   current,
   indexOfKey,
   insertNext,
-  markLiked,
+  markTracks,
   nextIndex,
   queue,
   removeKey,
@@ -35,8 +35,8 @@ import {
 } from "./player/queue.js";
 import {
   formatTime,
-  markLikedRows,
   markPlayingRows,
+  markRows,
   renderQueue,
   showLiked,
   showMuted,
@@ -228,8 +228,8 @@ async function setLiked(track, liked) {
     toast("Could not save that like. Are you still signed in?");
     return;
   }
-  markLiked(track.id, liked);
-  markLikedRows(track.id, liked);
+  markTracks(track.id, { liked });
+  markRows(track.id, { liked: String(liked) });
   if (current()?.id === track.id) showLiked(liked);
   toast(liked ? `Added “${track.title}” to your liked songs.` : `Removed “${track.title}” from your liked songs.`);
 }

@@ -90,12 +90,9 @@ export function clearUpcoming() {
   queue.tracks = queue.tracks.slice(0, queue.index + 1);
 }
 
-export function markLiked(songId, liked) {
-  for (const track of queue.tracks) if (track.id === songId) track.liked = liked;
-}
-
-export function markRated(songId, stars) {
-  for (const track of queue.tracks) if (track.id === songId) track.rating = stars;
+/** Give every queued track of song `songId` these fields ({liked}, {rating}) as saved. */
+export function markTracks(songId, fields) {
+  for (const track of queue.tracks) if (track.id === songId) Object.assign(track, fields);
 }
 
 /** Take back a queue saved before a full reload; new keys continue after the saved ones. */

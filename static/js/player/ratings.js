@@ -3,8 +3,8 @@
 
 import { api } from "../api.js";
 import { fillSongMenu } from "../menu.js";
-import { markRated } from "./queue.js";
-import { markRatedRows, toast } from "./view.js";
+import { markTracks } from "./queue.js";
+import { markRows, toast } from "./view.js";
 
 const STARS = [1, 2, 3, 4, 5];
 
@@ -40,8 +40,8 @@ async function rate(track, url, stars) {
     toast("Could not save that rating. Are you still signed in?");
     return;
   }
-  markRated(track.id, stars);
-  markRatedRows(track.id, stars);
+  markTracks(track.id, { rating: stars });
+  markRows(track.id, { rating: stars ? String(stars) : "" });
   toast(
     stars
       ? `Rated “${track.title}” ${counted(stars)}.`

@@ -83,17 +83,10 @@ export function markPlayingRows(playing) {
   document.body.classList.toggle("is-playing", playing);
 }
 
-/** Mark every row and card of song `songId` liked or not, as the server now has it. */
-export function markLikedRows(songId, liked) {
+/** Set data- attributes ({liked: "true"}, {rating: "4"}) on every row and card of a song. */
+export function markRows(songId, data) {
   for (const row of document.querySelectorAll(`[data-song-id="${songId}"]`)) {
-    row.dataset.liked = String(liked);
-  }
-}
-
-/** Mark every row and card of song `songId` with its rating (0: none), as the server has it. */
-export function markRatedRows(songId, stars) {
-  for (const row of document.querySelectorAll(`[data-song-id="${songId}"]`)) {
-    row.dataset.rating = stars ? String(stars) : "";
+    Object.assign(row.dataset, data);
   }
 }
 
